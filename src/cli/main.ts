@@ -1,0 +1,403 @@
+/**
+ * `dele` command line: train, eval, predict, rank, bench, info. Results on stdout (tables or JSON),
+ * progress and logs on stderr.
+ */
+import { fork } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { parseArgs } from 'node:util';
+import { ArchParseError, type Nb201Arch, parseNb201OrThrow } from '../arch/nb201';
+import {
+  BUNDLED_NB201,
+  column,
+  type Dataset,
+  DataError,
+  DEFAULT_TARGET,
+  importDataFile,
+  lfNames,
+  loadBundledNb201,
+  splitDataset,
+  targetNames,
+} from '../data/dataset';
+import { type BackendChoice, initBackend } from '../predictor/backend';
+import { type BenchRow, type BenchTask, runBenchTask } from '../predictor/bench';
+import { applyCalibration } from '../predictor/calibration';
+import { evaluate, meanStd } from '../predictor/metrics';
+import type { EncoderType } from '../predictor/model';
+import { Predictor, PredictorFileError, trainPredictor } from '../predictor/predictor';
+import type { PresetName } from '../predictor/presets';
+import { type Method, TrainingCancelled } from '../predictor/train';
+
+const USAGE = `dele: DELE accuracy predictor for NAS (NAS-Bench-201)
+
+Usage:
+  dele train   [--data bundled|FILE] [--target COL] [--method dele|single|vanilla] [--lf A,B,..]
+               [--ratio 0.01] [--encoder gates|lstm] [--preset cpu|paper|tiny] [--epochs N]
+               [--pretrain-epochs N] [--seed N] [--split-seed N] --out DIR
+  dele eval    --model DIR [--data bundled|FILE]
+  dele predict --model DIR [ARCH ...]        (arch strings as arguments, or one per line on stdin)
+  dele rank    --model DIR [--data bundled|FILE] [--top N]
+  dele bench   [--encoder gates,lstm] [--ratios 0.01,0.05,0.1] [--seeds N] [--preset cpu|paper|tiny]
+               [--methods vanilla,single,dele] [--jobs N] [--json FILE] [--epochs N] [--pretrain-epochs N]
+  dele info    [--data bundled|FILE]         (columns: targets and LF measures)
+
+Common: --backend auto|wasm|cpu|tensorflow (default auto: tfjs-node if installed, else wasm).
+Data files: CSV with a header (arch column + numeric columns) or a JSON array of objects; see README.md.`;
+
+class UsageError extends Error {}
+
+const OPTIONS = {
+  data: { type: 'string' },
+  target: { type: 'string' },
+  method: { type: 'string' },
+  lf: { type: 'string' },
+  ratio: { type: 'string' },
+  ratios: { type: 'string' },
+  encoder: { type: 'string' },
+  preset: { type: 'string' },
+  epochs: { type: 'string' },
+  'pretrain-epochs': { type: 'string' },
+  seed: { type: 'string' },
+  seeds: { type: 'string' },
+  'split-seed': { type: 'string' },
+  out: { type: 'string' },
+  model: { type: 'string' },
+  top: { type: 'string' },
+  jobs: { type: 'string' },
+  json: { type: 'string' },
+  methods: { type: 'string' },
+  backend: { type: 'string' },
+  'arch-column': { type: 'string' },
+  targets: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+type Opts = ReturnType<typeof parseArgs<{ options: typeof OPTIONS; allowPositionals: true }>>['values'];
+
+function num(v: string | undefined, name: string, dflt: number, check: (x: number) => boolean = Number.isFinite): number {
+  if (v === undefined) return dflt;
+  const x = Number(v);
+  if (!check(x)) throw new UsageError(`--${name} ${v}: not a valid value`);
+  return x;
+}
+
+function oneOf<T extends string>(v: string | undefined, name: string, allowed: readonly T[], dflt: T): T {
+  if (v === undefined) return dflt;
+  if (!(allowed as readonly string[]).includes(v)) throw new UsageError(`--${name} must be one of ${allowed.join(', ')}, got "${v}"`);
+  return v as T;
+}
+
+function list(v: string | undefined): string[] | undefined {
+  return v === undefined ? undefined : v.split(',').map((s) => s.trim()).filter(Boolean);
+}
+
+function loadData(o: Opts): Dataset {
+  if (!o.data || o.data === 'bundled' || o.data === BUNDLED_NB201) return loadBundledNb201();
+  return importDataFile(o.data, { archColumn: o['arch-column'], targets: list(o.targets) });
+}
+
+const err = (msg: string): void => {
+  process.stderr.write(`${msg}\n`);
+};
+
+function fmt(x: number, d = 4): string {
+  return Number.isFinite(x) ? x.toFixed(d) : 'n/a';
+}
+
+function metricsTable(m: ReturnType<typeof evaluate>): string {
+  return [
+    `held-out archs   ${m.n}`,
+    `Kendall's tau    ${fmt(m.kendallTau)}`,
+    `Spearman         ${fmt(m.spearman)}`,
+    `P@top1%          ${fmt(m.precisionAt1)}`,
+    `P@top5%          ${fmt(m.precisionAt5)}`,
+    `P@top10%         ${fmt(m.precisionAt10)}`,
+    `MAE (calibrated) ${fmt(m.mae, 3)}`,
+  ].join('\n');
+}
+
+async function cmdTrain(o: Opts): Promise<void> {
+  if (!o.out) throw new UsageError('train needs --out DIR');
+  const ds = loadData(o);
+  const backend = await initBackend(oneOf(o.backend, 'backend', ['auto', 'wasm', 'cpu', 'tensorflow'] as BackendChoice[], 'auto'));
+  const method = oneOf<Method>(o.method, 'method', ['dele', 'single', 'vanilla'], 'dele');
+  const encoder = oneOf<EncoderType>(o.encoder, 'encoder', ['gates', 'lstm'], 'gates');
+  const preset = oneOf<PresetName>(o.preset, 'preset', ['cpu', 'paper', 'tiny'], 'cpu');
+  const target = o.target ?? (targetNames(ds).includes(DEFAULT_TARGET) ? DEFAULT_TARGET : targetNames(ds)[0]);
+  if (!target) throw new DataError(`${ds.source} has no target column; name one with --targets`);
+  const ratio = num(o.ratio, 'ratio', 0.01, (x) => x > 0 && x <= 1);
+  err(`backend ${backend}; data ${ds.source} (${ds.archs.length} archs); ${method} ${encoder} preset ${preset}; target ${target}; ratio ${ratio}`);
+  const ac = new AbortController();
+  process.once('SIGINT', () => {
+    err('cancelling...');
+    ac.abort();
+  });
+  const optim: Record<string, number> = {};
+  if (o.epochs !== undefined) optim.epochs = num(o.epochs, 'epochs', 0, (x) => Number.isInteger(x) && x >= 0);
+  if (o['pretrain-epochs'] !== undefined) optim.pretrainEpochs = num(o['pretrain-epochs'], 'pretrain-epochs', 0, (x) => Number.isInteger(x) && x >= 0);
+  const t = Date.now();
+  const r = await trainPredictor(
+    ds,
+    {
+      method,
+      encoder,
+      target,
+      trainRatio: ratio,
+      experts: list(o.lf),
+      preset,
+      seed: num(o.seed, 'seed', 0, Number.isInteger),
+      splitSeed: num(o['split-seed'], 'split-seed', 0, Number.isInteger),
+      optim,
+      backend,
+    },
+    {
+      signal: ac.signal,
+      onEpoch: (e) => {
+        if (e.epoch % 10 === 0 || e.epoch === e.epochs) err(`[${e.phase}] epoch ${e.epoch}/${e.epochs} loss ${fmt(e.loss)} (${((Date.now() - t) / 1000).toFixed(0)}s)`);
+      },
+    },
+  );
+  r.predictor.save(o.out);
+  err(`saved ${path.resolve(o.out)} (${r.predictor.meta.trainSeconds.toFixed(1)}s)`);
+  process.stdout.write(`${metricsTable(r.metrics)}\n`);
+  r.predictor.dispose();
+}
+
+function loadPredictor(o: Opts): Predictor {
+  if (!o.model) throw new UsageError('needs --model DIR');
+  return Predictor.load(o.model);
+}
+
+async function cmdEval(o: Opts): Promise<void> {
+  await initBackend((o.backend as BackendChoice) ?? 'auto');
+  const p = loadPredictor(o);
+  const ds = loadData(o);
+  const truth = column(ds, p.meta.target).values;
+  // Same data as training: its held-out split. Other data: every arch.
+  const idx = ds.fingerprint === p.meta.dataset.fingerprint ? splitDataset(ds.archs.length, p.meta.splitSeed).valid : ds.archs.map((_, i) => i);
+  const s = p.scores(idx.map((i) => ds.archs[i]));
+  const m = evaluate(s, Array.from(s, (x) => applyCalibration(p.meta.calibration, x)), idx.map((i) => truth[i]));
+  process.stdout.write(`${ds.fingerprint === p.meta.dataset.fingerprint ? 'held-out split' : 'all archs'} of ${ds.source}, target ${p.meta.target}\n${metricsTable(m)}\n`);
+  p.dispose();
+}
+
+async function readStdinLines(): Promise<string[]> {
+  if (process.stdin.isTTY) return [];
+  const chunks: Buffer[] = [];
+  for await (const c of process.stdin) chunks.push(c as Buffer);
+  return Buffer.concat(chunks).toString('utf8').split(/\r?\n/).map((l) => l.trim()).filter(Boolean);
+}
+
+async function cmdPredict(o: Opts, positionals: string[]): Promise<void> {
+  await initBackend((o.backend as BackendChoice) ?? 'auto');
+  const inputs = positionals.length > 0 ? positionals : await readStdinLines();
+  if (inputs.length === 0) throw new UsageError('predict needs architecture strings (arguments or stdin)');
+  const archs: Nb201Arch[] = inputs.map((s) => parseNb201OrThrow(s));
+  const p = loadPredictor(o);
+  const preds = p.predict(archs);
+  process.stdout.write(`${JSON.stringify(preds.map((x) => ({ ...x, experts: [...x.experts].sort((a, b) => b.weight - a.weight) })), null, 1)}\n`);
+  p.dispose();
+}
+
+async function cmdRank(o: Opts): Promise<void> {
+  await initBackend((o.backend as BackendChoice) ?? 'auto');
+  const p = loadPredictor(o);
+  const ds = loadData(o);
+  const s = p.scores(ds.archs);
+  const top = num(o.top, 'top', 20, (x) => Number.isInteger(x) && x > 0);
+  const truthCol = ds.columns.find((c) => c.name === p.meta.target);
+  const order = Array.from(s.keys()).sort((a, b) => s[b] - s[a]).slice(0, top);
+  const rows = order.map((i, r) => ({
+    rank: r + 1,
+    arch: ds.keys[i],
+    predicted: Number(applyCalibration(p.meta.calibration, s[i]).toFixed(3)),
+    ...(truthCol ? { true: truthCol.values[i] } : {}),
+  }));
+  process.stdout.write(`${JSON.stringify(rows, null, 1)}\n`);
+  p.dispose();
+}
+
+function cmdInfo(o: Opts): void {
+  const ds = loadData(o);
+  const lines = [`${ds.source}: ${ds.archs.length} archs, fingerprint ${ds.fingerprint}`, 'targets:'];
+  for (const n of targetNames(ds)) lines.push(`  ${n.padEnd(30)} ${column(ds, n).description}`);
+  lines.push('LF measures:');
+  for (const n of lfNames(ds)) {
+    const c = column(ds, n);
+    const missing = c.values.filter((v) => !Number.isFinite(v)).length;
+    lines.push(`  ${n.padEnd(30)} ${missing ? `(${missing} missing) ` : ''}${c.description}`);
+  }
+  process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+async function runTasksInWorkers(tasks: BenchTask[], jobs: number, backend: string): Promise<BenchRow[]> {
+  const rows: BenchRow[] = [];
+  let next = 0;
+  let peakKb = 0;
+  const worker = async (): Promise<void> => {
+    while (next < tasks.length) {
+      const task = tasks[next++];
+      const out = await new Promise<{ rows: BenchRow[]; maxRssKb: number }>((resolve, reject) => {
+        const child = fork(process.argv[1], ['__bench-task', JSON.stringify(task), '--backend', backend], { stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
+        let stdout = '';
+        child.stdout?.on('data', (d: Buffer) => (stdout += d.toString()));
+        child.on('error', reject);
+        child.on('exit', (code) => {
+          if (code !== 0) reject(new Error(`bench task ${task.encoder} seed ${task.seed} exited with ${code}`));
+          else resolve(JSON.parse(stdout));
+        });
+      });
+      peakKb = Math.max(peakKb, out.maxRssKb);
+      rows.push(...out.rows);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(jobs, tasks.length) }, worker));
+  benchPeakKb = Math.max(benchPeakKb, peakKb);
+  return rows;
+}
+
+let benchPeakKb = 0;
+
+async function cmdBenchTask(o: Opts, positionals: string[]): Promise<void> {
+  await initBackend((o.backend as BackendChoice) ?? 'auto');
+  const task = JSON.parse(positionals[0]) as BenchTask;
+  const rows = await runBenchTask(loadBundledNb201(), task, err);
+  process.stdout.write(JSON.stringify({ rows, maxRssKb: process.resourceUsage().maxRSS }));
+}
+
+const METHOD_LABEL: Record<Method, string> = { vanilla: 'vanilla', single: 'best single LF', dele: 'DELE' };
+
+export function benchReport(rows: BenchRow[], ratios: number[]): string {
+  const out: string[] = [];
+  const encoders = [...new Set(rows.map((r) => r.encoder))];
+  const methods = (['vanilla', 'single', 'dele'] as Method[]).filter((m) => rows.some((r) => r.method === m));
+  const cell = (vals: number[]): string => {
+    const { mean, std } = meanStd(vals);
+    return `${fmt(mean)} (${fmt(std)})`;
+  };
+  const table = (title: string, pick: (r: BenchRow) => number): void => {
+    out.push(`\n${title}`);
+    out.push(`${'encoder'.padEnd(8)} ${'method'.padEnd(15)} ${ratios.map((r) => `${(r * 100).toString()}%`.padEnd(17)).join(' ')}`);
+    for (const e of encoders) {
+      for (const m of methods) {
+        const cells = ratios.map((ratio) => cell(rows.filter((r) => r.encoder === e && r.method === m && r.ratio === ratio).map(pick)).padEnd(17));
+        out.push(`${e.toUpperCase().padEnd(8)} ${METHOD_LABEL[m].padEnd(15)} ${cells.join(' ')}`);
+      }
+    }
+  };
+  table("Kendall's tau, mean (std) over seeds", (r) => r.metrics.kendallTau);
+  table('Precision@top5%', (r) => r.metrics.precisionAt5);
+  table('Precision@top10%', (r) => r.metrics.precisionAt10);
+  out.push('\nWall time per run, mean seconds (step-2 training; step 1 shared by all ratios of a seed)');
+  for (const e of encoders) {
+    for (const m of methods) {
+      const rs = rows.filter((r) => r.encoder === e && r.method === m);
+      const pre = meanStd([...new Map(rs.map((r) => [`${r.seed}:${r.lf}`, r.pretrainSeconds])).values()]).mean;
+      out.push(
+        `${e.toUpperCase().padEnd(8)} ${METHOD_LABEL[m].padEnd(15)} step1 ${fmt(pre, 1).padStart(7)}s   step2 ${ratios.map((ratio) => `${(ratio * 100).toString()}%: ${fmt(meanStd(rs.filter((r) => r.ratio === ratio).map((r) => r.trainSeconds)).mean, 1)}s`).join('  ')}`,
+      );
+    }
+  }
+  const lfs = rows.filter((r) => r.method === 'single').map((r) => `${(r.ratio * 100).toString()}%/seed${r.seed}: ${r.lf}`);
+  if (lfs.length) out.push(`\nSingle-LF choice (best Kendall's tau with the target on the ground-truth subset): ${lfs.join(', ')}`);
+  return out.join('\n');
+}
+
+async function cmdBench(o: Opts): Promise<void> {
+  const t0 = Date.now();
+  const encoders = (list(o.encoder) ?? ['gates', 'lstm']).map((e) => oneOf<EncoderType>(e, 'encoder', ['gates', 'lstm'], 'gates'));
+  const ratios = (list(o.ratios) ?? ['0.01', '0.05', '0.1']).map((r) => num(r, 'ratios', 0, (x) => x > 0 && x <= 1));
+  const seeds = num(o.seeds, 'seeds', 3, (x) => Number.isInteger(x) && x > 0);
+  const preset = oneOf<PresetName>(o.preset, 'preset', ['cpu', 'paper', 'tiny'], 'cpu');
+  const methods = (list(o.methods) ?? ['vanilla', 'single', 'dele']).map((m) => oneOf<Method>(m, 'methods', ['vanilla', 'single', 'dele'], 'dele'));
+  const jobs = num(o.jobs, 'jobs', 2, (x) => Number.isInteger(x) && x > 0);
+  const backend = await initBackend((o.backend as BackendChoice) ?? 'auto');
+  const target = o.target ?? DEFAULT_TARGET;
+  const optim: Record<string, number> = {};
+  if (o.epochs !== undefined) optim.epochs = num(o.epochs, 'epochs', 0, Number.isInteger);
+  if (o['pretrain-epochs'] !== undefined) optim.pretrainEpochs = num(o['pretrain-epochs'], 'pretrain-epochs', 0, Number.isInteger);
+  const tasks: BenchTask[] = [];
+  for (const encoder of encoders) for (let seed = 0; seed < seeds; seed++) tasks.push({ encoder, seed, ratios, target, preset, experts: list(o.lf), optim, methods });
+  const ds = loadBundledNb201();
+  column(ds, target);
+  err(`bench: ${tasks.length} tasks (${encoders.join(', ')} x ${seeds} seeds), ${jobs} parallel jobs, backend ${backend}, preset ${preset}`);
+  const rows = await runTasksInWorkers(tasks, jobs, backend);
+  const wall = (Date.now() - t0) / 1000;
+  const peakMb = Math.max(benchPeakKb, process.resourceUsage().maxRSS) / 1024;
+  const split = splitDataset(ds.archs.length, 0);
+  const header = [
+    `DELE reproduction on NAS-Bench-201 (bundled data), target ${target}`,
+    `train split ${split.train.length} archs (all LF values used in step 1), held-out split ${split.valid.length} archs; ratios = share of the train split with ground truth`,
+    `preset ${preset}, seeds 0..${seeds - 1}, backend ${backend}, ${jobs} jobs; wall time ${(wall / 60).toFixed(1)} min; peak RSS of one worker ${peakMb.toFixed(0)} MB`,
+  ].join('\n');
+  process.stdout.write(`${header}\n${benchReport(rows, ratios)}\n`);
+  if (o.json) fs.writeFileSync(o.json, JSON.stringify({ target, preset, seeds, ratios, backend, wallSeconds: wall, peakRssMb: peakMb, rows }, null, 1));
+}
+
+export async function main(argv: string[]): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
+  } catch (e) {
+    err(`${(e as Error).message}\n\n${USAGE}`);
+    return 2;
+  }
+  const [cmd, ...rest] = parsed.positionals;
+  const o = parsed.values;
+  if (o.help || !cmd) {
+    process.stdout.write(`${USAGE}\n`);
+    return cmd || o.help ? 0 : 2;
+  }
+  try {
+    switch (cmd) {
+      case 'train':
+        await cmdTrain(o);
+        break;
+      case 'eval':
+        await cmdEval(o);
+        break;
+      case 'predict':
+        await cmdPredict(o, rest);
+        break;
+      case 'rank':
+        await cmdRank(o);
+        break;
+      case 'bench':
+        await cmdBench(o);
+        break;
+      case 'info':
+        cmdInfo(o);
+        break;
+      case '__bench-task':
+        await cmdBenchTask(o, rest);
+        break;
+      default:
+        throw new UsageError(`unknown command "${cmd}"`);
+    }
+    return 0;
+  } catch (e) {
+    if (e instanceof UsageError) {
+      err(`dele: ${e.message}\n\n${USAGE}`);
+      return 2;
+    }
+    if (DataError.is(e) || ArchParseError.is(e) || PredictorFileError.is(e)) {
+      err(`dele: ${e.message}`);
+      return 1;
+    }
+    if (TrainingCancelled.is(e)) {
+      err('dele: training cancelled; nothing was saved');
+      return 130;
+    }
+    throw e;
+  }
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (e) => {
+      err(`dele: internal error: ${(e as Error).stack ?? e}`);
+      process.exit(70);
+    },
+  );
+}

@@ -1,0 +1,335 @@
+/**
+ * Benchmark and user datasets: architectures with ground-truth targets and low-fidelity (LF) measures.
+ * Pure Node (fs, zlib, crypto); no tfjs, no vscode.
+ */
+import * as crypto from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as zlib from 'node:zlib';
+import { type Nb201Arch, nb201ToString, parseNb201 } from '../arch/nb201';
+
+export interface Column {
+  name: string;
+  kind: 'target' | 'lf';
+  description: string;
+  /** One value per architecture; NaN = missing. */
+  values: Float64Array;
+}
+
+export interface Dataset {
+  /** Search space; only NAS-Bench-201 cells for now. */
+  space: 'nb201';
+  /** Where the data came from (file path or "bundled:nb201"). */
+  source: string;
+  archs: Nb201Arch[];
+  /** Canonical arch strings, parallel to archs. */
+  keys: string[];
+  columns: Column[];
+  /** sha256 over the architectures and column values; stored with trained predictors. */
+  fingerprint: string;
+}
+
+export class DataError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'DataError';
+  }
+  static is(e: unknown): e is DataError {
+    return e instanceof DataError;
+  }
+}
+
+export function column(ds: Dataset, name: string): Column {
+  const c = ds.columns.find((x) => x.name === name);
+  if (!c) {
+    const names = ds.columns.map((x) => `${x.name} (${x.kind})`).join(', ');
+    throw new DataError(`column "${name}" not in ${ds.source}; available: ${names}`);
+  }
+  return c;
+}
+
+export function targetNames(ds: Dataset): string[] {
+  return ds.columns.filter((c) => c.kind === 'target').map((c) => c.name);
+}
+
+export function lfNames(ds: Dataset): string[] {
+  return ds.columns.filter((c) => c.kind === 'lf').map((c) => c.name);
+}
+
+export const BUNDLED_NB201 = 'bundled:nb201';
+export const DEFAULT_TARGET = 'c10_test_200ep';
+/**
+ * Default experts for NB201: DELE's 12 NB201 types as far as they exist here (one_shot and relu were never
+ * published), using the CIFAR-10 zero-cost proxies, the 12-epoch accuracy as the "short training" fidelity and
+ * an edge-GPU latency. See DATA.md.
+ */
+export const DEFAULT_NB201_EXPERTS = [
+  'c10valid_xvalid_12ep',
+  'zc_c10_grad_norm',
+  'zc_c10_snip',
+  'zc_c10_grasp',
+  'zc_c10_flops',
+  'zc_c10_fisher',
+  'zc_c10_jacov',
+  'zc_c10_plain',
+  'zc_c10_synflow',
+  'zc_c10_nwot',
+  'naswot_v1_score',
+  'hw_c10_edgegpu_latency',
+];
+
+/** Short display names for LF columns (used in CodeLens and tables). */
+export function shortLfName(name: string): string {
+  return name
+    .replace(/^zc_(c10|in16)_/, '')
+    .replace(/^hw_c10_/, '')
+    .replace(/^help_lat_/, 'lat_')
+    .replace(/^c10valid_xvalid_12ep$/, 'acc12ep')
+    .replace(/^naswot_v1_score$/, 'naswot')
+    .replace(/_latency$/, '_lat');
+}
+
+/** Finds `data/<file>` by walking up from this module (works from src/ and from the dist/ bundle). */
+export function findDataFile(file: string, from: string = __dirname): string {
+  let dir = from;
+  for (let i = 0; i < 5; i++) {
+    const p = path.join(dir, 'data', file);
+    if (fs.existsSync(p)) return p;
+    dir = path.dirname(dir);
+  }
+  throw new DataError(`bundled data file data/${file} not found near ${from}`);
+}
+
+interface BundledFile {
+  format: string;
+  space: string;
+  archs: string[];
+  columns: { name: string; kind: 'target' | 'lf'; description: string; values: (number | null)[] }[];
+}
+
+let bundledCache: Dataset | undefined;
+
+/** Loads the bundled NAS-Bench-201 table (all 15,625 cells). Cached: callers must not mutate it. */
+export function loadBundledNb201(file?: string): Dataset {
+  if (!file && bundledCache) return bundledCache;
+  const p = file ?? findDataFile('nb201.json.gz');
+  let raw: BundledFile;
+  try {
+    raw = JSON.parse(zlib.gunzipSync(fs.readFileSync(p)).toString('utf8')) as BundledFile;
+  } catch (e) {
+    throw new DataError(`cannot read bundled data ${p}: ${(e as Error).message}`);
+  }
+  if (raw.format !== 'dele-nas/benchmark@1' || raw.space !== 'nb201') {
+    throw new DataError(`${p} is not a dele-nas NB201 benchmark file (format ${raw.format})`);
+  }
+  const archs = raw.archs.map((s) => [...s].map(Number));
+  const ds = makeDataset(
+    BUNDLED_NB201,
+    archs,
+    raw.columns.map((c) => ({
+      name: c.name,
+      kind: c.kind,
+      description: c.description,
+      values: Float64Array.from(c.values, (v) => (v === null ? NaN : v)),
+    })),
+  );
+  if (!file) bundledCache = ds;
+  return ds;
+}
+
+export function makeDataset(source: string, archs: Nb201Arch[], columns: Column[]): Dataset {
+  const keys = archs.map(nb201ToString);
+  const h = crypto.createHash('sha256');
+  h.update(keys.join('\n'));
+  for (const c of columns) {
+    h.update(`\n${c.kind}:${c.name}\n`);
+    h.update(Buffer.from(c.values.buffer, c.values.byteOffset, c.values.byteLength));
+  }
+  return { space: 'nb201', source, archs, keys, columns, fingerprint: h.digest('hex').slice(0, 16) };
+}
+
+export interface ImportOptions {
+  /** Column holding the architecture string; default "arch". */
+  archColumn?: string;
+  /** Target (ground-truth) columns; default: every column named like acc/accuracy/target, else none. */
+  targets?: string[];
+  /** LF columns; default: every other numeric column. */
+  lfs?: string[];
+}
+
+/**
+ * Imports a user file. Formats:
+ * - CSV with a header row: one `arch` column (NB201 cell string), target column(s) and LF columns.
+ *   Empty cells, `nan`, `NaN`, `null` and `NA` are missing values.
+ * - JSON: an array of objects `{ "arch": "...", "<column>": number | null, ... }`.
+ * @throws DataError naming the file, line and column of the first problem.
+ */
+export function importDataFile(file: string, opts: ImportOptions = {}): Dataset {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new DataError(`cannot read ${file}: ${(e as Error).message}`);
+  }
+  const records = file.toLowerCase().endsWith('.json') ? jsonRecords(text, file) : csvRecords(text, file);
+  return recordsToDataset(records.header, records.rows, file, opts);
+}
+
+interface RawTable {
+  header: string[];
+  rows: { line: number; cells: string[] }[];
+}
+
+function csvRecords(text: string, file: string): RawTable {
+  const lines = text.replace(/^\uFEFF/, '').split(/\r?\n/);
+  const rows: { line: number; cells: string[] }[] = [];
+  let header: string[] | undefined;
+  lines.forEach((l, i) => {
+    if (l.trim() === '' || l.startsWith('#')) return;
+    const cells = splitCsv(l, file, i + 1);
+    if (!header) header = cells.map((c) => c.trim());
+    else rows.push({ line: i + 1, cells });
+  });
+  if (!header) throw new DataError(`${file}: empty file, expected a CSV header row`);
+  for (const r of rows) {
+    if (r.cells.length !== header.length) {
+      throw new DataError(`${file}:${r.line}: ${r.cells.length} cells, but the header has ${header.length}`);
+    }
+  }
+  return { header, rows };
+}
+
+function splitCsv(line: string, file: string, lineNo: number): string[] {
+  const out: string[] = [];
+  let cur = '';
+  let quoted = false;
+  for (let i = 0; i < line.length; i++) {
+    const ch = line[i];
+    if (quoted) {
+      if (ch === '"' && line[i + 1] === '"') {
+        cur += '"';
+        i++;
+      } else if (ch === '"') quoted = false;
+      else cur += ch;
+    } else if (ch === '"') quoted = true;
+    else if (ch === ',') {
+      out.push(cur);
+      cur = '';
+    } else cur += ch;
+  }
+  if (quoted) throw new DataError(`${file}:${lineNo}: unterminated quote`);
+  out.push(cur);
+  return out;
+}
+
+function jsonRecords(text: string, file: string): RawTable {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (e) {
+    throw new DataError(`${file}: invalid JSON: ${(e as Error).message}`);
+  }
+  if (!Array.isArray(parsed)) throw new DataError(`${file}: expected a JSON array of objects`);
+  const header: string[] = [];
+  parsed.forEach((r, i) => {
+    if (typeof r !== 'object' || r === null || Array.isArray(r)) {
+      throw new DataError(`${file}: item ${i} is not an object`);
+    }
+    for (const k of Object.keys(r)) if (!header.includes(k)) header.push(k);
+  });
+  const rows = (parsed as Record<string, unknown>[]).map((r, i) => ({
+    line: i,
+    cells: header.map((h) => (r[h] === null || r[h] === undefined ? '' : String(r[h]))),
+  }));
+  return { header, rows };
+}
+
+const MISSING = new Set(['', 'nan', 'null', 'na', 'none', 'n/a']);
+const TARGET_RE = /(^|_)(acc|accuracy|target|top1|perf)(_|$)/i;
+
+function recordsToDataset(header: string[], rows: RawTable['rows'], file: string, opts: ImportOptions): Dataset {
+  const isJson = file.toLowerCase().endsWith('.json');
+  const where = (line: number): string => (isJson ? `${file} item ${line}` : `${file}:${line}`);
+  const archCol = opts.archColumn ?? 'arch';
+  const ai = header.indexOf(archCol);
+  if (ai < 0) {
+    throw new DataError(`${file}: no "${archCol}" column; columns are: ${header.join(', ')}`);
+  }
+  if (rows.length === 0) throw new DataError(`${file}: no data rows`);
+  for (const name of [...(opts.targets ?? []), ...(opts.lfs ?? [])]) {
+    if (!header.includes(name)) throw new DataError(`${file}: no column "${name}"; columns are: ${header.join(', ')}`);
+  }
+  const numeric = header.filter((_, i) => i !== ai);
+  const targets = opts.targets ?? numeric.filter((h) => TARGET_RE.test(h));
+  const lfs = opts.lfs ?? numeric.filter((h) => !targets.includes(h));
+  const archs: Nb201Arch[] = [];
+  const firstSeen = new Map<string, number>();
+  const cols = [...targets, ...lfs].map((name) => ({ name, idx: header.indexOf(name), values: [] as number[] }));
+  for (const r of rows) {
+    const p = parseNb201(r.cells[ai].trim());
+    if (!p.ok) throw new DataError(`${where(r.line)}: invalid architecture "${r.cells[ai]}": ${p.problems[0].message}`);
+    const prev = firstSeen.get(p.canonical);
+    if (prev !== undefined) {
+      throw new DataError(`${where(r.line)}: duplicate architecture ${p.canonical} (first at ${where(prev)})`);
+    }
+    firstSeen.set(p.canonical, r.line);
+    archs.push(p.arch);
+    for (const c of cols) {
+      const s = r.cells[c.idx].trim();
+      if (MISSING.has(s.toLowerCase())) c.values.push(NaN);
+      else {
+        const v = Number(s);
+        if (!Number.isFinite(v)) {
+          throw new DataError(`${where(r.line)}: column "${c.name}" has "${s}", expected a number or an empty cell`);
+        }
+        c.values.push(v);
+      }
+    }
+  }
+  return makeDataset(
+    path.resolve(file),
+    archs,
+    cols.map((c) => ({
+      name: c.name,
+      kind: targets.includes(c.name) ? 'target' : 'lf',
+      description: `${c.name} from ${path.basename(file)}`,
+      values: Float64Array.from(c.values),
+    })),
+  );
+}
+
+/** Deterministic shuffle for splits (independent of the model seed). */
+export function permutation(n: number, seed: number): number[] {
+  const idx = Array.from({ length: n }, (_, i) => i);
+  let s = seed >>> 0 || 0x9e3779b9;
+  for (let i = n - 1; i > 0; i--) {
+    s = (Math.imul(s ^ (s >>> 15), 0x2c1b3c6d) + 0x6d2b79f5) >>> 0;
+    s = (s ^ (s >>> 13)) >>> 0;
+    const j = s % (i + 1);
+    [idx[i], idx[j]] = [idx[j], idx[i]];
+  }
+  return idx;
+}
+
+export interface Split {
+  /** Whole training split: every arch here is used with its LF values in step 1. */
+  train: number[];
+  /** Held-out split for evaluation. */
+  valid: number[];
+}
+
+/**
+ * Splits archs into train/valid halves (as in DELE's NB201 setup: 7,813 / 7,812), with a split seed that is
+ * independent of the training seed, so every run sees the same split.
+ */
+export function splitDataset(n: number, splitSeed = 0, validFraction = 0.5): Split {
+  const perm = permutation(n, splitSeed + 1);
+  const nValid = Math.floor(n * validFraction);
+  return { train: perm.slice(0, n - nValid), valid: perm.slice(n - nValid) };
+}
+
+/** Ground-truth subset: the first ⌊ratio·|train|⌋ of the train list (nested for growing ratios), at least 2. */
+export function groundTruthSubset(train: number[], ratio: number): number[] {
+  if (!(ratio > 0 && ratio <= 1)) throw new DataError(`train ratio must be in (0, 1], got ${ratio}`);
+  return train.slice(0, Math.max(2, Math.floor(ratio * train.length)));
+}

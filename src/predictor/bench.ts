@@ -1,0 +1,130 @@
+/**
+ * The reproduction benchmark (DELE paper, NB201 table): vanilla vs best-single-LF vs DELE at several
+ * ground-truth ratios for one encoder and one seed. Step 1 does not depend on the ratio, so the experts are
+ * pretrained once and every ratio fine-tunes a copy of the pretrained model and optimizer state.
+ */
+import { column, type Dataset, groundTruthSubset, splitDataset } from '../data/dataset';
+import { Adam } from './adam';
+import { applyCalibration, fitIsotonic } from './calibration';
+import { type EvalMetrics, evaluate, kendallTau } from './metrics';
+import type { EncoderType } from './model';
+import { resolveExperts } from './predictor';
+import { PRESETS, type PresetName } from './presets';
+import { Rng } from './rng';
+import { cloneModel, type Method, modelConfigFor, type OptimConfig, pretrainExperts, scoreArchs, trainOnTruth } from './train';
+import { EnsembleModel } from './model';
+
+export interface BenchTask {
+  encoder: EncoderType;
+  seed: number;
+  ratios: number[];
+  target: string;
+  preset: PresetName;
+  experts?: string[];
+  optim?: Partial<OptimConfig>;
+  methods?: Method[];
+}
+
+export interface BenchRow {
+  encoder: EncoderType;
+  seed: number;
+  method: Method;
+  ratio: number;
+  groundTruth: number;
+  /** LF used by the single-LF baseline. */
+  lf?: string;
+  metrics: EvalMetrics;
+  /** Step-2 (fine-tuning) seconds for this ratio. */
+  trainSeconds: number;
+  /** Step-1 seconds, shared by all ratios of this seed (0 for vanilla). */
+  pretrainSeconds: number;
+}
+
+export async function runBenchTask(ds: Dataset, task: BenchTask, log: (msg: string) => void = () => {}): Promise<BenchRow[]> {
+  const preset = PRESETS[task.preset];
+  const optim: OptimConfig = { ...preset.optim, ...task.optim };
+  const truth = column(ds, task.target).values;
+  const split = splitDataset(ds.archs.length, 0);
+  const validArchs = split.valid.map((i) => ds.archs[i]);
+  const validTruth = split.valid.map((i) => truth[i]);
+  const experts = resolveExperts(ds, 'dele', task.experts);
+  const base = { encoder: task.encoder, mlpHiddens: preset.mlpHiddens[task.encoder], dropout: preset.dropout, gates: preset.gates, lstm: preset.lstm };
+  const methods = task.methods ?? ['vanilla', 'single', 'dele'];
+  const rows: BenchRow[] = [];
+
+  const finish = (model: EnsembleModel, gt: number[]): EvalMetrics => {
+    const cal = fitIsotonic(scoreArchs(model, gt.map((i) => ds.archs[i])).scores, gt.map((i) => truth[i]));
+    const s = scoreArchs(model, validArchs).scores;
+    return evaluate(s, Array.from(s, (x) => applyCalibration(cal, x)), validTruth);
+  };
+  const finetune = async (
+    method: Method,
+    pretrained: { model: EnsembleModel; opt: Adam } | undefined,
+    cfgExperts: string[],
+    ratio: number,
+    pretrainSeconds: number,
+    lf?: string,
+  ): Promise<void> => {
+    const gt = groundTruthSubset(split.train, ratio).filter((i) => Number.isFinite(truth[i]));
+    const t = Date.now();
+    let model: EnsembleModel;
+    let opt: Adam;
+    if (pretrained) {
+      const c = cloneModel(pretrained.model);
+      model = c.model;
+      // DELE keeps the optimizer across steps; the single-LF baseline starts a fresh one.
+      opt = method === 'dele' ? pretrained.opt.cloneFor(c.map) : new Adam({ lr: optim.lr });
+    } else {
+      model = new EnsembleModel(modelConfigFor(base, method, cfgExperts), task.seed);
+      opt = new Adam({ lr: optim.lr });
+    }
+    await trainOnTruth(model, opt, ds.archs, gt, truth, optim, new Rng(task.seed * 7919 + Math.round(ratio * 1e4)));
+    const metrics = finish(model, gt);
+    const row: BenchRow = { encoder: task.encoder, seed: task.seed, method, ratio, groundTruth: gt.length, lf, metrics, trainSeconds: (Date.now() - t) / 1000, pretrainSeconds };
+    rows.push(row);
+    log(`${task.encoder} seed ${task.seed} ${method}${lf ? `(${lf})` : ''} ${(ratio * 100).toFixed(1)}%: KT ${metrics.kendallTau.toFixed(4)} (${row.trainSeconds.toFixed(0)}s)`);
+    model.dispose();
+    opt.dispose();
+  };
+  const pretrain = async (cfgExperts: string[], method: Method): Promise<{ model: EnsembleModel; opt: Adam; seconds: number }> => {
+    const t = Date.now();
+    const model = new EnsembleModel(modelConfigFor(base, method, cfgExperts), task.seed);
+    const opt = new Adam({ lr: optim.lr });
+    await pretrainExperts(model, opt, ds.archs, split.train, cfgExperts.map((n) => column(ds, n).values), optim, new Rng(task.seed), {
+      onEpoch: (e) => {
+        if (e.epoch % 10 === 0) log(`${task.encoder} seed ${task.seed} pretrain ${cfgExperts.length === 1 ? cfgExperts[0] : 'experts'} epoch ${e.epoch}/${e.epochs} loss ${e.loss.toFixed(4)}`);
+      },
+    });
+    return { model, opt, seconds: (Date.now() - t) / 1000 };
+  };
+
+  if (methods.includes('vanilla')) for (const r of task.ratios) await finetune('vanilla', undefined, [], r, 0);
+  if (methods.includes('single')) {
+    const cache = new Map<string, { model: EnsembleModel; opt: Adam; seconds: number }>();
+    for (const r of task.ratios) {
+      // Choose the LF on the ground-truth subset only (no peeking at the validation split).
+      const gt = groundTruthSubset(split.train, r);
+      const best = experts
+        .map((n) => ({ n, kt: kendallTau(gt.map((i) => column(ds, n).values[i]), gt.map((i) => truth[i])) }))
+        .filter((x) => Number.isFinite(x.kt))
+        .sort((a, b) => b.kt - a.kt)[0].n;
+      let p = cache.get(best);
+      if (!p) {
+        p = await pretrain([best], 'single');
+        cache.set(best, p);
+      }
+      await finetune('single', p, [best], r, p.seconds, best);
+    }
+    for (const p of cache.values()) {
+      p.model.dispose();
+      p.opt.dispose();
+    }
+  }
+  if (methods.includes('dele')) {
+    const p = await pretrain(experts, 'dele');
+    for (const r of task.ratios) await finetune('dele', p, experts, r, p.seconds);
+    p.model.dispose();
+    p.opt.dispose();
+  }
+  return rows;
+}

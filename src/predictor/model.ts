@@ -1,0 +1,219 @@
+/**
+ * DELE's dynamic ensemble (Zhao, Ning et al., AAAI 2023), following DynamicEnsemblePointwiseComparator:
+ * K experts, each its own encoder + MLP giving a raw score s_k(a); a gate with its own encoder + MLP + softmax
+ * giving w(a) over the K experts; the prediction is S(a) = Σ_k w_k(a) s_k(a). With one expert and no gate the
+ * same class is the plain PointwiseComparator used by the vanilla and single-LF baselines.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { NB201_NUM_EDGES, NB201_OPS, type Nb201Arch } from '../arch/nb201';
+import { Linear, Mlp, mm, Params } from './nn';
+import { Rng } from './rng';
+
+export type EncoderType = 'gates' | 'lstm';
+
+export interface GatesConfig {
+  opDim: number;
+  nodeDim: number;
+  hidDim: number;
+  gcnOutDims: number[];
+}
+
+export interface LstmConfig {
+  embDim: number;
+  hidDim: number;
+}
+
+export interface ModelConfig {
+  encoder: EncoderType;
+  /** Names of the expert heads: LF column names for DELE / single-LF, ["truth"] for vanilla. */
+  experts: string[];
+  /** Dynamic gate over the experts (DELE). Without it there must be exactly one expert. */
+  gate: boolean;
+  mlpHiddens: number[];
+  dropout: number;
+  gates: GatesConfig;
+  lstm: LstmConfig;
+}
+
+/** The paper's encoder sizes (dele-method.md §2). */
+export const PAPER_GATES: GatesConfig = { opDim: 48, nodeDim: 48, hidDim: 96, gcnOutDims: [128, 128, 128, 128, 128] };
+export const PAPER_LSTM: LstmConfig = { embDim: 100, hidDim: 100 };
+
+/** A batch of NB201 cells encoded once for every encoder: per edge e, the op one-hot [B, 5]. */
+export interface EncodedBatch {
+  size: number;
+  edgeOneHot: tf.Tensor2D[];
+}
+
+export function encodeBatch(archs: readonly Nb201Arch[]): EncodedBatch {
+  const n = NB201_OPS.length;
+  const edgeOneHot: tf.Tensor2D[] = [];
+  for (let e = 0; e < NB201_NUM_EDGES; e++) {
+    const data = new Float32Array(archs.length * n);
+    archs.forEach((a, i) => {
+      data[i * n + a[e]] = 1;
+    });
+    edgeOneHot.push(tf.tensor2d(data, [archs.length, n]));
+  }
+  return { size: archs.length, edgeOneHot };
+}
+
+export function disposeBatch(b: EncodedBatch): void {
+  tf.dispose(b.edgeOneHot);
+}
+
+interface Encoder {
+  readonly outDim: number;
+  /** -> [B, outDim] */
+  apply(batch: EncodedBatch): tf.Tensor2D;
+}
+
+/**
+ * GATES for NB201 (NasBench201FlowArchEmbedder + DenseGraphSimpleOpEdgeFlow, residual_only = 1,
+ * use_final_only): node 0 has a learnable embedding, nodes 1-3 zeros; each layer
+ * Y'_i = Σ_{j<i} sigmoid(Linear(opemb(op_ji))) ⊙ (Y_j W), the `none` op masked out, plus Y_0 W on node 0;
+ * ReLU between layers; the output is node 3. Node 0 never depends on the arch, so it stays [1, d].
+ */
+class GatesEncoder implements Encoder {
+  readonly outDim: number;
+  private readonly opEmb: tf.Variable;
+  private readonly node0: tf.Variable;
+  private readonly xHidden: Linear;
+  private readonly w: tf.Variable[] = [];
+  private readonly att: Linear[] = [];
+
+  constructor(p: Params, name: string, cfg: GatesConfig) {
+    this.opEmb = p.normal(`${name}.op_emb`, [NB201_OPS.length, cfg.opDim]);
+    this.node0 = p.normal(`${name}.node0_emb`, [1, cfg.nodeDim]);
+    this.xHidden = new Linear(p, `${name}.x_hidden`, cfg.nodeDim, cfg.hidDim);
+    let d = cfg.hidDim;
+    cfg.gcnOutDims.forEach((out, l) => {
+      this.w.push(p.uniform(`${name}.gcn${l}.w`, [d, out], 1 / Math.sqrt(out)));
+      this.att.push(new Linear(p, `${name}.gcn${l}.op_att`, cfg.opDim, out));
+      d = out;
+    });
+    this.outDim = d;
+  }
+
+  apply(batch: EncodedBatch): tf.Tensor2D {
+    const noneMask = tf.tensor2d([0, 1, 1, 1, 1], [NB201_OPS.length, 1]);
+    // Input features: node 0 = Linear(emb), nodes 1-3 = Linear(0) = bias; all [1, hid].
+    const y0 = this.xHidden.apply(tf.concat([this.node0, tf.zeros([1, this.node0.shape[1] as number])], 0) as tf.Tensor2D);
+    let ys: tf.Tensor2D[] = [0, 1, 1, 1].map((r) => tf.slice(y0, [r, 0], [1, -1]) as tf.Tensor2D);
+    for (let l = 0; l < this.w.length; l++) {
+      const table = tf.mul(tf.sigmoid(this.att[l].apply(this.opEmb as tf.Tensor2D)), noneMask) as tf.Tensor2D;
+      const a = (e: number): tf.Tensor2D => mm(batch.edgeOneHot[e], table); // [B, out]
+      const u = ys.slice(0, 3).map((y) => mm(y, this.w[l] as tf.Tensor2D));
+      const next = [
+        u[0],
+        tf.mul(a(0), u[0]) as tf.Tensor2D,
+        tf.add(tf.mul(a(1), u[0]), tf.mul(a(2), u[1])) as tf.Tensor2D,
+        tf.addN([tf.mul(a(3), u[0]), tf.mul(a(4), u[1]), tf.mul(a(5), u[2])]) as tf.Tensor2D,
+      ];
+      ys = l < this.w.length - 1 ? next.map((y) => tf.relu(y)) : next;
+    }
+    return ys[3];
+  }
+}
+
+/** NasBench201_LSTMSeqEmbedder: Embedding(5, e) over the 6 edge ops, 1-layer LSTM, output h_n (use_hid). */
+class LstmEncoder implements Encoder {
+  readonly outDim: number;
+  private readonly emb: tf.Variable;
+  private readonly wx: tf.Variable;
+  private readonly wh: tf.Variable;
+  private readonly bias: tf.Variable;
+
+  constructor(p: Params, name: string, cfg: LstmConfig) {
+    const h = cfg.hidDim;
+    const bound = 1 / Math.sqrt(h);
+    this.emb = p.normal(`${name}.emb`, [NB201_OPS.length, cfg.embDim]);
+    this.wx = p.uniform(`${name}.lstm.w_ih`, [cfg.embDim, 4 * h], bound);
+    this.wh = p.uniform(`${name}.lstm.w_hh`, [h, 4 * h], bound);
+    this.bias = p.uniformSum2(`${name}.lstm.b`, [4 * h], bound);
+    this.outDim = h;
+  }
+
+  apply(batch: EncodedBatch): tf.Tensor2D {
+    // Embedding then input projection folded: onehot · (E · W_ih) is the same product.
+    const opProj = mm(this.emb as tf.Tensor2D, this.wx as tf.Tensor2D); // [5, 4h]
+    let h: tf.Tensor2D | undefined;
+    let c: tf.Tensor2D | undefined;
+    for (let t = 0; t < NB201_NUM_EDGES; t++) {
+      const xw = mm(batch.edgeOneHot[t], opProj);
+      const z = tf.add(h ? tf.add(xw, mm(h, this.wh as tf.Tensor2D)) : xw, this.bias) as tf.Tensor2D;
+      const [i, f, g, o] = tf.split(z, 4, 1) as tf.Tensor2D[]; // PyTorch gate order i, f, g, o
+      const ig = tf.mul(tf.sigmoid(i), tf.tanh(g));
+      c = (c ? tf.add(tf.mul(tf.sigmoid(f), c), ig) : ig) as tf.Tensor2D;
+      h = tf.mul(tf.sigmoid(o), tf.tanh(c)) as tf.Tensor2D;
+    }
+    return h as tf.Tensor2D;
+  }
+}
+
+function makeEncoder(p: Params, name: string, cfg: ModelConfig): Encoder {
+  return cfg.encoder === 'gates' ? new GatesEncoder(p, name, cfg.gates) : new LstmEncoder(p, name, cfg.lstm);
+}
+
+export interface ForwardOutput {
+  /** Ensemble score S(a), [B]. */
+  score: tf.Tensor1D;
+  /** Expert scores s_k(a), [K, B]. */
+  expertScores: tf.Tensor2D;
+  /** Gate weights w(a), [B, K]; all ones for a single-expert model. */
+  weights: tf.Tensor2D;
+}
+
+export class EnsembleModel {
+  readonly params: Params;
+  private readonly experts: { enc: Encoder; head: Mlp }[] = [];
+  private readonly gate?: { enc: Encoder; head: Mlp };
+
+  constructor(readonly config: ModelConfig, seed: number) {
+    const k = config.experts.length;
+    if (k < 1) throw new Error('a model needs at least one expert');
+    if (!config.gate && k !== 1) throw new Error('a model without a gate has exactly one expert');
+    this.params = new Params(new Rng(seed));
+    for (let i = 0; i < k; i++) {
+      const enc = makeEncoder(this.params, `experts.${i}.enc`, config);
+      this.experts.push({ enc, head: new Mlp(this.params, `experts.${i}.mlp`, enc.outDim, config.mlpHiddens, 1, config.dropout) });
+    }
+    if (config.gate) {
+      const enc = makeEncoder(this.params, 'gate.enc', config);
+      this.gate = { enc, head: new Mlp(this.params, 'gate.mlp', enc.outDim, config.mlpHiddens, k, config.dropout) };
+    }
+  }
+
+  get numExperts(): number {
+    return this.config.experts.length;
+  }
+
+  expertVariables(): tf.Variable[] {
+    return this.params.list('experts.');
+  }
+
+  allVariables(): tf.Variable[] {
+    return this.params.list();
+  }
+
+  /** Expert scores only, [K, B] (step 1 needs no gate). Call inside tf.tidy. */
+  expertScores(batch: EncodedBatch, training: boolean, rng?: Rng): tf.Tensor2D {
+    const rows = this.experts.map((x) => tf.reshape(x.head.apply(x.enc.apply(batch), training, rng), [batch.size]));
+    return tf.stack(rows) as tf.Tensor2D;
+  }
+
+  /** Call inside tf.tidy. */
+  forward(batch: EncodedBatch, training: boolean, rng?: Rng): ForwardOutput {
+    const expertScores = this.expertScores(batch, training, rng);
+    if (!this.gate) {
+      return { score: tf.reshape(expertScores, [batch.size]), expertScores, weights: tf.ones([batch.size, 1]) };
+    }
+    const weights = tf.softmax(this.gate.head.apply(this.gate.enc.apply(batch), training, rng)) as tf.Tensor2D; // [B, K]
+    const score = tf.sum(tf.mul(weights, tf.transpose(expertScores)), 1) as tf.Tensor1D;
+    return { score, expertScores, weights };
+  }
+
+  dispose(): void {
+    this.params.dispose();
+  }
+}

@@ -1,0 +1,287 @@
+/**
+ * The trained predictor as a unit: model + calibration + provenance, with save/load to one directory
+ * (model.json + weights.bin) and the high-level train entry used by the CLI, the server and the bench.
+ */
+import * as crypto from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import { type Nb201Arch, nb201ToString } from '../arch/nb201';
+import { column, type Dataset, DataError, DEFAULT_NB201_EXPERTS, groundTruthSubset, lfNames, splitDataset } from '../data/dataset';
+import { Adam } from './adam';
+import { applyCalibration, type Calibration, fitIsotonic } from './calibration';
+import { type EvalMetrics, evaluate, kendallTau } from './metrics';
+import { EnsembleModel, type EncoderType, type ModelConfig } from './model';
+import { PRESETS, type PresetName } from './presets';
+import { Rng } from './rng';
+import {
+  type EpochEvent,
+  type Method,
+  modelConfigFor,
+  type OptimConfig,
+  pretrainExperts,
+  scoreArchs,
+  type TrainHooks,
+  trainOnTruth,
+} from './train';
+
+export const PREDICTOR_FORMAT = 'dele-nas/predictor@1';
+
+export interface PredictorMeta {
+  format: typeof PREDICTOR_FORMAT;
+  method: Method;
+  target: string;
+  trainRatio: number;
+  seed: number;
+  splitSeed: number;
+  model: ModelConfig;
+  optim: OptimConfig;
+  dataset: { source: string; fingerprint: string; size: number; trainSize: number; groundTruthSize: number };
+  calibration: Calibration;
+  /** Held-out (validation split) metrics, when the predictor was evaluated. */
+  metrics?: EvalMetrics;
+  backend: string;
+  createdAt: string;
+  trainSeconds: number;
+}
+
+export interface ExpertContribution {
+  name: string;
+  /** Gate weight in [0, 1]; the weights of one prediction sum to 1. */
+  weight: number;
+  /** The expert's raw ranking score (unitless). */
+  score: number;
+}
+
+export interface Prediction {
+  arch: string;
+  /** Raw ensemble score; higher = better. */
+  score: number;
+  /** Calibrated prediction in the target's unit (accuracy %). */
+  accuracy: number;
+  experts: ExpertContribution[];
+}
+
+export class PredictorFileError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'PredictorFileError';
+  }
+  static is(e: unknown): e is PredictorFileError {
+    return e instanceof PredictorFileError;
+  }
+}
+
+export class Predictor {
+  constructor(
+    readonly model: EnsembleModel,
+    readonly meta: PredictorMeta,
+  ) {}
+
+  get experts(): string[] {
+    return this.model.config.experts;
+  }
+
+  /** Predictions with per-expert gate weights; frees every tensor it makes. */
+  predict(archs: readonly Nb201Arch[]): Prediction[] {
+    const out = scoreArchs(this.model, archs);
+    const k = this.model.numExperts;
+    return archs.map((a, i) => ({
+      arch: nb201ToString(a),
+      score: out.scores[i],
+      accuracy: applyCalibration(this.meta.calibration, out.scores[i]),
+      experts: this.experts.map((name, j) => ({ name, weight: out.weights[i * k + j], score: out.expertScores[i * k + j] })),
+    }));
+  }
+
+  /** Scores only (fast path for ranking many archs). */
+  scores(archs: readonly Nb201Arch[]): Float32Array {
+    return scoreArchs(this.model, archs).scores;
+  }
+
+  save(dir: string): void {
+    fs.mkdirSync(dir, { recursive: true });
+    const manifest: { name: string; shape: number[] }[] = [];
+    const chunks: Buffer[] = [];
+    for (const [name, v] of this.model.params.vars) {
+      manifest.push({ name, shape: v.shape });
+      const data = v.dataSync() as Float32Array;
+      chunks.push(Buffer.from(data.buffer, data.byteOffset, data.byteLength));
+    }
+    const weights = Buffer.concat(chunks);
+    const sha256 = crypto.createHash('sha256').update(weights).digest('hex');
+    // Write weights first, then the JSON that names their checksum: a crash in between leaves a detectable mismatch.
+    fs.writeFileSync(path.join(dir, 'weights.bin'), weights);
+    fs.writeFileSync(path.join(dir, 'model.json'), JSON.stringify({ ...this.meta, weights: { manifest, sha256, bytes: weights.length } }, null, 1));
+  }
+
+  /** @throws PredictorFileError for a missing, corrupt or incompatible predictor directory. */
+  static load(dir: string): Predictor {
+    const jsonPath = path.join(dir, 'model.json');
+    const binPath = path.join(dir, 'weights.bin');
+    let meta: PredictorMeta & { weights: { manifest: { name: string; shape: number[] }[]; sha256: string; bytes: number } };
+    try {
+      meta = JSON.parse(fs.readFileSync(jsonPath, 'utf8'));
+    } catch (e) {
+      throw new PredictorFileError(`cannot read predictor ${jsonPath}: ${(e as Error).message}`);
+    }
+    if (meta?.format !== PREDICTOR_FORMAT) {
+      throw new PredictorFileError(`${jsonPath} is not a dele-nas predictor (format ${String(meta?.format)}, expected ${PREDICTOR_FORMAT})`);
+    }
+    let weights: Buffer;
+    try {
+      weights = fs.readFileSync(binPath);
+    } catch (e) {
+      throw new PredictorFileError(`cannot read weights ${binPath}: ${(e as Error).message}`);
+    }
+    const sha = crypto.createHash('sha256').update(weights).digest('hex');
+    if (weights.length !== meta.weights?.bytes || sha !== meta.weights.sha256) {
+      throw new PredictorFileError(`${binPath} is corrupt: checksum or size differs from model.json`);
+    }
+    let model: EnsembleModel;
+    try {
+      model = new EnsembleModel(meta.model, 0);
+    } catch (e) {
+      throw new PredictorFileError(`${jsonPath}: invalid model config: ${(e as Error).message}`);
+    }
+    const floats = new Float32Array(weights.buffer, weights.byteOffset, weights.length / 4);
+    let off = 0;
+    try {
+      for (const { name, shape } of meta.weights.manifest) {
+        const v = model.params.vars.get(name);
+        const size = shape.reduce((a, b) => a * b, 1);
+        if (!v || v.shape.join() !== shape.join()) throw new PredictorFileError(`${jsonPath}: weight ${name} ${shape} does not fit the model`);
+        const t = tf.tensor(floats.subarray(off, off + size), shape);
+        v.assign(t);
+        t.dispose();
+        off += size;
+      }
+      if (off !== floats.length || meta.weights.manifest.length !== model.params.vars.size) {
+        throw new PredictorFileError(`${jsonPath}: weight manifest does not cover the model`);
+      }
+    } catch (e) {
+      model.dispose();
+      throw e;
+    }
+    const { weights: _w, ...rest } = meta;
+    return new Predictor(model, rest);
+  }
+
+  dispose(): void {
+    this.model.dispose();
+  }
+}
+
+export interface TrainOptions {
+  method: Method;
+  encoder: EncoderType;
+  target: string;
+  /** Fraction of the training split with ground truth, (0, 1]. */
+  trainRatio: number;
+  /** LF columns: the experts for dele (default: DEFAULT_NB201_EXPERTS, or all LF columns of user data), one for single. */
+  experts?: string[];
+  preset?: PresetName;
+  seed?: number;
+  splitSeed?: number;
+  /** Overrides of the preset's optimiser settings (epochs etc.). */
+  optim?: Partial<OptimConfig>;
+  /** Backend name recorded in the metadata. */
+  backend?: string;
+  /** Held-out archs evaluated per `monitorEvery` epochs for the training curve (default 1000). */
+  monitorSize?: number;
+}
+
+export interface TrainResult {
+  predictor: Predictor;
+  metrics: EvalMetrics;
+  history: EpochEvent[];
+}
+
+export function resolveExperts(ds: Dataset, method: Method, experts?: string[]): string[] {
+  if (method === 'vanilla') return [];
+  // Default: DELE's NB201 expert set on the bundled data, every LF column of a user's file.
+  const bundledDefault = DEFAULT_NB201_EXPERTS.filter((n) => lfNames(ds).includes(n));
+  const names = experts ?? (bundledDefault.length > 0 ? bundledDefault : lfNames(ds));
+  if (names.length === 0) throw new DataError(`${ds.source} has no LF columns to train experts on`);
+  for (const n of names) {
+    const c = column(ds, n);
+    if (c.kind !== 'lf') throw new DataError(`column "${n}" is a target, not an LF measure`);
+  }
+  if (method === 'single' && names.length !== 1) throw new DataError('single-LF pretraining takes exactly one --lf column');
+  return names;
+}
+
+/** Trains one predictor end to end (step 1 + step 2, or a baseline) and evaluates it on the held-out split. */
+export async function trainPredictor(ds: Dataset, opts: TrainOptions, hooks: TrainHooks = {}): Promise<TrainResult> {
+  const t0 = Date.now();
+  const preset = PRESETS[opts.preset ?? 'cpu'];
+  const optim: OptimConfig = { ...preset.optim, ...opts.optim };
+  const seed = opts.seed ?? 0;
+  const splitSeed = opts.splitSeed ?? 0;
+  const truth = column(ds, opts.target);
+  if (truth.kind !== 'target') throw new DataError(`column "${opts.target}" is an LF measure, not a target`);
+  const experts = resolveExperts(ds, opts.method, opts.experts);
+  const split = splitDataset(ds.archs.length, splitSeed);
+  const gt = groundTruthSubset(split.train, opts.trainRatio).filter((i) => Number.isFinite(truth.values[i]));
+  if (gt.length < 2) throw new DataError(`only ${gt.length} training archs have a "${opts.target}" value; need at least 2`);
+  const cfg = modelConfigFor(
+    { encoder: opts.encoder, mlpHiddens: preset.mlpHiddens[opts.encoder], dropout: preset.dropout, gates: preset.gates, lstm: preset.lstm },
+    opts.method,
+    experts,
+  );
+  const model = new EnsembleModel(cfg, seed);
+  const rng = new Rng(seed ^ 0x5eed);
+  const history: EpochEvent[] = [];
+  const monitorIdx = split.valid.filter((i) => Number.isFinite(truth.values[i])).slice(0, opts.monitorSize ?? 1000);
+  const monitorArchs = monitorIdx.map((i) => ds.archs[i]);
+  const monitorTruth = monitorIdx.map((i) => truth.values[i]);
+  const h: TrainHooks = {
+    ...hooks,
+    monitor: hooks.monitorEvery ? (m) => kendallTau(scoreArchs(m, monitorArchs).scores, monitorTruth) : undefined,
+    onEpoch: (e) => {
+      history.push(e);
+      hooks.onEpoch?.(e);
+    },
+  };
+  let opt = new Adam({ lr: optim.lr });
+  try {
+    if (opts.method !== 'vanilla') {
+      const lf = experts.map((n) => column(ds, n).values);
+      await pretrainExperts(model, opt, ds.archs, split.train, lf, optim, rng, h);
+      if (opts.method === 'single') {
+        // The baseline re-initialises the optimizer between pretraining and fine-tuning (reinit_optimizer).
+        opt.dispose();
+        opt = new Adam({ lr: optim.lr });
+      }
+    }
+    await trainOnTruth(model, opt, ds.archs, gt, truth.values, optim, rng, h);
+  } catch (e) {
+    model.dispose();
+    throw e;
+  } finally {
+    opt.dispose();
+  }
+  const gtScores = scoreArchs(model, gt.map((i) => ds.archs[i])).scores;
+  const calibration = fitIsotonic(gtScores, gt.map((i) => truth.values[i]));
+  const validArchs = split.valid.map((i) => ds.archs[i]);
+  const validTruth = split.valid.map((i) => truth.values[i]);
+  const vs = scoreArchs(model, validArchs).scores;
+  const metrics = evaluate(vs, Array.from(vs, (s) => applyCalibration(calibration, s)), validTruth);
+  const meta: PredictorMeta = {
+    format: PREDICTOR_FORMAT,
+    method: opts.method,
+    target: opts.target,
+    trainRatio: opts.trainRatio,
+    seed,
+    splitSeed,
+    model: cfg,
+    optim,
+    dataset: { source: ds.source, fingerprint: ds.fingerprint, size: ds.archs.length, trainSize: split.train.length, groundTruthSize: gt.length },
+    calibration,
+    metrics,
+    backend: opts.backend ?? tf.getBackend(),
+    createdAt: new Date().toISOString(),
+    trainSeconds: (Date.now() - t0) / 1000,
+  };
+  return { predictor: new Predictor(model, meta), metrics, history };
+}

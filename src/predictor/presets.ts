@@ -1,0 +1,44 @@
+/**
+ * Model/optimiser presets. "paper" is DELE's published NB201 configuration (dele-method.md §7); "cpu" is what
+ * this project trains by default on a 2-core CPU with the wasm backend: the same architecture family with
+ * 3 GCN layers (an NB201 cell's longest path has 3 edges, so 3 layers already see every path), a 2x128 MLP
+ * head and fewer pretraining epochs. README.md reports what each costs and achieves.
+ */
+import { type EncoderType, type GatesConfig, type LstmConfig, PAPER_GATES, PAPER_LSTM } from './model';
+import { type OptimConfig, PAPER_OPTIM } from './train';
+
+export type PresetName = 'cpu' | 'paper' | 'tiny';
+
+export interface Preset {
+  gates: GatesConfig;
+  lstm: LstmConfig;
+  /** MLP hidden sizes per encoder (the paper uses [] for LSTM, 5x300 for GATES). */
+  mlpHiddens: Record<EncoderType, number[]>;
+  dropout: number;
+  optim: OptimConfig;
+}
+
+export const PRESETS: Record<PresetName, Preset> = {
+  paper: {
+    gates: PAPER_GATES,
+    lstm: PAPER_LSTM,
+    mlpHiddens: { gates: [300, 300, 300, 300, 300], lstm: [] },
+    dropout: 0.1,
+    optim: PAPER_OPTIM,
+  },
+  cpu: {
+    gates: { opDim: 48, nodeDim: 48, hidDim: 96, gcnOutDims: [128, 128, 128] },
+    lstm: PAPER_LSTM,
+    mlpHiddens: { gates: [128, 128], lstm: [] },
+    dropout: 0.1,
+    optim: { ...PAPER_OPTIM, pretrainEpochs: 40, epochs: 200 },
+  },
+  /** For tests and smoke runs only. */
+  tiny: {
+    gates: { opDim: 16, nodeDim: 16, hidDim: 32, gcnOutDims: [32, 32, 32] },
+    lstm: { embDim: 16, hidDim: 32 },
+    mlpHiddens: { gates: [32], lstm: [] },
+    dropout: 0.1,
+    optim: { ...PAPER_OPTIM, batchSize: 256, pretrainEpochs: 5, epochs: 60 },
+  },
+};

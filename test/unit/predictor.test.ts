@@ -1,0 +1,142 @@
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { before, describe, it } from 'node:test';
+import * as tf from '@tensorflow/tfjs-core';
+import { parseNb201OrThrow } from '../../src/arch/nb201';
+import { type Dataset, loadBundledNb201, makeDataset } from '../../src/data/dataset';
+import { initBackend } from '../../src/predictor/backend';
+import { Predictor, PredictorFileError, trainPredictor, type TrainOptions } from '../../src/predictor/predictor';
+import { TrainingCancelled } from '../../src/predictor/train';
+
+// A 1,500-arch slice of the bundled table keeps these runs to seconds.
+function smallData(): Dataset {
+  const full = loadBundledNb201();
+  const idx = Array.from({ length: 1500 }, (_, i) => (i * 10) % full.archs.length);
+  return makeDataset(
+    'test-slice',
+    idx.map((i) => full.archs[i]),
+    full.columns
+      .filter((c) => ['c10_test_200ep', 'c10valid_xvalid_12ep', 'zc_c10_synflow', 'zc_c10_jacov'].includes(c.name))
+      .map((c) => ({ ...c, values: Float64Array.from(idx, (i) => c.values[i]) })),
+  );
+}
+
+const OPTS: TrainOptions = {
+  method: 'dele',
+  encoder: 'gates',
+  target: 'c10_test_200ep',
+  trainRatio: 0.1,
+  experts: ['c10valid_xvalid_12ep', 'zc_c10_synflow', 'zc_c10_jacov'],
+  preset: 'tiny',
+  seed: 3,
+  optim: { pretrainEpochs: 3, epochs: 30 },
+};
+
+const ARCHS = [
+  '|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_3x3~2|',
+  '|none~0|+|none~0|none~1|+|none~0|none~1|none~2|',
+  '|avg_pool_3x3~0|+|skip_connect~0|none~1|+|nor_conv_1x1~0|none~1|skip_connect~2|',
+].map(parseNb201OrThrow);
+
+describe('predictor training and persistence', () => {
+  let ds: Dataset;
+  let trained: Awaited<ReturnType<typeof trainPredictor>>;
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'dele-pred-'));
+
+  before(async () => {
+    await initBackend('wasm');
+    ds = smallData();
+    trained = await trainPredictor(ds, OPTS);
+  });
+
+  it('DELE beats a random ranking by a clear margin on held-out archs', () => {
+    // Random ranking: tau ~ N(0, 0.017) for 750 archs; the tiny model reaches ~0.6.
+    assert.ok(trained.metrics.kendallTau > 0.4, `tau ${trained.metrics.kendallTau}`);
+    assert.equal(trained.metrics.n, 750);
+    assert.ok(trained.history.some((e) => e.phase === 'pretrain') && trained.history.some((e) => e.phase === 'train'));
+  });
+
+  it('predictions carry calibrated accuracy and gate weights that sum to 1', () => {
+    const [best, empty] = trained.predictor.predict(ARCHS);
+    assert.equal(best.experts.length, 3);
+    assert.ok(Math.abs(best.experts.reduce((a, e) => a + e.weight, 0) - 1) < 1e-5);
+    assert.ok(best.accuracy > empty.accuracy, `${best.accuracy} vs ${empty.accuracy}`);
+    assert.ok(best.accuracy > 80 && best.accuracy < 95);
+  });
+
+  it('predict does not leak tensors', () => {
+    trained.predictor.predict(ARCHS);
+    const n = tf.memory().numTensors;
+    for (let i = 0; i < 5; i++) trained.predictor.predict(ARCHS);
+    assert.equal(tf.memory().numTensors, n);
+  });
+
+  it('save -> load round-trips weights, config, calibration and provenance', () => {
+    const dir = path.join(tmp, 'model');
+    trained.predictor.save(dir);
+    const loaded = Predictor.load(dir);
+    assert.deepEqual(loaded.meta, trained.predictor.meta);
+    assert.deepEqual(loaded.predict(ARCHS), trained.predictor.predict(ARCHS));
+    assert.equal(loaded.meta.dataset.fingerprint, ds.fingerprint);
+    loaded.dispose();
+  });
+
+  it('rejects missing, corrupt and foreign predictor files with a clear error', () => {
+    const dir = path.join(tmp, 'model');
+    trained.predictor.save(dir);
+    const bad = path.join(tmp, 'bad');
+    fs.mkdirSync(bad, { recursive: true });
+    const expectError = (re: RegExp): void => {
+      assert.throws(() => Predictor.load(bad), (e: unknown) => PredictorFileError.is(e) && re.test(e.message));
+    };
+    expectError(/cannot read predictor/);
+    fs.writeFileSync(path.join(bad, 'model.json'), '{"format": "dele-nas/pred');
+    expectError(/cannot read predictor/);
+    fs.writeFileSync(path.join(bad, 'model.json'), '{"format": "something-else"}');
+    expectError(/not a dele-nas predictor/);
+    fs.copyFileSync(path.join(dir, 'model.json'), path.join(bad, 'model.json'));
+    const w = fs.readFileSync(path.join(dir, 'weights.bin'));
+    w[100] ^= 0xff;
+    fs.writeFileSync(path.join(bad, 'weights.bin'), w);
+    const before = tf.memory().numTensors;
+    expectError(/corrupt/);
+    fs.writeFileSync(path.join(bad, 'weights.bin'), w.subarray(0, 64));
+    expectError(/corrupt/);
+    assert.equal(tf.memory().numTensors, before);
+  });
+
+  it('is deterministic for a seed, different across seeds', async () => {
+    const opts = { ...OPTS, method: 'vanilla' as const, experts: undefined, optim: { epochs: 10 } };
+    const a = await trainPredictor(ds, opts);
+    const b = await trainPredictor(ds, opts);
+    const c = await trainPredictor(ds, { ...opts, seed: 4 });
+    assert.deepEqual(a.predictor.scores(ARCHS), b.predictor.scores(ARCHS));
+    assert.notDeepEqual(a.predictor.scores(ARCHS), c.predictor.scores(ARCHS));
+    [a, b, c].forEach((r) => r.predictor.dispose());
+  });
+
+  it('trains the single-LF and LSTM variants', async () => {
+    const s = await trainPredictor(ds, { ...OPTS, method: 'single', experts: ['c10valid_xvalid_12ep'] });
+    assert.deepEqual(s.predictor.experts, ['c10valid_xvalid_12ep']);
+    assert.ok(s.metrics.kendallTau > 0.3, String(s.metrics.kendallTau));
+    s.predictor.dispose();
+    const l = await trainPredictor(ds, { ...OPTS, encoder: 'lstm', optim: { pretrainEpochs: 2, epochs: 20 } });
+    assert.ok(l.metrics.kendallTau > 0.3, String(l.metrics.kendallTau));
+    l.predictor.dispose();
+  });
+
+  it('cancels through an AbortSignal without leaking tensors', async () => {
+    const n = tf.memory().numTensors;
+    const ac = new AbortController();
+    await assert.rejects(
+      trainPredictor(ds, OPTS, {
+        signal: ac.signal,
+        onEpoch: () => ac.abort(),
+      }),
+      (e: unknown) => TrainingCancelled.is(e),
+    );
+    assert.equal(tf.memory().numTensors, n);
+  });
+});
