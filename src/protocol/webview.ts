@@ -1,0 +1,25 @@
+/**
+ * Host <-> webview messages of the predictor panel. Types only (the webview imports them with `import type`).
+ * Handshake: the webview sends `ready`; the host answers with `state`, then forwards `epoch` and `state`
+ * updates. Messages sent before `ready` are queued by the host.
+ */
+import type { ArchLocation, RankingsResult, StatusResult, TrainingEpoch } from './lsp';
+
+export type HostToWebview =
+  | { type: 'state'; rankings: RankingsResult; status: StatusResult; epochs: TrainingEpoch[] }
+  | { type: 'epoch'; epoch: TrainingEpoch }
+  | { type: 'trainingStarted' }
+  | { type: 'error'; message: string };
+
+export type WebviewToHost =
+  | { type: 'ready' }
+  | { type: 'openLocation'; location: ArchLocation }
+  | { type: 'refresh' }
+  | { type: 'train' };
+
+export function isWebviewToHost(m: unknown): m is WebviewToHost {
+  if (typeof m !== 'object' || m === null) return false;
+  const t = (m as { type?: unknown }).type;
+  if (t === 'openLocation') return typeof (m as { location?: unknown }).location === 'object';
+  return t === 'ready' || t === 'refresh' || t === 'train';
+}

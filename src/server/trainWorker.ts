@@ -1,0 +1,55 @@
+/**
+ * Worker thread that trains a predictor, so the language server's thread keeps answering CodeLens and
+ * hover requests. It has its own TF.js instance.
+ */
+import { parentPort } from 'node:worker_threads';
+import { BUNDLED_NB201, DataError, importDataFile, loadBundledNb201 } from '../data/dataset';
+import { initBackend } from '../predictor/backend';
+import { trainPredictor } from '../predictor/predictor';
+import { TrainingCancelled } from '../predictor/train';
+import type { FromWorker, ToWorker } from './workerProtocol';
+
+const port = parentPort;
+if (!port) throw new Error('trainWorker must run in a worker thread');
+const post = (m: FromWorker): void => port.postMessage(m);
+const abort = new AbortController();
+
+port.on('message', (m: ToWorker) => {
+  if (m.type === 'cancel') abort.abort();
+  else if (m.type === 'start') void run(m.params, m.outDir);
+});
+
+async function run(p: Extract<ToWorker, { type: 'start' }>['params'], outDir: string): Promise<void> {
+  const t0 = Date.now();
+  try {
+    post({ type: 'backend', name: await initBackend('auto') });
+    const ds = p.data === 'bundled' || p.data === BUNDLED_NB201 ? loadBundledNb201() : importDataFile(p.data);
+    const r = await trainPredictor(
+      ds,
+      {
+        method: p.method,
+        encoder: p.encoder,
+        target: p.target,
+        trainRatio: p.trainRatio,
+        experts: p.method === 'vanilla' ? undefined : p.experts,
+        preset: p.preset ?? 'cpu',
+        seed: p.seed ?? 0,
+        optim: {
+          ...(p.epochs !== undefined ? { epochs: p.epochs } : {}),
+          ...(p.pretrainEpochs !== undefined ? { pretrainEpochs: p.pretrainEpochs } : {}),
+        },
+      },
+      {
+        signal: abort.signal,
+        monitorEvery: 5,
+        onEpoch: (e) => post({ type: 'epoch', epoch: { ...e, elapsedSeconds: (Date.now() - t0) / 1000 } }),
+      },
+    );
+    r.predictor.save(outDir);
+    r.predictor.dispose();
+    post({ type: 'done', kendallTau: r.metrics.kendallTau, path: outDir, seconds: (Date.now() - t0) / 1000 });
+  } catch (e) {
+    if (TrainingCancelled.is(e)) post({ type: 'cancelled' });
+    else post({ type: 'error', message: DataError.is(e) ? e.message : (e as Error).stack ?? String(e) });
+  }
+}

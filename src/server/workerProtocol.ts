@@ -1,0 +1,11 @@
+/** Messages between the language server and its training worker thread. */
+import type { TrainingEpoch, TrainParams } from '../protocol/lsp';
+
+export type ToWorker = { type: 'start'; params: TrainParams; outDir: string } | { type: 'cancel' };
+
+export type FromWorker =
+  | { type: 'backend'; name: string }
+  | { type: 'epoch'; epoch: TrainingEpoch }
+  | { type: 'done'; kendallTau: number; path: string; seconds: number }
+  | { type: 'cancelled' }
+  | { type: 'error'; message: string };

@@ -1,0 +1,143 @@
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import type { CodeLens, Hover } from 'vscode-languageserver-protocol';
+import type { RankingsResult, StatusResult, TrainResult } from '../../src/protocol/lsp';
+import { startSession, type TestSession } from './lspClient';
+
+const BEST = '|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_3x3~2|';
+const POOR = '|avg_pool_3x3~0|+|skip_connect~0|avg_pool_3x3~1|+|avg_pool_3x3~0|skip_connect~1|skip_connect~2|';
+const BAD = '|nor_conv_3x3~0|+|nor_conv_3x3~0|conv_7x7~1|+|none~0|none~1|none~2|';
+const PY = `CANDIDATES = [\n    "${BEST}",\n    "${POOR}",\n    "${BAD}",\n]\n`;
+const URI = 'file:///ws/search.py';
+const LENS_RE = /^pred \d+\.\d% · top-3 experts (acc12ep|synflow|jacov) 0\.\d\d (acc12ep|synflow|jacov) 0\.\d\d (acc12ep|synflow|jacov) 0\.\d\d$/;
+
+describe('language server over LSP', () => {
+  let s: TestSession;
+
+  before(async () => {
+    s = await startSession();
+    s.open(URI, PY);
+  });
+  after(async () => {
+    await s.close();
+  });
+
+  it('gives one CodeLens per valid architecture with a prediction and the top gate weights', async () => {
+    const lenses = (await s.client.sendRequest('textDocument/codeLens', { textDocument: { uri: URI } })) as CodeLens[];
+    assert.equal(lenses.length, 2);
+    for (const l of lenses) assert.match(l.command?.title ?? '', LENS_RE);
+    assert.deepEqual(lenses[0].range.start, { line: 1, character: 5 });
+    const acc = lenses.map((l) => Number(/pred ([\d.]+)%/.exec(l.command?.title ?? '')?.[1]));
+    assert.ok(acc[0] > acc[1], `best ${acc[0]} vs poor ${acc[1]}`);
+  });
+
+  it('publishes a diagnostic at the exact range of an unknown op', async () => {
+    const d = await s.waitFor(() => s.diagnostics.get(URI));
+    assert.equal(d.length, 1);
+    assert.match(d[0].message, /unknown op "conv_7x7"/);
+    const col = PY.split('\n')[3].indexOf('conv_7x7');
+    assert.deepEqual(d[0].range, { start: { line: 3, character: col }, end: { line: 3, character: col + 'conv_7x7'.length } });
+    assert.equal(d[0].severity, 1);
+  });
+
+  it('hover shows every expert, the rank percentile and the benchmark value', async () => {
+    await s.server.whenIdle();
+    const h = (await s.client.sendRequest('textDocument/hover', { textDocument: { uri: URI }, position: { line: 1, character: 20 } })) as Hover;
+    const md = (h.contents as { value: string }).value;
+    assert.match(md, /predicted c10_test_200ep: \*\*\d+\.\d\d%\*\*/);
+    assert.match(md, /better than \d+\.\d% of the 15,625 NB201 cells/);
+    assert.match(md, /NAS-Bench-201 c10_test_200ep: 94\.36%/); // benchmark value of this cell (94.3633)
+    assert.equal((md.match(/^\| (c10valid_xvalid_12ep|zc_c10_synflow|zc_c10_jacov) \|/gm) ?? []).length, 3);
+    const none = await s.client.sendRequest('textDocument/hover', { textDocument: { uri: URI }, position: { line: 0, character: 2 } });
+    assert.equal(none, null);
+  });
+
+  it('follows edits: the fixed cell loses its error, gets a lens and an unreachable-output note', async () => {
+    s.change(URI, 2, PY.replace('conv_7x7', 'nor_conv_1x1'));
+    const d = await s.waitFor(() => {
+      const cur = s.diagnostics.get(URI);
+      return cur && cur.every((x) => x.severity !== 1) ? cur : undefined;
+    });
+    // node 3 of the fixed cell has only `none` inputs: the output is unreachable.
+    assert.equal(d.length, 1);
+    assert.equal(d[0].severity, 3);
+    assert.match(d[0].message, /no path from the input to the output/);
+    const lenses = (await s.client.sendRequest('textDocument/codeLens', { textDocument: { uri: URI } })) as CodeLens[];
+    assert.equal(lenses.length, 3);
+  });
+
+  it('reports status, and rankings for the panel', async () => {
+    const st = (await s.client.sendRequest('dele/status')) as StatusResult;
+    assert.equal(st.predictor?.source, 'bundled');
+    assert.deepEqual(st.predictor?.experts, ['c10valid_xvalid_12ep', 'zc_c10_synflow', 'zc_c10_jacov']);
+    assert.match(st.backend, /^(wasm|tensorflow|cpu)$/);
+    const r = (await s.client.sendRequest('dele/rankings')) as RankingsResult;
+    assert.equal(r.workspace.length, 3);
+    assert.ok(r.workspace[0].predicted >= r.workspace[2].predicted);
+    assert.equal(r.workspace[0].location?.uri, URI);
+    assert.equal(r.benchmarkTop.length, 20);
+    assert.ok(Math.abs(r.meanGateWeights.reduce((a, w) => a + w.weight, 0) - 1) < 1e-3);
+    assert.ok(r.scatter.length > 300);
+  });
+
+  it('explains bad data files in dataInfo', async () => {
+    const bad = path.join(s.storage, 'bad.csv');
+    fs.writeFileSync(bad, 'arch,acc\n|x~0|,1\n');
+    await assert.rejects(s.client.sendRequest('dele/dataInfo', { data: bad }), /bad.csv:2: invalid architecture/);
+    const info = (await s.client.sendRequest('dele/dataInfo', { data: 'bundled' })) as { archCount: number; defaultExperts: string[] };
+    assert.equal(info.archCount, 15625);
+    assert.equal(info.defaultExperts.length, 12);
+  });
+
+  it('cancel keeps the previous predictor', async () => {
+    const before = s.notifications.length;
+    const pending = s.client.sendRequest('dele/train', { data: 'bundled', target: 'c10_test_200ep', method: 'dele', encoder: 'gates', trainRatio: 0.02, preset: 'tiny', experts: ['zc_c10_synflow', 'zc_c10_jacov'], pretrainEpochs: 50, epochs: 20 }) as Promise<TrainResult>;
+    await s.waitFor(() => s.notifications.slice(before).some((n) => n.method === 'dele/trainingEpoch'));
+    void s.client.sendNotification('dele/cancelTraining');
+    const r = await pending;
+    assert.equal(r.status, 'cancelled');
+    const st = (await s.client.sendRequest('dele/status')) as StatusResult;
+    assert.equal(st.predictor?.source, 'bundled');
+    assert.equal(st.training, false);
+    assert.ok(!fs.existsSync(path.join(s.storage, 'predictor')));
+  });
+
+  it('trains a predictor in a worker with progress, swaps it in and refreshes the lenses', async () => {
+    const refreshes = s.refreshes;
+    const r = (await s.client.sendRequest('dele/train', {
+      data: 'bundled',
+      target: 'c10_test_200ep',
+      method: 'dele',
+      encoder: 'gates',
+      trainRatio: 0.02,
+      preset: 'tiny',
+      experts: ['zc_c10_synflow', 'zc_c10_jacov'],
+      pretrainEpochs: 1,
+      epochs: 20,
+    })) as TrainResult;
+    assert.equal(r.status, 'completed', r.message);
+    assert.ok((r.kendallTau ?? 0) > 0.3, String(r.kendallTau));
+    assert.ok(fs.existsSync(path.join(s.storage, 'predictor', 'model.json')));
+    assert.ok(s.refreshes > refreshes);
+    const kinds = s.progress.map((p) => (p as { value: { kind: string } }).value.kind);
+    assert.ok(kinds.includes('begin') && kinds.includes('report') && kinds.includes('end'));
+    const st = (await s.client.sendRequest('dele/status')) as StatusResult;
+    assert.equal(st.predictor?.source, 'workspace');
+    assert.deepEqual(st.predictor?.experts, ['zc_c10_synflow', 'zc_c10_jacov']);
+    const lenses = (await s.client.sendRequest('textDocument/codeLens', { textDocument: { uri: URI } })) as CodeLens[];
+    assert.match(lenses[0].command?.title ?? '', /^pred \d+\.\d% · top-2 experts (synflow|jacov) 0\.\d\d (synflow|jacov) 0\.\d\d$/);
+  });
+
+  it('turns lenses off through the setting', async () => {
+    s.settings = { ...s.settings, codeLens: { enabled: false } };
+    await s.client.sendNotification('workspace/didChangeConfiguration', { settings: null });
+    let lenses: CodeLens[] = [{} as CodeLens];
+    for (let i = 0; i < 100 && lenses.length > 0; i++) {
+      lenses = (await s.client.sendRequest('textDocument/codeLens', { textDocument: { uri: URI } })) as CodeLens[];
+      if (lenses.length > 0) await new Promise((r) => setTimeout(r, 20));
+    }
+    assert.equal(lenses.length, 0);
+  });
+});
