@@ -64,33 +64,38 @@ export function hingeLossValue(scores: ArrayLike<number>, pairs: PairSet, margin
 }
 
 /**
- * Σ_k mean_pairs_k max(0, m − sign·(s_k[a2] − s_k[a1])) for scores [K, B] and one pair set per row.
- * The gradient is computed in JS (a subgradient at the kink), which avoids gather gradients that the wasm
- * backend lacks and is exact.
+ * Value and gradient of Σ_r mean_pairs_r max(0, m − sign·(s_r[a2] − s_r[a1])) for row-major scores [R, B]
+ * and one pair set per row; the gradient is a subgradient (0 at the kink).
+ */
+export function hingeValueAndGrad(scores: ArrayLike<number>, b: number, pairSets: PairSet[], margin: number): { value: number; grad: Float32Array } {
+  const grad = new Float32Array(pairSets.length * b);
+  let value = 0;
+  pairSets.forEach((ps, r) => {
+    const n = ps.a1.length;
+    const off = r * b;
+    for (let p = 0; p < n; p++) {
+      const sg = ps.sign[p];
+      const h = margin - sg * (scores[off + ps.a2[p]] - scores[off + ps.a1[p]]);
+      if (h > 0) {
+        value += h / n;
+        grad[off + ps.a2[p]] -= sg / n;
+        grad[off + ps.a1[p]] += sg / n;
+      }
+    }
+  });
+  return { value, grad };
+}
+
+/**
+ * The hinge loss as a differentiable tfjs op over scores [K, B] (one pair set per row). The gradient is
+ * computed in JS, which avoids gather gradients (missing in the wasm backend) and is exact.
  */
 export function hingeLoss(scores: tf.Tensor2D, pairSets: PairSet[], margin: number): tf.Scalar {
   const [k, b] = scores.shape;
   if (pairSets.length !== k) throw new Error(`expected ${k} pair sets, got ${pairSets.length}`);
   const f = tf.customGrad(((s: tf.Tensor) => {
-    const v = s.dataSync();
-    const grad = new Float32Array(k * b);
-    let total = 0;
-    for (let r = 0; r < k; r++) {
-      const ps = pairSets[r];
-      const n = ps.a1.length;
-      if (n === 0) continue;
-      const off = r * b;
-      for (let p = 0; p < n; p++) {
-        const sg = ps.sign[p];
-        const h = margin - sg * (v[off + ps.a2[p]] - v[off + ps.a1[p]]);
-        if (h > 0) {
-          total += h / n;
-          grad[off + ps.a2[p]] -= sg / n;
-          grad[off + ps.a1[p]] += sg / n;
-        }
-      }
-    }
-    return { value: tf.scalar(total), gradFunc: (dy: tf.Tensor) => tf.mul(dy, tf.tensor(grad, s.shape)) };
+    const { value, grad } = hingeValueAndGrad(s.dataSync(), b, pairSets, margin);
+    return { value: tf.scalar(value), gradFunc: (dy: tf.Tensor) => tf.mul(dy, tf.tensor(grad, s.shape)) };
   }) as unknown as Parameters<typeof tf.customGrad>[0]);
   return f(scores) as tf.Scalar;
 }

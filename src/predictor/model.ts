@@ -188,29 +188,46 @@ export class EnsembleModel {
     return this.config.experts.length;
   }
 
-  expertVariables(): tf.Variable[] {
-    return this.params.list('experts.');
+  get hasGate(): boolean {
+    return this.gate !== undefined;
+  }
+
+  /** Parameters of expert k, or of all experts. */
+  expertVariables(k?: number): tf.Variable[] {
+    return this.params.list(k === undefined ? 'experts.' : `experts.${k}.`);
+  }
+
+  gateVariables(): tf.Variable[] {
+    return this.params.list('gate.');
   }
 
   allVariables(): tf.Variable[] {
     return this.params.list();
   }
 
-  /** Expert scores only, [K, B] (step 1 needs no gate). Call inside tf.tidy. */
-  expertScores(batch: EncodedBatch, training: boolean, rng?: Rng): tf.Tensor2D {
-    const rows = this.experts.map((x) => tf.reshape(x.head.apply(x.enc.apply(batch), training, rng), [batch.size]));
-    return tf.stack(rows) as tf.Tensor2D;
+  /** Score s_k(a) of expert k, [B]. Call inside tf.tidy. `seed` fixes the dropout masks. */
+  expertScore(k: number, batch: EncodedBatch, training: boolean, seed = 0): tf.Tensor1D {
+    const x = this.experts[k];
+    return tf.reshape(x.head.apply(x.enc.apply(batch), training, seed), [batch.size]);
   }
 
-  /** Call inside tf.tidy. */
-  forward(batch: EncodedBatch, training: boolean, rng?: Rng): ForwardOutput {
-    const expertScores = this.expertScores(batch, training, rng);
-    if (!this.gate) {
-      return { score: tf.reshape(expertScores, [batch.size]), expertScores, weights: tf.ones([batch.size, 1]) };
-    }
-    const weights = tf.softmax(this.gate.head.apply(this.gate.enc.apply(batch), training, rng)) as tf.Tensor2D; // [B, K]
-    const score = tf.sum(tf.mul(weights, tf.transpose(expertScores)), 1) as tf.Tensor1D;
-    return { score, expertScores, weights };
+  /** Gate weights w(a), [B, K]; all ones without a gate. Call inside tf.tidy. */
+  gateWeights(batch: EncodedBatch, training: boolean, seed = 0): tf.Tensor2D {
+    if (!this.gate) return tf.ones([batch.size, 1]);
+    return tf.softmax(this.gate.head.apply(this.gate.enc.apply(batch), training, seed)) as tf.Tensor2D;
+  }
+
+  /** Expert scores [K, B]. Call inside tf.tidy. seeds[k] is expert k's dropout seed. */
+  expertScores(batch: EncodedBatch, training: boolean, seeds?: number[]): tf.Tensor2D {
+    return tf.stack(this.experts.map((_, k) => this.expertScore(k, batch, training, seeds?.[k]))) as tf.Tensor2D;
+  }
+
+  /** Call inside tf.tidy. seeds: K expert seeds then the gate's. */
+  forward(batch: EncodedBatch, training: boolean, seeds?: number[]): ForwardOutput {
+    const expertScores = this.expertScores(batch, training, seeds);
+    const weights = this.gateWeights(batch, training, seeds?.[this.numExperts]);
+    const score = this.gate ? (tf.sum(tf.mul(weights, tf.transpose(expertScores)), 1) as tf.Tensor1D) : tf.reshape(expertScores, [batch.size]);
+    return { score: score as tf.Tensor1D, expertScores, weights };
   }
 
   dispose(): void {

@@ -98,11 +98,12 @@ export class Mlp {
     this.layers.push(new Linear(p, `${name}.out`, d, outDim));
   }
 
-  apply(x: tf.Tensor2D, training: boolean, rng: Rng | undefined): tf.Tensor2D {
+  /** `seed` fixes the dropout masks (layer i uses seed + i), so a forward pass can be replayed exactly. */
+  apply(x: tf.Tensor2D, training: boolean, seed = 0): tf.Tensor2D {
     let y = x;
     for (let i = 0; i < this.layers.length - 1; i++) {
       y = tf.relu(this.layers[i].apply(y));
-      if (training && this.dropout > 0) y = tf.dropout(y, this.dropout, undefined, rng?.nextU32()) as tf.Tensor2D;
+      if (training && this.dropout > 0) y = tf.dropout(y, this.dropout, undefined, seed + i) as tf.Tensor2D;
     }
     return this.layers[this.layers.length - 1].apply(y);
   }

@@ -10,8 +10,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import type { Nb201Arch } from '../arch/nb201';
 import { Adam } from './adam';
-import { hingeLoss, type PairSet, samplePairs } from './loss';
-import { EnsembleModel, disposeBatch, encodeBatch, type ModelConfig } from './model';
+import { hingeLoss, hingeValueAndGrad, type PairSet, samplePairs } from './loss';
+import { type EncodedBatch, EnsembleModel, disposeBatch, encodeBatch, type ModelConfig } from './model';
 import { Rng } from './rng';
 
 export type Method = 'dele' | 'single' | 'vanilla';
@@ -69,24 +69,19 @@ function checkCancel(signal?: AbortSignal): void {
 
 const yieldToEventLoop = (): Promise<void> => new Promise((r) => setImmediate(r));
 
-/**
- * Runs epochs of pairwise hinge training over `indices`.
- * @param values per expert row: the value of each arch (by dataset index) to rank by; NaN = missing.
- * @param lossOf computes the [R, B] score rows whose pairs come from `values`.
- */
+/** One optimisation step on a batch; returns its loss, or undefined when the batch had no usable pair. */
+type StepFn = (batch: EncodedBatch, idx: number[]) => number | undefined;
+
 async function runEpochs(
   phase: EpochEvent['phase'],
   archs: readonly Nb201Arch[],
   indices: number[],
-  values: ArrayLike<number>[],
-  vars: tf.Variable[],
-  scoresOf: (batch: ReturnType<typeof encodeBatch>) => tf.Tensor2D,
-  opt: Adam,
   cfg: OptimConfig,
   epochs: number,
   rng: Rng,
   hooks: TrainHooks,
   model: EnsembleModel,
+  step: StepFn,
 ): Promise<void> {
   const order = [...indices];
   for (let epoch = 1; epoch <= epochs; epoch++) {
@@ -96,16 +91,16 @@ async function runEpochs(
     for (let start = 0; start < order.length; start += cfg.batchSize) {
       checkCancel(hooks.signal);
       const idx = order.slice(start, start + cfg.batchSize);
-      const pairSets: PairSet[] = values.map((v) => samplePairs(idx.map((i) => v[i]), rng, cfg.maxCompareRatio));
-      if (pairSets.every((p) => p.a1.length === 0)) continue;
       const batch = encodeBatch(idx.map((i) => archs[i]));
-      const { value, grads } = tf.variableGrads(() => hingeLoss(scoresOf(batch), pairSets, cfg.margin), vars);
-      opt.apply(vars, grads);
-      lossSum += value.dataSync()[0];
-      steps++;
-      value.dispose();
-      tf.dispose(grads);
-      disposeBatch(batch);
+      try {
+        const loss = step(batch, idx);
+        if (loss !== undefined) {
+          lossSum += loss;
+          steps++;
+        }
+      } finally {
+        disposeBatch(batch);
+      }
     }
     const ev: EpochEvent = { phase, epoch, epochs, loss: steps > 0 ? lossSum / steps : NaN };
     if (phase === 'train' && hooks.monitor && hooks.monitorEvery && (epoch % hooks.monitorEvery === 0 || epoch === epochs)) {
@@ -116,7 +111,19 @@ async function runEpochs(
   }
 }
 
-/** Step 1: all experts on their LF types, only expert parameters updated (the gate gets no gradient). */
+/** Backpropagates one network: minimises Σ_b f(b)·upstream(b) over `vars` and applies the update. */
+function applyUpstream(opt: Pick<Adam, 'apply'>, vars: tf.Variable[], f: () => tf.Tensor, upstream: tf.Tensor): void {
+  const { value, grads } = tf.variableGrads(() => tf.sum(tf.mul(f(), upstream)) as tf.Scalar, vars);
+  opt.apply(vars, grads);
+  value.dispose();
+  tf.dispose(grads);
+}
+
+/**
+ * Step 1: all experts on their LF types; only expert parameters are updated (the gate gets no gradient).
+ * The experts are independent here (∂Σ_k L_k/∂θ_k = ∂L_k/∂θ_k), so each is backpropagated on its own:
+ * the same update as one joint step, with one network's activations in memory at a time.
+ */
 export async function pretrainExperts(
   model: EnsembleModel,
   opt: Adam,
@@ -128,11 +135,34 @@ export async function pretrainExperts(
   hooks: TrainHooks = {},
 ): Promise<void> {
   if (lfValues.length !== model.numExperts) throw new Error(`${model.numExperts} experts but ${lfValues.length} LF columns`);
-  const vars = model.expertVariables();
-  await runEpochs('pretrain', archs, trainIdx, lfValues, vars, (b) => model.expertScores(b, true, rng), opt, cfg, cfg.pretrainEpochs, rng, hooks, model);
+  await runEpochs('pretrain', archs, trainIdx, cfg, cfg.pretrainEpochs, rng, hooks, model, (batch, idx) => {
+    let total = 0;
+    let any = false;
+    lfValues.forEach((lf, k) => {
+      const pairs = samplePairs(idx.map((i) => lf[i]), rng, cfg.maxCompareRatio);
+      const seed = rng.nextU32();
+      if (pairs.a1.length === 0) return;
+      any = true;
+      const vars = model.expertVariables(k);
+      const { value, grads } = tf.variableGrads(
+        () => hingeLoss(tf.reshape(model.expertScore(k, batch, true, seed), [1, batch.size]) as tf.Tensor2D, [pairs], cfg.margin),
+        vars,
+      );
+      opt.apply(vars, grads);
+      total += value.dataSync()[0];
+      value.dispose();
+      tf.dispose(grads);
+    });
+    return any ? total : undefined;
+  });
 }
 
-/** Step 2: the ensemble score on ground truth, all parameters trainable. */
+/**
+ * Step 2: the hinge loss on the ensemble score S = Σ_k w_k s_k over ground truth, all parameters trainable.
+ * Two passes: pass 1 computes s, w and ∂L/∂S without a tape; pass 2 backpropagates each network alone with
+ * its chain-rule upstream gradient (∂L/∂s_k = w_k ∂L/∂S, ∂L/∂w_k = s_k ∂L/∂S), replaying the same dropout
+ * masks. The gradients equal a joint backward pass (test/unit/train.test.ts) at a fraction of the memory.
+ */
 export async function trainOnTruth(
   model: EnsembleModel,
   opt: Adam,
@@ -143,22 +173,36 @@ export async function trainOnTruth(
   rng: Rng,
   hooks: TrainHooks = {},
 ): Promise<void> {
-  const vars = model.allVariables();
-  const idx = gtIdx.filter((i) => Number.isFinite(truth[i]));
-  await runEpochs(
-    'train',
-    archs,
-    idx,
-    [truth],
-    vars,
-    (b) => tf.expandDims(model.forward(b, true, rng).score, 0) as tf.Tensor2D,
-    opt,
-    cfg,
-    cfg.epochs,
-    rng,
-    hooks,
-    model,
-  );
+  const idxWithTruth = gtIdx.filter((i) => Number.isFinite(truth[i]));
+  await runEpochs('train', archs, idxWithTruth, cfg, cfg.epochs, rng, hooks, model, (batch, idx) => {
+    const pairs = samplePairs(idx.map((i) => truth[i]), rng, cfg.maxCompareRatio);
+    const seeds = Array.from({ length: model.numExperts + 1 }, () => rng.nextU32());
+    if (pairs.a1.length === 0) return undefined;
+    return ensembleStep(model, opt, batch, pairs, cfg.margin, seeds);
+  });
+}
+
+/** One step-2 update (see trainOnTruth); returns the loss. Exported for the gradient-equivalence test. */
+export function ensembleStep(model: EnsembleModel, opt: Pick<Adam, 'apply'>, batch: EncodedBatch, pairs: PairSet, margin: number, seeds: number[]): number {
+  const b = batch.size;
+  const k = model.numExperts;
+  const [s, w] = tf.tidy(() => [model.expertScores(batch, true, seeds).dataSync(), model.gateWeights(batch, true, seeds[k]).dataSync()]);
+  const S = new Float32Array(b);
+  for (let i = 0; i < b; i++) for (let j = 0; j < k; j++) S[i] += w[i * k + j] * s[j * b + i];
+  const { value, grad: dS } = hingeValueAndGrad(S, b, [pairs], margin);
+  for (let j = 0; j < k; j++) {
+    const up = tf.tensor1d(Float32Array.from(dS, (g, i) => g * w[i * k + j]));
+    applyUpstream(opt, model.expertVariables(j), () => model.expertScore(j, batch, true, seeds[j]), up);
+    up.dispose();
+  }
+  if (model.hasGate) {
+    const c = new Float32Array(b * k);
+    for (let i = 0; i < b; i++) for (let j = 0; j < k; j++) c[i * k + j] = s[j * b + i] * dS[i];
+    const up = tf.tensor2d(c, [b, k]);
+    applyUpstream(opt, model.gateVariables(), () => model.gateWeights(batch, true, seeds[k]), up);
+    up.dispose();
+  }
+  return value;
 }
 
 export interface ScoreOutput {
@@ -170,8 +214,12 @@ export interface ScoreOutput {
   expertScores: Float32Array;
 }
 
-/** Inference (dropout off) in batches; frees every tensor it makes. */
-export function scoreArchs(model: EnsembleModel, archs: readonly Nb201Arch[], batchSize = 2048): ScoreOutput {
+/**
+ * Inference (dropout off) in batches; frees every tensor it makes. A tidy keeps all intermediates of all
+ * experts alive until it ends, and the wasm heap never shrinks, so the batch stays small (256 archs: ~90 MB
+ * for 13 GATES networks of the cpu preset).
+ */
+export function scoreArchs(model: EnsembleModel, archs: readonly Nb201Arch[], batchSize = 256): ScoreOutput {
   const k = model.numExperts;
   const out: ScoreOutput = {
     scores: new Float32Array(archs.length),

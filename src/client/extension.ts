@@ -1,0 +1,243 @@
+/**
+ * Extension host side: starts the language server (child process over IPC), owns the status bar item, the
+ * commands and the predictor panel. Everything created here is disposed through context.subscriptions.
+ */
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { LanguageClient, type LanguageClientOptions, RevealOutputChannelOn, type ServerOptions, State, TransportKind } from 'vscode-languageclient/node';
+import {
+  CancelTrainingNotification,
+  DataInfoRequest,
+  DEFAULT_SETTINGS,
+  type InitOptions,
+  PredictorChangedNotification,
+  StatusRequest,
+  type StatusResult,
+  TrainingEpochNotification,
+  type TrainParams,
+  TrainRequest,
+  type TrainResult,
+} from '../protocol/lsp';
+import { PredictorPanel } from './panel';
+
+const DOCUMENTS = ['python', 'json', 'jsonc', 'yaml', 'dele-arch'].map((language) => ({ language }));
+
+/** What the extension exposes to tests and other extensions. */
+export interface DeleApi {
+  client(): LanguageClient | undefined;
+  status(): Promise<StatusResult>;
+}
+
+class DeleExtension implements vscode.Disposable {
+  private client?: LanguageClient;
+  /** Disposables that live as long as one client (dropped on restart). */
+  private clientScope: vscode.Disposable[] = [];
+  private readonly statusItem: vscode.StatusBarItem;
+  private lastStatus?: StatusResult;
+
+  constructor(
+    private readonly context: vscode.ExtensionContext,
+    readonly log: vscode.LogOutputChannel,
+  ) {
+    this.statusItem = vscode.window.createStatusBarItem('dele.status', vscode.StatusBarAlignment.Right, 100);
+    this.statusItem.name = 'DELE predictor';
+    this.statusItem.command = 'dele.showPanel';
+    this.statusItem.text = '$(beaker) DELE $(loading~spin)';
+    this.statusItem.show();
+  }
+
+  async start(): Promise<void> {
+    const serverModule = this.context.asAbsolutePath(path.join('dist', 'server.js'));
+    const serverOptions: ServerOptions = {
+      run: { module: serverModule, transport: TransportKind.ipc },
+      debug: { module: serverModule, transport: TransportKind.ipc, options: { execArgv: ['--nolazy', '--inspect=6019'] } },
+    };
+    const storage = (this.context.storageUri ?? this.context.globalStorageUri).fsPath;
+    const initializationOptions: InitOptions = {
+      bundledPredictor: this.context.asAbsolutePath(path.join('media', 'predictor')),
+      storagePath: storage,
+    };
+    const clientOptions: LanguageClientOptions = {
+      documentSelector: DOCUMENTS.map((d) => ({ ...d, scheme: 'file' })).concat(DOCUMENTS.map((d) => ({ ...d, scheme: 'untitled' }))),
+      synchronize: { configurationSection: 'dele' },
+      initializationOptions,
+      outputChannel: this.log,
+      revealOutputChannelOn: RevealOutputChannelOn.Never,
+    };
+    const client = new LanguageClient('dele', 'DELE NAS predictor', serverOptions, clientOptions);
+    this.client = client;
+    this.clientScope.push(
+      client.onNotification(PredictorChangedNotification, (s) => this.setStatus(s)),
+      client.onNotification(TrainingEpochNotification, (e) => PredictorPanel.current?.addEpoch(e)),
+      client.onDidChangeState((e) => {
+        if (e.newState === State.Stopped) this.statusItem.text = '$(beaker) DELE $(error)';
+      }),
+    );
+    this.log.info(`starting language server ${serverModule}; predictor storage ${storage}`);
+    await client.start();
+    this.setStatus(await client.sendRequest(StatusRequest));
+  }
+
+  private setStatus(s: StatusResult): void {
+    this.lastStatus = s;
+    const p = s.predictor;
+    if (s.training) this.statusItem.text = '$(sync~spin) DELE training';
+    else if (!p) this.statusItem.text = '$(beaker) DELE $(warning)';
+    else this.statusItem.text = `$(beaker) DELE τ ${p.kendallTau?.toFixed(2) ?? '?'}`;
+    this.statusItem.tooltip = p
+      ? `DELE predictor (${p.source}): ${p.method} · ${p.encoder} · ${p.experts.length} experts · target ${p.target} · ${(p.trainRatio * 100).toFixed(0)}% ground truth · held-out Kendall's τ ${p.kendallTau?.toFixed(4) ?? 'n/a'} · backend ${s.backend}`
+      : `DELE: no predictor loaded${s.error ? `: ${s.error}` : ''}`;
+    if (!p && s.error) this.log.error(`no predictor: ${s.error}`);
+    PredictorPanel.current?.refresh();
+  }
+
+  getClient(): LanguageClient | undefined {
+    return this.client;
+  }
+
+  async status(): Promise<StatusResult> {
+    if (!this.client) throw new Error('DELE language server is not running');
+    return this.client.sendRequest(StatusRequest);
+  }
+
+  async restart(): Promise<void> {
+    this.log.info('restarting the language server');
+    await this.stopClient();
+    await this.start();
+  }
+
+  private async stopClient(): Promise<void> {
+    for (const d of this.clientScope.splice(0)) d.dispose();
+    const c = this.client;
+    this.client = undefined;
+    if (c) await c.stop().catch((e: Error) => this.log.warn(`stop: ${e.message}`));
+  }
+
+  /** Command: DELE: Train Predictor… (quick picks; `params` skips them, for scripts and tests). */
+  async train(params?: Partial<TrainParams>): Promise<TrainResult | undefined> {
+    const client = this.client;
+    if (!client) {
+      void vscode.window.showErrorMessage('DELE: the language server is not running.');
+      return undefined;
+    }
+    const full = params?.data ? (params as TrainParams) : await this.askTrainParams(client, params);
+    if (!full) return undefined;
+    this.log.info(`training: ${JSON.stringify(full)}`);
+    PredictorPanel.current?.trainingStarted();
+    const result = await client.sendRequest(TrainRequest, full);
+    this.log.info(`training ${result.status}: ${result.message}`);
+    if (result.status === 'completed') {
+      void vscode.window.showInformationMessage(`DELE predictor trained: held-out Kendall's τ ${result.kendallTau?.toFixed(4)} (${result.message}).`);
+    } else if (result.status === 'cancelled') {
+      void vscode.window.showInformationMessage(`DELE: ${result.message}.`);
+    } else {
+      void vscode.window.showErrorMessage(`DELE training failed: ${result.message.split('\n')[0]}`);
+    }
+    return result;
+  }
+
+  private async askTrainParams(client: LanguageClient, preset?: Partial<TrainParams>): Promise<TrainParams | undefined> {
+    const dataPick = await vscode.window.showQuickPick(
+      [
+        { label: 'Bundled NAS-Bench-201', description: '15,625 cells, 6 targets, 80 low-fidelity measures', value: 'bundled' },
+        { label: 'Choose a CSV or JSON file…', description: 'arch column + target + LF columns', value: 'file' },
+      ],
+      { title: 'DELE: training data (1/5)', ignoreFocusOut: true },
+    );
+    if (!dataPick) return undefined;
+    let data = 'bundled';
+    if (dataPick.value === 'file') {
+      const f = await vscode.window.showOpenDialog({ canSelectMany: false, filters: { 'Architecture data': ['csv', 'json'] } });
+      if (!f?.[0]) return undefined;
+      data = f[0].fsPath;
+    }
+    let info;
+    try {
+      info = await client.sendRequest(DataInfoRequest, { data });
+    } catch (e) {
+      void vscode.window.showErrorMessage(`DELE: ${(e as Error).message}`);
+      return undefined;
+    }
+    const configured = vscode.workspace.getConfiguration('dele').get<string>('target', DEFAULT_SETTINGS.target);
+    const targets = [...info.targets].sort((a, b) => Number(b === configured) - Number(a === configured));
+    const target = await vscode.window.showQuickPick(targets, { title: 'DELE: target to predict (2/5)', ignoreFocusOut: true });
+    if (!target) return undefined;
+    const methodPick = await vscode.window.showQuickPick(
+      [
+        { label: 'DELE', description: 'dynamic ensemble of low-fidelity experts', value: 'dele' as const },
+        { label: 'Single LF', description: 'pretrain on one LF measure, then fine-tune', value: 'single' as const },
+        { label: 'Vanilla', description: 'ground truth only', value: 'vanilla' as const },
+      ],
+      { title: 'DELE: method (3/5)', ignoreFocusOut: true },
+    );
+    if (!methodPick) return undefined;
+    let experts: string[] | undefined;
+    if (methodPick.value !== 'vanilla') {
+      const items = info.lfs.map((n) => ({ label: n, picked: info.defaultExperts.includes(n) }));
+      const picked = await vscode.window.showQuickPick(items, {
+        title: methodPick.value === 'dele' ? 'DELE: low-fidelity experts (4/5)' : 'DELE: the LF measure to pretrain on (4/5)',
+        canPickMany: methodPick.value === 'dele',
+        ignoreFocusOut: true,
+      });
+      if (!picked) return undefined;
+      experts = (Array.isArray(picked) ? picked : [picked]).map((p) => p.label);
+      if (experts.length === 0) return undefined;
+    }
+    const ratioPick = await vscode.window.showQuickPick(
+      ['1%', '5%', '10%', '50%', '100%'].map((label) => ({ label, description: label === '1%' ? 'the cold-start setting of the paper' : '' })),
+      { title: 'DELE: share of the training split with ground truth (5/5)', ignoreFocusOut: true },
+    );
+    if (!ratioPick) return undefined;
+    const encoder = (await vscode.window.showQuickPick(['gates', 'lstm'], { title: 'DELE: encoder', ignoreFocusOut: true })) as 'gates' | 'lstm' | undefined;
+    if (!encoder) return undefined;
+    return { ...preset, data, target, method: methodPick.value, experts, trainRatio: Number(ratioPick.label.replace('%', '')) / 100, encoder };
+  }
+
+  cancelTraining(): void {
+    if (this.client) void this.client.sendNotification(CancelTrainingNotification);
+  }
+
+  get currentStatus(): StatusResult | undefined {
+    return this.lastStatus;
+  }
+
+  async dispose(): Promise<void> {
+    this.statusItem.dispose();
+    await this.stopClient();
+  }
+}
+
+let extension: DeleExtension | undefined;
+
+export async function activate(context: vscode.ExtensionContext): Promise<DeleApi> {
+  const log = vscode.window.createOutputChannel('DELE', { log: true });
+  context.subscriptions.push(log);
+  const ext = new DeleExtension(context, log);
+  extension = ext;
+  context.subscriptions.push(
+    { dispose: () => void ext.dispose() },
+    vscode.commands.registerCommand('dele.trainPredictor', (params?: Partial<TrainParams>) => ext.train(params)),
+    vscode.commands.registerCommand('dele.cancelTraining', () => ext.cancelTraining()),
+    vscode.commands.registerCommand('dele.restartServer', () => ext.restart()),
+    vscode.commands.registerCommand('dele.showPanel', () => PredictorPanel.createOrShow(context, ext.getClient.bind(ext), log)),
+    vscode.window.registerWebviewPanelSerializer(PredictorPanel.viewType, {
+      deserializeWebviewPanel: async (panel) => {
+        PredictorPanel.revive(panel, context, ext.getClient.bind(ext), log);
+      },
+    }),
+  );
+  try {
+    await ext.start();
+  } catch (e) {
+    // VS Code shows no notification when activation fails; say it, then rethrow.
+    log.error(`activation failed: ${(e as Error).stack ?? e}`);
+    void vscode.window.showErrorMessage(`DELE failed to start: ${(e as Error).message}`);
+    throw e;
+  }
+  return { client: () => ext.getClient(), status: () => ext.status() };
+}
+
+export async function deactivate(): Promise<void> {
+  await extension?.dispose();
+  extension = undefined;
+}

@@ -1,0 +1,227 @@
+#!/usr/bin/env node
+// Tests in a real VS Code: code-server (VS Code 1.139 web workbench + a Node extension host) driven by
+// Debian chromium through playwright-core. Needs NODE24 and CODE_SERVER_ENTRY (scripts/e2e-setup.sh).
+//   phase 1: mocha suite inside the extension host (extensionDevelopmentPath + extensionTestsPath payload)
+//   phase 2: the packaged .vsix installed into code-server; Playwright checks the CodeLens text in the
+//            editor and the chart in the panel, and saves a screenshot to test-results/.
+import { execFileSync, spawn } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const { NODE24, CODE_SERVER_ENTRY } = process.env;
+const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
+if (!NODE24 || !CODE_SERVER_ENTRY) {
+  console.error('e2e: set NODE24 and CODE_SERVER_ENTRY (eval "$(bash scripts/e2e-setup.sh)")');
+  process.exit(2);
+}
+const work = fs.mkdtempSync(path.join(os.tmpdir(), 'dele-e2e-'));
+const results = path.join(ROOT, 'test-results');
+fs.mkdirSync(results, { recursive: true });
+// code-server and chromium write into $HOME and $TMPDIR: keep both throwaway.
+const env = { ...process.env, HOME: path.join(work, 'home'), TMPDIR: path.join(work, 'tmp') };
+fs.mkdirSync(env.HOME, { recursive: true });
+fs.mkdirSync(env.TMPDIR, { recursive: true });
+const log = (m) => console.log(`[e2e ${((Date.now() - t0) / 1000).toFixed(1)}s] ${m}`);
+const t0 = Date.now();
+let passed = 0;
+let failed = 0;
+
+function freePort() {
+  return new Promise((resolve) => {
+    const s = net.createServer().listen(0, '127.0.0.1', () => {
+      const p = s.address().port;
+      s.close(() => resolve(p));
+    });
+  });
+}
+
+function copyWorkspace(name) {
+  const dir = path.join(work, name);
+  fs.cpSync(path.join(ROOT, 'test/e2e/workspace'), dir, { recursive: true });
+  return dir;
+}
+
+async function startCodeServer({ extensionsDir, smokeDriver }) {
+  const port = await freePort();
+  const udd = fs.mkdtempSync(path.join(work, 'udd-'));
+  fs.mkdirSync(path.join(udd, 'User'), { recursive: true });
+  fs.writeFileSync(
+    path.join(udd, 'User', 'settings.json'),
+    JSON.stringify({
+      'workbench.startupEditor': 'none',
+      'workbench.tips.enabled': false,
+      'chat.disableAIFeatures': true,
+      'workbench.secondarySideBar.defaultVisibility': 'hidden',
+      'extensions.autoUpdate': false,
+      'extensions.autoCheckUpdates': false,
+      'update.mode': 'none',
+      'telemetry.telemetryLevel': 'off',
+      'workbench.enableExperiments': false,
+      'security.workspace.trust.enabled': false,
+    }),
+  );
+  const cfg = path.join(udd, 'code-server.yaml');
+  fs.writeFileSync(cfg, 'auth: none\ncert: false\n');
+  const args = [CODE_SERVER_ENTRY, '--config', cfg, '--bind-addr', `127.0.0.1:${port}`, '--auth', 'none', '--user-data-dir', udd, '--extensions-dir', extensionsDir,
+    '--disable-telemetry', '--disable-update-check', '--disable-workspace-trust', '--disable-getting-started-override'];
+  if (smokeDriver) args.push('--vscode-option', 'enable-smoke-test-driver');
+  const cs = spawn(NODE24, args, { env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  let out = '';
+  cs.stdout.on('data', (d) => (out += d));
+  cs.stderr.on('data', (d) => (out += d));
+  for (let i = 0; i < 240; i++) {
+    try {
+      if ((await fetch(`http://127.0.0.1:${port}/healthz`)).ok) break;
+    } catch {}
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  return {
+    host: `127.0.0.1:${port}`,
+    udd,
+    log: () => out,
+    stop: () => {
+      try {
+        process.kill(-cs.pid, 'SIGTERM');
+      } catch {}
+    },
+  };
+}
+
+async function browser() {
+  const dir = fs.mkdtempSync(path.join(work, 'chr-'));
+  return chromium.launchPersistentContext(dir, {
+    executablePath: CHROMIUM,
+    headless: true,
+    viewport: { width: 1500, height: 900 },
+    env,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+}
+
+async function phaseExtensionHost() {
+  log('phase 1: mocha suite in the extension host');
+  const ws = copyWorkspace('ws-host');
+  const cs = await startCodeServer({ extensionsDir: path.join(work, 'exts-empty'), smokeDriver: true });
+  const ctx = await browser();
+  try {
+    const page = ctx.pages()[0] ?? (await ctx.newPage());
+    let done;
+    const exited = new Promise((r) => (done = r));
+    await page.exposeFunction('codeAutomationLog', (_type, args) => console.log(...args));
+    await page.exposeFunction('codeAutomationExit', (code) => done(code));
+    const payload = [
+      ['extensionDevelopmentPath', `vscode-remote://${cs.host}${ROOT}`],
+      ['extensionTestsPath', `vscode-remote://${cs.host}${path.join(ROOT, 'test/e2e/suite/index.js')}`],
+    ];
+    await page.goto(`http://${cs.host}/?folder=${encodeURIComponent(ws)}&payload=${encodeURIComponent(JSON.stringify(payload))}`);
+    const code = await Promise.race([exited, new Promise((r) => setTimeout(() => r('timeout'), 600_000))]);
+    log(`extension-host suite finished: ${code}`);
+    if (code !== 0) console.error(`code-server log tail:\n${cs.log().slice(-4000)}`);
+    return code === 0;
+  } finally {
+    await ctx.close();
+    cs.stop();
+  }
+}
+
+async function phaseUi() {
+  log('phase 2: packaged .vsix, UI checks with Playwright');
+  const vsix = path.join(work, 'dele-nas.vsix');
+  execFileSync(process.execPath, [path.join(ROOT, 'node_modules/@vscode/vsce/vsce'), 'package', '--allow-missing-repository', '--skip-license', '-o', vsix], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
+  log(`packaged ${(fs.statSync(vsix).size / 1e6).toFixed(1)} MB`);
+  const exts = path.join(work, 'exts');
+  const udd = path.join(work, 'udd-install');
+  execFileSync(NODE24, [CODE_SERVER_ENTRY, '--user-data-dir', udd, '--extensions-dir', exts, '--install-extension', vsix], { env, stdio: 'ignore' });
+  const ws = copyWorkspace('ws-ui');
+  const cs = await startCodeServer({ extensionsDir: exts, smokeDriver: false });
+  const ctx = await browser();
+  const page = ctx.pages()[0] ?? (await ctx.newPage());
+  const check = async (name, f) => {
+    try {
+      await f();
+      passed++;
+      log(`✔ ${name}`);
+    } catch (e) {
+      failed++;
+      log(`✖ ${name}: ${e.message}`);
+      await page.screenshot({ path: path.join(results, `failure-${name.replace(/\W+/g, '-')}.png`) }).catch(() => {});
+    }
+  };
+  try {
+    await page.goto(`http://${cs.host}/?folder=${encodeURIComponent(ws)}`);
+    await page.waitForSelector('.monaco-workbench', { timeout: 60_000 });
+    await page.waitForSelector('.explorer-folders-view .monaco-list-row', { timeout: 60_000 });
+    const runCommand = async (title) => {
+      await page.keyboard.press('F1');
+      await page.waitForSelector('.quick-input-widget input', { state: 'visible' });
+      await page.keyboard.type(title);
+      await page.waitForFunction((t) => [...document.querySelectorAll('.quick-input-list .monaco-list-row')].some((r) => r.textContent.includes(t)), title);
+      await page.keyboard.press('Enter');
+    };
+    await check('CodeLens with prediction and gate weights is visible in the editor', async () => {
+      await page.keyboard.press('Control+P');
+      await page.waitForSelector('.quick-input-widget input', { state: 'visible' });
+      await page.keyboard.type('search_space.py');
+      await page.waitForFunction(() => [...document.querySelectorAll('.quick-input-list .monaco-list-row')].some((r) => r.textContent.includes('search_space.py')));
+      await page.keyboard.press('Enter');
+      await page.waitForFunction(() => [...document.querySelectorAll('.tabs-container .tab')].some((t) => t.textContent.includes('search_space.py')));
+      await page.waitForFunction(
+        () => [...document.querySelectorAll('.codelens-decoration')].filter((e) => /pred \d+\.\d% · top-3 experts \S+ 0\.\d\d/.test(e.textContent)).length >= 3,
+        null,
+        { timeout: 90_000 },
+      );
+      const lenses = await page.$$eval('.codelens-decoration', (els) => els.map((e) => e.textContent));
+      log(`lenses: ${JSON.stringify(lenses)}`);
+      await page.screenshot({ path: path.join(results, 'codelens.png') });
+    });
+    await check('status bar shows the predictor', async () => {
+      await page.waitForFunction(() => [...document.querySelectorAll('.statusbar-item')].some((e) => /DELE τ 0\.\d\d/.test(e.textContent)), null, { timeout: 30_000 });
+    });
+    await check('panel renders the chart and the rankings', async () => {
+      await runCommand('DELE: Show Predictor Panel');
+      let info;
+      for (let i = 0; i < 240 && !info; i++) {
+        for (const f of page.frames()) {
+          try {
+            info = await f.$eval('body[data-ready="true"]', () => ({
+              canvases: [...document.querySelectorAll('canvas')].filter((c) => c.width > 0 && c.height > 0).length,
+              workspaceRows: document.querySelectorAll('#workspace tbody tr').length,
+              benchmarkRows: document.querySelectorAll('#benchmark tbody tr').length,
+              gateBars: document.getElementById('gates') !== null,
+              predictor: document.getElementById('predictor').textContent,
+            }));
+          } catch {}
+        }
+        if (!info) await page.waitForTimeout(250);
+      }
+      if (!info) throw new Error('panel content not found');
+      log(`panel: ${JSON.stringify(info)}`);
+      if (info.canvases < 4) throw new Error(`expected 4 charts, found ${info.canvases}`);
+      if (info.workspaceRows < 3) throw new Error(`expected the workspace architectures, found ${info.workspaceRows} rows`);
+      if (!/dele · gates · 12 experts/.test(info.predictor)) throw new Error(`unexpected predictor line: ${info.predictor}`);
+      await page.waitForTimeout(500);
+      await page.screenshot({ path: path.join(results, 'panel.png') });
+    });
+  } finally {
+    await ctx.close();
+    cs.stop();
+  }
+}
+
+let hostOk = false;
+try {
+  hostOk = await phaseExtensionHost();
+  if (!process.argv.includes('--host-only')) await phaseUi();
+} catch (e) {
+  console.error(e);
+  failed++;
+}
+fs.rmSync(work, { recursive: true, force: true });
+const total = { passed: passed + (hostOk ? 1 : 0), failed: failed + (hostOk ? 0 : 1) };
+console.log(`e2e: ${total.passed} passed, ${total.failed} failed`);
+process.exit(total.failed === 0 ? 0 : 1);
