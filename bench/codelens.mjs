@@ -72,11 +72,13 @@ console.log(`first CodeLens after start (server start-up + model load + 200 pred
 console.log(`example lens: ${first[0].command.title}`);
 await measure('cold table (edits, cells not yet cached)', 10);
 // Wait until the server has scored all 15,625 cells (rank percentiles need it).
+const tTable = performance.now();
 for (let i = 0; i < 600; i++) {
   const r = await conn.sendRequest('dele/rankings');
   if (r.benchmarkTop.length > 0) break;
   await new Promise((r) => setTimeout(r, 100));
 }
+console.log(`all-cells table complete ${((performance.now() - t0) / 1000).toFixed(1)} s after the first request (waited ${((performance.now() - tTable) / 1000).toFixed(1)} s)`);
 const idle = await measure('idle', N);
 console.log(`server peak RSS before training: ${peakRssMb().toFixed(0)} MB`);
 const training = conn.sendRequest('dele/train', { data: 'bundled', target: 'c10_test_200ep', method: 'dele', encoder: 'gates', trainRatio: 0.01, preset: 'cpu' });

@@ -82,6 +82,7 @@ function renderCurve(): void {
   ];
   curve.update();
   $('curve-note').hidden = state.epochs.length > 0;
+  $('curve-wrap').hidden = state.epochs.length === 0;
 }
 
 function fmt(x: number | undefined, d = 2): string {

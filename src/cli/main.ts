@@ -230,7 +230,8 @@ function cmdInfo(o: Opts): void {
   process.stdout.write(`${lines.join('\n')}\n`);
 }
 
-async function runTasksInWorkers(tasks: BenchTask[], jobs: number, backend: string): Promise<BenchRow[]> {
+/** Runs bench tasks in parallel child processes; returns their rows and the largest child peak RSS (kB). */
+async function runTasksInWorkers(tasks: BenchTask[], jobs: number, backend: string): Promise<{ rows: BenchRow[]; peakKb: number }> {
   const rows: BenchRow[] = [];
   let next = 0;
   let peakKb = 0;
@@ -252,11 +253,8 @@ async function runTasksInWorkers(tasks: BenchTask[], jobs: number, backend: stri
     }
   };
   await Promise.all(Array.from({ length: Math.min(jobs, tasks.length) }, worker));
-  benchPeakKb = Math.max(benchPeakKb, peakKb);
-  return rows;
+  return { rows, peakKb };
 }
-
-let benchPeakKb = 0;
 
 async function cmdBenchTask(o: Opts, positionals: string[]): Promise<void> {
   await initBackend((o.backend as BackendChoice) ?? 'auto');
@@ -321,9 +319,9 @@ async function cmdBench(o: Opts): Promise<void> {
   const ds = loadBundledNb201();
   column(ds, target);
   err(`bench: ${tasks.length} tasks (${encoders.join(', ')} x ${seeds} seeds), ${jobs} parallel jobs, backend ${backend}, preset ${preset}`);
-  const rows = await runTasksInWorkers(tasks, jobs, backend);
+  const { rows, peakKb } = await runTasksInWorkers(tasks, jobs, backend);
   const wall = (Date.now() - t0) / 1000;
-  const peakMb = Math.max(benchPeakKb, process.resourceUsage().maxRSS) / 1024;
+  const peakMb = Math.max(peakKb, process.resourceUsage().maxRSS) / 1024;
   const split = splitDataset(ds.archs.length, 0);
   const header = [
     `DELE reproduction on NAS-Bench-201 (bundled data), target ${target}`,

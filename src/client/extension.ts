@@ -83,7 +83,7 @@ class DeleExtension implements vscode.Disposable {
     const p = s.predictor;
     if (s.training) this.statusItem.text = '$(sync~spin) DELE training';
     else if (!p) this.statusItem.text = '$(beaker) DELE $(warning)';
-    else this.statusItem.text = `$(beaker) DELE τ ${p.kendallTau?.toFixed(2) ?? '?'}`;
+    else this.statusItem.text = `$(beaker) DELE τ ${p.kendallTau?.toFixed(2) ?? '?'} · ${s.backend}`;
     this.statusItem.tooltip = p
       ? `DELE predictor (${p.source}): ${p.method} · ${p.encoder} · ${p.experts.length} experts · target ${p.target} · ${(p.trainRatio * 100).toFixed(0)}% ground truth · held-out Kendall's τ ${p.kendallTau?.toFixed(4) ?? 'n/a'} · backend ${s.backend}`
       : `DELE: no predictor loaded${s.error ? `: ${s.error}` : ''}`;

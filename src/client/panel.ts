@@ -141,7 +141,7 @@ export class PredictorPanel implements vscode.Disposable {
 <span class="actions"><button id="refresh">Refresh</button><button id="train">Train predictor…</button></span></header>
 <div id="error" class="error" hidden></div>
 <section class="grid">
-  <div class="card"><h2>Training curve</h2><p id="curve-note" class="muted">No training in this session yet. Run “DELE: Train Predictor…”.</p><canvas id="curve"></canvas></div>
+  <div class="card"><h2>Training curve</h2><p id="curve-note" class="muted">No training in this session yet. Run “DELE: Train Predictor…”.</p><div id="curve-wrap"><canvas id="curve"></canvas></div></div>
   <div class="card"><h2>Mean gate weight per expert</h2><canvas id="gates"></canvas></div>
   <div class="card"><h2>Predicted vs benchmark accuracy (held-out cells)</h2><canvas id="scatter"></canvas></div>
   <div class="card"><h2>Gate weights of the selected architecture</h2><p id="selected" class="muted">Select a row below.</p><canvas id="archGates"></canvas></div>

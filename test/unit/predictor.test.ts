@@ -9,6 +9,7 @@ import { type Dataset, loadBundledNb201, makeDataset } from '../../src/data/data
 import { initBackend } from '../../src/predictor/backend';
 import { Predictor, PredictorFileError, trainPredictor, type TrainOptions } from '../../src/predictor/predictor';
 import { TrainingCancelled } from '../../src/predictor/train';
+import { runBenchTask } from '../../src/predictor/bench';
 
 // A 1,500-arch slice of the bundled table keeps these runs to seconds.
 function smallData(): Dataset {
@@ -138,5 +139,26 @@ describe('predictor training and persistence', () => {
       (e: unknown) => TrainingCancelled.is(e),
     );
     assert.equal(tf.memory().numTensors, n);
+  });
+
+  it('bench runs every method at every ratio from one pretraining per seed', async () => {
+    const log: string[] = [];
+    const rows = await runBenchTask(
+      ds,
+      { encoder: 'gates', seed: 1, ratios: [0.05, 0.1], target: 'c10_test_200ep', preset: 'tiny', experts: OPTS.experts, optim: { pretrainEpochs: 2, epochs: 20 } },
+      (m) => log.push(m),
+    );
+    assert.deepEqual(
+      rows.map((r) => `${r.method}@${r.ratio}`),
+      ['vanilla@0.05', 'vanilla@0.1', 'single@0.05', 'single@0.1', 'dele@0.05', 'dele@0.1'],
+    );
+    assert.deepEqual(rows.map((r) => r.groundTruth), [37, 75, 37, 75, 37, 75]);
+    for (const r of rows) assert.ok(r.metrics.kendallTau > 0.2, `${r.method}@${r.ratio}: ${r.metrics.kendallTau}`);
+    // single-LF picks its LF among the experts, on the ground-truth subset only
+    for (const r of rows.filter((x) => x.method === 'single')) assert.ok(OPTS.experts?.includes(r.lf as string));
+    // DELE's step 1 ran once for both ratios
+    const dele = rows.filter((r) => r.method === 'dele');
+    assert.equal(dele[0].pretrainSeconds, dele[1].pretrainSeconds);
+    assert.ok(log.some((l) => /dele 10\.0%: KT/.test(l)));
   });
 });

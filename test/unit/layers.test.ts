@@ -1,0 +1,39 @@
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { describe, it } from 'node:test';
+
+// Dependency direction (ARCHITECTURE.md): pure cores under thin adapters.
+const ROOT = path.resolve(__dirname, '../..');
+const RULES: { dir: string; forbidden: RegExp; why: string }[] = [
+  { dir: 'src/arch', forbidden: /^(vscode|vscode-language.*|@tensorflow\/.*|\.\.\/(predictor|server|client|data|protocol).*)$/, why: 'parsers are pure' },
+  { dir: 'src/data', forbidden: /^(vscode|vscode-language.*|@tensorflow\/.*|\.\.\/(predictor|server|client|protocol).*)$/, why: 'data loading needs no tfjs or editor' },
+  { dir: 'src/predictor', forbidden: /^(vscode|vscode-language.*|\.\.\/(server|client|protocol).*)$/, why: 'the predictor is vscode-free' },
+  { dir: 'src/protocol', forbidden: /^(vscode|vscode-languageserver|vscode-languageclient.*|@tensorflow\/.*|\.\.\/(arch|data|predictor|server|client).*)$/, why: 'protocol files hold types and message objects only' },
+  { dir: 'src/server', forbidden: /^(vscode|vscode-languageclient.*|\.\.\/client.*)$/, why: 'the server never imports the client' },
+  { dir: 'src/client', forbidden: /^(@tensorflow\/.*|\.\.\/(arch|data|predictor|server).*)$/, why: 'the client talks to the server through the protocol only' },
+];
+
+function imports(file: string): string[] {
+  const text = fs.readFileSync(file, 'utf8');
+  return [...text.matchAll(/^\s*(?:import|export)\s[^'"]*?from\s+['"]([^'"]+)['"]|^\s*import\s+['"]([^'"]+)['"]|require\(['"]([^'"]+)['"]\)/gm)].map((m) => m[1] ?? m[2] ?? m[3]);
+}
+
+describe('module layering', () => {
+  for (const rule of RULES) {
+    it(`${rule.dir}: ${rule.why}`, () => {
+      const files = fs.readdirSync(path.join(ROOT, rule.dir)).filter((f) => f.endsWith('.ts'));
+      assert.ok(files.length > 0);
+      for (const f of files) {
+        for (const spec of imports(path.join(ROOT, rule.dir, f))) {
+          assert.ok(!rule.forbidden.test(spec), `${rule.dir}/${f} imports ${spec}`);
+        }
+      }
+    });
+  }
+
+  it('the webview imports only types from the protocol', () => {
+    const text = fs.readFileSync(path.join(ROOT, 'webview/main.ts'), 'utf8');
+    for (const m of text.matchAll(/^import (type )?.*from '(\.\.\/src\/[^']+)'/gm)) assert.ok(m[1], `value import of ${m[2]}`);
+  });
+});
