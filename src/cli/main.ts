@@ -91,6 +91,10 @@ function list(v: string | undefined): string[] | undefined {
   return v === undefined ? undefined : v.split(',').map((s) => s.trim()).filter(Boolean);
 }
 
+function backendOpt(o: Opts): BackendChoice {
+  return oneOf<BackendChoice>(o.backend, 'backend', ['auto', 'wasm', 'cpu', 'tensorflow'], 'auto');
+}
+
 function loadData(o: Opts): Dataset {
   if (!o.data || o.data === 'bundled' || o.data === BUNDLED_NB201) return loadBundledNb201();
   return importDataFile(o.data, { archColumn: o['arch-column'], targets: list(o.targets) });
@@ -119,7 +123,7 @@ function metricsTable(m: ReturnType<typeof evaluate>): string {
 async function cmdTrain(o: Opts): Promise<void> {
   if (!o.out) throw new UsageError('train needs --out DIR');
   const ds = loadData(o);
-  const backend = await initBackend(oneOf(o.backend, 'backend', ['auto', 'wasm', 'cpu', 'tensorflow'] as BackendChoice[], 'auto'));
+  const backend = await initBackend(backendOpt(o));
   const method = oneOf<Method>(o.method, 'method', ['dele', 'single', 'vanilla'], 'dele');
   const encoder = oneOf<EncoderType>(o.encoder, 'encoder', ['gates', 'lstm'], 'gates');
   const preset = oneOf<PresetName>(o.preset, 'preset', ['cpu', 'paper', 'tiny'], 'cpu');
@@ -169,7 +173,7 @@ function loadPredictor(o: Opts): Predictor {
 }
 
 async function cmdEval(o: Opts): Promise<void> {
-  await initBackend((o.backend as BackendChoice) ?? 'auto');
+  await initBackend(backendOpt(o));
   const p = loadPredictor(o);
   const ds = loadData(o);
   const truth = column(ds, p.meta.target).values;
@@ -189,7 +193,7 @@ async function readStdinLines(): Promise<string[]> {
 }
 
 async function cmdPredict(o: Opts, positionals: string[]): Promise<void> {
-  await initBackend((o.backend as BackendChoice) ?? 'auto');
+  await initBackend(backendOpt(o));
   const inputs = positionals.length > 0 ? positionals : await readStdinLines();
   if (inputs.length === 0) throw new UsageError('predict needs architecture strings (arguments or stdin)');
   const archs: Nb201Arch[] = inputs.map((s) => parseNb201OrThrow(s));
@@ -200,7 +204,7 @@ async function cmdPredict(o: Opts, positionals: string[]): Promise<void> {
 }
 
 async function cmdRank(o: Opts): Promise<void> {
-  await initBackend((o.backend as BackendChoice) ?? 'auto');
+  await initBackend(backendOpt(o));
   const p = loadPredictor(o);
   const ds = loadData(o);
   const s = p.scores(ds.archs);
@@ -257,7 +261,7 @@ async function runTasksInWorkers(tasks: BenchTask[], jobs: number, backend: stri
 }
 
 async function cmdBenchTask(o: Opts, positionals: string[]): Promise<void> {
-  await initBackend((o.backend as BackendChoice) ?? 'auto');
+  await initBackend(backendOpt(o));
   const task = JSON.parse(positionals[0]) as BenchTask;
   const rows = await runBenchTask(loadBundledNb201(), task, err);
   process.stdout.write(JSON.stringify({ rows, maxRssKb: process.resourceUsage().maxRSS }));
@@ -309,7 +313,7 @@ async function cmdBench(o: Opts): Promise<void> {
   const preset = oneOf<PresetName>(o.preset, 'preset', ['cpu', 'paper', 'tiny'], 'cpu');
   const methods = (list(o.methods) ?? ['vanilla', 'single', 'dele']).map((m) => oneOf<Method>(m, 'methods', ['vanilla', 'single', 'dele'], 'dele'));
   const jobs = num(o.jobs, 'jobs', 2, (x) => Number.isInteger(x) && x > 0);
-  const backend = await initBackend((o.backend as BackendChoice) ?? 'auto');
+  const backend = await initBackend(backendOpt(o));
   const target = o.target ?? DEFAULT_TARGET;
   const optim: Record<string, number> = {};
   if (o.epochs !== undefined) optim.epochs = num(o.epochs, 'epochs', 0, Number.isInteger);

@@ -124,12 +124,7 @@ export class PredictorHost {
     if (!p) return [];
     const codes = archs.map(nb201Code);
     const missing = [...new Set(codes.filter((c) => !(this.filled as Uint8Array)[c]))];
-    if (missing.length > 0) {
-      this.fill(
-        missing,
-        missing.map((c) => archs[codes.indexOf(c)]),
-      );
-    }
+    if (missing.length > 0) this.fill(missing, missing.map(nb201FromCode));
     const k = p.model.numExperts;
     return codes.map((c) => {
       const s = (this.scores as Float32Array)[c];

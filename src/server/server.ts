@@ -277,22 +277,22 @@ export class DeleServer {
     const info = this.host.info;
     const pct = this.host.percentile(p.score);
     const truth = this.trueAccuracy(f.result.canonical);
-    const lines = [
+    const header =
       `**DELE** predicted ${info?.target ?? 'accuracy'}: **${p.accuracy.toFixed(2)}%**` +
-        (pct !== undefined ? ` · better than ${pct.toFixed(1)}% of the 15,625 NB201 cells` : ' · rank percentile: computing…'),
-      truth !== undefined ? `NAS-Bench-201 ${this.settings.target}: ${truth.toFixed(2)}%` : '',
-      '',
-      '| expert | gate weight | expert score |',
-      '|---|---:|---:|',
-      ...[...p.experts].sort((a, b) => b.weight - a.weight).map((e) => `| ${e.name} | ${e.weight.toFixed(3)} | ${e.score.toFixed(3)} |`),
-      '',
-      info
-        ? `_${info.method} · ${info.encoder} · ${info.source} predictor · trained on ${(info.trainRatio * 100).toFixed(0)}% ground truth · held-out Kendall's τ ${info.kendallTau?.toFixed(3) ?? 'n/a'}_`
-        : '',
-      `\`${f.result.canonical}\``,
-    ];
+      (pct !== undefined ? ` · better than ${pct.toFixed(1)}% of the 15,625 NB201 cells` : ' · rank percentile: computing…');
+    const lines = [header];
+    if (truth !== undefined) lines.push(`NAS-Bench-201 ${this.settings.target}: ${truth.toFixed(2)}%`);
+    lines.push('', '| expert | gate weight | expert score |', '|---|---:|---:|');
+    for (const e of [...p.experts].sort((a, b) => b.weight - a.weight)) lines.push(`| ${e.name} | ${e.weight.toFixed(3)} | ${e.score.toFixed(3)} |`);
+    lines.push('');
+    if (info) {
+      lines.push(
+        `_${info.method} · ${info.encoder} · ${info.source} predictor · trained on ${(info.trainRatio * 100).toFixed(0)}% ground truth · held-out Kendall's τ ${info.kendallTau?.toFixed(3) ?? 'n/a'}_`,
+      );
+    }
+    lines.push(`\`${f.result.canonical}\``);
     return {
-      contents: { kind: MarkupKind.Markdown, value: lines.filter((l, i) => l !== '' || i === 2 || i === lines.length - 3).join('\n') },
+      contents: { kind: MarkupKind.Markdown, value: lines.join('\n') },
       range: { start: doc.positionAt(f.start), end: doc.positionAt(f.end) },
     };
   }
