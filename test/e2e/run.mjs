@@ -31,6 +31,8 @@ const log = (m) => console.log(`[e2e ${((Date.now() - t0) / 1000).toFixed(1)}s] 
 const t0 = Date.now();
 let passed = 0;
 let failed = 0;
+/** mocha's own summary from the extension host. */
+const hostCounts = { passing: 0, failing: 0 };
 
 function freePort() {
   return new Promise((resolve) => {
@@ -117,7 +119,10 @@ async function phaseExtensionHost() {
     const noise = /ENOTFOUND|^\s+at |workbench contribution|AccountPolicyGate|vsda|Ignoring the error/;
     await page.exposeFunction('codeAutomationLog', (_type, args) => {
       const text = util.format(...args);
-      if (!noise.test(text)) console.log(text);
+      if (noise.test(text)) return;
+      console.log(text);
+      const m = /^\s*(\d+) (passing|failing)/.exec(text);
+      if (m) hostCounts[m[2]] = Number(m[1]);
     });
     await page.exposeFunction('codeAutomationExit', (code) => done(code));
     const payload = [
@@ -232,6 +237,7 @@ try {
   failed++;
 }
 fs.rmSync(work, { recursive: true, force: true });
-const total = { passed: passed + (hostOk ? 1 : 0), failed: failed + (hostOk ? 0 : 1) };
+// Every mocha test of the extension host counts; a run that died without a summary counts as one failure.
+const total = { passed: passed + hostCounts.passing, failed: failed + hostCounts.failing + (!hostOk && hostCounts.failing === 0 ? 1 : 0) };
 console.log(`e2e: ${total.passed} passed, ${total.failed} failed`);
 process.exit(total.failed === 0 ? 0 : 1);

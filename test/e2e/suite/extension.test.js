@@ -51,6 +51,17 @@ suite('DELE in a real VS Code', () => {
     assert.ok(acc[0] > acc[1], `the conv cell (${acc[0]}) should beat the pooling cell (${acc[1]})`);
   });
 
+  test('hover lists every expert, the rank percentile and the benchmark value', async () => {
+    const uri = file('search_space.py');
+    const hovers = await poll(async () => {
+      const h = await vscode.commands.executeCommand('vscode.executeHoverProvider', uri, new vscode.Position(2, 20));
+      const text = (h || []).flatMap((x) => x.contents.map((c) => (typeof c === 'string' ? c : c.value))).join('\n');
+      return /better than \d+\.\d% of the 15,625 NB201 cells/.test(text) ? text : undefined;
+    });
+    assert.match(hovers, /NAS-Bench-201 c10_test_200ep: 94\.36%/);
+    assert.equal((hovers.match(/^\| (c10valid_xvalid_12ep|zc_c10_\w+|naswot_v1_score|hw_c10_edgegpu_latency) \|/gm) || []).length, 12);
+  });
+
   test('a YAML file with both forms gets lenses', async () => {
     const uri = file('archs.yaml');
     await vscode.workspace.openTextDocument(uri);
