@@ -39,6 +39,7 @@ Usage:
   dele rank    --model DIR [--data bundled|FILE] [--top N]
   dele bench   [--encoder gates,lstm] [--ratios 0.01,0.05,0.1] [--seeds N] [--preset cpu|paper|tiny]
                [--methods vanilla,single,dele] [--jobs N] [--json FILE] [--epochs N] [--pretrain-epochs N]
+  dele bench   --report FILE                (re-print the tables of a saved --json run)
   dele info    [--data bundled|FILE]         (columns: targets and LF measures)
 
 Common: --backend auto|wasm|cpu|tensorflow (default auto: tfjs-node if installed, else wasm).
@@ -65,6 +66,7 @@ const OPTIONS = {
   top: { type: 'string' },
   jobs: { type: 'string' },
   json: { type: 'string' },
+  report: { type: 'string' },
   methods: { type: 'string' },
   backend: { type: 'string' },
   'arch-column': { type: 'string' },
@@ -300,12 +302,48 @@ export function benchReport(rows: BenchRow[], ratios: number[]): string {
       );
     }
   }
-  const lfs = rows.filter((r) => r.method === 'single').map((r) => `${(r.ratio * 100).toString()}%/seed${r.seed}: ${r.lf}`);
-  if (lfs.length) out.push(`\nSingle-LF choice (best Kendall's tau with the target on the ground-truth subset): ${lfs.join(', ')}`);
+  const single = rows.filter((r) => r.method === 'single');
+  if (single.length) {
+    const counts = new Map<string, number>();
+    for (const r of single) counts.set(`${r.encoder.toUpperCase()} ${r.lf}`, (counts.get(`${r.encoder.toUpperCase()} ${r.lf}`) ?? 0) + 1);
+    out.push(`\nSingle-LF choice (best Kendall's tau with the target on the ground-truth subset), runs: ${[...counts].map(([k, n]) => `${k} x${n}`).join(', ')}`);
+  }
   return out.join('\n');
 }
 
+interface BenchFile {
+  target: string;
+  preset: string;
+  seeds: number;
+  ratios: number[];
+  backend: string;
+  jobs?: number;
+  wallSeconds: number;
+  peakRssMb: number;
+  rows: BenchRow[];
+}
+
+function benchHeader(b: BenchFile): string {
+  const split = splitDataset(15625, 0);
+  return [
+    `DELE reproduction on NAS-Bench-201 (bundled data), target ${b.target}`,
+    `train split ${split.train.length} archs (all LF values used in step 1), held-out split ${split.valid.length} archs; ratios = share of the train split with ground truth`,
+    `preset ${b.preset}, seeds 0..${b.seeds - 1}, backend ${b.backend}${b.jobs ? `, ${b.jobs} jobs` : ''}; wall time ${(b.wallSeconds / 60).toFixed(1)} min; peak RSS of one worker ${b.peakRssMb.toFixed(0)} MB`,
+  ].join('\n');
+}
+
 async function cmdBench(o: Opts): Promise<void> {
+  if (o.report) {
+    // Re-print the report of a saved run (--json output) without training.
+    let b: BenchFile;
+    try {
+      b = JSON.parse(fs.readFileSync(o.report, 'utf8')) as BenchFile;
+    } catch (e) {
+      throw new DataError(`cannot read bench results ${o.report}: ${(e as Error).message}`);
+    }
+    process.stdout.write(`${benchHeader(b)}\n${benchReport(b.rows, b.ratios)}\n`);
+    return;
+  }
   const t0 = Date.now();
   const encoders = (list(o.encoder) ?? ['gates', 'lstm']).map((e) => oneOf<EncoderType>(e, 'encoder', ['gates', 'lstm'], 'gates'));
   const ratios = (list(o.ratios) ?? ['0.01', '0.05', '0.1']).map((r) => num(r, 'ratios', 0, (x) => x > 0 && x <= 1));
@@ -326,14 +364,9 @@ async function cmdBench(o: Opts): Promise<void> {
   const { rows, peakKb } = await runTasksInWorkers(tasks, jobs, backend);
   const wall = (Date.now() - t0) / 1000;
   const peakMb = Math.max(peakKb, process.resourceUsage().maxRSS) / 1024;
-  const split = splitDataset(ds.archs.length, 0);
-  const header = [
-    `DELE reproduction on NAS-Bench-201 (bundled data), target ${target}`,
-    `train split ${split.train.length} archs (all LF values used in step 1), held-out split ${split.valid.length} archs; ratios = share of the train split with ground truth`,
-    `preset ${preset}, seeds 0..${seeds - 1}, backend ${backend}, ${jobs} jobs; wall time ${(wall / 60).toFixed(1)} min; peak RSS of one worker ${peakMb.toFixed(0)} MB`,
-  ].join('\n');
-  process.stdout.write(`${header}\n${benchReport(rows, ratios)}\n`);
-  if (o.json) fs.writeFileSync(o.json, JSON.stringify({ target, preset, seeds, ratios, backend, wallSeconds: wall, peakRssMb: peakMb, rows }, null, 1));
+  const result: BenchFile = { target, preset, seeds, ratios, backend, jobs, wallSeconds: wall, peakRssMb: peakMb, rows };
+  process.stdout.write(`${benchHeader(result)}\n${benchReport(rows, ratios)}\n`);
+  if (o.json) fs.writeFileSync(o.json, JSON.stringify(result, null, 1));
 }
 
 export async function main(argv: string[]): Promise<number> {

@@ -75,4 +75,14 @@ describe('dele CLI', () => {
     assert.equal(usage.code, 2);
     assert.match(usage.stderr, /--ratio 7: not a valid value/);
   });
+
+  it('bench --report re-prints the tables of a saved run, and rejects a missing file', () => {
+    const r = dele(['bench', '--report', path.resolve(__dirname, '../../bench-results/nb201-cpu.json')]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /GATES\s+DELE\s+0\.8\d{3} \(0\.\d{4}\)/);
+    assert.match(r.stdout, /LSTM\s+vanilla/);
+    const bad = dele(['bench', '--report', path.join(tmp, 'missing.json')]);
+    assert.equal(bad.code, 1);
+    assert.match(bad.stderr, /cannot read bench results/);
+  });
 });
