@@ -22,7 +22,7 @@ import {
 import { type BackendChoice, initBackend } from '../predictor/backend';
 import { type BenchRow, type BenchTask, runBenchTask } from '../predictor/bench';
 import { applyCalibration } from '../predictor/calibration';
-import { evaluate, meanStd } from '../predictor/metrics';
+import { evaluate, evaluateCalibrated, meanStd } from '../predictor/metrics';
 import type { EncoderType } from '../predictor/model';
 import { Predictor, PredictorFileError, trainPredictor } from '../predictor/predictor';
 import type { PresetName } from '../predictor/presets';
@@ -182,7 +182,7 @@ async function cmdEval(o: Opts): Promise<void> {
   // Same data as training: its held-out split. Other data: every arch.
   const idx = ds.fingerprint === p.meta.dataset.fingerprint ? splitDataset(ds.archs.length, p.meta.splitSeed).valid : ds.archs.map((_, i) => i);
   const s = p.scores(idx.map((i) => ds.archs[i]));
-  const m = evaluate(s, Array.from(s, (x) => applyCalibration(p.meta.calibration, x)), idx.map((i) => truth[i]));
+  const m = evaluateCalibrated(s, p.meta.calibration, idx.map((i) => truth[i]));
   process.stdout.write(`${ds.fingerprint === p.meta.dataset.fingerprint ? 'held-out split' : 'all archs'} of ${ds.source}, target ${p.meta.target}\n${metricsTable(m)}\n`);
   p.dispose();
 }

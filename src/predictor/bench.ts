@@ -5,11 +5,11 @@
  */
 import { column, type Dataset, groundTruthSubset, splitDataset } from '../data/dataset';
 import { Adam } from './adam';
-import { applyCalibration, fitIsotonic } from './calibration';
-import { type EvalMetrics, evaluate, kendallTau } from './metrics';
+import { fitIsotonic } from './calibration';
+import { type EvalMetrics, evaluateCalibrated, kendallTau } from './metrics';
 import type { EncoderType } from './model';
 import { resolveExperts } from './predictor';
-import { PRESETS, type PresetName } from './presets';
+import { modelBase, PRESETS, type PresetName } from './presets';
 import { Rng } from './rng';
 import { cloneModel, type Method, modelConfigFor, type OptimConfig, pretrainExperts, scoreArchs, trainOnTruth } from './train';
 import { EnsembleModel } from './model';
@@ -48,14 +48,13 @@ export async function runBenchTask(ds: Dataset, task: BenchTask, log: (msg: stri
   const validArchs = split.valid.map((i) => ds.archs[i]);
   const validTruth = split.valid.map((i) => truth[i]);
   const experts = resolveExperts(ds, 'dele', task.experts);
-  const base = { encoder: task.encoder, mlpHiddens: preset.mlpHiddens[task.encoder], dropout: preset.dropout, gates: preset.gates, lstm: preset.lstm };
+  const base = modelBase(preset, task.encoder);
   const methods = task.methods ?? ['vanilla', 'single', 'dele'];
   const rows: BenchRow[] = [];
 
   const finish = (model: EnsembleModel, gt: number[]): EvalMetrics => {
     const cal = fitIsotonic(scoreArchs(model, gt.map((i) => ds.archs[i])).scores, gt.map((i) => truth[i]));
-    const s = scoreArchs(model, validArchs).scores;
-    return evaluate(s, Array.from(s, (x) => applyCalibration(cal, x)), validTruth);
+    return evaluateCalibrated(scoreArchs(model, validArchs).scores, cal, validTruth);
   };
   const finetune = async (
     method: Method,

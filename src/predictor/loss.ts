@@ -56,11 +56,7 @@ export function samplePairs(values: ArrayLike<number>, rng: Rng, maxRatio = 4, t
 
 /** Plain-JS value of the hinge loss for one row of scores (used by tests and reports). */
 export function hingeLossValue(scores: ArrayLike<number>, pairs: PairSet, margin: number): number {
-  let total = 0;
-  for (let p = 0; p < pairs.a1.length; p++) {
-    total += Math.max(0, margin - pairs.sign[p] * (scores[pairs.a2[p]] - scores[pairs.a1[p]]));
-  }
-  return pairs.a1.length > 0 ? total / pairs.a1.length : 0;
+  return hingeValueAndGrad(scores, scores.length, [pairs], margin).value;
 }
 
 /**

@@ -1,4 +1,5 @@
 /** Ranking and regression metrics over paired arrays; NaN entries (in either) are skipped. */
+import { applyCalibration, type Calibration } from './calibration';
 
 function finitePairs(x: ArrayLike<number>, y: ArrayLike<number>): [Float64Array, Float64Array] {
   if (x.length !== y.length) throw new Error(`length mismatch ${x.length} vs ${y.length}`);
@@ -142,6 +143,11 @@ export function evaluate(scores: ArrayLike<number>, predicted: ArrayLike<number>
     precisionAt10: precisionAtTop(scores, truth, 0.1),
     mae: meanAbsoluteError(predicted, truth),
   };
+}
+
+/** Metrics of raw ranking scores; the MAE is of their calibrated values (the target's unit). */
+export function evaluateCalibrated(scores: ArrayLike<number>, calibration: Calibration, truth: ArrayLike<number>): EvalMetrics {
+  return evaluate(scores, Array.from(scores, (s) => applyCalibration(calibration, s)), truth);
 }
 
 export function meanStd(v: number[]): { mean: number; std: number } {

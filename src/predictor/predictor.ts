@@ -10,9 +10,9 @@ import { type Nb201Arch, nb201ToString } from '../arch/nb201';
 import { column, type Dataset, DataError, DEFAULT_NB201_EXPERTS, groundTruthSubset, lfNames, splitDataset } from '../data/dataset';
 import { Adam } from './adam';
 import { applyCalibration, type Calibration, fitIsotonic } from './calibration';
-import { type EvalMetrics, evaluate, kendallTau } from './metrics';
+import { type EvalMetrics, evaluateCalibrated, kendallTau } from './metrics';
 import { EnsembleModel, type EncoderType, type ModelConfig } from './model';
-import { PRESETS, type PresetName } from './presets';
+import { modelBase, PRESETS, type PresetName } from './presets';
 import { Rng } from './rng';
 import {
   type EpochEvent,
@@ -225,7 +225,7 @@ export async function trainPredictor(ds: Dataset, opts: TrainOptions, hooks: Tra
   const gt = groundTruthSubset(split.train, opts.trainRatio).filter((i) => Number.isFinite(truth.values[i]));
   if (gt.length < 2) throw new DataError(`only ${gt.length} training archs have a "${opts.target}" value; need at least 2`);
   const cfg = modelConfigFor(
-    { encoder: opts.encoder, mlpHiddens: preset.mlpHiddens[opts.encoder], dropout: preset.dropout, gates: preset.gates, lstm: preset.lstm },
+    modelBase(preset, opts.encoder),
     opts.method,
     experts,
   );
@@ -266,7 +266,7 @@ export async function trainPredictor(ds: Dataset, opts: TrainOptions, hooks: Tra
   const validArchs = split.valid.map((i) => ds.archs[i]);
   const validTruth = split.valid.map((i) => truth.values[i]);
   const vs = scoreArchs(model, validArchs).scores;
-  const metrics = evaluate(vs, Array.from(vs, (s) => applyCalibration(calibration, s)), validTruth);
+  const metrics = evaluateCalibrated(vs, calibration, validTruth);
   const meta: PredictorMeta = {
     format: PREDICTOR_FORMAT,
     method: opts.method,

@@ -4,7 +4,7 @@
  * 3 GCN layers (an NB201 cell's longest path has 3 edges, so 3 layers already see every path), a 2x128 MLP
  * head and fewer pretraining epochs. README.md reports what each costs and achieves.
  */
-import { type EncoderType, type GatesConfig, type LstmConfig, PAPER_GATES, PAPER_LSTM } from './model';
+import { type EncoderType, type GatesConfig, type LstmConfig, type ModelConfig, PAPER_GATES, PAPER_LSTM } from './model';
 import { type OptimConfig, PAPER_OPTIM } from './train';
 
 export type PresetName = 'cpu' | 'paper' | 'tiny';
@@ -42,3 +42,8 @@ export const PRESETS: Record<PresetName, Preset> = {
     optim: { ...PAPER_OPTIM, batchSize: 256, pretrainEpochs: 5, epochs: 60 },
   },
 };
+
+/** The model settings of a preset for one encoder (experts and gate are set by the method). */
+export function modelBase(preset: Preset, encoder: EncoderType): Omit<ModelConfig, 'experts' | 'gate'> {
+  return { encoder, mlpHiddens: preset.mlpHiddens[encoder], dropout: preset.dropout, gates: preset.gates, lstm: preset.lstm };
+}

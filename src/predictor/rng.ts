@@ -68,9 +68,4 @@ export class Rng {
     }
     return a;
   }
-
-  /** A derived independent stream. */
-  fork(): Rng {
-    return new Rng(this.nextU32());
-  }
 }

@@ -111,12 +111,19 @@ async function runEpochs(
   }
 }
 
-/** Backpropagates one network: minimises Σ_b f(b)·upstream(b) over `vars` and applies the update. */
-function applyUpstream(opt: Pick<Adam, 'apply'>, vars: tf.Variable[], f: () => tf.Tensor, upstream: tf.Tensor): void {
-  const { value, grads } = tf.variableGrads(() => tf.sum(tf.mul(f(), upstream)) as tf.Scalar, vars);
+/** One optimiser update of `vars` on `loss`; frees the gradients and returns the loss value. */
+function minimise(opt: Pick<Adam, 'apply'>, vars: tf.Variable[], loss: () => tf.Scalar): number {
+  const { value, grads } = tf.variableGrads(loss, vars);
   opt.apply(vars, grads);
+  const v = value.dataSync()[0];
   value.dispose();
   tf.dispose(grads);
+  return v;
+}
+
+/** Backpropagates one network: minimises Σ_b f(b)·upstream(b) over `vars` and applies the update. */
+function applyUpstream(opt: Pick<Adam, 'apply'>, vars: tf.Variable[], f: () => tf.Tensor, upstream: tf.Tensor): void {
+  minimise(opt, vars, () => tf.sum(tf.mul(f(), upstream)) as tf.Scalar);
 }
 
 /**
@@ -143,15 +150,9 @@ export async function pretrainExperts(
       const seed = rng.nextU32();
       if (pairs.a1.length === 0) return;
       any = true;
-      const vars = model.expertVariables(k);
-      const { value, grads } = tf.variableGrads(
-        () => hingeLoss(tf.reshape(model.expertScore(k, batch, true, seed), [1, batch.size]) as tf.Tensor2D, [pairs], cfg.margin),
-        vars,
+      total += minimise(opt, model.expertVariables(k), () =>
+        hingeLoss(tf.reshape(model.expertScore(k, batch, true, seed), [1, batch.size]) as tf.Tensor2D, [pairs], cfg.margin),
       );
-      opt.apply(vars, grads);
-      total += value.dataSync()[0];
-      value.dispose();
-      tf.dispose(grads);
     });
     return any ? total : undefined;
   });

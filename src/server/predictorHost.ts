@@ -175,11 +175,6 @@ export class PredictorHost {
     });
   }
 
-  accuracyOfCode(code: number): number | undefined {
-    if (!this.predictor || !(this.filled as Uint8Array)[code]) return undefined;
-    return applyCalibration(this.predictor.meta.calibration, (this.scores as Float32Array)[code]);
-  }
-
   get splitSeed(): number {
     return this.predictor?.meta.splitSeed ?? 0;
   }
