@@ -100,7 +100,7 @@ function showArch(r: RankedArch): void {
 function table(el: HTMLTableElement, rows: RankedArch[], clickable: boolean): void {
   el.replaceChildren();
   const head = el.createTHead().insertRow();
-  for (const h of ['#', 'architecture', 'predicted %', 'percentile', 'benchmark %', 'top expert']) head.insertCell().textContent = h;
+  for (const h of ['#', 'architecture', 'predicted', 'percentile', 'benchmark', 'top expert']) head.insertCell().textContent = h;
   const body = el.createTBody();
   rows.forEach((r, i) => {
     const tr = body.insertRow();
@@ -121,7 +121,7 @@ function render(): void {
   const { rankings, status } = state;
   const p = status?.predictor;
   $('predictor').textContent = p
-    ? `${p.method} · ${p.encoder} · ${p.experts.length} experts · ${p.source} · target ${p.target} · held-out τ ${fmt(p.kendallTau, 3)} · backend ${status?.backend}${status?.training ? ' · training…' : ''}`
+    ? `${p.spaceTitle} · ${p.method} · ${p.encoder} · ${p.experts.length} experts · ${p.source} · target ${p.target} · held-out τ ${fmt(p.kendallTau, 3)} · backend ${status?.backend}${status?.training ? ' · training…' : ''}`
     : 'no predictor loaded';
   renderCurve();
   if (!rankings) return;
@@ -131,6 +131,8 @@ function render(): void {
   gates.update();
   scatter.data.datasets[0].data = rankings.scatter.map((s) => ({ x: s.true, y: s.predicted }));
   scatter.update();
+  $('scatter-note').textContent = rankings.scatterLabel;
+  $('benchmark-title').textContent = `Top predicted of ${rankings.referenceLabel || 'the space'}`;
   table($('workspace') as HTMLTableElement, rankings.workspace, true);
   table($('benchmark') as HTMLTableElement, rankings.benchmarkTop, false);
   const first = rankings.workspace[0] ?? rankings.benchmarkTop[0];

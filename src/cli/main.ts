@@ -6,48 +6,56 @@ import { fork } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
-import { ArchParseError, type Nb201Arch, parseNb201OrThrow } from '../arch/nb201';
+import { execFileSync } from 'node:child_process';
 import {
-  BUNDLED_NB201,
+  bundledDataSpace,
+  bundledSpaceIds,
   column,
   type Dataset,
   DataError,
-  DEFAULT_TARGET,
   importDataFile,
   lfNames,
-  loadBundledNb201,
+  loadBundled,
   splitDataset,
   targetNames,
 } from '../data/dataset';
+import { parseSpaceFile, SPACE_FILE_RE, SpaceFileError } from '../space/declared';
+import { BUILTIN_SPACES, builtinSpace, DEFAULT_SPACE_ID, UnknownSpaceError } from '../space/registry';
+import { ArchParseError, parseOrThrow, type SearchSpace } from '../space/types';
 import { type BackendChoice, initBackend } from '../predictor/backend';
 import { type BenchRow, type BenchTask, runBenchTask } from '../predictor/bench';
 import { applyCalibration } from '../predictor/calibration';
 import { evaluate, evaluateCalibrated, meanStd } from '../predictor/metrics';
 import type { EncoderType } from '../predictor/model';
-import { Predictor, PredictorFileError, trainPredictor } from '../predictor/predictor';
+import { Predictor, PredictorFileError, resolveExperts, trainPredictor } from '../predictor/predictor';
 import type { PresetName } from '../predictor/presets';
 import { type Method, TrainingCancelled } from '../predictor/train';
 
-const USAGE = `dele: DELE accuracy predictor for NAS (NAS-Bench-201)
+const USAGE = `dele: DELE accuracy predictor for NAS
 
 Usage:
-  dele train   [--data bundled|FILE] [--target COL] [--method dele|single|vanilla] [--lf A,B,..]
+  dele train   [--space ID|FILE] [--data bundled|FILE] [--target COL] [--method dele|single|vanilla] [--lf A,B,..]
                [--ratio 0.01] [--encoder gates|lstm] [--preset cpu|paper|tiny] [--epochs N]
                [--pretrain-epochs N] [--seed N] [--split-seed N] --out DIR
   dele eval    --model DIR [--data bundled|FILE]
   dele predict --model DIR [ARCH ...]        (arch strings as arguments, or one per line on stdin)
   dele rank    --model DIR [--data bundled|FILE] [--top N]
-  dele bench   [--encoder gates,lstm] [--ratios 0.01,0.05,0.1] [--seeds N] [--preset cpu|paper|tiny]
+  dele bench   [--space ID] [--target COL] [--encoder gates,lstm] [--ratios 0.01,0.05,0.1] [--seeds N] [--preset cpu|paper|tiny]
                [--methods vanilla,single,dele] [--jobs N] [--json FILE] [--epochs N] [--pretrain-epochs N]
   dele bench   --report FILE                (re-print the tables of a saved --json run)
-  dele info    [--data bundled|FILE]         (columns: targets and LF measures)
+  dele info    [--space ID|FILE] [--data bundled|FILE]   (columns: targets and LF measures)
+  dele spaces                                (the built-in search spaces)
 
+Spaces (--space): ${BUILTIN_SPACES.map((x) => x.id).join(', ')} (default ${DEFAULT_SPACE_ID}), or a space file (*.space.yaml / *.space.json)
+declaring your own; bundled data exists for the built-in spaces. A predictor knows its space: eval, predict and
+rank need no --space.
 Common: --backend auto|wasm|cpu|tensorflow (default auto: tfjs-node if installed, else wasm).
 Data files: CSV with a header (arch column + numeric columns) or a JSON array of objects; see README.md.`;
 
 class UsageError extends Error {}
 
 const OPTIONS = {
+  space: { type: 'string' },
   data: { type: 'string' },
   target: { type: 'string' },
   method: { type: 'string' },
@@ -97,9 +105,38 @@ function backendOpt(o: Opts): BackendChoice {
   return oneOf<BackendChoice>(o.backend, 'backend', ['auto', 'wasm', 'cpu', 'tensorflow'], 'auto');
 }
 
-function loadData(o: Opts): Dataset {
-  if (!o.data || o.data === 'bundled' || o.data === BUNDLED_NB201) return loadBundledNb201();
-  return importDataFile(o.data, { archColumn: o['arch-column'], targets: list(o.targets) });
+/** --space: a built-in id or a space file; default NAS-Bench-201 (or `fallback`, e.g. a predictor's space). */
+function loadSpace(o: Opts, fallback?: SearchSpace): SearchSpace {
+  if (o.space === undefined) return fallback ?? (builtinSpace(DEFAULT_SPACE_ID) as SearchSpace);
+  const b = builtinSpace(o.space);
+  if (b) return b;
+  if (SPACE_FILE_RE.test(o.space) || fs.existsSync(o.space)) {
+    let text: string;
+    try {
+      text = fs.readFileSync(o.space, 'utf8');
+    } catch (e) {
+      throw new DataError(`cannot read space file ${o.space}: ${(e as Error).message}`);
+    }
+    return parseSpaceFile(text, o.space).space;
+  }
+  throw new UnknownSpaceError(o.space);
+}
+
+function loadData(o: Opts, fallback?: SearchSpace): Dataset {
+  const space = loadSpace(o, fallback);
+  const bundled = bundledDataSpace(o.data, space.id);
+  if (bundled !== undefined) {
+    if (bundled !== space.id) throw new UsageError(`--data bundled:${bundled} does not match --space ${space.id}`);
+    return loadBundled(space.id);
+  }
+  return importDataFile(o.data as string, { space, archColumn: o['arch-column'], targets: list(o.targets) });
+}
+
+/** The target to train on: --target, else the data's default, else its first target column. */
+function pickTarget(o: Opts, ds: Dataset): string {
+  const target = o.target ?? ds.defaultTarget ?? targetNames(ds)[0];
+  if (!target) throw new DataError(`${ds.source} has no target column; name one with --targets`);
+  return target;
 }
 
 const err = (msg: string): void => {
@@ -127,12 +164,11 @@ async function cmdTrain(o: Opts): Promise<void> {
   const ds = loadData(o);
   const backend = await initBackend(backendOpt(o));
   const method = oneOf<Method>(o.method, 'method', ['dele', 'single', 'vanilla'], 'dele');
-  const encoder = oneOf<EncoderType>(o.encoder, 'encoder', ['gates', 'lstm'], 'gates');
+  const encoder = oneOf<EncoderType>(o.encoder, 'encoder', ['gates', 'lstm'], ds.space.encoders[0]);
   const preset = oneOf<PresetName>(o.preset, 'preset', ['cpu', 'paper', 'tiny'], 'cpu');
-  const target = o.target ?? (targetNames(ds).includes(DEFAULT_TARGET) ? DEFAULT_TARGET : targetNames(ds)[0]);
-  if (!target) throw new DataError(`${ds.source} has no target column; name one with --targets`);
+  const target = pickTarget(o, ds);
   const ratio = num(o.ratio, 'ratio', 0.01, (x) => x > 0 && x <= 1);
-  err(`backend ${backend}; data ${ds.source} (${ds.archs.length} archs); ${method} ${encoder} preset ${preset}; target ${target}; ratio ${ratio}`);
+  err(`backend ${backend}; space ${ds.space.id}; data ${ds.source} (${ds.archs.length} archs); ${method} ${encoder} preset ${preset}; target ${target}; ratio ${ratio}`);
   const ac = new AbortController();
   process.once('SIGINT', () => {
     err('cancelling...');
@@ -174,13 +210,22 @@ function loadPredictor(o: Opts): Predictor {
   return Predictor.load(o.model);
 }
 
+/** Data for a loaded predictor: --data, else the data it was trained on when that is bundled. */
+function dataFor(o: Opts, p: Predictor): Dataset {
+  if (o.space !== undefined) throw new UsageError('a predictor knows its space: drop --space');
+  const src = p.meta.dataset.source;
+  const data = o.data ?? (bundledDataSpace(src) !== undefined || fs.existsSync(src) ? src : undefined);
+  if (data === undefined) throw new UsageError(`the predictor was trained on ${src}, which is not here: name the data with --data FILE`);
+  return loadData({ ...o, data }, p.space);
+}
+
 async function cmdEval(o: Opts): Promise<void> {
   await initBackend(backendOpt(o));
   const p = loadPredictor(o);
-  const ds = loadData(o);
+  const ds = dataFor(o, p);
   const truth = column(ds, p.meta.target).values;
   // Same data as training: its held-out split. Other data: every arch.
-  const idx = ds.fingerprint === p.meta.dataset.fingerprint ? splitDataset(ds.archs.length, p.meta.splitSeed).valid : ds.archs.map((_, i) => i);
+  const idx = ds.fingerprint === p.meta.dataset.fingerprint ? splitDataset(ds.archs.length, p.meta.splitSeed).heldOut : ds.archs.map((_, i) => i);
   const s = p.scores(idx.map((i) => ds.archs[i]));
   const m = evaluateCalibrated(s, p.meta.calibration, idx.map((i) => truth[i]));
   process.stdout.write(`${ds.fingerprint === p.meta.dataset.fingerprint ? 'held-out split' : 'all archs'} of ${ds.source}, target ${p.meta.target}\n${metricsTable(m)}\n`);
@@ -198,8 +243,18 @@ async function cmdPredict(o: Opts, positionals: string[]): Promise<void> {
   await initBackend(backendOpt(o));
   const inputs = positionals.length > 0 ? positionals : await readStdinLines();
   if (inputs.length === 0) throw new UsageError('predict needs architecture strings (arguments or stdin)');
-  const archs: Nb201Arch[] = inputs.map((s) => parseNb201OrThrow(s));
   const p = loadPredictor(o);
+  if (o.space !== undefined && o.space !== p.space.id) {
+    p.dispose();
+    throw new UsageError(`the predictor is for space ${p.space.id}, not ${o.space}`);
+  }
+  let archs: unknown[];
+  try {
+    archs = inputs.map((s) => parseOrThrow(p.space, s));
+  } catch (e) {
+    p.dispose();
+    throw e;
+  }
   const preds = p.predict(archs);
   process.stdout.write(`${JSON.stringify(preds.map((x) => ({ ...x, experts: [...x.experts].sort((a, b) => b.weight - a.weight) })), null, 1)}\n`);
   p.dispose();
@@ -208,7 +263,7 @@ async function cmdPredict(o: Opts, positionals: string[]): Promise<void> {
 async function cmdRank(o: Opts): Promise<void> {
   await initBackend(backendOpt(o));
   const p = loadPredictor(o);
-  const ds = loadData(o);
+  const ds = dataFor(o, p);
   const s = p.scores(ds.archs);
   const top = num(o.top, 'top', 20, (x) => Number.isInteger(x) && x > 0);
   const truthCol = ds.columns.find((c) => c.name === p.meta.target);
@@ -223,9 +278,21 @@ async function cmdRank(o: Opts): Promise<void> {
   p.dispose();
 }
 
+function cmdSpaces(): void {
+  const bundled = bundledSpaceIds();
+  const lines = BUILTIN_SPACES.map(
+    (x) => `${x.id.padEnd(14)} ${x.title}: ${x.size?.toLocaleString('en-US') ?? '?'} architectures; encoders ${x.encoders.join(', ')}${bundled.includes(x.id) ? '; bundled data' : ''}\n${''.padEnd(15)}${x.syntax}`,
+  );
+  lines.push('', 'Declare your own space in a *.space.yaml file and pass it as --space FILE (README.md).');
+  process.stdout.write(`${lines.join('\n')}\n`);
+}
+
 function cmdInfo(o: Opts): void {
   const ds = loadData(o);
-  const lines = [`${ds.source}: ${ds.archs.length} archs, fingerprint ${ds.fingerprint}`, 'targets:'];
+  const lines = [`${ds.source}: ${ds.space.title} (${ds.space.id}), ${ds.archs.length} archs, fingerprint ${ds.fingerprint}`];
+  if (ds.defaultTarget) lines.push(`default target: ${ds.defaultTarget}`);
+  if (ds.defaultExperts) lines.push(`default experts: ${ds.defaultExperts.join(', ')}`);
+  lines.push('targets:');
   for (const n of targetNames(ds)) lines.push(`  ${n.padEnd(30)} ${column(ds, n).description}`);
   lines.push('LF measures:');
   for (const n of lfNames(ds)) {
@@ -265,7 +332,7 @@ async function runTasksInWorkers(tasks: BenchTask[], jobs: number, backend: stri
 async function cmdBenchTask(o: Opts, positionals: string[]): Promise<void> {
   await initBackend(backendOpt(o));
   const task = JSON.parse(positionals[0]) as BenchTask;
-  const rows = await runBenchTask(loadBundledNb201(), task, err);
+  const rows = await runBenchTask(loadBundled(task.space ?? DEFAULT_SPACE_ID), task, err);
   process.stdout.write(JSON.stringify({ rows, maxRssKb: process.resourceUsage().maxRSS }));
 }
 
@@ -312,6 +379,15 @@ export function benchReport(rows: BenchRow[], ratios: number[]): string {
 }
 
 interface BenchFile {
+  /** Absent in files written before spaces existed: nb201. */
+  space?: string;
+  fingerprint?: string;
+  commit?: string;
+  command?: string;
+  experts?: string[];
+  optim?: Record<string, number>;
+  methods?: string[];
+  encoders?: string[];
   target: string;
   preset: string;
   seeds: number;
@@ -324,12 +400,28 @@ interface BenchFile {
 }
 
 function benchHeader(b: BenchFile): string {
-  const split = splitDataset(15625, 0);
-  return [
-    `DELE reproduction on NAS-Bench-201 (bundled data), target ${b.target}`,
-    `train split ${split.train.length} archs (all LF values used in step 1), held-out split ${split.valid.length} archs; ratios = share of the train split with ground truth`,
+  const space = builtinSpace(b.space ?? DEFAULT_SPACE_ID);
+  const n = space?.size ?? 0;
+  const split = splitDataset(n, 0);
+  const lines = [
+    `DELE benchmark on ${space?.title ?? b.space} (bundled data${b.fingerprint ? `, fingerprint ${b.fingerprint}` : ''}), target ${b.target}`,
+    `train split ${split.train.length} archs (all LF values used in step 1), held-out split ${split.heldOut.length} archs; ratios = share of the train split with ground truth`,
     `preset ${b.preset}, seeds 0..${b.seeds - 1}, backend ${b.backend}${b.jobs ? `, ${b.jobs} jobs` : ''}; wall time ${(b.wallSeconds / 60).toFixed(1)} min; peak RSS of one worker ${b.peakRssMb.toFixed(0)} MB`,
-  ].join('\n');
+  ];
+  if (b.experts) lines.push(`experts (${b.experts.length}): ${b.experts.join(', ')}`);
+  if (b.optim && Object.keys(b.optim).length > 0) lines.push(`optimiser overrides: ${JSON.stringify(b.optim)}`);
+  if (b.commit || b.command) lines.push(`commit ${b.commit ?? 'unknown'}; command: ${b.command ?? 'unknown'}`);
+  return lines.join('\n');
+}
+
+function gitCommit(): string | undefined {
+  try {
+    const head = execFileSync('git', ['rev-parse', '--short=12', 'HEAD'], { cwd: __dirname, stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim();
+    const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], { cwd: __dirname, stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim();
+    return dirty ? `${head}+uncommitted` : head;
+  } catch {
+    return undefined;
+  }
 }
 
 async function cmdBench(o: Opts): Promise<void> {
@@ -341,30 +433,52 @@ async function cmdBench(o: Opts): Promise<void> {
     } catch (e) {
       throw new DataError(`cannot read bench results ${o.report}: ${(e as Error).message}`);
     }
+    if (!Array.isArray(b?.rows) || !Array.isArray(b.ratios) || typeof b.target !== 'string') throw new DataError(`${o.report} is not a dele bench --json file`);
     process.stdout.write(`${benchHeader(b)}\n${benchReport(b.rows, b.ratios)}\n`);
     return;
   }
   const t0 = Date.now();
-  const encoders = (list(o.encoder) ?? ['gates', 'lstm']).map((e) => oneOf<EncoderType>(e, 'encoder', ['gates', 'lstm'], 'gates'));
+  const space = loadSpace(o);
+  if (!bundledSpaceIds().includes(space.id)) throw new UsageError(`bench runs on bundled data; spaces with bundled data: ${bundledSpaceIds().join(', ')}`);
+  const ds = loadBundled(space.id);
+  const encoders = (list(o.encoder) ?? [...space.encoders]).map((e) => oneOf<EncoderType>(e, 'encoder', space.encoders, space.encoders[0]));
   const ratios = (list(o.ratios) ?? ['0.01', '0.05', '0.1']).map((r) => num(r, 'ratios', 0, (x) => x > 0 && x <= 1));
   const seeds = num(o.seeds, 'seeds', 3, (x) => Number.isInteger(x) && x > 0);
   const preset = oneOf<PresetName>(o.preset, 'preset', ['cpu', 'paper', 'tiny'], 'cpu');
   const methods = (list(o.methods) ?? ['vanilla', 'single', 'dele']).map((m) => oneOf<Method>(m, 'methods', ['vanilla', 'single', 'dele'], 'dele'));
   const jobs = num(o.jobs, 'jobs', 2, (x) => Number.isInteger(x) && x > 0);
   const backend = await initBackend(backendOpt(o));
-  const target = o.target ?? DEFAULT_TARGET;
+  const target = pickTarget(o, ds);
   const optim: Record<string, number> = {};
   if (o.epochs !== undefined) optim.epochs = num(o.epochs, 'epochs', 0, Number.isInteger);
   if (o['pretrain-epochs'] !== undefined) optim.pretrainEpochs = num(o['pretrain-epochs'], 'pretrain-epochs', 0, Number.isInteger);
   const tasks: BenchTask[] = [];
-  for (const encoder of encoders) for (let seed = 0; seed < seeds; seed++) tasks.push({ encoder, seed, ratios, target, preset, experts: list(o.lf), optim, methods });
-  const ds = loadBundledNb201();
-  column(ds, target);
+  for (const encoder of encoders) for (let seed = 0; seed < seeds; seed++) tasks.push({ space: space.id, encoder, seed, ratios, target, preset, experts: list(o.lf), optim, methods });
+  if (column(ds, target).kind !== 'target') throw new DataError(`column "${target}" is an LF measure, not a target`);
+  const experts = resolveExperts(ds, 'dele', list(o.lf));
   err(`bench: ${tasks.length} tasks (${encoders.join(', ')} x ${seeds} seeds), ${jobs} parallel jobs, backend ${backend}, preset ${preset}`);
   const { rows, peakKb } = await runTasksInWorkers(tasks, jobs, backend);
   const wall = (Date.now() - t0) / 1000;
   const peakMb = Math.max(peakKb, process.resourceUsage().maxRSS) / 1024;
-  const result: BenchFile = { target, preset, seeds, ratios, backend, jobs, wallSeconds: wall, peakRssMb: peakMb, rows };
+  const result: BenchFile = {
+    space: space.id,
+    fingerprint: ds.fingerprint,
+    commit: gitCommit(),
+    command: `dele ${process.argv.slice(2).join(' ')}`,
+    experts,
+    optim,
+    methods,
+    encoders,
+    target,
+    preset,
+    seeds,
+    ratios,
+    backend,
+    jobs,
+    wallSeconds: wall,
+    peakRssMb: peakMb,
+    rows,
+  };
   process.stdout.write(`${benchHeader(result)}\n${benchReport(rows, ratios)}\n`);
   if (o.json) fs.writeFileSync(o.json, JSON.stringify(result, null, 1));
 }
@@ -403,6 +517,9 @@ export async function main(argv: string[]): Promise<number> {
       case 'info':
         cmdInfo(o);
         break;
+      case 'spaces':
+        cmdSpaces();
+        break;
       case '__bench-task':
         await cmdBenchTask(o, rest);
         break;
@@ -415,7 +532,7 @@ export async function main(argv: string[]): Promise<number> {
       err(`dele: ${e.message}\n\n${USAGE}`);
       return 2;
     }
-    if (DataError.is(e) || ArchParseError.is(e) || PredictorFileError.is(e)) {
+    if (DataError.is(e) || ArchParseError.is(e) || PredictorFileError.is(e) || SpaceFileError.is(e) || e instanceof UnknownSpaceError) {
       err(`dele: ${e.message}`);
       return 1;
     }

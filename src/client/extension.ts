@@ -6,9 +6,13 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { LanguageClient, type LanguageClientOptions, RevealOutputChannelOn, type ServerOptions, State, TransportKind } from 'vscode-languageclient/node';
 import {
+  ARCH_TRIGGER_PATTERNS,
   CancelTrainingNotification,
   DataInfoRequest,
   DEFAULT_SETTINGS,
+  type SpaceInfo,
+  SpacesRequest,
+  SPACE_FILE_GLOB,
   type InitOptions,
   PredictorChangedNotification,
   StatusRequest,
@@ -20,12 +24,26 @@ import {
 } from '../protocol/lsp';
 import { PredictorPanel } from './panel';
 
-const DOCUMENTS = ['python', 'json', 'jsonc', 'yaml', 'dele-arch'].map((language) => ({ language }));
+const LANGUAGES = ['python', 'json', 'jsonc', 'yaml', 'dele-arch'];
+const DOCUMENTS = LANGUAGES.map((language) => ({ language }));
+const TRIGGERS = ARCH_TRIGGER_PATTERNS.map((p) => new RegExp(p));
+/** Documents larger than this are not looked at before the server runs (the server bounds its own work). */
+const MAX_TRIGGER_CHARS = 2_000_000;
+
+/** Might this document hold an architecture of a built-in space? (The server's scanners decide.) */
+function mayHoldArchitecture(doc: vscode.TextDocument): boolean {
+  if (doc.languageId === 'dele-arch') return true;
+  if (!LANGUAGES.includes(doc.languageId) || (doc.uri.scheme !== 'file' && doc.uri.scheme !== 'untitled')) return false;
+  const text = doc.getText();
+  return text.length <= MAX_TRIGGER_CHARS && TRIGGERS.some((r) => r.test(text));
+}
 
 /** What the extension exposes to tests and other extensions. */
 export interface DeleApi {
   client(): LanguageClient | undefined;
   status(): Promise<StatusResult>;
+  /** Starts the language server if it waits for a file with an architecture, and resolves when it runs. */
+  whenStarted(): Promise<void>;
 }
 
 class DeleExtension implements vscode.Disposable {
@@ -46,6 +64,44 @@ class DeleExtension implements vscode.Disposable {
     this.statusItem.show();
   }
 
+  private starting?: Promise<void>;
+  private waiting: vscode.Disposable[] = [];
+
+  /**
+   * Starts the language server only when the workspace has something for it: a space file or an `.arch` file,
+   * or an open document that may hold an architecture. Until then it watches opened and edited documents.
+   */
+  async startWhenNeeded(): Promise<void> {
+    const exclude = '**/{node_modules,.git}/**';
+    const [archFiles, spaceFiles] = await Promise.all([vscode.workspace.findFiles('**/*.arch', exclude, 1), vscode.workspace.findFiles(SPACE_FILE_GLOB, exclude, 1)]);
+    if (archFiles.length > 0 || spaceFiles.length > 0 || vscode.workspace.textDocuments.some(mayHoldArchitecture)) {
+      await this.ensureStarted();
+      return;
+    }
+    this.statusItem.text = '$(beaker) DELE';
+    this.statusItem.tooltip = 'DELE: waiting for a file with an architecture (NAS-Bench-201 or TransNAS-Bench-101 strings) or a *.space.yaml file';
+    const check = (doc: vscode.TextDocument): void => {
+      if (!this.client && mayHoldArchitecture(doc)) void this.ensureStarted();
+    };
+    const watchers = ['**/*.arch', SPACE_FILE_GLOB].map((g) => vscode.workspace.createFileSystemWatcher(g, false, true, true));
+    this.waiting.push(
+      vscode.workspace.onDidOpenTextDocument(check),
+      vscode.workspace.onDidChangeTextDocument((e) => check(e.document)),
+      ...watchers,
+      ...watchers.map((w) => w.onDidCreate(() => void this.ensureStarted())),
+    );
+  }
+
+  /** Starts the client once (commands call this too: asking for DELE is reason enough). */
+  ensureStarted(): Promise<void> {
+    for (const d of this.waiting.splice(0)) d.dispose();
+    this.starting ??= this.start().catch((e: Error) => {
+      this.starting = undefined;
+      throw e;
+    });
+    return this.starting;
+  }
+
   async start(): Promise<void> {
     const serverModule = this.context.asAbsolutePath(path.join('dist', 'server.js'));
     const serverOptions: ServerOptions = {
@@ -59,7 +115,7 @@ class DeleExtension implements vscode.Disposable {
     };
     const clientOptions: LanguageClientOptions = {
       documentSelector: DOCUMENTS.map((d) => ({ ...d, scheme: 'file' })).concat(DOCUMENTS.map((d) => ({ ...d, scheme: 'untitled' }))),
-      synchronize: { configurationSection: 'dele' },
+      synchronize: { configurationSection: 'dele', fileEvents: vscode.workspace.createFileSystemWatcher(SPACE_FILE_GLOB) },
       initializationOptions,
       outputChannel: this.log,
       revealOutputChannelOn: RevealOutputChannelOn.Never,
@@ -83,10 +139,11 @@ class DeleExtension implements vscode.Disposable {
     const p = s.predictor;
     if (s.training) this.statusItem.text = '$(sync~spin) DELE training';
     else if (!p) this.statusItem.text = '$(beaker) DELE $(warning)';
-    else this.statusItem.text = `$(beaker) DELE τ ${p.kendallTau?.toFixed(2) ?? '?'} · ${s.backend}`;
+    else this.statusItem.text = `$(beaker) DELE ${p.space} τ ${p.kendallTau?.toFixed(2) ?? '?'} · ${s.backend}`;
     this.statusItem.tooltip = p
-      ? `DELE predictor (${p.source}): ${p.method} · ${p.encoder} · ${p.experts.length} experts · target ${p.target} · ${(p.trainRatio * 100).toFixed(0)}% ground truth · held-out Kendall's τ ${p.kendallTau?.toFixed(4) ?? 'n/a'} · backend ${s.backend}`
+      ? `DELE predictor (${p.source}): ${p.spaceTitle} · ${p.method} · ${p.encoder} · ${p.experts.length} experts · target ${p.target} · ${(p.trainRatio * 100).toFixed(0)}% ground truth · held-out Kendall's τ ${p.kendallTau?.toFixed(4) ?? 'n/a'} · backend ${s.backend}${s.note ? `\n${s.note}` : ''}`
       : `DELE: no predictor loaded${s.error ? `: ${s.error}` : ''}`;
+    if (s.note) this.log.info(s.note);
     if (!p && s.error) this.log.error(`no predictor: ${s.error}`);
     PredictorPanel.current?.refresh();
   }
@@ -103,7 +160,8 @@ class DeleExtension implements vscode.Disposable {
   async restart(): Promise<void> {
     this.log.info('restarting the language server');
     await this.stopClient();
-    await this.start();
+    this.starting = undefined;
+    await this.ensureStarted();
   }
 
   private async stopClient(): Promise<void> {
@@ -115,6 +173,7 @@ class DeleExtension implements vscode.Disposable {
 
   /** Command: DELE: Train Predictor… (quick picks; `params` skips them, for scripts and tests). */
   async train(params?: Partial<TrainParams>): Promise<TrainResult | undefined> {
+    await this.ensureStarted().catch(() => undefined);
     const client = this.client;
     if (!client) {
       void vscode.window.showErrorMessage('DELE: the language server is not running.');
@@ -137,10 +196,25 @@ class DeleExtension implements vscode.Disposable {
   }
 
   private async askTrainParams(client: LanguageClient, preset?: Partial<TrainParams>): Promise<TrainParams | undefined> {
+    const spaces = await client.sendRequest(SpacesRequest);
+    let space: SpaceInfo | undefined = spaces.find((x) => x.id === preset?.space);
+    if (!space) {
+      const pick = await vscode.window.showQuickPick(
+        spaces.map((x) => ({
+          label: x.title,
+          description: `${x.id}${x.size ? ` · ${x.size.toLocaleString('en-US')} architectures` : ''}${x.bundled ? ' · bundled data' : ''}`,
+          detail: x.origin === 'file' ? `declared in ${x.file}` : x.syntax,
+          space: x,
+        })),
+        { title: 'DELE: search space', ignoreFocusOut: true },
+      );
+      if (!pick) return undefined;
+      space = pick.space;
+    }
     const dataPick = await vscode.window.showQuickPick(
       [
-        { label: 'Bundled NAS-Bench-201', description: '15,625 cells, 6 targets, 80 low-fidelity measures', value: 'bundled' },
-        { label: 'Choose a CSV or JSON file…', description: 'arch column + target + LF columns', value: 'file' },
+        ...(space.bundled ? [{ label: `Bundled ${space.title}`, description: `every architecture of the space with its benchmark values and low-fidelity measures`, value: 'bundled' }] : []),
+        { label: 'Choose a CSV or JSON file…', description: `arch column (${space.title} syntax) + target + LF columns`, value: 'file' },
       ],
       { title: 'DELE: training data (1/5)', ignoreFocusOut: true },
     );
@@ -153,13 +227,14 @@ class DeleExtension implements vscode.Disposable {
     }
     let info;
     try {
-      info = await client.sendRequest(DataInfoRequest, { data });
+      info = await client.sendRequest(DataInfoRequest, { data, space: space.id });
     } catch (e) {
       void vscode.window.showErrorMessage(`DELE: ${(e as Error).message}`);
       return undefined;
     }
     const configured = vscode.workspace.getConfiguration('dele').get<string>('target', DEFAULT_SETTINGS.target);
-    const targets = [...info.targets].sort((a, b) => Number(b === configured) - Number(a === configured));
+    const first = info.targets.includes(configured) ? configured : info.defaultTarget;
+    const targets = [...info.targets].sort((a, b) => Number(b === first) - Number(a === first));
     const target = await vscode.window.showQuickPick(targets, { title: 'DELE: target to predict (2/5)', ignoreFocusOut: true });
     if (!target) return undefined;
     const methodPick = await vscode.window.showQuickPick(
@@ -188,9 +263,9 @@ class DeleExtension implements vscode.Disposable {
       { title: 'DELE: share of the training split with ground truth (5/5)', ignoreFocusOut: true },
     );
     if (!ratioPick) return undefined;
-    const encoder = (await vscode.window.showQuickPick(['gates', 'lstm'], { title: 'DELE: encoder', ignoreFocusOut: true })) as 'gates' | 'lstm' | undefined;
+    const encoder = (await vscode.window.showQuickPick(space.encoders, { title: 'DELE: encoder', ignoreFocusOut: true })) as 'gates' | 'lstm' | undefined;
     if (!encoder) return undefined;
-    return { ...preset, data, target, method: methodPick.value, experts, trainRatio: Number(ratioPick.label.replace('%', '')) / 100, encoder };
+    return { ...preset, space: space.id, data, target, method: methodPick.value, experts, trainRatio: Number(ratioPick.label.replace('%', '')) / 100, encoder };
   }
 
   cancelTraining(): void {
@@ -219,7 +294,10 @@ export async function activate(context: vscode.ExtensionContext): Promise<DeleAp
     vscode.commands.registerCommand('dele.trainPredictor', (params?: Partial<TrainParams>) => ext.train(params)),
     vscode.commands.registerCommand('dele.cancelTraining', () => ext.cancelTraining()),
     vscode.commands.registerCommand('dele.restartServer', () => ext.restart()),
-    vscode.commands.registerCommand('dele.showPanel', () => PredictorPanel.createOrShow(context, ext.getClient.bind(ext), log)),
+    vscode.commands.registerCommand('dele.showPanel', async () => {
+      await ext.ensureStarted().catch(() => undefined);
+      PredictorPanel.createOrShow(context, ext.getClient.bind(ext), log);
+    }),
     vscode.window.registerWebviewPanelSerializer(PredictorPanel.viewType, {
       deserializeWebviewPanel: async (panel) => {
         PredictorPanel.revive(panel, context, ext.getClient.bind(ext), log);
@@ -227,14 +305,14 @@ export async function activate(context: vscode.ExtensionContext): Promise<DeleAp
     }),
   );
   try {
-    await ext.start();
+    await ext.startWhenNeeded();
   } catch (e) {
     // VS Code shows no notification when activation fails; say it, then rethrow.
     log.error(`activation failed: ${(e as Error).stack ?? e}`);
     void vscode.window.showErrorMessage(`DELE failed to start: ${(e as Error).message}`);
     throw e;
   }
-  return { client: () => ext.getClient(), status: () => ext.status() };
+  return { client: () => ext.getClient(), status: () => ext.status(), whenStarted: () => ext.ensureStarted() };
 }
 
 export async function deactivate(): Promise<void> {

@@ -143,11 +143,11 @@ export class PredictorPanel implements vscode.Disposable {
 <section class="grid">
   <div class="card"><h2>Training curve</h2><p id="curve-note" class="muted">No training in this session yet. Run “DELE: Train Predictor…”.</p><div id="curve-wrap"><canvas id="curve"></canvas></div></div>
   <div class="card"><h2>Mean gate weight per expert</h2><canvas id="gates"></canvas></div>
-  <div class="card"><h2>Predicted vs benchmark accuracy (held-out cells)</h2><canvas id="scatter"></canvas></div>
+  <div class="card"><h2>Predicted vs benchmark value (held-out architectures)</h2><p id="scatter-note" class="muted"></p><canvas id="scatter"></canvas></div>
   <div class="card"><h2>Gate weights of the selected architecture</h2><p id="selected" class="muted">Select a row below.</p><canvas id="archGates"></canvas></div>
 </section>
 <section class="card"><h2>Workspace architectures</h2><table id="workspace"></table></section>
-<section class="card"><h2>Top predicted NAS-Bench-201 cells</h2><table id="benchmark"></table></section>
+<section class="card"><h2 id="benchmark-title">Top predicted architectures of the space</h2><table id="benchmark"></table></section>
 <script nonce="${nonce}" src="${script}"></script>
 </body>
 </html>`;

@@ -6,7 +6,9 @@ import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as zlib from 'node:zlib';
-import { type Nb201Arch, nb201ToString, parseNb201 } from '../arch/nb201';
+import { nb201Space } from '../space/nb201';
+import { builtinSpace } from '../space/registry';
+import type { ArchFeatures, SearchSpace } from '../space/types';
 
 export interface Column {
   name: string;
@@ -17,13 +19,19 @@ export interface Column {
 }
 
 export interface Dataset {
-  /** Search space; only NAS-Bench-201 cells for now. */
-  space: 'nb201';
-  /** Where the data came from (file path or "bundled:nb201"). */
+  /** The search space of every architecture here. */
+  space: SearchSpace;
+  /** Where the data came from (file path or "bundled:<space id>"). */
   source: string;
-  archs: Nb201Arch[];
-  /** Canonical arch strings, parallel to archs. */
+  /** Parsed architectures (the space's own type). */
+  archs: unknown[];
+  /** Canonical keys, parallel to archs. */
   keys: string[];
+  /** What the encoders see, parallel to archs. */
+  features: ArchFeatures[];
+  /** Proposed target and experts (bundled data); user files: none. */
+  defaultTarget?: string;
+  defaultExperts?: string[];
   columns: Column[];
   /** sha256 over the architectures and column values; stored with trained predictors. */
   fingerprint: string;
@@ -56,6 +64,7 @@ export function lfNames(ds: Dataset): string[] {
   return ds.columns.filter((c) => c.kind === 'lf').map((c) => c.name);
 }
 
+export const BUNDLED_PREFIX = 'bundled:';
 export const BUNDLED_NB201 = 'bundled:nb201';
 export const DEFAULT_TARGET = 'c10_test_200ep';
 /**
@@ -82,6 +91,11 @@ export const DEFAULT_NB201_EXPERTS = [
 export function shortLfName(name: string): string {
   return name
     .replace(/^zc_(c10|in16)_/, '')
+    .replace(/^zc_\w+?_(epe_nas|fisher|flops|grad_norm|grasp|jacov|l2_norm|nwot|params|plain|snip|synflow|zen)$/, '$1')
+    .replace(/_class_(scene|object)$/, '_$1')
+    .replace(/_room_layout$/, '_layout')
+    .replace(/_segmentsemantic$/, '_segment')
+    .replace(/_autoencoder$/, '_autoenc')
     .replace(/^hw_c10_/, '')
     .replace(/^help_lat_/, 'lat_')
     .replace(/^c10valid_xvalid_12ep$/, 'acc12ep')
@@ -105,26 +119,62 @@ interface BundledFile {
   space: string;
   archs: string[];
   columns: { name: string; kind: 'target' | 'lf'; description: string; values: (number | null)[] }[];
+  defaultTarget?: string;
+  defaultExperts?: string[];
 }
 
-let bundledCache: Dataset | undefined;
+const bundledCache = new Map<string, Dataset>();
 
-/** Loads the bundled NAS-Bench-201 table (all 15,625 cells). Cached: callers must not mutate it. */
-export function loadBundledNb201(file?: string): Dataset {
-  if (!file && bundledCache) return bundledCache;
-  const p = file ?? findDataFile('nb201.json.gz');
+/** Space ids that ship a benchmark table (data/<id>.json.gz). */
+export function bundledSpaceIds(): string[] {
+  const ids: string[] = [];
+  for (const id of ['nb201', 'tnb101-micro', 'tnb101-macro']) {
+    try {
+      findDataFile(`${id}.json.gz`);
+      ids.push(id);
+    } catch {
+      // not shipped
+    }
+  }
+  return ids;
+}
+
+/** Is `data` the name of bundled data ("bundled", "bundled:<space>")? Returns the space id or undefined. */
+export function bundledDataSpace(data: string | undefined, defaultSpace = nb201Space.id): string | undefined {
+  if (data === undefined || data === '' || data === 'bundled') return defaultSpace;
+  if (data.startsWith(BUNDLED_PREFIX)) return data.slice(BUNDLED_PREFIX.length);
+  return undefined;
+}
+
+/**
+ * Loads the bundled benchmark table of a space (data/<space id>.json.gz: every architecture of the space).
+ * Cached: callers must not mutate it.
+ */
+export function loadBundled(spaceId: string = nb201Space.id, file?: string): Dataset {
+  const cached = !file ? bundledCache.get(spaceId) : undefined;
+  if (cached) return cached;
+  const space = builtinSpace(spaceId);
+  if (!space) throw new DataError(`no bundled data for space "${spaceId}"; bundled: ${bundledSpaceIds().join(', ')}`);
+  const p = file ?? findDataFile(`${spaceId}.json.gz`);
   let raw: BundledFile;
   try {
     raw = JSON.parse(zlib.gunzipSync(fs.readFileSync(p)).toString('utf8')) as BundledFile;
   } catch (e) {
     throw new DataError(`cannot read bundled data ${p}: ${(e as Error).message}`);
   }
-  if (raw.format !== 'dele-nas/benchmark@1' || raw.space !== 'nb201') {
-    throw new DataError(`${p} is not a dele-nas NB201 benchmark file (format ${raw.format})`);
+  if (raw.format !== 'dele-nas/benchmark@1' || raw.space !== spaceId) {
+    throw new DataError(`${p} is not a dele-nas ${spaceId} benchmark file (format ${raw.format}, space ${raw.space})`);
   }
-  const archs = raw.archs.map((s) => [...s].map(Number));
+  // The NB201 table stores each cell as its 6 op digits; the others store the space's own syntax.
+  const archs = raw.archs.map((s) => {
+    if (spaceId === nb201Space.id && /^[0-4]{6}$/.test(s)) return [...s].map(Number);
+    const r = space.parse(s);
+    if (!r.ok) throw new DataError(`${p}: invalid architecture "${s}": ${r.problems[0].message}`);
+    return r.arch;
+  });
   const ds = makeDataset(
-    BUNDLED_NB201,
+    `${BUNDLED_PREFIX}${spaceId}`,
+    space,
     archs,
     raw.columns.map((c) => ({
       name: c.name,
@@ -133,22 +183,33 @@ export function loadBundledNb201(file?: string): Dataset {
       values: Float64Array.from(c.values, (v) => (v === null ? NaN : v)),
     })),
   );
-  if (!file) bundledCache = ds;
+  ds.defaultTarget = raw.defaultTarget ?? (spaceId === nb201Space.id ? DEFAULT_TARGET : undefined);
+  ds.defaultExperts = raw.defaultExperts ?? (spaceId === nb201Space.id ? DEFAULT_NB201_EXPERTS : undefined);
+  if (!file) bundledCache.set(spaceId, ds);
   return ds;
 }
 
-export function makeDataset(source: string, archs: Nb201Arch[], columns: Column[]): Dataset {
-  const keys = archs.map(nb201ToString);
+/** The bundled NAS-Bench-201 table (all 15,625 cells). */
+export function loadBundledNb201(file?: string): Dataset {
+  return loadBundled(nb201Space.id, file);
+}
+
+export function makeDataset(source: string, space: SearchSpace, archs: unknown[], columns: Column[]): Dataset {
+  const keys = archs.map((a) => space.key(a));
   const h = crypto.createHash('sha256');
+  // NB201 fingerprints stay what they were before spaces existed (predictors record them).
+  if (space.id !== nb201Space.id) h.update(`space:${space.id}\n`);
   h.update(keys.join('\n'));
   for (const c of columns) {
     h.update(`\n${c.kind}:${c.name}\n`);
     h.update(Buffer.from(c.values.buffer, c.values.byteOffset, c.values.byteLength));
   }
-  return { space: 'nb201', source, archs, keys, columns, fingerprint: h.digest('hex').slice(0, 16) };
+  return { space, source, archs, keys, features: archs.map((a) => space.features(a)), columns, fingerprint: h.digest('hex').slice(0, 16) };
 }
 
 export interface ImportOptions {
+  /** Search space of the architectures; default NAS-Bench-201. */
+  space?: SearchSpace;
   /** Column holding the architecture string; default "arch". */
   archColumn?: string;
   /** Target (ground-truth) columns; default: every column named like acc/accuracy/target, else none. */
@@ -159,7 +220,8 @@ export interface ImportOptions {
 
 /**
  * Imports a user file. Formats:
- * - CSV with a header row: one `arch` column (NB201 cell string), target column(s) and LF columns.
+ * - CSV with a header row: one `arch` column (an architecture in the space's syntax), target column(s) and
+ *   LF columns.
  *   Empty cells, `nan`, `NaN`, `null` and `NA` are missing values.
  * - JSON: an array of objects `{ "arch": "...", "<column>": number | null, ... }`.
  * @throws DataError naming the file, line and column of the first problem.
@@ -171,6 +233,7 @@ export function importDataFile(file: string, opts: ImportOptions = {}): Dataset 
   } catch (e) {
     throw new DataError(`cannot read ${file}: ${(e as Error).message}`);
   }
+  text = text.replace(/^\uFEFF/, '');
   const records = file.toLowerCase().endsWith('.json') ? jsonRecords(text, file) : csvRecords(text, file);
   return recordsToDataset(records.header, records.rows, file, opts);
 }
@@ -262,17 +325,22 @@ function recordsToDataset(header: string[], rows: RawTable['rows'], file: string
   const numeric = header.filter((_, i) => i !== ai);
   const targets = opts.targets ?? numeric.filter((h) => TARGET_RE.test(h));
   const lfs = opts.lfs ?? numeric.filter((h) => !targets.includes(h));
-  const archs: Nb201Arch[] = [];
+  const space = opts.space ?? nb201Space;
+  const archs: unknown[] = [];
   const firstSeen = new Map<string, number>();
   const cols = [...targets, ...lfs].map((name) => ({ name, idx: header.indexOf(name), values: [] as number[] }));
   for (const r of rows) {
-    const p = parseNb201(r.cells[ai].trim());
-    if (!p.ok) throw new DataError(`${where(r.line)}: invalid architecture "${r.cells[ai]}": ${p.problems[0].message}`);
-    const prev = firstSeen.get(p.canonical);
-    if (prev !== undefined) {
-      throw new DataError(`${where(r.line)}: duplicate architecture ${p.canonical} (first at ${where(prev)})`);
+    const cell = r.cells[ai].trim();
+    const p = space.parse(cell);
+    if (!p.ok) {
+      const shown = cell.length > 120 ? `${cell.slice(0, 120)}…` : cell;
+      throw new DataError(`${where(r.line)}: invalid architecture "${shown}": ${p.problems[0].message}`);
     }
-    firstSeen.set(p.canonical, r.line);
+    const prev = firstSeen.get(p.key);
+    if (prev !== undefined) {
+      throw new DataError(`${where(r.line)}: duplicate architecture ${p.key} (first at ${where(prev)})`);
+    }
+    firstSeen.set(p.key, r.line);
     archs.push(p.arch);
     for (const c of cols) {
       const s = r.cells[c.idx].trim();
@@ -288,6 +356,7 @@ function recordsToDataset(header: string[], rows: RawTable['rows'], file: string
   }
   return makeDataset(
     path.resolve(file),
+    space,
     archs,
     cols.map((c) => ({
       name: c.name,
@@ -314,18 +383,18 @@ export function permutation(n: number, seed: number): number[] {
 export interface Split {
   /** Whole training split: every arch here is used with its LF values in step 1. */
   train: number[];
-  /** Held-out split for evaluation. */
-  valid: number[];
+  /** Held-out split: scored once for the reported metrics, never used to choose anything. */
+  heldOut: number[];
 }
 
 /**
- * Splits archs into train/valid halves (as in DELE's NB201 setup: 7,813 / 7,812), with a split seed that is
+ * Splits archs into train/held-out halves (as in DELE's NB201 setup: 7,813 / 7,812), with a split seed that is
  * independent of the training seed, so every run sees the same split.
  */
-export function splitDataset(n: number, splitSeed = 0, validFraction = 0.5): Split {
+export function splitDataset(n: number, splitSeed = 0, heldOutFraction = 0.5): Split {
   const perm = permutation(n, splitSeed + 1);
-  const nValid = Math.floor(n * validFraction);
-  return { train: perm.slice(0, n - nValid), valid: perm.slice(n - nValid) };
+  const nValid = Math.floor(n * heldOutFraction);
+  return { train: perm.slice(0, n - nValid), heldOut: perm.slice(n - nValid) };
 }
 
 /** Ground-truth subset: the first ⌊ratio·|train|⌋ of the train list (nested for growing ratios), at least 2. */

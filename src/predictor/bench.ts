@@ -1,6 +1,6 @@
 /**
- * The reproduction benchmark (DELE paper, NB201 table): vanilla vs best-single-LF vs DELE at several
- * ground-truth ratios for one encoder and one seed. Step 1 does not depend on the ratio, so the experts are
+ * The reproduction benchmark (DELE paper, NB201 table; and the same protocol on every bundled space):
+ * vanilla vs best-single-LF vs DELE at several ground-truth ratios for one encoder and one seed. Step 1 does not depend on the ratio, so the experts are
  * pretrained once and every ratio fine-tunes a copy of the pretrained model and optimizer state.
  */
 import { column, type Dataset, groundTruthSubset, splitDataset } from '../data/dataset';
@@ -15,6 +15,8 @@ import { cloneModel, type Method, modelConfigFor, type OptimConfig, pretrainExpe
 import { EnsembleModel } from './model';
 
 export interface BenchTask {
+  /** Search space of the bundled data (default nb201). */
+  space?: string;
   encoder: EncoderType;
   seed: number;
   ratios: number[];
@@ -26,6 +28,7 @@ export interface BenchTask {
 }
 
 export interface BenchRow {
+  space?: string;
   encoder: EncoderType;
   seed: number;
   method: Method;
@@ -45,16 +48,16 @@ export async function runBenchTask(ds: Dataset, task: BenchTask, log: (msg: stri
   const optim: OptimConfig = { ...preset.optim, ...task.optim };
   const truth = column(ds, task.target).values;
   const split = splitDataset(ds.archs.length, 0);
-  const validArchs = split.valid.map((i) => ds.archs[i]);
-  const validTruth = split.valid.map((i) => truth[i]);
+  const heldOutFeatures = split.heldOut.map((i) => ds.features[i]);
+  const heldOutTruth = split.heldOut.map((i) => truth[i]);
   const experts = resolveExperts(ds, 'dele', task.experts);
-  const base = modelBase(preset, task.encoder);
+  const base = modelBase(preset, task.encoder, ds.space.encoderInput);
   const methods = task.methods ?? ['vanilla', 'single', 'dele'];
   const rows: BenchRow[] = [];
 
   const finish = (model: EnsembleModel, gt: number[]): EvalMetrics => {
-    const cal = fitIsotonic(scoreArchs(model, gt.map((i) => ds.archs[i])).scores, gt.map((i) => truth[i]));
-    return evaluateCalibrated(scoreArchs(model, validArchs).scores, cal, validTruth);
+    const cal = fitIsotonic(scoreArchs(model, gt.map((i) => ds.features[i])).scores, gt.map((i) => truth[i]));
+    return evaluateCalibrated(scoreArchs(model, heldOutFeatures).scores, cal, heldOutTruth);
   };
   const finetune = async (
     method: Method,
@@ -77,9 +80,9 @@ export async function runBenchTask(ds: Dataset, task: BenchTask, log: (msg: stri
       model = new EnsembleModel(modelConfigFor(base, method, cfgExperts), task.seed);
       opt = new Adam({ lr: optim.lr });
     }
-    await trainOnTruth(model, opt, ds.archs, gt, truth, optim, new Rng(task.seed * 7919 + Math.round(ratio * 1e4)));
+    await trainOnTruth(model, opt, ds.features, gt, truth, optim, new Rng(task.seed * 7919 + Math.round(ratio * 1e4)));
     const metrics = finish(model, gt);
-    const row: BenchRow = { encoder: task.encoder, seed: task.seed, method, ratio, groundTruth: gt.length, lf, metrics, trainSeconds: (Date.now() - t) / 1000, pretrainSeconds };
+    const row: BenchRow = { space: ds.space.id, encoder: task.encoder, seed: task.seed, method, ratio, groundTruth: gt.length, lf, metrics, trainSeconds: (Date.now() - t) / 1000, pretrainSeconds };
     rows.push(row);
     log(`${task.encoder} seed ${task.seed} ${method}${lf ? `(${lf})` : ''} ${(ratio * 100).toFixed(1)}%: KT ${metrics.kendallTau.toFixed(4)} (${row.trainSeconds.toFixed(0)}s)`);
     model.dispose();
@@ -89,7 +92,7 @@ export async function runBenchTask(ds: Dataset, task: BenchTask, log: (msg: stri
     const t = Date.now();
     const model = new EnsembleModel(modelConfigFor(base, method, cfgExperts), task.seed);
     const opt = new Adam({ lr: optim.lr });
-    await pretrainExperts(model, opt, ds.archs, split.train, cfgExperts.map((n) => column(ds, n).values), optim, new Rng(task.seed), {
+    await pretrainExperts(model, opt, ds.features, split.train, cfgExperts.map((n) => column(ds, n).values), optim, new Rng(task.seed), {
       onEpoch: (e) => {
         if (e.epoch % 10 === 0) log(`${task.encoder} seed ${task.seed} pretrain ${cfgExperts.length === 1 ? cfgExperts[0] : 'experts'} epoch ${e.epoch}/${e.epochs} loss ${e.loss.toFixed(4)}`);
       },
@@ -101,12 +104,17 @@ export async function runBenchTask(ds: Dataset, task: BenchTask, log: (msg: stri
   if (methods.includes('single')) {
     const cache = new Map<string, { model: EnsembleModel; opt: Adam; seconds: number }>();
     for (const r of task.ratios) {
-      // Choose the LF on the ground-truth subset only (no peeking at the validation split).
+      // Choose the LF on the ground-truth subset only (no peeking at the held-out split).
       const gt = groundTruthSubset(split.train, r);
-      const best = experts
+      const ranked = experts
         .map((n) => ({ n, kt: kendallTau(gt.map((i) => column(ds, n).values[i]), gt.map((i) => truth[i])) }))
         .filter((x) => Number.isFinite(x.kt))
-        .sort((a, b) => b.kt - a.kt)[0].n;
+        .sort((a, b) => b.kt - a.kt);
+      if (ranked.length === 0) {
+        log(`${task.encoder} seed ${task.seed} single ${(r * 100).toFixed(1)}%: no LF has a finite Kendall's tau on the ground-truth subset; skipped`);
+        continue;
+      }
+      const best = ranked[0].n;
       let p = cache.get(best);
       if (!p) {
         p = await pretrain([best], 'single');

@@ -2,10 +2,11 @@
  * DELE's dynamic ensemble (Zhao, Ning et al., AAAI 2023), following DynamicEnsemblePointwiseComparator:
  * K experts, each its own encoder + MLP giving a raw score s_k(a); a gate with its own encoder + MLP + softmax
  * giving w(a) over the K experts; the prediction is S(a) = Σ_k w_k(a) s_k(a). With one expert and no gate the
- * same class is the plain PointwiseComparator used by the vanilla and single-LF baselines.
+ * same class is the plain PointwiseComparator used by the vanilla and single-LF baselines. The encoders are
+ * sized by the search space's EncoderInput (src/space), so one model class serves every space.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { NB201_NUM_EDGES, NB201_OPS, type Nb201Arch } from '../arch/nb201';
+import type { ArchFeatures, EncoderInput } from '../space/types';
 import { Linear, Mlp, mm, Params } from './nn';
 import { Rng } from './rng';
 
@@ -33,33 +34,66 @@ export interface ModelConfig {
   dropout: number;
   gates: GatesConfig;
   lstm: LstmConfig;
+  /** The search space's encoder input (graph and sequence views). */
+  input: EncoderInput;
 }
 
 /** The paper's encoder sizes (dele-method.md §2). */
 export const PAPER_GATES: GatesConfig = { opDim: 48, nodeDim: 48, hidDim: 96, gcnOutDims: [128, 128, 128, 128, 128] };
 export const PAPER_LSTM: LstmConfig = { embDim: 100, hidDim: 100 };
 
-/** A batch of NB201 cells encoded once for every encoder: per edge e, the op one-hot [B, 5]. */
+/**
+ * A batch of architectures encoded once for the model's encoder, all tensors 2-D:
+ * - GATES over an edge-op graph: per edge slot e, the op one-hot [B, numOps];
+ * - GATES over a node-op graph: per node slot, the op one-hot [B, numOps] (zeros for an absent node) and per
+ *   (from, to) pair the edge indicator [B, 1];
+ * - LSTM: per sequence position, the token one-hot [B, seqVocab].
+ */
 export interface EncodedBatch {
   size: number;
   edgeOneHot: tf.Tensor2D[];
+  nodeOneHot: tf.Tensor2D[];
+  /** adjacency[to][from], [B, 1]; only from < to. */
+  adjacency: tf.Tensor2D[][];
+  tokenOneHot: tf.Tensor2D[];
 }
 
-export function encodeBatch(archs: readonly Nb201Arch[]): EncodedBatch {
-  const n = NB201_OPS.length;
-  const edgeOneHot: tf.Tensor2D[] = [];
-  for (let e = 0; e < NB201_NUM_EDGES; e++) {
-    const data = new Float32Array(archs.length * n);
-    archs.forEach((a, i) => {
-      data[i * n + a[e]] = 1;
+function oneHots(feats: readonly ArchFeatures[], slots: number, width: number, pick: (f: ArchFeatures, slot: number) => number): tf.Tensor2D[] {
+  const out: tf.Tensor2D[] = [];
+  for (let e = 0; e < slots; e++) {
+    const data = new Float32Array(feats.length * width);
+    feats.forEach((f, i) => {
+      const v = pick(f, e);
+      if (v >= 0 && v < width) data[i * width + v] = 1;
     });
-    edgeOneHot.push(tf.tensor2d(data, [archs.length, n]));
+    out.push(tf.tensor2d(data, [feats.length, width]));
   }
-  return { size: archs.length, edgeOneHot };
+  return out;
+}
+
+export function encodeBatch(cfg: Pick<ModelConfig, 'encoder' | 'input'>, feats: readonly ArchFeatures[]): EncodedBatch {
+  const inp = cfg.input;
+  const b: EncodedBatch = { size: feats.length, edgeOneHot: [], nodeOneHot: [], adjacency: [], tokenOneHot: [] };
+  if (cfg.encoder === 'lstm') {
+    b.tokenOneHot = oneHots(feats, inp.seqLength, inp.seqVocab, (f, t) => f.tokens[t]);
+  } else if (inp.graph.kind === 'edge-ops') {
+    b.edgeOneHot = oneHots(feats, inp.graph.edgeFrom.length, inp.numOps, (f, e) => f.ops[e]);
+  } else {
+    const n = inp.graph.numNodes;
+    b.nodeOneHot = oneHots(feats, n, inp.numOps, (f, v) => f.ops[v]);
+    for (let to = 0; to < n; to++) {
+      const row: tf.Tensor2D[] = [];
+      for (let from = 0; from < to; from++) {
+        row.push(tf.tensor2d(Float32Array.from(feats, (f) => f.adjacency?.[from * n + to] ?? 0), [feats.length, 1]));
+      }
+      b.adjacency.push(row);
+    }
+  }
+  return b;
 }
 
 export function disposeBatch(b: EncodedBatch): void {
-  tf.dispose(b.edgeOneHot);
+  tf.dispose([...b.edgeOneHot, ...b.nodeOneHot, ...b.adjacency.flat(), ...b.tokenOneHot]);
 }
 
 interface Encoder {
@@ -68,11 +102,19 @@ interface Encoder {
   apply(batch: EncodedBatch): tf.Tensor2D;
 }
 
+/** Sum of 1, 2 or more terms (add for two, addN for more, as the original NB201 encoder did). */
+function sumTerms(terms: tf.Tensor2D[]): tf.Tensor2D {
+  if (terms.length === 1) return terms[0];
+  if (terms.length === 2) return tf.add(terms[0], terms[1]) as tf.Tensor2D;
+  return tf.addN(terms) as tf.Tensor2D;
+}
+
 /**
- * GATES for NB201 (NasBench201FlowArchEmbedder + DenseGraphSimpleOpEdgeFlow, residual_only = 1,
- * use_final_only): node 0 has a learnable embedding, nodes 1-3 zeros; each layer
- * Y'_i = Σ_{j<i} sigmoid(Linear(opemb(op_ji))) ⊙ (Y_j W), the `none` op masked out, plus Y_0 W on node 0;
- * ReLU between layers; the output is node 3. Node 0 never depends on the arch, so it stays [1, d].
+ * GATES (NasBench201FlowArchEmbedder + DenseGraphSimpleOpEdgeFlow, residual_only = 1, use_final_only):
+ * node 0 has a learnable embedding, the other nodes zeros; each layer computes, for ops on edges,
+ * Y'_i = Σ_{e: j->i} sigmoid(Linear(opemb(op_e))) ⊙ (Y_j W) with the `none` op masked out, plus Y_0 W on
+ * node 0; for ops on nodes (NB101-like), Y'_i = sigmoid(Linear(opemb(op_i))) ⊙ Σ_{j->i} (Y_j W). ReLU
+ * between layers; the output is the last node. Node 0 never depends on the arch, so it stays [1, d].
  */
 class GatesEncoder implements Encoder {
   readonly outDim: number;
@@ -82,8 +124,8 @@ class GatesEncoder implements Encoder {
   private readonly w: tf.Variable[] = [];
   private readonly att: Linear[] = [];
 
-  constructor(p: Params, name: string, cfg: GatesConfig) {
-    this.opEmb = p.normal(`${name}.op_emb`, [NB201_OPS.length, cfg.opDim]);
+  constructor(p: Params, name: string, cfg: GatesConfig, private readonly input: EncoderInput) {
+    this.opEmb = p.normal(`${name}.op_emb`, [input.numOps, cfg.opDim]);
     this.node0 = p.normal(`${name}.node0_emb`, [1, cfg.nodeDim]);
     this.xHidden = new Linear(p, `${name}.x_hidden`, cfg.nodeDim, cfg.hidDim);
     let d = cfg.hidDim;
@@ -96,27 +138,36 @@ class GatesEncoder implements Encoder {
   }
 
   apply(batch: EncodedBatch): tf.Tensor2D {
-    const noneMask = tf.tensor2d([0, 1, 1, 1, 1], [NB201_OPS.length, 1]);
-    // Input features: node 0 = Linear(emb), nodes 1-3 = Linear(0) = bias; all [1, hid].
+    const g = this.input.graph;
+    const n = g.numNodes;
+    const noneOp = g.kind === 'edge-ops' ? g.noneOp : -1;
+    const mask = tf.tensor2d(Array.from({ length: this.input.numOps }, (_, k) => (k === noneOp ? 0 : 1)), [this.input.numOps, 1]);
+    // Input features: node 0 = Linear(emb), the other nodes = Linear(0) = bias; all [1, hid].
     const y0 = this.xHidden.apply(tf.concat([this.node0, tf.zeros([1, this.node0.shape[1] as number])], 0) as tf.Tensor2D);
-    let ys: tf.Tensor2D[] = [0, 1, 1, 1].map((r) => tf.slice(y0, [r, 0], [1, -1]) as tf.Tensor2D);
+    let ys: tf.Tensor2D[] = Array.from({ length: n }, (_, i) => tf.slice(y0, [i === 0 ? 0 : 1, 0], [1, -1]) as tf.Tensor2D);
     for (let l = 0; l < this.w.length; l++) {
-      const table = tf.mul(tf.sigmoid(this.att[l].apply(this.opEmb as tf.Tensor2D)), noneMask) as tf.Tensor2D;
-      const a = (e: number): tf.Tensor2D => mm(batch.edgeOneHot[e], table); // [B, out]
-      const u = ys.slice(0, 3).map((y) => mm(y, this.w[l] as tf.Tensor2D));
-      const next = [
-        u[0],
-        tf.mul(a(0), u[0]) as tf.Tensor2D,
-        tf.add(tf.mul(a(1), u[0]), tf.mul(a(2), u[1])) as tf.Tensor2D,
-        tf.addN([tf.mul(a(3), u[0]), tf.mul(a(4), u[1]), tf.mul(a(5), u[2])]) as tf.Tensor2D,
-      ];
+      const table = tf.mul(tf.sigmoid(this.att[l].apply(this.opEmb as tf.Tensor2D)), mask) as tf.Tensor2D;
+      const u = ys.slice(0, n - 1).map((y) => mm(y, this.w[l] as tf.Tensor2D));
+      const next: tf.Tensor2D[] = [u[0]];
+      for (let to = 1; to < n; to++) {
+        if (g.kind === 'edge-ops') {
+          const terms: tf.Tensor2D[] = [];
+          g.edgeTo.forEach((t, e) => {
+            if (t === to) terms.push(tf.mul(mm(batch.edgeOneHot[e], table), u[g.edgeFrom[e]]) as tf.Tensor2D);
+          });
+          next.push(terms.length > 0 ? sumTerms(terms) : (tf.zerosLike(u[0]) as tf.Tensor2D));
+        } else {
+          const agg = sumTerms(Array.from({ length: to }, (_, from) => tf.mul(batch.adjacency[to][from], u[from]) as tf.Tensor2D));
+          next.push(tf.mul(mm(batch.nodeOneHot[to], table), agg) as tf.Tensor2D);
+        }
+      }
       ys = l < this.w.length - 1 ? next.map((y) => tf.relu(y)) : next;
     }
-    return ys[3];
+    return ys[n - 1];
   }
 }
 
-/** NasBench201_LSTMSeqEmbedder: Embedding(5, e) over the 6 edge ops, 1-layer LSTM, output h_n (use_hid). */
+/** NasBench201_LSTMSeqEmbedder: Embedding(V, e) over the space's token sequence, 1-layer LSTM, output h_n. */
 class LstmEncoder implements Encoder {
   readonly outDim: number;
   private readonly emb: tf.Variable;
@@ -124,10 +175,10 @@ class LstmEncoder implements Encoder {
   private readonly wh: tf.Variable;
   private readonly bias: tf.Variable;
 
-  constructor(p: Params, name: string, cfg: LstmConfig) {
+  constructor(p: Params, name: string, cfg: LstmConfig, private readonly input: EncoderInput) {
     const h = cfg.hidDim;
     const bound = 1 / Math.sqrt(h);
-    this.emb = p.normal(`${name}.emb`, [NB201_OPS.length, cfg.embDim]);
+    this.emb = p.normal(`${name}.emb`, [input.seqVocab, cfg.embDim]);
     this.wx = p.uniform(`${name}.lstm.w_ih`, [cfg.embDim, 4 * h], bound);
     this.wh = p.uniform(`${name}.lstm.w_hh`, [h, 4 * h], bound);
     this.bias = p.uniformSum2(`${name}.lstm.b`, [4 * h], bound);
@@ -136,11 +187,11 @@ class LstmEncoder implements Encoder {
 
   apply(batch: EncodedBatch): tf.Tensor2D {
     // Embedding then input projection folded: onehot · (E · W_ih) is the same product.
-    const opProj = mm(this.emb as tf.Tensor2D, this.wx as tf.Tensor2D); // [5, 4h]
+    const opProj = mm(this.emb as tf.Tensor2D, this.wx as tf.Tensor2D); // [V, 4h]
     let h: tf.Tensor2D | undefined;
     let c: tf.Tensor2D | undefined;
-    for (let t = 0; t < NB201_NUM_EDGES; t++) {
-      const xw = mm(batch.edgeOneHot[t], opProj);
+    for (let t = 0; t < this.input.seqLength; t++) {
+      const xw = mm(batch.tokenOneHot[t], opProj);
       const z = tf.add(h ? tf.add(xw, mm(h, this.wh as tf.Tensor2D)) : xw, this.bias) as tf.Tensor2D;
       const [i, f, g, o] = tf.split(z, 4, 1) as tf.Tensor2D[]; // PyTorch gate order i, f, g, o
       const ig = tf.mul(tf.sigmoid(i), tf.tanh(g));
@@ -152,7 +203,7 @@ class LstmEncoder implements Encoder {
 }
 
 function makeEncoder(p: Params, name: string, cfg: ModelConfig): Encoder {
-  return cfg.encoder === 'gates' ? new GatesEncoder(p, name, cfg.gates) : new LstmEncoder(p, name, cfg.lstm);
+  return cfg.encoder === 'gates' ? new GatesEncoder(p, name, cfg.gates, cfg.input) : new LstmEncoder(p, name, cfg.lstm, cfg.input);
 }
 
 export interface ForwardOutput {

@@ -6,8 +6,10 @@ import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { type Nb201Arch, nb201ToString } from '../arch/nb201';
-import { column, type Dataset, DataError, DEFAULT_NB201_EXPERTS, groundTruthSubset, lfNames, splitDataset } from '../data/dataset';
+import { column, type Dataset, DataError, groundTruthSubset, lfNames, splitDataset } from '../data/dataset';
+import { nb201Space } from '../space/nb201';
+import { resolveSpace } from '../space/registry';
+import type { SearchSpace } from '../space/types';
 import { Adam } from './adam';
 import { applyCalibration, type Calibration, fitIsotonic } from './calibration';
 import { type EvalMetrics, evaluateCalibrated, kendallTau } from './metrics';
@@ -27,8 +29,16 @@ import {
 
 export const PREDICTOR_FORMAT = 'dele-nas/predictor@1';
 
+/** The search space a predictor was trained for; declared spaces carry their declaration. */
+export interface SpaceRef {
+  id: string;
+  declaration?: unknown;
+}
+
 export interface PredictorMeta {
   format: typeof PREDICTOR_FORMAT;
+  /** Absent in predictors saved before spaces existed: NAS-Bench-201. */
+  space: SpaceRef;
   method: Method;
   target: string;
   trainRatio: number;
@@ -38,7 +48,7 @@ export interface PredictorMeta {
   optim: OptimConfig;
   dataset: { source: string; fingerprint: string; size: number; trainSize: number; groundTruthSize: number };
   calibration: Calibration;
-  /** Held-out (validation split) metrics, when the predictor was evaluated. */
+  /** Held-out split metrics, when the predictor was evaluated. */
   metrics?: EvalMetrics;
   backend: string;
   createdAt: string;
@@ -73,21 +83,25 @@ export class PredictorFileError extends Error {
 }
 
 export class Predictor {
+  readonly space: SearchSpace;
+
   constructor(
     readonly model: EnsembleModel,
     readonly meta: PredictorMeta,
-  ) {}
+  ) {
+    this.space = resolveSpace(meta.space.id, meta.space.declaration);
+  }
 
   get experts(): string[] {
     return this.model.config.experts;
   }
 
-  /** Predictions with per-expert gate weights; frees every tensor it makes. */
-  predict(archs: readonly Nb201Arch[]): Prediction[] {
-    const out = scoreArchs(this.model, archs);
+  /** Predictions (architectures of the predictor's space) with per-expert gate weights; frees every tensor it makes. */
+  predict(archs: readonly unknown[]): Prediction[] {
+    const out = scoreArchs(this.model, archs.map((a) => this.space.features(a)));
     const k = this.model.numExperts;
     return archs.map((a, i) => ({
-      arch: nb201ToString(a),
+      arch: this.space.key(a),
       score: out.scores[i],
       accuracy: applyCalibration(this.meta.calibration, out.scores[i]),
       experts: this.experts.map((name, j) => ({ name, weight: out.weights[i * k + j], score: out.expertScores[i * k + j] })),
@@ -95,8 +109,8 @@ export class Predictor {
   }
 
   /** Scores only (fast path for ranking many archs). */
-  scores(archs: readonly Nb201Arch[]): Float32Array {
-    return scoreArchs(this.model, archs).scores;
+  scores(archs: readonly unknown[]): Float32Array {
+    return scoreArchs(this.model, archs.map((a) => this.space.features(a))).scores;
   }
 
   save(dir: string): void {
@@ -138,6 +152,11 @@ export class Predictor {
     if (weights.length !== meta.weights?.bytes || sha !== meta.weights.sha256) {
       throw new PredictorFileError(`${binPath} is corrupt: checksum or size differs from model.json`);
     }
+    // Predictors saved before search spaces existed are NAS-Bench-201 ones.
+    meta.space ??= { id: nb201Space.id };
+    if (meta.model && typeof meta.model === 'object' && !meta.model.input) meta.model.input = nb201Space.encoderInput;
+    validateMeta(meta, jsonPath);
+    if (weights.length % 4 !== 0) throw new PredictorFileError(`${binPath} is corrupt: ${weights.length} bytes is not a whole number of float32 values`);
     let model: EnsembleModel;
     try {
       model = new EnsembleModel(meta.model, 0);
@@ -164,12 +183,36 @@ export class Predictor {
       throw e;
     }
     const { weights: _w, ...rest } = meta;
-    return new Predictor(model, rest);
+    try {
+      return new Predictor(model, rest);
+    } catch (e) {
+      model.dispose();
+      throw new PredictorFileError(`${jsonPath}: ${(e as Error).message}`);
+    }
   }
 
   dispose(): void {
     this.model.dispose();
   }
+}
+
+const isNums = (x: unknown): x is number[] => Array.isArray(x) && x.every((v) => typeof v === 'number');
+
+/** Rejects a model.json whose fields would fail later, in every lens and hover, with one clear message. */
+function validateMeta(meta: PredictorMeta & { weights?: { manifest?: unknown } }, where: string): void {
+  const bad = (what: string): never => {
+    throw new PredictorFileError(`${where}: invalid ${what}`);
+  };
+  if (typeof meta.space?.id !== 'string') bad('space');
+  const m = meta.model;
+  if (!m || typeof m !== 'object') bad('model');
+  if (m.encoder !== 'gates' && m.encoder !== 'lstm') bad(`encoder "${String(m.encoder)}" (expected gates or lstm)`);
+  if (!Array.isArray(m.experts) || m.experts.length === 0 || !m.experts.every((e) => typeof e === 'string')) bad('experts');
+  if (!isNums(m.mlpHiddens) || !isNums(m.gates?.gcnOutDims) || typeof m.lstm?.hidDim !== 'number') bad('model sizes');
+  const c = meta.calibration as unknown as Record<string, unknown> | undefined;
+  if (!c || typeof c !== 'object' || !isNums(c.x) || !isNums(c.y) || (c.x as number[]).length !== (c.y as number[]).length) bad('calibration');
+  if (typeof meta.target !== 'string' || typeof meta.trainRatio !== 'number') bad('target or trainRatio');
+  if (!Array.isArray(meta.weights?.manifest)) bad('weights manifest');
 }
 
 export interface TrainOptions {
@@ -197,12 +240,18 @@ export interface TrainResult {
   history: EpochEvent[];
 }
 
+/** More experts than this is almost certainly a data file whose columns were not meant as LF measures. */
+export const MAX_EXPERTS = 32;
+
 export function resolveExperts(ds: Dataset, method: Method, experts?: string[]): string[] {
   if (method === 'vanilla') return [];
-  // Default: DELE's NB201 expert set on the bundled data, every LF column of a user's file.
-  const bundledDefault = DEFAULT_NB201_EXPERTS.filter((n) => lfNames(ds).includes(n));
+  // Default: the bundled data's expert set (DELE's NB201 set on NB201), every LF column of a user's file.
+  const bundledDefault = (ds.defaultExperts ?? []).filter((n) => lfNames(ds).includes(n));
   const names = experts ?? (bundledDefault.length > 0 ? bundledDefault : lfNames(ds));
   if (names.length === 0) throw new DataError(`${ds.source} has no LF columns to train experts on`);
+  if (names.length > MAX_EXPERTS) {
+    throw new DataError(`${names.length} LF columns would make ${names.length} experts (at most ${MAX_EXPERTS}); choose them with --lf A,B,...`);
+  }
   for (const n of names) {
     const c = column(ds, n);
     if (c.kind !== 'lf') throw new DataError(`column "${n}" is a target, not an LF measure`);
@@ -224,16 +273,13 @@ export async function trainPredictor(ds: Dataset, opts: TrainOptions, hooks: Tra
   const split = splitDataset(ds.archs.length, splitSeed);
   const gt = groundTruthSubset(split.train, opts.trainRatio).filter((i) => Number.isFinite(truth.values[i]));
   if (gt.length < 2) throw new DataError(`only ${gt.length} training archs have a "${opts.target}" value; need at least 2`);
-  const cfg = modelConfigFor(
-    modelBase(preset, opts.encoder),
-    opts.method,
-    experts,
-  );
+  if (!ds.space.encoders.includes(opts.encoder)) throw new DataError(`the ${opts.encoder} encoder does not fit ${ds.space.title}; use ${ds.space.encoders.join(' or ')}`);
+  const cfg = modelConfigFor(modelBase(preset, opts.encoder, ds.space.encoderInput), opts.method, experts);
   const model = new EnsembleModel(cfg, seed);
   const rng = new Rng(seed ^ 0x5eed);
   const history: EpochEvent[] = [];
-  const monitorIdx = split.valid.filter((i) => Number.isFinite(truth.values[i])).slice(0, opts.monitorSize ?? 1000);
-  const monitorArchs = monitorIdx.map((i) => ds.archs[i]);
+  const monitorIdx = split.heldOut.filter((i) => Number.isFinite(truth.values[i])).slice(0, opts.monitorSize ?? 1000);
+  const monitorArchs = monitorIdx.map((i) => ds.features[i]);
   const monitorTruth = monitorIdx.map((i) => truth.values[i]);
   const h: TrainHooks = {
     ...hooks,
@@ -247,28 +293,27 @@ export async function trainPredictor(ds: Dataset, opts: TrainOptions, hooks: Tra
   try {
     if (opts.method !== 'vanilla') {
       const lf = experts.map((n) => column(ds, n).values);
-      await pretrainExperts(model, opt, ds.archs, split.train, lf, optim, rng, h);
+      await pretrainExperts(model, opt, ds.features, split.train, lf, optim, rng, h);
       if (opts.method === 'single') {
         // The baseline re-initialises the optimizer between pretraining and fine-tuning (reinit_optimizer).
         opt.dispose();
         opt = new Adam({ lr: optim.lr });
       }
     }
-    await trainOnTruth(model, opt, ds.archs, gt, truth.values, optim, rng, h);
+    await trainOnTruth(model, opt, ds.features, gt, truth.values, optim, rng, h);
   } catch (e) {
     model.dispose();
     throw e;
   } finally {
     opt.dispose();
   }
-  const gtScores = scoreArchs(model, gt.map((i) => ds.archs[i])).scores;
+  const gtScores = scoreArchs(model, gt.map((i) => ds.features[i])).scores;
   const calibration = fitIsotonic(gtScores, gt.map((i) => truth.values[i]));
-  const validArchs = split.valid.map((i) => ds.archs[i]);
-  const validTruth = split.valid.map((i) => truth.values[i]);
-  const vs = scoreArchs(model, validArchs).scores;
-  const metrics = evaluateCalibrated(vs, calibration, validTruth);
+  const heldOutScores = scoreArchs(model, split.heldOut.map((i) => ds.features[i])).scores;
+  const metrics = evaluateCalibrated(heldOutScores, calibration, split.heldOut.map((i) => truth.values[i]));
   const meta: PredictorMeta = {
     format: PREDICTOR_FORMAT,
+    space: { id: ds.space.id, ...(ds.space.declaration !== undefined ? { declaration: ds.space.declaration } : {}) },
     method: opts.method,
     target: opts.target,
     trainRatio: opts.trainRatio,

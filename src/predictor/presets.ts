@@ -5,6 +5,7 @@
  * head and fewer pretraining epochs. README.md reports what each costs and achieves.
  */
 import { type EncoderType, type GatesConfig, type LstmConfig, type ModelConfig, PAPER_GATES, PAPER_LSTM } from './model';
+import type { EncoderInput } from '../space/types';
 import { type OptimConfig, PAPER_OPTIM } from './train';
 
 export type PresetName = 'cpu' | 'paper' | 'tiny';
@@ -44,6 +45,21 @@ export const PRESETS: Record<PresetName, Preset> = {
 };
 
 /** The model settings of a preset for one encoder (experts and gate are set by the method). */
-export function modelBase(preset: Preset, encoder: EncoderType): Omit<ModelConfig, 'experts' | 'gate'> {
-  return { encoder, mlpHiddens: preset.mlpHiddens[encoder], dropout: preset.dropout, gates: preset.gates, lstm: preset.lstm };
+export function modelBase(preset: Preset, encoder: EncoderType, input: EncoderInput): Omit<ModelConfig, 'experts' | 'gate'> {
+  // GATES needs a layer per edge of the space's longest path to see every op (NB201 and TNB101 micro: 3).
+  const depth = longestPath(input);
+  const dims = preset.gates.gcnOutDims;
+  const gates = dims.length >= depth ? preset.gates : { ...preset.gates, gcnOutDims: [...dims, ...new Array<number>(depth - dims.length).fill(dims[dims.length - 1])] };
+  return { encoder, mlpHiddens: preset.mlpHiddens[encoder], dropout: preset.dropout, gates, lstm: preset.lstm, input };
+}
+
+/** Edges on the longest path from node 0 to the last node of the space's graph. */
+export function longestPath(input: EncoderInput): number {
+  const g = input.graph;
+  if (g.kind === 'node-ops') return g.numNodes - 1;
+  const dist = new Array<number>(g.numNodes).fill(0);
+  // Edge slots are listed with their source before any edge leaving the target (a topological order).
+  const order = g.edgeFrom.map((_, e) => e).sort((a, b) => g.edgeTo[a] - g.edgeTo[b]);
+  for (const e of order) dist[g.edgeTo[e]] = Math.max(dist[g.edgeTo[e]], dist[g.edgeFrom[e]] + 1);
+  return dist[g.numNodes - 1];
 }

@@ -8,7 +8,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 // Gradient definitions live outside tfjs-core's main entry.
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
-import type { Nb201Arch } from '../arch/nb201';
+import type { ArchFeatures } from '../space/types';
 import { Adam } from './adam';
 import { hingeLoss, hingeValueAndGrad, type PairSet, samplePairs } from './loss';
 import { type EncodedBatch, EnsembleModel, disposeBatch, encodeBatch, type ModelConfig } from './model';
@@ -74,7 +74,7 @@ type StepFn = (batch: EncodedBatch, idx: number[]) => number | undefined;
 
 async function runEpochs(
   phase: EpochEvent['phase'],
-  archs: readonly Nb201Arch[],
+  archs: readonly ArchFeatures[],
   indices: number[],
   cfg: OptimConfig,
   epochs: number,
@@ -91,7 +91,7 @@ async function runEpochs(
     for (let start = 0; start < order.length; start += cfg.batchSize) {
       checkCancel(hooks.signal);
       const idx = order.slice(start, start + cfg.batchSize);
-      const batch = encodeBatch(idx.map((i) => archs[i]));
+      const batch = encodeBatch(model.config, idx.map((i) => archs[i]));
       try {
         const loss = step(batch, idx);
         if (loss !== undefined) {
@@ -134,7 +134,7 @@ function applyUpstream(opt: Pick<Adam, 'apply'>, vars: tf.Variable[], f: () => t
 export async function pretrainExperts(
   model: EnsembleModel,
   opt: Adam,
-  archs: readonly Nb201Arch[],
+  archs: readonly ArchFeatures[],
   trainIdx: number[],
   lfValues: ArrayLike<number>[],
   cfg: OptimConfig,
@@ -167,7 +167,7 @@ export async function pretrainExperts(
 export async function trainOnTruth(
   model: EnsembleModel,
   opt: Adam,
-  archs: readonly Nb201Arch[],
+  archs: readonly ArchFeatures[],
   gtIdx: number[],
   truth: ArrayLike<number>,
   cfg: OptimConfig,
@@ -220,7 +220,7 @@ export interface ScoreOutput {
  * experts alive until it ends, and the wasm heap never shrinks, so the batch stays small (256 archs: ~90 MB
  * for 13 GATES networks of the cpu preset).
  */
-export function scoreArchs(model: EnsembleModel, archs: readonly Nb201Arch[], batchSize = 256): ScoreOutput {
+export function scoreArchs(model: EnsembleModel, archs: readonly ArchFeatures[], batchSize = 256): ScoreOutput {
   const k = model.numExperts;
   const out: ScoreOutput = {
     scores: new Float32Array(archs.length),
@@ -230,7 +230,7 @@ export function scoreArchs(model: EnsembleModel, archs: readonly Nb201Arch[], ba
   for (let start = 0; start < archs.length; start += batchSize) {
     const part = archs.slice(start, start + batchSize);
     const [s, w, e] = tf.tidy(() => {
-      const batch = encodeBatch(part);
+      const batch = encodeBatch(model.config, part);
       const f = model.forward(batch, false);
       return [f.score.dataSync(), f.weights.dataSync(), tf.transpose(f.expertScores).dataSync()];
     });

@@ -35,6 +35,15 @@ export interface PredictorInfo {
   /** Where it was loaded from. */
   source: 'bundled' | 'workspace' | 'setting';
   path: string;
+  /** Search space id and title ('nb201', 'tnb101-micro', … or a declared space's name). */
+  space: string;
+  spaceTitle: string;
+  /** "%" when the target is a percentage (calibrated values within 0..100), else "". */
+  targetUnit: string;
+  /** The data it was trained on ("bundled:<space>" or a file path). */
+  dataSource: string;
+  /** What rank percentiles are relative to: the whole space, or a seeded sample of it. */
+  reference: { kind: 'all'; size: number } | { kind: 'sample'; size: number; seed: number };
   method: string;
   encoder: string;
   target: string;
@@ -52,6 +61,8 @@ export interface StatusResult {
   training: boolean;
   /** Why no predictor is loaded, if none is. */
   error?: string;
+  /** Why the active predictor is the one it is (e.g. "dele.predictorPath is set, so the trained one is not used"). */
+  note?: string;
 }
 
 /** client -> server: current predictor and backend. */
@@ -61,12 +72,16 @@ export const StatusRequest = new RequestType0<StatusResult, void>('dele/status')
 export const PredictorChangedNotification = new NotificationType<StatusResult>('dele/predictorChanged');
 
 export interface DataInfoParams {
-  /** "bundled" or an absolute path to a CSV/JSON data file. */
+  /** "bundled" (the space's bundled table) or an absolute path to a CSV/JSON data file. */
   data: string;
+  /** Search space id (default nb201). */
+  space?: string;
 }
 
 export interface DataInfoResult {
   archCount: number;
+  /** Proposed target (bundled data), if any. */
+  defaultTarget?: string;
   targets: string[];
   lfs: string[];
   /** Experts proposed by default (DELE's NB201 set on bundled data, all LF columns otherwise). */
@@ -76,7 +91,26 @@ export interface DataInfoResult {
 /** client -> server: columns of a data file, for the training quick picks. Fails with a readable message. */
 export const DataInfoRequest = new RequestType<DataInfoParams, DataInfoResult, void>('dele/dataInfo');
 
+export interface SpaceInfo {
+  id: string;
+  title: string;
+  /** 'builtin', or a space file of the workspace. */
+  origin: 'builtin' | 'file';
+  file?: string;
+  encoders: ('gates' | 'lstm')[];
+  /** Architectures in the space, when enumerable. */
+  size?: number;
+  /** Bundled benchmark data exists for it. */
+  bundled: boolean;
+  syntax: string;
+}
+
+/** client -> server: the search spaces the server knows (built-in and declared in workspace space files). */
+export const SpacesRequest = new RequestType0<SpaceInfo[], void>('dele/spaces');
+
 export interface TrainParams {
+  /** Search space id (built-in or declared in a workspace space file); default nb201. */
+  space?: string;
   data: string;
   target: string;
   method: 'dele' | 'single' | 'vanilla';
@@ -130,9 +164,9 @@ export interface RankedArch {
   arch: string;
   /** Calibrated predicted accuracy (%). */
   predicted: number;
-  /** Rank percentile among all 15,625 NB201 cells (100 = best), when known. */
+  /** Rank percentile in the reference set (the whole space, or a seeded sample; 100 = best), when known. */
   percentile?: number;
-  /** Benchmark value of the configured target, when the arch is in the bundled table. */
+  /** Benchmark value of the predictor's target, when the arch is in the space's bundled table. */
   trueAccuracy?: number;
   experts: { name: string; weight: number; score: number }[];
   location?: ArchLocation;
@@ -142,13 +176,31 @@ export interface RankingsResult {
   predictor: PredictorInfo | null;
   /** Valid architectures of the open documents, best first. */
   workspace: RankedArch[];
-  /** Best predicted NB201 cells. */
+  /** Best predicted architectures of the reference set (the whole space, or a seeded sample). */
   benchmarkTop: RankedArch[];
-  /** Mean gate weight per expert over all NB201 cells. */
+  /** E.g. "all 15,625 NAS-Bench-201 architectures". */
+  referenceLabel: string;
+  /** Mean gate weight per expert over the reference set. */
   meanGateWeights: { name: string; weight: number }[];
-  /** Predicted vs true accuracy for a sample of held-out cells. */
+  /** Predicted vs true target for held-out architectures of the data the predictor was trained on. */
   scatter: { predicted: number; true: number }[];
+  /** What the scatter shows, or why it is empty. */
+  scatterLabel: string;
 }
+
+/**
+ * Cheap tests the client runs on open documents before it starts the server at all: a document matching one
+ * of these may hold an architecture of a built-in space (NB201 cell strings, TransNAS-Bench-101 strings).
+ * The server's scanners decide; these only keep it from starting for every Python/JSON/YAML file.
+ */
+export const ARCH_TRIGGER_PATTERNS: readonly string[] = [
+  '\\|[ \\t]*[A-Za-z_]\\w{0,40}[ \\t]*~[ \\t]*\\d',
+  '\\b\\d{1,6}-\\d{1,10}-\\d{1,8}_\\d{1,8}_\\d{1,8}\\b',
+  '\\b\\d{1,6}-\\d{1,12}-basic\\b',
+];
+
+/** Glob of space files (declared search spaces). */
+export const SPACE_FILE_GLOB = '**/*.space.{yaml,yml,json}';
 
 /** client -> server: data for the panel. */
 export const RankingsRequest = new RequestType0<RankingsResult, void>('dele/rankings');

@@ -22,20 +22,22 @@ import {
   TextDocuments,
   TextDocumentSyncKind,
 } from 'vscode-languageserver/node';
-import { nb201FromCode, nb201IsConnected, nb201ToString } from '../arch/nb201';
-import { type FoundArch, findArchitectures } from '../arch/scan';
+import { fileURLToPath } from 'node:url';
 import {
+  bundledSpaceIds,
   column,
   type Dataset,
-  DEFAULT_NB201_EXPERTS,
   importDataFile,
   lfNames,
-  loadBundledNb201,
+  loadBundled,
   shortLfName,
   splitDataset,
   targetNames,
 } from '../data/dataset';
 import { initBackend } from '../predictor/backend';
+import { BUILTIN_SPACES, builtinSpace, DEFAULT_SPACE_ID } from '../space/registry';
+import type { FoundArch, SearchSpace } from '../space/types';
+import { SpaceFiles } from './spaceFiles';
 import {
   CancelTrainingNotification,
   DataInfoRequest,
@@ -47,6 +49,8 @@ import {
   type RankedArch,
   RankingsRequest,
   type RankingsResult,
+  type SpaceInfo,
+  SpacesRequest,
   StatusRequest,
   type StatusResult,
   TrainingEpochNotification,
@@ -55,6 +59,7 @@ import {
   type TrainResult,
 } from '../protocol/lsp';
 import { type ArchPrediction, PredictorHost } from './predictorHost';
+import { SPACE_FILE_RE } from '../space/declared';
 import type { FromWorker, ToWorker } from './workerProtocol';
 
 export interface ServerOptions {
@@ -64,12 +69,32 @@ export interface ServerOptions {
 
 interface ParsedDoc {
   version: number;
+  /** SpaceFiles.generation the document was scanned with. */
+  spaces: number;
   found: FoundArch[];
+  /** Set when the document was too large to scan whole. */
+  truncated?: boolean;
 }
 
-export function formatLens(p: ArchPrediction, top = 3): string {
+/** Work per document is bounded: characters scanned, architectures kept, diagnostics published. */
+export const MAX_SCAN_CHARS = 2_000_000;
+export const MAX_FOUND = 5_000;
+export const MAX_DIAGNOSTICS = 1_000;
+
+type ValidFound = FoundArch & { result: { ok: true; arch: unknown; key: string } };
+
+function uriToPath(uri: string): string | undefined {
+  try {
+    return uri.startsWith('file:') ? fileURLToPath(uri) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export function formatLens(p: ArchPrediction, unit = '%', top = 3): string {
   const experts = [...p.experts].sort((a, b) => b.weight - a.weight).slice(0, top);
-  const acc = Number.isFinite(p.accuracy) ? `${p.accuracy.toFixed(1)}%` : 'n/a';
+  const digits = unit === '%' || Math.abs(p.accuracy) >= 10 ? 1 : 3;
+  const acc = Number.isFinite(p.accuracy) ? `${p.accuracy.toFixed(digits)}${unit}` : 'n/a';
   if (experts.length <= 1) return `pred ${acc}`;
   return `pred ${acc} · top-${experts.length} experts ${experts.map((e) => `${shortLfName(e.name)} ${e.weight.toFixed(2)}`).join(' ')}`;
 }
@@ -83,9 +108,10 @@ export class DeleServer {
   private settings: DeleSettings = DEFAULT_SETTINGS;
   private init: InitOptions = { bundledPredictor: '', storagePath: '' };
   private backend = 'unknown';
-  private bench?: Dataset;
-  private benchIndex?: Map<string, number>;
-  private training?: { worker: Worker; cancel: () => void };
+  private readonly benches = new Map<string, { ds: Dataset; index: Map<string, number> }>();
+  private readonly spaceFiles = new SpaceFiles();
+  private workspaceRoots: string[] = [];
+  private training?: { worker?: Worker; cancel: () => void };
   private canRefreshLenses = false;
   private hasConfiguration = false;
   /** Settles when start-up (backend, settings, predictor) is done; handlers wait for it. */
@@ -112,7 +138,14 @@ export class DeleServer {
       if (this.settings.predictorPath !== before) await this.loadPredictor();
       void this.refreshLenses();
     });
-    this.documents.onDidChangeContent((e) => this.scheduleDiagnostics(e.document));
+    this.documents.onDidChangeContent((e) => {
+      const file = uriToPath(e.document.uri);
+      if (file && SPACE_FILE_RE.test(file)) {
+        this.spaceFiles.update(file, e.document.getText());
+        this.afterSpacesChanged();
+      }
+      this.scheduleDiagnostics(e.document);
+    });
     this.documents.onDidClose((e) => {
       this.parsed.delete(e.document.uri);
       clearTimeout(this.diagTimers.get(e.document.uri));
@@ -133,9 +166,22 @@ export class DeleServer {
       await this.ready;
       return this.status();
     });
-    connection.onRequest(DataInfoRequest, (p) => this.dataInfo(p.data));
+    connection.onRequest(DataInfoRequest, async (p) => {
+      await this.ready;
+      return this.dataInfo(p.data, p.space);
+    });
     connection.onRequest(TrainRequest, (p, token) => this.train(p, token));
     connection.onNotification(CancelTrainingNotification, () => this.training?.cancel());
+    connection.onRequest(SpacesRequest, () => this.spaceInfos());
+    connection.onDidChangeWatchedFiles((p) => {
+      for (const c of p.changes) {
+        const file = uriToPath(c.uri);
+        if (!file || !SPACE_FILE_RE.test(file) || this.documents.get(c.uri)) continue;
+        if (c.type === 3) this.spaceFiles.remove(file);
+        else this.spaceFiles.readFromDisk(file);
+      }
+      this.afterSpacesChanged();
+    });
     connection.onRequest(RankingsRequest, async () => {
       await this.ready;
       return this.rankings();
@@ -148,6 +194,8 @@ export class DeleServer {
   private onInitialize(p: InitializeParams): InitializeResult {
     const o = (p.initializationOptions ?? {}) as Partial<InitOptions>;
     this.init = { bundledPredictor: o.bundledPredictor ?? '', storagePath: o.storagePath ?? '' };
+    const folders = p.workspaceFolders?.map((f) => f.uri) ?? (p.rootUri ? [p.rootUri] : []);
+    this.workspaceRoots = folders.flatMap((u) => uriToPath(u) ?? []);
     this.canRefreshLenses = p.capabilities.workspace?.codeLens?.refreshSupport === true;
     this.hasConfiguration = p.capabilities.workspace?.configuration === true;
     return {
@@ -161,8 +209,14 @@ export class DeleServer {
   }
 
   private async start(): Promise<void> {
+    this.spaceFiles.discover(this.workspaceRoots);
     this.backend = await initBackend('auto');
-    await this.pullSettings();
+    try {
+      await this.pullSettings();
+    } catch (e) {
+      // A failed configuration request must not leave the server without a predictor: keep the defaults.
+      this.connection.console.warn(`DELE server: cannot read settings, using defaults: ${(e as Error).message}`);
+    }
     this.connection.console.info(`DELE server: TF.js backend ${this.backend}; settings ${JSON.stringify(this.settings)}`);
     await this.loadPredictor();
   }
@@ -198,30 +252,92 @@ export class DeleServer {
   }
 
   private status(): StatusResult {
-    return { predictor: this.host.info, backend: this.backend, training: this.training !== undefined, error: this.host.error };
+    const trained = path.join(this.init.storagePath, 'predictor', 'model.json');
+    const note =
+      this.settings.predictorPath && this.init.storagePath && fs.existsSync(trained)
+        ? `dele.predictorPath is set (${this.settings.predictorPath}), so the predictor trained in this workspace is not used`
+        : undefined;
+    return { predictor: this.host.info, backend: this.backend, training: this.training !== undefined, error: this.host.error, note };
   }
 
-  private benchmark(): { ds: Dataset; index: Map<string, number> } {
-    if (!this.bench || !this.benchIndex) {
-      this.bench = loadBundledNb201();
-      this.benchIndex = new Map(this.bench.keys.map((k, i) => [k, i]));
+  /** Built-in spaces, then the ones declared in the workspace's space files. */
+  private spaces(): SearchSpace[] {
+    return [...BUILTIN_SPACES, ...this.spaceFiles.spaces()];
+  }
+
+  private spaceById(id: string): SearchSpace | undefined {
+    return builtinSpace(id) ?? this.spaceFiles.byId(id)?.space;
+  }
+
+  private spaceInfos(): SpaceInfo[] {
+    const bundled = bundledSpaceIds();
+    return this.spaces().map((sp) => ({
+      id: sp.id,
+      title: sp.title,
+      origin: builtinSpace(sp.id) ? 'builtin' : 'file',
+      file: this.spaceFiles.byId(sp.id)?.file,
+      encoders: [...sp.encoders],
+      size: sp.size,
+      bundled: bundled.includes(sp.id),
+      syntax: sp.syntax,
+    }));
+  }
+
+  private afterSpacesChanged(): void {
+    for (const doc of this.documents.all()) this.scheduleDiagnostics(doc);
+    void this.refreshLenses();
+  }
+
+  /** The bundled table of a built-in space (cached), or undefined when the space has none. */
+  private benchmark(spaceId: string): { ds: Dataset; index: Map<string, number> } | undefined {
+    let b = this.benches.get(spaceId);
+    if (!b && bundledSpaceIds().includes(spaceId)) {
+      const ds = loadBundled(spaceId);
+      b = { ds, index: new Map(ds.keys.map((k, i) => [k, i])) };
+      this.benches.set(spaceId, b);
     }
-    return { ds: this.bench, index: this.benchIndex };
+    return b;
   }
 
-  private trueAccuracy(canonical: string): number | undefined {
-    const { ds, index } = this.benchmark();
-    const i = index.get(canonical);
-    const target = targetNames(ds).includes(this.settings.target) ? this.settings.target : DEFAULT_SETTINGS.target;
-    return i === undefined ? undefined : column(ds, target).values[i];
+  /** The benchmark value of an architecture: the predictor's target where that is a column, else the setting, else the data's default. */
+  private trueValue(spaceId: string, key: string): { target: string; value: number } | undefined {
+    const b = this.benchmark(spaceId);
+    const i = b?.index.get(key);
+    if (!b || i === undefined) return undefined;
+    const targets = targetNames(b.ds);
+    const info = this.host.info;
+    const target = [info?.space === spaceId ? info.target : undefined, this.settings.target, b.ds.defaultTarget].find((t) => t !== undefined && targets.includes(t));
+    if (!target) return undefined;
+    const value = column(b.ds, target).values[i];
+    return Number.isFinite(value) ? { target, value } : undefined;
+  }
+
+  private parseInfo(doc: TextDocument): ParsedDoc {
+    const cached = this.parsed.get(doc.uri);
+    if (cached && cached.version === doc.version && cached.spaces === this.spaceFiles.generation) return cached;
+    const full = doc.getText();
+    const text = full.length > MAX_SCAN_CHARS ? full.slice(0, MAX_SCAN_CHARS) : full;
+    let found: FoundArch[] = [];
+    for (const sp of this.spaces()) {
+      try {
+        found.push(...sp.scan(text));
+      } catch (e) {
+        this.connection.console.error(`DELE server: scanning for ${sp.id} failed: ${(e as Error).message}`);
+      }
+      if (found.length > MAX_FOUND) break;
+    }
+    found = found.sort((a, b) => a.start - b.start).slice(0, MAX_FOUND);
+    const parsed: ParsedDoc = { version: doc.version, spaces: this.spaceFiles.generation, found, truncated: full.length > MAX_SCAN_CHARS };
+    this.parsed.set(doc.uri, parsed);
+    return parsed;
   }
 
   private parse(doc: TextDocument): FoundArch[] {
-    const cached = this.parsed.get(doc.uri);
-    if (cached && cached.version === doc.version) return cached.found;
-    const found = findArchitectures(doc.getText());
-    this.parsed.set(doc.uri, { version: doc.version, found });
-    return found;
+    return this.parseInfo(doc).found;
+  }
+
+  private valid(doc: TextDocument): ValidFound[] {
+    return this.parse(doc).filter((f): f is ValidFound => f.result.ok);
   }
 
   private scheduleDiagnostics(doc: TextDocument): void {
@@ -238,71 +354,109 @@ export class DeleServer {
 
   diagnostics(doc: TextDocument): Diagnostic[] {
     const out: Diagnostic[] = [];
-    for (const f of this.parse(doc)) {
-      if (!f.result.ok) {
-        for (const p of f.result.problems) {
-          out.push({
-            range: { start: doc.positionAt(p.start), end: doc.positionAt(p.end) },
-            message: p.message,
-            severity: DiagnosticSeverity.Error,
-            source: 'dele',
-          });
-        }
-      } else if (!nb201IsConnected(f.result.arch)) {
-        out.push({
-          range: { start: doc.positionAt(f.start), end: doc.positionAt(f.end) },
-          message: 'no path from the input to the output avoids `none`: this cell outputs zeros (about 10% accuracy on CIFAR-10)',
-          severity: DiagnosticSeverity.Information,
-          source: 'dele',
-        });
+    const severity = { error: DiagnosticSeverity.Error, hint: DiagnosticSeverity.Hint, info: DiagnosticSeverity.Information, warning: DiagnosticSeverity.Warning };
+    const file = uriToPath(doc.uri);
+    if (file && SPACE_FILE_RE.test(file)) {
+      const st = this.spaceFiles.get(file);
+      if (st?.error) {
+        const start = st.error.start ?? 0;
+        const end = Math.max(st.error.end ?? start + 1, start + 1);
+        out.push({ range: { start: doc.positionAt(start), end: doc.positionAt(end) }, message: st.error.message, severity: DiagnosticSeverity.Error, source: 'dele' });
       }
+    }
+    const info = this.parseInfo(doc);
+    let total = 0;
+    for (const f of info.found) {
+      const space = this.spaceById(f.space);
+      const items = f.result.ok
+        ? (space?.lint(f.result.arch) ?? []).map((n) => ({ message: n.message, start: f.start, end: f.end, severity: n.severity }))
+        : f.result.problems.map((p) => ({ ...p, severity: p.severity ?? ('error' as const) }));
+      for (const p of items) {
+        total++;
+        if (out.length >= MAX_DIAGNOSTICS) continue;
+        const message = p.message.length > 500 ? `${p.message.slice(0, 500)}…` : p.message;
+        const end = Math.max(p.end, p.start + 1);
+        out.push({ range: { start: doc.positionAt(p.start), end: doc.positionAt(end) }, message, severity: severity[p.severity], source: 'dele' });
+      }
+    }
+    if (total > MAX_DIAGNOSTICS) {
+      out.push({ range: { start: doc.positionAt(0), end: doc.positionAt(0) }, message: `DELE: ${total - MAX_DIAGNOSTICS} more problems not shown (at most ${MAX_DIAGNOSTICS} per document)`, severity: DiagnosticSeverity.Information, source: 'dele' });
+    }
+    if (info.truncated) {
+      out.push({ range: { start: doc.positionAt(0), end: doc.positionAt(0) }, message: `DELE: only the first ${MAX_SCAN_CHARS.toLocaleString('en-US')} characters of this document are scanned for architectures`, severity: DiagnosticSeverity.Information, source: 'dele' });
     }
     return out;
   }
 
   codeLenses(doc: TextDocument): CodeLens[] {
-    if (!this.settings.codeLens.enabled || !this.host.loaded) return [];
-    const valid = this.parse(doc).filter((f): f is FoundArch & { result: { ok: true } } => f.result.ok);
-    const preds = this.host.predict(valid.map((f) => f.result.arch));
-    return valid.map((f, i) => {
+    if (!this.settings.codeLens.enabled) return [];
+    const valid = this.valid(doc);
+    const space = this.host.space;
+    const mine = valid.filter((f) => f.space === space?.id);
+    const preds = this.host.predict(mine.map((f) => f.result.arch));
+    const predOf = new Map(mine.map((f, i) => [f, preds[i]]));
+    return valid.map((f) => {
       const range = { start: doc.positionAt(f.start), end: doc.positionAt(f.end) };
-      return { range, command: { title: formatLens(preds[i]), command: 'dele.showPanel', arguments: [] } };
+      const p = predOf.get(f);
+      if (p) return { range, command: { title: formatLens(p, this.host.info?.targetUnit), command: 'dele.showPanel', arguments: [] } };
+      const title = this.spaceById(f.space)?.title ?? f.space;
+      return { range, command: { title: `${title}: no predictor for this space · train one…`, command: 'dele.trainPredictor', arguments: [{ space: f.space }] } };
     });
   }
 
   hover(doc: TextDocument, offset: number): Hover | null {
     const f = this.parse(doc).find((x) => offset >= x.start && offset <= x.end);
-    if (!f || !f.result.ok || !this.host.loaded) return null;
-    const [p] = this.host.predict([f.result.arch]);
+    if (!f || !f.result.ok) return null;
+    const { arch, key } = f.result;
+    const range = { start: doc.positionAt(f.start), end: doc.positionAt(f.end) };
+    const space = this.spaceById(f.space);
+    const truth = this.trueValue(f.space, key);
+    const truthLine = truth ? `${space?.title ?? f.space} benchmark ${truth.target}: ${truth.value.toFixed(2)}` : undefined;
+    if (!this.host.loaded || this.host.space?.id !== f.space) {
+      const lines = [`**DELE** · ${space?.title ?? f.space} architecture`, ''];
+      if (truthLine) lines.push(truthLine, '');
+      lines.push(
+        this.host.loaded
+          ? `The active predictor is for ${this.host.info?.spaceTitle}; train one for this space with **DELE: Train Predictor…**.`
+          : 'No predictor is loaded.',
+        '',
+        `\`${key}\``,
+      );
+      return { contents: { kind: MarkupKind.Markdown, value: lines.join('\n') }, range };
+    }
+    const [p] = this.host.predict([arch]);
     const info = this.host.info;
     const pct = this.host.percentile(p.score);
-    const truth = this.trueAccuracy(f.result.canonical);
     const header =
-      `**DELE** predicted ${info?.target ?? 'accuracy'}: **${p.accuracy.toFixed(2)}%**` +
-      (pct !== undefined ? ` · better than ${pct.toFixed(1)}% of the 15,625 NB201 cells` : ' · rank percentile: computing…');
+      `**DELE** predicted ${info?.target ?? 'accuracy'}: **${p.accuracy.toFixed(Math.abs(p.accuracy) >= 10 ? 2 : 4)}${info?.targetUnit ?? ''}**` +
+      (pct !== undefined ? ` · better than ${pct.toFixed(1)}% of ${this.host.referenceLabel()}` : ' · rank percentile: computing…');
     const lines = [header];
-    if (truth !== undefined) lines.push(`NAS-Bench-201 ${this.settings.target}: ${truth.toFixed(2)}%`);
+    if (truthLine) lines.push(truthLine);
     lines.push('', '| expert | gate weight | expert score |', '|---|---:|---:|');
     for (const e of [...p.experts].sort((a, b) => b.weight - a.weight)) lines.push(`| ${e.name} | ${e.weight.toFixed(3)} | ${e.score.toFixed(3)} |`);
     lines.push('');
     if (info) {
       lines.push(
-        `_${info.method} · ${info.encoder} · ${info.source} predictor · trained on ${(info.trainRatio * 100).toFixed(0)}% ground truth · held-out Kendall's τ ${info.kendallTau?.toFixed(3) ?? 'n/a'}_`,
+        `_${info.method} · ${info.encoder} · ${info.spaceTitle} · ${info.source} predictor · trained on ${(info.trainRatio * 100).toFixed(0)}% ground truth of ${info.dataSource} · held-out Kendall's τ ${info.kendallTau?.toFixed(3) ?? 'n/a'}_`,
       );
     }
-    lines.push(`\`${f.result.canonical}\``);
-    return {
-      contents: { kind: MarkupKind.Markdown, value: lines.join('\n') },
-      range: { start: doc.positionAt(f.start), end: doc.positionAt(f.end) },
-    };
+    lines.push(`\`${key}\``);
+    return { contents: { kind: MarkupKind.Markdown, value: lines.join('\n') }, range };
   }
 
-  private dataInfo(data: string): DataInfoResult {
+  private dataInfo(data: string, spaceId = DEFAULT_SPACE_ID): DataInfoResult {
     try {
-      const ds = data === 'bundled' ? this.benchmark().ds : importDataFile(data);
+      const space = this.spaceById(spaceId);
+      if (!space) throw new Error(`unknown search space "${spaceId}"`);
+      let ds: Dataset;
+      if (data === 'bundled') {
+        const b = this.benchmark(space.id);
+        if (!b) throw new Error(`${space.title} has no bundled data; choose a CSV or JSON file`);
+        ds = b.ds;
+      } else ds = importDataFile(data, { space });
       const lfs = lfNames(ds);
-      const def = DEFAULT_NB201_EXPERTS.filter((n) => lfs.includes(n));
-      return { archCount: ds.archs.length, targets: targetNames(ds), lfs, defaultExperts: def.length > 0 ? def : lfs };
+      const def = (ds.defaultExperts ?? []).filter((n) => lfs.includes(n));
+      return { archCount: ds.archs.length, targets: targetNames(ds), lfs, defaultExperts: def.length > 0 ? def : lfs, defaultTarget: ds.defaultTarget };
     } catch (e) {
       throw new ResponseError(1, (e as Error).message);
     }
@@ -311,14 +465,36 @@ export class DeleServer {
   private async train(params: TrainParams, token: CancellationToken): Promise<TrainResult> {
     await this.ready;
     if (this.training) throw new ResponseError(2, 'a training is already running');
+    // Claim the slot before the first await, so a second request sent right after this one is refused.
+    let cancelledEarly = false;
+    const slot: { worker?: Worker; cancel: () => void } = { cancel: () => (cancelledEarly = true) };
+    this.training = slot;
+    try {
+      return await this.runTraining(params, token, slot, () => cancelledEarly);
+    } finally {
+      this.training = undefined;
+      void this.connection.sendNotification(PredictorChangedNotification, this.status());
+    }
+  }
+
+  private async runTraining(params: TrainParams, token: CancellationToken, slot: { worker?: Worker; cancel: () => void }, cancelledEarly: () => boolean): Promise<TrainResult> {
+    const space = this.spaceById(params.space ?? DEFAULT_SPACE_ID);
+    if (!space) throw new ResponseError(4, `unknown search space "${params.space}"`);
     if (!this.init.storagePath) throw new ResponseError(3, 'no workspace storage to save a predictor in');
-    fs.mkdirSync(this.init.storagePath, { recursive: true });
+    try {
+      fs.mkdirSync(this.init.storagePath, { recursive: true });
+      fs.accessSync(this.init.storagePath, fs.constants.W_OK);
+    } catch (e) {
+      throw new ResponseError(3, `cannot write predictors to ${this.init.storagePath}: ${(e as Error).message}`);
+    }
     const outDir = path.join(this.init.storagePath, `predictor.new-${process.pid}-${Date.now()}`);
     const progress = await this.connection.window.createWorkDoneProgress();
-    progress.begin('DELE: training predictor', 0, `${params.method} · ${params.encoder} · ${(params.trainRatio * 100).toFixed(1)}% ground truth`, true);
+    progress.begin('DELE: training predictor', 0, `${space.title} · ${params.method} · ${params.encoder} · ${(params.trainRatio * 100).toFixed(1)}% ground truth`, true);
     const worker = new Worker(this.options.workerScript);
     const cancel = (): void => worker.postMessage({ type: 'cancel' } satisfies ToWorker);
-    this.training = { worker, cancel };
+    slot.worker = worker;
+    slot.cancel = cancel;
+    if (cancelledEarly()) cancel();
     void this.connection.sendNotification(PredictorChangedNotification, this.status());
     progress.token.onCancellationRequested(cancel);
     token.onCancellationRequested(cancel);
@@ -348,10 +524,9 @@ export class DeleServer {
       });
       worker.on('error', (e) => resolve({ status: 'failed', message: e.message }));
       worker.on('exit', (code) => resolve({ status: 'failed', message: `training worker exited (${code})` }));
-      worker.postMessage({ type: 'start', params, outDir } satisfies ToWorker);
+      worker.postMessage({ type: 'start', params: { ...params, space: space.id }, declaration: space.declaration, outDir } satisfies ToWorker);
     });
     await worker.terminate();
-    this.training = undefined;
     progress.done();
     if (result.status === 'completed') {
       const final = path.join(this.init.storagePath, 'predictor');
@@ -371,7 +546,6 @@ export class DeleServer {
       fs.rmSync(outDir, { recursive: true, force: true });
       if (result.status === 'failed') this.connection.console.error(`DELE training failed: ${result.message}`);
     }
-    void this.connection.sendNotification(PredictorChangedNotification, this.status());
     return result;
   }
 
@@ -381,35 +555,48 @@ export class DeleServer {
 
   private rankings(): RankingsResult {
     const info = this.host.info;
-    const toRanked = (canonical: string, p: ArchPrediction): RankedArch => ({
-      arch: canonical,
+    const space = this.host.space;
+    const toRanked = (key: string, p: ArchPrediction): RankedArch => ({
+      arch: key,
       predicted: p.accuracy,
       percentile: this.host.percentile(p.score),
-      trueAccuracy: this.trueAccuracy(canonical),
+      trueAccuracy: space ? this.trueValue(space.id, key)?.value : undefined,
       experts: p.experts,
     });
     const workspace: RankedArch[] = [];
-    for (const doc of this.documents.all()) {
-      const valid = this.parse(doc).filter((f): f is FoundArch & { result: { ok: true } } => f.result.ok);
-      const preds = this.host.predict(valid.map((f) => f.result.arch));
-      valid.forEach((f, i) => {
-        workspace.push({
-          ...toRanked(f.result.canonical, preds[i]),
-          location: { uri: doc.uri, range: { start: doc.positionAt(f.start), end: doc.positionAt(f.end) } },
+    if (space) {
+      for (const doc of this.documents.all()) {
+        const valid = this.valid(doc).filter((f) => f.space === space.id);
+        const preds = this.host.predict(valid.map((f) => f.result.arch));
+        valid.forEach((f, i) => {
+          workspace.push({
+            ...toRanked(f.result.key, preds[i]),
+            location: { uri: doc.uri, range: { start: doc.positionAt(f.start), end: doc.positionAt(f.end) } },
+          });
         });
-      });
+      }
     }
     workspace.sort((a, b) => b.predicted - a.predicted);
-    const top = this.host.topCodes(20).map((c) => nb201FromCode(c));
-    const benchmarkTop = this.host.predict(top).map((p, i) => toRanked(nb201ToString(top[i]), p));
-    // Scatter: 400 held-out cells of the bundled split (predicted vs benchmark truth).
-    const { ds } = this.benchmark();
-    const valid = splitDataset(ds.archs.length, this.host.splitSeed).valid.slice(0, 400);
-    const target = info?.target && targetNames(ds).includes(info.target) ? info.target : this.settings.target;
-    const truth = column(ds, target).values;
-    const sp = this.host.predict(valid.map((i) => ds.archs[i]));
-    const scatter = valid.map((i, j) => ({ predicted: sp[j].accuracy, true: truth[i] })).filter((x) => Number.isFinite(x.true));
-    return { predictor: info, workspace, benchmarkTop, meanGateWeights: this.host.meanGateWeights(), scatter };
+    const top = this.host.topArchs(20);
+    const benchmarkTop = space ? this.host.predict(top).map((p, i) => toRanked(space.key(top[i]), p)) : [];
+    const { scatter, scatterLabel } = this.heldOutScatter();
+    return { predictor: info, workspace, benchmarkTop, referenceLabel: this.host.referenceLabel(), meanGateWeights: this.host.meanGateWeights(), scatter, scatterLabel };
+  }
+
+  /** Predicted vs true target on 400 held-out architectures of the bundled data the predictor was trained on. */
+  private heldOutScatter(): { scatter: RankingsResult['scatter']; scatterLabel: string } {
+    const info = this.host.info;
+    const p = this.host.current;
+    if (!info || !p) return { scatter: [], scatterLabel: 'no predictor' };
+    const b = info.dataSource === `bundled:${info.space}` ? this.benchmark(info.space) : undefined;
+    if (!b || b.ds.fingerprint !== p.meta.dataset.fingerprint || !targetNames(b.ds).includes(info.target)) {
+      return { scatter: [], scatterLabel: `trained on ${info.dataSource}: no held-out scatter (shown for predictors trained on bundled data)` };
+    }
+    const heldOut = splitDataset(b.ds.archs.length, this.host.splitSeed).heldOut.slice(0, 400);
+    const truth = column(b.ds, info.target).values;
+    const sp = this.host.predict(heldOut.map((i) => b.ds.archs[i]));
+    const scatter = heldOut.map((i, j) => ({ predicted: sp[j].accuracy, true: truth[i] })).filter((x) => Number.isFinite(x.true));
+    return { scatter, scatterLabel: `${scatter.length} held-out ${info.spaceTitle} architectures, target ${info.target}` };
   }
 
   /** For tests and the bench: resolves when the all-cells table of the current predictor is complete. */

@@ -3,7 +3,8 @@
  * hover requests. It has its own TF.js instance.
  */
 import { parentPort } from 'node:worker_threads';
-import { BUNDLED_NB201, DataError, importDataFile, loadBundledNb201 } from '../data/dataset';
+import { bundledDataSpace, DataError, importDataFile, loadBundled } from '../data/dataset';
+import { resolveSpace } from '../space/registry';
 import { initBackend } from '../predictor/backend';
 import { trainPredictor } from '../predictor/predictor';
 import { TrainingCancelled } from '../predictor/train';
@@ -16,14 +17,15 @@ const abort = new AbortController();
 
 port.on('message', (m: ToWorker) => {
   if (m.type === 'cancel') abort.abort();
-  else if (m.type === 'start') void run(m.params, m.outDir);
+  else if (m.type === 'start') void run(m.params, m.outDir, m.declaration);
 });
 
-async function run(p: Extract<ToWorker, { type: 'start' }>['params'], outDir: string): Promise<void> {
+async function run(p: Extract<ToWorker, { type: 'start' }>['params'], outDir: string, declaration?: unknown): Promise<void> {
   const t0 = Date.now();
   try {
     post({ type: 'backend', name: await initBackend('auto') });
-    const ds = p.data === 'bundled' || p.data === BUNDLED_NB201 ? loadBundledNb201() : importDataFile(p.data);
+    const space = resolveSpace(p.space ?? 'nb201', declaration);
+    const ds = bundledDataSpace(p.data, space.id) !== undefined ? loadBundled(space.id) : importDataFile(p.data, { space });
     const r = await trainPredictor(
       ds,
       {

@@ -1,7 +1,8 @@
 /** Messages between the language server and its training worker thread. */
 import type { TrainingEpoch, TrainParams } from '../protocol/lsp';
 
-export type ToWorker = { type: 'start'; params: TrainParams; outDir: string } | { type: 'cancel' };
+/** `declaration`: a declared space's declaration (built-in spaces need only `params.space`). */
+export type ToWorker = { type: 'start'; params: TrainParams; declaration?: unknown; outDir: string } | { type: 'cancel' };
 
 export type FromWorker =
   | { type: 'backend'; name: string }

@@ -13,7 +13,7 @@ import {
   nb201ToString,
   parseNb201,
   parseNb201OrThrow,
-} from '../../src/arch/nb201';
+} from '../../src/space/nb201/cell';
 
 const BEST = '|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_3x3~2|';
 
@@ -22,13 +22,13 @@ describe('NB201 parser', () => {
     const r = parseNb201(BEST);
     assert.ok(r.ok);
     assert.deepEqual(r.arch, [3, 3, 3, 1, 3, 3]);
-    assert.equal(r.canonical, BEST);
+    assert.equal(r.key, BEST);
   });
 
   it('canonicalises whitespace and edge order within a node', () => {
     const r = parseNb201(' |nor_conv_3x3~0| + |nor_conv_3x3~1|nor_conv_3x3~0| + |nor_conv_3x3~2|skip_connect~0|nor_conv_3x3~1| ');
     assert.ok(r.ok);
-    assert.equal(r.canonical, BEST);
+    assert.equal(r.key, BEST);
   });
 
   it('reports an unknown op with the exact range of the op name', () => {

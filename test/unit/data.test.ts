@@ -48,8 +48,8 @@ describe('bundled NB201 data', () => {
   it('splits 7,813 / 7,812 deterministically with nested ground-truth subsets', () => {
     const s = splitDataset(15625);
     assert.equal(s.train.length, 7813);
-    assert.equal(s.valid.length, 7812);
-    assert.equal(new Set([...s.train, ...s.valid]).size, 15625);
+    assert.equal(s.heldOut.length, 7812);
+    assert.equal(new Set([...s.train, ...s.heldOut]).size, 15625);
     assert.deepEqual(splitDataset(15625), s);
     assert.deepEqual(groundTruthSubset(s.train, 0.05).slice(0, 78), groundTruthSubset(s.train, 0.01));
     assert.equal(groundTruthSubset(s.train, 0.01).length, 78);

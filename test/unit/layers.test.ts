@@ -6,12 +6,13 @@ import { describe, it } from 'node:test';
 // Dependency direction (ARCHITECTURE.md): pure cores under thin adapters.
 const ROOT = path.resolve(__dirname, '../..');
 const RULES: { dir: string; forbidden: RegExp; why: string }[] = [
-  { dir: 'src/arch', forbidden: /^(vscode|vscode-language.*|@tensorflow\/.*|\.\.\/(predictor|server|client|data|protocol).*)$/, why: 'parsers are pure' },
+  // Search spaces (parsers, scanners, encodings) are pure: no tfjs, no editor, nothing above them.
+  { dir: 'src/space', forbidden: /^(vscode|vscode-language.*|@tensorflow\/.*|(\.\.\/)+(predictor|server|client|data|protocol|cli).*)$/, why: 'search spaces are pure' },
   { dir: 'src/data', forbidden: /^(vscode|vscode-language.*|@tensorflow\/.*|\.\.\/(predictor|server|client|protocol).*)$/, why: 'data loading needs no tfjs or editor' },
   { dir: 'src/predictor', forbidden: /^(vscode|vscode-language.*|\.\.\/(server|client|protocol).*)$/, why: 'the predictor is vscode-free' },
-  { dir: 'src/protocol', forbidden: /^(vscode|vscode-languageserver|vscode-languageclient.*|@tensorflow\/.*|\.\.\/(arch|data|predictor|server|client).*)$/, why: 'protocol files hold types and message objects only' },
+  { dir: 'src/protocol', forbidden: /^(vscode|vscode-languageserver|vscode-languageclient.*|@tensorflow\/.*|\.\.\/(space|data|predictor|server|client).*)$/, why: 'protocol files hold types and message objects only' },
   { dir: 'src/server', forbidden: /^(vscode|vscode-languageclient.*|\.\.\/client.*)$/, why: 'the server never imports the client' },
-  { dir: 'src/client', forbidden: /^(@tensorflow\/.*|\.\.\/(arch|data|predictor|server).*)$/, why: 'the client talks to the server through the protocol only' },
+  { dir: 'src/client', forbidden: /^(@tensorflow\/.*|\.\.\/(space|data|predictor|server).*)$/, why: 'the client talks to the server through the protocol only' },
 ];
 
 function imports(file: string): string[] {
@@ -22,7 +23,7 @@ function imports(file: string): string[] {
 describe('module layering', () => {
   for (const rule of RULES) {
     it(`${rule.dir}: ${rule.why}`, () => {
-      const files = fs.readdirSync(path.join(ROOT, rule.dir)).filter((f) => f.endsWith('.ts'));
+      const files = (fs.readdirSync(path.join(ROOT, rule.dir), { recursive: true }) as string[]).filter((f) => f.endsWith('.ts'));
       assert.ok(files.length > 0);
       for (const f of files) {
         for (const spec of imports(path.join(ROOT, rule.dir, f))) {

@@ -4,7 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { before, describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
-import { parseNb201OrThrow } from '../../src/arch/nb201';
+import { parseNb201OrThrow } from '../../src/space/nb201/cell';
 import { type Dataset, loadBundledNb201, makeDataset } from '../../src/data/dataset';
 import { initBackend } from '../../src/predictor/backend';
 import { Predictor, PredictorFileError, trainPredictor, type TrainOptions } from '../../src/predictor/predictor';
@@ -17,6 +17,7 @@ function smallData(): Dataset {
   const idx = Array.from({ length: 1500 }, (_, i) => (i * 10) % full.archs.length);
   return makeDataset(
     'test-slice',
+    full.space,
     idx.map((i) => full.archs[i]),
     full.columns
       .filter((c) => ['c10_test_200ep', 'c10valid_xvalid_12ep', 'zc_c10_synflow', 'zc_c10_jacov'].includes(c.name))

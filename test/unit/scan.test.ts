@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { findArchitectures } from '../../src/arch/scan';
+import { scanNb201 as findArchitectures } from '../../src/space/nb201/scan';
 
 const BEST = '|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_3x3~2|';
 
@@ -32,20 +32,33 @@ describe('architecture scanner', () => {
   it('reads the op-list form in YAML and JSON', () => {
     const yaml = 'ops: [nor_conv_3x3, nor_conv_3x3, nor_conv_3x3, skip_connect, nor_conv_3x3, nor_conv_3x3]\n';
     const [y] = findArchitectures(yaml);
-    assert.ok(y.result.ok && y.result.canonical === BEST);
+    assert.ok(y.result.ok && y.result.key === BEST);
     const json = '{"ops": ["nor_conv_3x3", "nor_conv_3x3", "nor_conv_3x3", "skip_connect", "nor_conv_3x3", "nor_conv_3x3"]}';
     const [j] = findArchitectures(json);
-    assert.ok(j.result.ok && j.result.canonical === BEST);
+    assert.ok(j.result.ok && j.result.key === BEST);
   });
 
-  it('op-list problems: unknown op at its item, wrong length on the list', () => {
-    const text = 'nb201_ops: [none, foo, none]';
+  it('an op list that almost fits gets hints at the item and on the list, never errors', () => {
+    const text = 'nb201_ops: [none, foo, none, none, none]';
     const [a] = findArchitectures(text);
     assert.ok(!a.result.ok);
-    const unknown = a.result.problems.find((p) => /unknown op "foo"/.test(p.message));
+    assert.ok(a.result.problems.every((p) => p.severity === 'hint'), JSON.stringify(a.result.problems));
+    const unknown = a.result.problems.find((p) => /not a NB201 op: "foo"/.test(p.message));
     assert.ok(unknown);
     assert.equal(text.slice(unknown.start, unknown.end), 'foo');
-    assert.ok(a.result.problems.some((p) => /exactly 6 ops .*, found 3/.test(p.message)));
+    assert.ok(a.result.problems.some((p) => /has 6 ops .*this one has 5/.test(p.message)));
+  });
+
+  it('leaves ordinary lists named ops alone (no false alarms)', () => {
+    const py = [
+      'ops = []',
+      'ops = [OPS[n](C) for n in genotype]',
+      "PRIMITIVES = ['none', 'max_pool_3x3', 'avg_pool_3x3', 'skip_connect', 'sep_conv_3x3', 'sep_conv_5x5', 'dil_conv_3x3', 'dil_conv_5x5']",
+      "ops = ['none', 'max_pool_3x3', 'avg_pool_3x3', 'skip_connect', 'sep_conv_3x3', 'sep_conv_5x5', 'dil_conv_3x3', 'dil_conv_5x5']",
+      'spec = {"matrix": [[0, 1], [0, 0]], "ops": ["input", "conv3x3-bn-relu", "output"]}',
+      'ops: [conv, bn, relu]',
+    ].join('\n');
+    assert.deepEqual(findArchitectures(py), []);
   });
 
   it('ignores text that only looks a little like a cell', () => {

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
-import { nb201FromCode } from '../../src/arch/nb201';
+import { nb201Space } from '../../src/space/nb201';
+import { nb201FromCode } from '../../src/space/nb201/cell';
 import { initBackend } from '../../src/predictor/backend';
 import { hingeLoss, samplePairs } from '../../src/predictor/loss';
 import { disposeBatch, encodeBatch, EnsembleModel, type ModelConfig } from '../../src/predictor/model';
@@ -16,6 +17,7 @@ const CFG: ModelConfig = {
   dropout: 0.2,
   gates: { opDim: 8, nodeDim: 8, hidDim: 12, gcnOutDims: [12, 12] },
   lstm: { embDim: 8, hidDim: 8 },
+  input: nb201Space.encoderInput,
 };
 
 describe('step-2 two-pass update', () => {
@@ -28,7 +30,7 @@ describe('step-2 two-pass update', () => {
       const model = new EnsembleModel({ ...CFG, encoder }, 5);
       const rng = new Rng(9);
       const archs = Array.from({ length: 40 }, () => nb201FromCode(rng.int(15625)));
-      const batch = encodeBatch(archs);
+      const batch = encodeBatch({ ...CFG, encoder }, archs.map((a) => nb201Space.features(a)));
       const pairs = samplePairs(archs.map(() => rng.next()), rng, 4);
       const seeds = [11, 22, 33, 44];
       const vars = model.allVariables();

@@ -6,6 +6,13 @@
  * `|op~0|+|op~0|op~1|+|op~0|op~1|op~2|`. 5 ops per edge give 5^6 = 15,625 cells.
  */
 
+import { ArchParseError, type ArchProblem } from '../types';
+
+export { ArchParseError, type ArchProblem };
+
+/** Longer texts are rejected at once: a valid cell string has fewer than 120 characters. */
+export const MAX_CELL_TEXT = 1000;
+
 export const NB201_OPS = ['none', 'skip_connect', 'nor_conv_1x1', 'nor_conv_3x3', 'avg_pool_3x3'] as const;
 export type Nb201Op = (typeof NB201_OPS)[number];
 export const NB201_NUM_EDGES = 6;
@@ -19,30 +26,8 @@ export const NB201_EDGE_TO: readonly number[] = [1, 2, 2, 3, 3, 3];
 /** A cell as 6 op indices (into NB201_OPS), in edge order. */
 export type Nb201Arch = readonly number[];
 
-/** A problem in an architecture string; offsets are 0-based, `end` exclusive, relative to the parsed text. */
-export interface ArchProblem {
-  message: string;
-  start: number;
-  end: number;
-}
-
-export class ArchParseError extends Error {
-  readonly problems: ArchProblem[];
-  constructor(problems: ArchProblem[], text: string) {
-    super(
-      problems
-        .map((p) => `${p.message} (at ${p.start}${p.end > p.start + 1 ? `-${p.end}` : ''} in "${text}")`)
-        .join('; '),
-    );
-    this.name = 'ArchParseError';
-    this.problems = problems;
-  }
-  static is(e: unknown): e is ArchParseError {
-    return e instanceof ArchParseError;
-  }
-}
-
-export type ParseResult = { ok: true; arch: Nb201Arch; canonical: string } | { ok: false; problems: ArchProblem[] };
+export type ParseResult = NbParse;
+type NbParse = { ok: true; arch: Nb201Arch; key: string } | { ok: false; problems: ArchProblem[] };
 
 /**
  * Parses a NB201 cell string. Whitespace around tokens is tolerated; within a node the edges may come in
@@ -50,6 +35,9 @@ export type ParseResult = { ok: true; arch: Nb201Arch; canonical: string } | { o
  * Every problem found is reported with its exact character range, not just the first.
  */
 export function parseNb201(text: string): ParseResult {
+  if (text.length > MAX_CELL_TEXT) {
+    return { ok: false, problems: [{ message: `a NB201 cell string has at most ${MAX_CELL_TEXT} characters, this one ${text.length}`, start: 0, end: text.length }] };
+  }
   const problems: ArchProblem[] = [];
   const ops: number[] = new Array<number>(NB201_NUM_EDGES).fill(-1);
   // Split into node segments on '+', remembering offsets.
@@ -103,24 +91,26 @@ export function parseNb201(text: string): ParseResult {
         continue;
       }
       if (tilde < 0) {
-        problems.push({ message: `node ${node}: edge "${raw}" must be op~input`, start: rawStart, end: rawEnd });
+        problems.push({ message: `node ${node}: edge "${clip(raw)}" must be op~input`, start: rawStart, end: rawEnd });
         continue;
       }
-      const opName = raw.slice(0, tilde);
-      const fromText = raw.slice(tilde + 1);
+      // Whitespace around the op name and the input node is tolerated: `| none ~ 0 |`.
+      const opName = raw.slice(0, tilde).trimEnd();
+      const fromRaw = raw.slice(tilde + 1);
+      const fromText = fromRaw.trimStart();
       const op = (NB201_OPS as readonly string[]).indexOf(opName);
       if (op < 0) {
         problems.push({
-          message: `unknown op "${opName}"; expected one of ${NB201_OPS.join(', ')}`,
+          message: opName ? `unknown op "${clip(opName)}"; expected one of ${NB201_OPS.join(', ')}` : 'missing op name before "~"',
           start: rawStart,
-          end: rawStart + opName.length,
+          end: rawStart + Math.max(1, opName.length),
         });
       }
       const from = /^\d+$/.test(fromText) ? Number(fromText) : NaN;
-      const fromStart = rawStart + tilde + 1;
+      const fromStart = rawStart + tilde + 1 + (fromRaw.length - fromText.length);
       if (!Number.isInteger(from) || from >= node) {
         problems.push({
-          message: `node ${node} takes inputs from nodes 0..${node - 1}, not "${fromText}"`,
+          message: `node ${node} takes inputs from nodes 0..${node - 1}, not "${clip(fromText)}"`,
           start: fromStart,
           end: Math.max(fromStart + 1, rawEnd),
         });
@@ -151,7 +141,7 @@ export function parseNb201(text: string): ParseResult {
     if (problems.length === 0) problems.push({ message: 'incomplete cell', start: 0, end: Math.max(1, text.length) });
     return { ok: false, problems };
   }
-  return { ok: true, arch: ops, canonical: nb201ToString(ops) };
+  return { ok: true, arch: ops, key: nb201ToString(ops) };
 }
 
 /** Parses or throws an ArchParseError. */
@@ -159,6 +149,11 @@ export function parseNb201OrThrow(text: string): Nb201Arch {
   const r = parseNb201(text);
   if (!r.ok) throw new ArchParseError(r.problems, text);
   return r.arch;
+}
+
+/** Quotes user text in messages at most 40 characters long. */
+export function clip(t: string, n = 40): string {
+  return t.length > n ? `${t.slice(0, n)}…` : t;
 }
 
 function edgeIndex(from: number, to: number): number {

@@ -1,0 +1,44 @@
+/** NAS-Bench-201 as a SearchSpace: 15,625 cells, ops on the 6 edges of a 4-node DAG. */
+import { sampleEnumerable, type SearchSpace } from '../types';
+import {
+  NB201_EDGE_FROM,
+  NB201_EDGE_TO,
+  NB201_NUM_EDGES,
+  NB201_NUM_NODES,
+  NB201_OPS,
+  NB201_SPACE_SIZE,
+  type Nb201Arch,
+  nb201Code,
+  nb201FromCode,
+  nb201IsConnected,
+  nb201ToString,
+  parseNb201,
+} from './cell';
+import { NB201_ID, scanNb201 } from './scan';
+
+export const nb201Space: SearchSpace<Nb201Arch> = {
+  id: NB201_ID,
+  title: 'NAS-Bench-201',
+  syntax: '|op~0|+|op~0|op~1|+|op~0|op~1|op~2| with ops none, skip_connect, nor_conv_1x1, nor_conv_3x3, avg_pool_3x3',
+  encoderInput: {
+    numOps: NB201_OPS.length,
+    graph: { kind: 'edge-ops', numNodes: NB201_NUM_NODES, edgeFrom: [...NB201_EDGE_FROM], edgeTo: [...NB201_EDGE_TO], noneOp: 0 },
+    seqVocab: NB201_OPS.length,
+    seqLength: NB201_NUM_EDGES,
+  },
+  encoders: ['gates', 'lstm'],
+  parse: parseNb201,
+  scan: scanNb201,
+  key: nb201ToString,
+  lint: (a) =>
+    nb201IsConnected(a)
+      ? []
+      : [{ message: 'no path from the input to the output avoids `none`: this cell outputs zeros (about 10% accuracy on CIFAR-10)', severity: 'info' }],
+  features: (a) => ({ ops: [...a], tokens: [...a] }),
+  size: NB201_SPACE_SIZE,
+  fromIndex: nb201FromCode,
+  indexOf: nb201Code,
+  sample(random, n) {
+    return sampleEnumerable(this, random, n);
+  },
+};

@@ -1,0 +1,137 @@
+/**
+ * The search-space seam: every layer above (data, predictor, server, CLI) works through `SearchSpace`, never
+ * through one space's types. A space lives in its own folder (nb201/, tnb101Micro/, tnb101Macro/, declared/)
+ * and is registered in registry.ts. Pure TypeScript: no tfjs, no editor API.
+ */
+
+/** A problem in an architecture text; offsets are 0-based, `end` exclusive, relative to the parsed text. */
+export interface ArchProblem {
+  message: string;
+  start: number;
+  end: number;
+  /** Default 'error'. A 'hint' marks a near miss (a list that almost fits a space), never an error. */
+  severity?: 'error' | 'hint' | 'info';
+}
+
+/** A note on a whole, valid architecture. */
+export interface ArchNote {
+  message: string;
+  severity: 'hint' | 'info' | 'warning';
+}
+
+export type ParseResult<A = unknown> = { ok: true; arch: A; key: string } | { ok: false; problems: ArchProblem[] };
+
+/** An architecture (or a near miss) found in a document. */
+export interface FoundArch<A = unknown> {
+  /** Id of the space it belongs to. */
+  space: string;
+  /** Offsets into the scanned text; `end` exclusive. */
+  start: number;
+  end: number;
+  text: string;
+  /** Which document form matched, e.g. 'cell-string', 'op-list', 'key'. */
+  form: string;
+  /** Problems carry offsets into the scanned text (not relative to `text`). */
+  result: ParseResult<A>;
+}
+
+/**
+ * The fixed graph every architecture of a space is encoded on (GATES):
+ * - 'edge-ops': a DAG whose edge slots are fixed (edgeFrom[e] -> edgeTo[e], edge e carries an op); `noneOp`
+ *   is the op index meaning "no edge" (-1 if the space has none); the output is the last node.
+ * - 'node-ops': up to numNodes nodes with an op each and an adjacency per architecture (NB101-like); node 0
+ *   is the input, the last used node the output.
+ */
+export type GraphSpec =
+  | { kind: 'edge-ops'; numNodes: number; edgeFrom: number[]; edgeTo: number[]; noneOp: number }
+  | { kind: 'node-ops'; numNodes: number };
+
+/** What encoders need to size their parameters; stored in a predictor's model config. */
+export interface EncoderInput {
+  /** Op vocabulary of the graph view. */
+  numOps: number;
+  graph: GraphSpec;
+  /** Token vocabulary and length of the sequence view (LSTM). */
+  seqVocab: number;
+  seqLength: number;
+}
+
+/** One architecture as the encoders see it. */
+export interface ArchFeatures {
+  /** 'edge-ops': the op of every edge slot; 'node-ops': the op of every node slot (-1: node absent). */
+  ops: number[];
+  /** 'node-ops' only: adjacency, adjacency[from * numNodes + to] = 1 for an edge from -> to. */
+  adjacency?: number[];
+  /** The sequence view, length seqLength, tokens in [0, seqVocab). */
+  tokens: number[];
+}
+
+export type EncoderName = 'gates' | 'lstm';
+
+/** A random source in [0, 1); spaces sample with it so callers control seeds. */
+export type Random = () => number;
+
+export interface SearchSpace<A = unknown> {
+  /** 'nb201', 'tnb101-micro', 'tnb101-macro', or a declared space's name. */
+  readonly id: string;
+  readonly title: string;
+  /** How an architecture is written, for messages and hovers. */
+  readonly syntax: string;
+  readonly encoderInput: EncoderInput;
+  /** Encoders that fit this space; the first is the default. */
+  readonly encoders: readonly EncoderName[];
+  /** Parses one architecture written in the space's own syntax. */
+  parse(text: string): ParseResult<A>;
+  /** Finds this space's architectures (and near misses) in a document of any language. */
+  scan(text: string): FoundArch<A>[];
+  /** Canonical key: equal for equal (or isomorphic, where the space has isomorphisms) architectures. */
+  key(a: A): string;
+  /** Notes about a valid architecture as a whole (e.g. an unreachable output). */
+  lint(a: A): ArchNote[];
+  features(a: A): ArchFeatures;
+  /** Enumerable spaces: the number of architectures and a bijection with 0..size-1. */
+  readonly size?: number;
+  fromIndex?(i: number): A;
+  indexOf?(a: A): number;
+  /** `n` architectures drawn with `random` (distinct where the space is large enough). */
+  sample(random: Random, n: number): A[];
+  /** A declared space's declaration, stored with predictors so they load without the space file. */
+  readonly declaration?: unknown;
+}
+
+/** Thrown by parseOrThrow; the message quotes at most 200 characters of the text, once. */
+export class ArchParseError extends Error {
+  readonly problems: ArchProblem[];
+  constructor(problems: ArchProblem[], text: string) {
+    const shown = text.length > 200 ? `${text.slice(0, 200)}…` : text;
+    const listed = problems.slice(0, 5).map((p) => `${p.message} (at ${p.start}${p.end > p.start + 1 ? `-${p.end}` : ''})`);
+    if (problems.length > 5) listed.push(`and ${problems.length - 5} more`);
+    super(`invalid architecture "${shown}": ${listed.join('; ')}`);
+    this.name = 'ArchParseError';
+    this.problems = problems;
+  }
+  static is(e: unknown): e is ArchParseError {
+    return e instanceof ArchParseError;
+  }
+}
+
+export function parseOrThrow<A>(space: SearchSpace<A>, text: string): A {
+  const r = space.parse(text);
+  if (!r.ok) throw new ArchParseError(r.problems, text);
+  return r.arch;
+}
+
+/** Shifts problem offsets by `by` (from text-relative to document-relative). */
+export function shiftProblems(problems: ArchProblem[], by: number): ArchProblem[] {
+  return problems.map((p) => ({ ...p, start: p.start + by, end: p.end + by }));
+}
+
+/** Distinct samples of an enumerable space (all of it when n >= size), in draw order. */
+export function sampleEnumerable<A>(space: Pick<SearchSpace<A>, 'size' | 'fromIndex'>, random: Random, n: number): A[] {
+  const size = space.size as number;
+  const from = space.fromIndex as (i: number) => A;
+  if (n >= size) return Array.from({ length: size }, (_, i) => from(i));
+  const picked = new Set<number>();
+  while (picked.size < n) picked.add(Math.floor(random() * size));
+  return [...picked].map(from);
+}
