@@ -15,7 +15,7 @@ const arg = (name, d) => {
   const i = process.argv.indexOf(`--${name}`);
   return i > 0 ? process.argv[i + 1] : d;
 };
-const predictor = path.resolve(arg('predictor', path.join(ROOT, 'media/predictor')));
+const predictor = path.resolve(arg('predictor', path.join(ROOT, 'media/predictors/nb201')));
 const N = Number(arg('requests', 60));
 const OPS = ['none', 'skip_connect', 'nor_conv_1x1', 'nor_conv_3x3', 'avg_pool_3x3'];
 let seed = 42;
@@ -42,7 +42,7 @@ await conn.sendRequest('initialize', {
   processId: process.pid,
   rootUri: null,
   capabilities: { workspace: { configuration: true, codeLens: { refreshSupport: true } }, window: { workDoneProgress: true } },
-  initializationOptions: { bundledPredictor: predictor, storagePath: storage },
+  initializationOptions: { bundledPredictors: predictor, storagePath: storage },
 });
 await conn.sendNotification('initialized', {});
 const uri = 'file:///bench/archs.py';

@@ -119,11 +119,17 @@ function table(el: HTMLTableElement, rows: RankedArch[], clickable: boolean): vo
 
 function render(): void {
   const { rankings, status } = state;
-  const p = status?.predictor;
+  // The predictor shown: the one the rankings are for (the selected space), else the primary one.
+  const p = rankings?.predictor ?? status?.predictor;
   $('predictor').textContent = p
     ? `${p.spaceTitle} · ${p.method} · ${p.encoder} · ${p.experts.length} experts · ${p.source} · target ${p.target} · held-out τ ${fmt(p.kendallTau, 3)} · backend ${status?.backend}${status?.training ? ' · training…' : ''}`
     : 'no predictor loaded';
   renderCurve();
+  const select = $('space') as HTMLSelectElement;
+  const spaces = status?.predictors ?? [];
+  select.replaceChildren(...spaces.map((x) => new Option(`${x.spaceTitle} (${x.source})`, x.space, false, x.space === p?.space)));
+  if (rankings?.predictor) select.value = rankings.predictor.space;
+  select.hidden = spaces.length < 2;
   if (!rankings) return;
   const mg = [...rankings.meanGateWeights].sort((a, b) => b.weight - a.weight);
   gates.data.labels = mg.map((g) => g.name);
@@ -165,6 +171,7 @@ window.addEventListener('message', (ev: MessageEvent<HostToWebview>) => {
 });
 
 $('refresh').addEventListener('click', () => vscode.postMessage({ type: 'refresh' }));
+$('space').addEventListener('change', () => vscode.postMessage({ type: 'selectSpace', space: ($('space') as HTMLSelectElement).value }));
 $('train').addEventListener('click', () => vscode.postMessage({ type: 'train' }));
 render();
 vscode.postMessage({ type: 'ready' });

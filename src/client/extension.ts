@@ -110,7 +110,7 @@ class DeleExtension implements vscode.Disposable {
     };
     const storage = (this.context.storageUri ?? this.context.globalStorageUri).fsPath;
     const initializationOptions: InitOptions = {
-      bundledPredictor: this.context.asAbsolutePath(path.join('media', 'predictor')),
+      bundledPredictors: this.context.asAbsolutePath(path.join('media', 'predictors')),
       storagePath: storage,
     };
     const clientOptions: LanguageClientOptions = {
@@ -294,9 +294,9 @@ export async function activate(context: vscode.ExtensionContext): Promise<DeleAp
     vscode.commands.registerCommand('dele.trainPredictor', (params?: Partial<TrainParams>) => ext.train(params)),
     vscode.commands.registerCommand('dele.cancelTraining', () => ext.cancelTraining()),
     vscode.commands.registerCommand('dele.restartServer', () => ext.restart()),
-    vscode.commands.registerCommand('dele.showPanel', async () => {
+    vscode.commands.registerCommand('dele.showPanel', async (arg?: { space?: string }) => {
       await ext.ensureStarted().catch(() => undefined);
-      PredictorPanel.createOrShow(context, ext.getClient.bind(ext), log);
+      PredictorPanel.createOrShow(context, ext.getClient.bind(ext), log).showSpace(arg?.space);
     }),
     vscode.window.registerWebviewPanelSerializer(PredictorPanel.viewType, {
       deserializeWebviewPanel: async (panel) => {

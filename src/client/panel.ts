@@ -18,6 +18,15 @@ export class PredictorPanel implements vscode.Disposable {
   private queue: HostToWebview[] = [];
   /** Epochs of the current (or last) training, replayed to a panel opened mid-training. */
   private static epochs: TrainingEpoch[] = [];
+  /** The search space whose predictor the panel shows; undefined: the primary predictor's. */
+  private space?: string;
+
+  /** Shows the predictor of `space` (a lens click passes its architecture's space). */
+  showSpace(space: string | undefined): void {
+    if (space === undefined || space === this.space) return;
+    this.space = space;
+    this.refresh();
+  }
 
   static createOrShow(context: vscode.ExtensionContext, client: ClientGetter, log: vscode.LogOutputChannel): PredictorPanel {
     if (PredictorPanel.current) {
@@ -95,7 +104,11 @@ export class PredictorPanel implements vscode.Disposable {
         await this.sendState();
         break;
       case 'train':
-        await vscode.commands.executeCommand('dele.trainPredictor');
+        await vscode.commands.executeCommand('dele.trainPredictor', this.space ? { space: this.space } : undefined);
+        break;
+      case 'selectSpace':
+        this.space = msg.space;
+        await this.sendState();
         break;
       case 'openLocation': {
         const { uri, range } = msg.location;
@@ -114,7 +127,7 @@ export class PredictorPanel implements vscode.Disposable {
       return;
     }
     try {
-      const [rankings, status] = await Promise.all([client.sendRequest(RankingsRequest), client.sendRequest(StatusRequest)]);
+      const [rankings, status] = await Promise.all([client.sendRequest(RankingsRequest, { space: this.space }), client.sendRequest(StatusRequest)]);
       void this.panel.webview.postMessage({ type: 'state', rankings, status, epochs: PredictorPanel.epochs } satisfies HostToWebview);
     } catch (e) {
       this.log.error(`panel: ${(e as Error).message}`);
@@ -137,7 +150,7 @@ export class PredictorPanel implements vscode.Disposable {
 <title>DELE Predictor</title>
 </head>
 <body>
-<header><h1>DELE predictor</h1><span id="predictor" class="muted">loading…</span>
+<header><h1>DELE predictor</h1><select id="space" title="Search space"></select><span id="predictor" class="muted">loading…</span>
 <span class="actions"><button id="refresh">Refresh</button><button id="train">Train predictor…</button></span></header>
 <div id="error" class="error" hidden></div>
 <section class="grid">

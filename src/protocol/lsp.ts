@@ -25,8 +25,8 @@ export const DEFAULT_SETTINGS: DeleSettings = {
 
 /** initializationOptions sent by the client. */
 export interface InitOptions {
-  /** Folder of the predictor shipped with the extension. */
-  bundledPredictor: string;
+  /** Folder of the predictors shipped with the extension: one subfolder per space (or one predictor folder). */
+  bundledPredictors: string;
   /** Folder where predictors trained from the command palette are stored (workspace storage). */
   storagePath: string;
 }
@@ -55,11 +55,14 @@ export interface PredictorInfo {
 }
 
 export interface StatusResult {
+  /** The primary predictor (the setting's, else the last trained, else the bundled NB201 one). */
   predictor: PredictorInfo | null;
+  /** Every loaded predictor, one per search space. */
+  predictors: PredictorInfo[];
   /** TF.js backend of the server ("wasm", "tensorflow", "cpu"). */
   backend: string;
   training: boolean;
-  /** Why no predictor is loaded, if none is. */
+  /** Why a predictor could not be loaded, if one could not. */
   error?: string;
   /** Why the active predictor is the one it is (e.g. "dele.predictorPath is set, so the trained one is not used"). */
   note?: string;
@@ -202,5 +205,10 @@ export const ARCH_TRIGGER_PATTERNS: readonly string[] = [
 /** Glob of space files (declared search spaces). */
 export const SPACE_FILE_GLOB = '**/*.space.{yaml,yml,json}';
 
+export interface RankingsParams {
+  /** Search space whose predictor to show; default the primary predictor's. */
+  space?: string;
+}
+
 /** client -> server: data for the panel. */
-export const RankingsRequest = new RequestType0<RankingsResult, void>('dele/rankings');
+export const RankingsRequest = new RequestType<RankingsParams, RankingsResult, void>('dele/rankings');

@@ -15,11 +15,14 @@ export type WebviewToHost =
   | { type: 'ready' }
   | { type: 'openLocation'; location: ArchLocation }
   | { type: 'refresh' }
-  | { type: 'train' };
+  | { type: 'train' }
+  /** Show the predictor of another search space (one of status.predictors). */
+  | { type: 'selectSpace'; space: string };
 
 export function isWebviewToHost(m: unknown): m is WebviewToHost {
   if (typeof m !== 'object' || m === null) return false;
   const t = (m as { type?: unknown }).type;
   if (t === 'openLocation') return typeof (m as { location?: unknown }).location === 'object';
+  if (t === 'selectSpace') return typeof (m as { space?: unknown }).space === 'string';
   return t === 'ready' || t === 'refresh' || t === 'train';
 }

@@ -5,13 +5,11 @@
  *   3,256): all of it, in a dense table indexed by the space's enumeration;
  * - any other space: a seeded sample of REFERENCE_SIZE architectures, plus an LRU cache of predictions.
  */
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { applyCalibration } from '../predictor/calibration';
 import { Predictor } from '../predictor/predictor';
 import { Rng } from '../predictor/rng';
 import { scoreArchs } from '../predictor/train';
-import type { InitOptions, PredictorInfo } from '../protocol/lsp';
+import type { PredictorInfo } from '../protocol/lsp';
 import type { SearchSpace } from '../space/types';
 
 export interface ArchPrediction {
@@ -68,14 +66,6 @@ export class PredictorHost {
 
   get current(): Predictor | undefined {
     return this.predictor;
-  }
-
-  /** The directory to load: the setting, else the workspace-trained predictor, else the bundled one. */
-  static resolvePath(setting: string, init: InitOptions): { source: PredictorInfo['source']; path: string } {
-    if (setting) return { source: 'setting', path: setting };
-    const trained = path.join(init.storagePath, 'predictor');
-    if (fs.existsSync(path.join(trained, 'model.json'))) return { source: 'workspace', path: trained };
-    return { source: 'bundled', path: init.bundledPredictor };
   }
 
   /** Loads a predictor; on failure keeps the current one and records the error (shown in status and the log). */

@@ -58,7 +58,8 @@ import {
   TrainRequest,
   type TrainResult,
 } from '../protocol/lsp';
-import { type ArchPrediction, PredictorHost } from './predictorHost';
+import type { ArchPrediction, PredictorHost } from './predictorHost';
+import { PredictorSet } from './predictorSet';
 import { SPACE_FILE_RE } from '../space/declared';
 import type { FromWorker, ToWorker } from './workerProtocol';
 
@@ -103,10 +104,10 @@ export class DeleServer {
   private connection!: Connection;
   private readonly documents = new TextDocuments(TextDocument);
   private readonly parsed = new Map<string, ParsedDoc>();
-  private readonly host = new PredictorHost();
+  private readonly predictors = new PredictorSet();
   private readonly diagTimers = new Map<string, NodeJS.Timeout>();
   private settings: DeleSettings = DEFAULT_SETTINGS;
-  private init: InitOptions = { bundledPredictor: '', storagePath: '' };
+  private init: InitOptions = { bundledPredictors: '', storagePath: '' };
   private backend = 'unknown';
   private readonly benches = new Map<string, { ds: Dataset; index: Map<string, number> }>();
   private readonly spaceFiles = new SpaceFiles();
@@ -182,9 +183,9 @@ export class DeleServer {
       }
       this.afterSpacesChanged();
     });
-    connection.onRequest(RankingsRequest, async () => {
+    connection.onRequest(RankingsRequest, async (p) => {
       await this.ready;
-      return this.rankings();
+      return this.rankings(p?.space);
     });
     connection.onShutdown(() => this.dispose());
     this.documents.listen(connection);
@@ -193,7 +194,7 @@ export class DeleServer {
 
   private onInitialize(p: InitializeParams): InitializeResult {
     const o = (p.initializationOptions ?? {}) as Partial<InitOptions>;
-    this.init = { bundledPredictor: o.bundledPredictor ?? '', storagePath: o.storagePath ?? '' };
+    this.init = { bundledPredictors: o.bundledPredictors ?? '', storagePath: o.storagePath ?? '' };
     const folders = p.workspaceFolders?.map((f) => f.uri) ?? (p.rootUri ? [p.rootUri] : []);
     this.workspaceRoots = folders.flatMap((u) => uriToPath(u) ?? []);
     this.canRefreshLenses = p.capabilities.workspace?.codeLens?.refreshSupport === true;
@@ -233,31 +234,25 @@ export class DeleServer {
   }
 
   private async loadPredictor(): Promise<void> {
-    const { source, path: dir } = PredictorHost.resolvePath(this.settings.predictorPath, this.init);
-    try {
-      this.host.load(source, dir);
-      this.connection.console.info(`DELE server: loaded ${source} predictor ${dir}`);
-    } catch (e) {
-      this.connection.console.error(`DELE server: cannot load predictor: ${(e as Error).message}`);
-      if (source !== 'bundled' && this.init.bundledPredictor) {
-        try {
-          this.host.load('bundled', this.init.bundledPredictor);
-          this.connection.console.warn('DELE server: using the bundled predictor instead');
-        } catch (e2) {
-          this.connection.console.error(`DELE server: cannot load the bundled predictor: ${(e2 as Error).message}`);
-        }
+    if (this.init.storagePath) {
+      try {
+        for (const msg of PredictorSet.repairStorage(this.init.storagePath)) this.connection.console.warn(`DELE server: ${msg}`);
+      } catch (e) {
+        this.connection.console.error(`DELE server: cannot tidy ${this.init.storagePath}: ${(e as Error).message}`);
       }
     }
+    this.predictors.loadAll(this.settings.predictorPath, this.init);
+    for (const e of this.predictors.errors) this.connection.console.error(`DELE server: ${e}`);
+    for (const n of this.predictors.notes) this.connection.console.warn(`DELE server: ${n}`);
+    for (const i of this.predictors.infos()) this.connection.console.info(`DELE server: ${i.space}: ${i.source} predictor ${i.path}`);
     void this.connection.sendNotification(PredictorChangedNotification, this.status());
   }
 
   private status(): StatusResult {
-    const trained = path.join(this.init.storagePath, 'predictor', 'model.json');
-    const note =
-      this.settings.predictorPath && this.init.storagePath && fs.existsSync(trained)
-        ? `dele.predictorPath is set (${this.settings.predictorPath}), so the predictor trained in this workspace is not used`
-        : undefined;
-    return { predictor: this.host.info, backend: this.backend, training: this.training !== undefined, error: this.host.error, note };
+    const primary = this.predictors.primary;
+    const error = this.predictors.errors.length > 0 ? this.predictors.errors.join('; ') : undefined;
+    const note = this.predictors.notes.length > 0 ? this.predictors.notes.join('; ') : undefined;
+    return { predictor: primary?.info ?? null, predictors: this.predictors.infos(), backend: this.backend, training: this.training !== undefined, error, note };
   }
 
   /** Built-in spaces, then the ones declared in the workspace's space files. */
@@ -305,8 +300,8 @@ export class DeleServer {
     const i = b?.index.get(key);
     if (!b || i === undefined) return undefined;
     const targets = targetNames(b.ds);
-    const info = this.host.info;
-    const target = [info?.space === spaceId ? info.target : undefined, this.settings.target, b.ds.defaultTarget].find((t) => t !== undefined && targets.includes(t));
+    const info = this.predictors.forSpace(spaceId)?.info;
+    const target = [info?.target, this.settings.target, b.ds.defaultTarget].find((t) => t !== undefined && targets.includes(t));
     if (!target) return undefined;
     const value = column(b.ds, target).values[i];
     return Number.isFinite(value) ? { target, value } : undefined;
@@ -391,14 +386,18 @@ export class DeleServer {
   codeLenses(doc: TextDocument): CodeLens[] {
     if (!this.settings.codeLens.enabled) return [];
     const valid = this.valid(doc);
-    const space = this.host.space;
-    const mine = valid.filter((f) => f.space === space?.id);
-    const preds = this.host.predict(mine.map((f) => f.result.arch));
-    const predOf = new Map(mine.map((f, i) => [f, preds[i]]));
+    const predOf = new Map<ValidFound, { p: ArchPrediction; unit: string }>();
+    for (const spaceId of new Set(valid.map((f) => f.space))) {
+      const host = this.predictors.forSpace(spaceId);
+      if (!host) continue;
+      const mine = valid.filter((f) => f.space === spaceId);
+      const preds = host.predict(mine.map((f) => f.result.arch));
+      mine.forEach((f, i) => predOf.set(f, { p: preds[i], unit: host.info?.targetUnit ?? '' }));
+    }
     return valid.map((f) => {
       const range = { start: doc.positionAt(f.start), end: doc.positionAt(f.end) };
-      const p = predOf.get(f);
-      if (p) return { range, command: { title: formatLens(p, this.host.info?.targetUnit), command: 'dele.showPanel', arguments: [] } };
+      const hit = predOf.get(f);
+      if (hit) return { range, command: { title: formatLens(hit.p, hit.unit), command: 'dele.showPanel', arguments: [{ space: f.space }] } };
       const title = this.spaceById(f.space)?.title ?? f.space;
       return { range, command: { title: `${title}: no predictor for this space · train one…`, command: 'dele.trainPredictor', arguments: [{ space: f.space }] } };
     });
@@ -412,24 +411,19 @@ export class DeleServer {
     const space = this.spaceById(f.space);
     const truth = this.trueValue(f.space, key);
     const truthLine = truth ? `${space?.title ?? f.space} benchmark ${truth.target}: ${truth.value.toFixed(2)}` : undefined;
-    if (!this.host.loaded || this.host.space?.id !== f.space) {
+    const host = this.predictors.forSpace(f.space);
+    if (!host) {
       const lines = [`**DELE** · ${space?.title ?? f.space} architecture`, ''];
       if (truthLine) lines.push(truthLine, '');
-      lines.push(
-        this.host.loaded
-          ? `The active predictor is for ${this.host.info?.spaceTitle}; train one for this space with **DELE: Train Predictor…**.`
-          : 'No predictor is loaded.',
-        '',
-        `\`${key}\``,
-      );
+      lines.push(`No predictor for this space yet: train one with **DELE: Train Predictor…**.`, '', `\`${key}\``);
       return { contents: { kind: MarkupKind.Markdown, value: lines.join('\n') }, range };
     }
-    const [p] = this.host.predict([arch]);
-    const info = this.host.info;
-    const pct = this.host.percentile(p.score);
+    const [p] = host.predict([arch]);
+    const info = host.info;
+    const pct = host.percentile(p.score);
     const header =
       `**DELE** predicted ${info?.target ?? 'accuracy'}: **${p.accuracy.toFixed(Math.abs(p.accuracy) >= 10 ? 2 : 4)}${info?.targetUnit ?? ''}**` +
-      (pct !== undefined ? ` · better than ${pct.toFixed(1)}% of ${this.host.referenceLabel()}` : ' · rank percentile: computing…');
+      (pct !== undefined ? ` · better than ${pct.toFixed(1)}% of ${host.referenceLabel()}` : ' · rank percentile: computing…');
     const lines = [header];
     if (truthLine) lines.push(truthLine);
     lines.push('', '| expert | gate weight | expert score |', '|---|---:|---:|');
@@ -487,7 +481,8 @@ export class DeleServer {
     } catch (e) {
       throw new ResponseError(3, `cannot write predictors to ${this.init.storagePath}: ${(e as Error).message}`);
     }
-    const outDir = path.join(this.init.storagePath, `predictor.new-${process.pid}-${Date.now()}`);
+    const outDir = `${PredictorSet.storageDir(this.init.storagePath, space.id)}.new-${process.pid}-${Date.now()}`;
+    fs.mkdirSync(path.dirname(outDir), { recursive: true });
     const progress = await this.connection.window.createWorkDoneProgress();
     progress.begin('DELE: training predictor', 0, `${space.title} · ${params.method} · ${params.encoder} · ${(params.trainRatio * 100).toFixed(1)}% ground truth`, true);
     const worker = new Worker(this.options.workerScript);
@@ -529,14 +524,15 @@ export class DeleServer {
     await worker.terminate();
     progress.done();
     if (result.status === 'completed') {
-      const final = path.join(this.init.storagePath, 'predictor');
+      const final = PredictorSet.storageDir(this.init.storagePath, space.id);
+      fs.mkdirSync(path.dirname(final), { recursive: true });
       const old = `${final}.old-${Date.now()}`;
       if (fs.existsSync(final)) fs.renameSync(final, old);
       fs.renameSync(outDir, final);
       fs.rmSync(old, { recursive: true, force: true });
       result.path = final;
       try {
-        this.host.load('workspace', final);
+        this.predictors.loadOne('workspace', final);
       } catch (e) {
         return { status: 'failed', message: `trained, but the result does not load: ${(e as Error).message}` };
       }
@@ -553,21 +549,22 @@ export class DeleServer {
     if (this.canRefreshLenses) await this.connection.sendRequest(CodeLensRefreshRequest.type);
   }
 
-  private rankings(): RankingsResult {
-    const info = this.host.info;
-    const space = this.host.space;
+  private rankings(spaceId?: string): RankingsResult {
+    const host = (spaceId ? this.predictors.forSpace(spaceId) : undefined) ?? this.predictors.primary;
+    const info = host?.info ?? null;
+    const space = host?.space;
     const toRanked = (key: string, p: ArchPrediction): RankedArch => ({
       arch: key,
       predicted: p.accuracy,
-      percentile: this.host.percentile(p.score),
+      percentile: host?.percentile(p.score),
       trueAccuracy: space ? this.trueValue(space.id, key)?.value : undefined,
       experts: p.experts,
     });
     const workspace: RankedArch[] = [];
-    if (space) {
+    if (space && host) {
       for (const doc of this.documents.all()) {
         const valid = this.valid(doc).filter((f) => f.space === space.id);
-        const preds = this.host.predict(valid.map((f) => f.result.arch));
+        const preds = host.predict(valid.map((f) => f.result.arch));
         valid.forEach((f, i) => {
           workspace.push({
             ...toRanked(f.result.key, preds[i]),
@@ -577,36 +574,36 @@ export class DeleServer {
       }
     }
     workspace.sort((a, b) => b.predicted - a.predicted);
-    const top = this.host.topArchs(20);
-    const benchmarkTop = space ? this.host.predict(top).map((p, i) => toRanked(space.key(top[i]), p)) : [];
-    const { scatter, scatterLabel } = this.heldOutScatter();
-    return { predictor: info, workspace, benchmarkTop, referenceLabel: this.host.referenceLabel(), meanGateWeights: this.host.meanGateWeights(), scatter, scatterLabel };
+    const top = host?.topArchs(20) ?? [];
+    const benchmarkTop = space && host ? host.predict(top).map((p, i) => toRanked(space.key(top[i]), p)) : [];
+    const { scatter, scatterLabel } = this.heldOutScatter(host);
+    return { predictor: info, workspace, benchmarkTop, referenceLabel: host?.referenceLabel() ?? '', meanGateWeights: host?.meanGateWeights() ?? [], scatter, scatterLabel };
   }
 
   /** Predicted vs true target on 400 held-out architectures of the bundled data the predictor was trained on. */
-  private heldOutScatter(): { scatter: RankingsResult['scatter']; scatterLabel: string } {
-    const info = this.host.info;
-    const p = this.host.current;
+  private heldOutScatter(host: PredictorHost | undefined): { scatter: RankingsResult['scatter']; scatterLabel: string } {
+    const info = host?.info;
+    const p = host?.current;
     if (!info || !p) return { scatter: [], scatterLabel: 'no predictor' };
     const b = info.dataSource === `bundled:${info.space}` ? this.benchmark(info.space) : undefined;
     if (!b || b.ds.fingerprint !== p.meta.dataset.fingerprint || !targetNames(b.ds).includes(info.target)) {
       return { scatter: [], scatterLabel: `trained on ${info.dataSource}: no held-out scatter (shown for predictors trained on bundled data)` };
     }
-    const heldOut = splitDataset(b.ds.archs.length, this.host.splitSeed).heldOut.slice(0, 400);
+    const heldOut = splitDataset(b.ds.archs.length, host.splitSeed).heldOut.slice(0, 400);
     const truth = column(b.ds, info.target).values;
-    const sp = this.host.predict(heldOut.map((i) => b.ds.archs[i]));
+    const sp = host.predict(heldOut.map((i) => b.ds.archs[i]));
     const scatter = heldOut.map((i, j) => ({ predicted: sp[j].accuracy, true: truth[i] })).filter((x) => Number.isFinite(x.true));
     return { scatter, scatterLabel: `${scatter.length} held-out ${info.spaceTitle} architectures, target ${info.target}` };
   }
 
   /** For tests and the bench: resolves when the all-cells table of the current predictor is complete. */
   whenIdle(): Promise<void> {
-    return this.ready.then(() => this.host.whenTableReady());
+    return this.ready.then(() => this.predictors.whenTablesReady());
   }
 
   dispose(): void {
     this.training?.cancel();
     for (const t of this.diagTimers.values()) clearTimeout(t);
-    this.host.dispose();
+    this.predictors.dispose();
   }
 }

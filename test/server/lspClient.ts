@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { PassThrough } from 'node:stream';
+import { pathToFileURL } from 'node:url';
 import { createMessageConnection, type MessageConnection, StreamMessageReader, StreamMessageWriter } from 'vscode-jsonrpc/node';
 import { createConnection } from 'vscode-languageserver/node';
 import type { Diagnostic } from 'vscode-languageserver-protocol';
@@ -27,7 +28,14 @@ export interface TestSession {
   close(): Promise<void>;
 }
 
-export async function startSession(settings: Partial<DeleSettings> = {}): Promise<TestSession> {
+export interface SessionOptions {
+  /** Folder of bundled predictors (one predictor folder, or one subfolder per space); default the tiny NB201 one. */
+  bundledPredictors?: string;
+  /** Workspace folder (space files are discovered in it). */
+  workspace?: string;
+}
+
+export async function startSession(settings: Partial<DeleSettings> = {}, options: SessionOptions = {}): Promise<TestSession> {
   const up = new PassThrough();
   const down = new PassThrough();
   const server = new DeleServer({ workerScript: path.join(ROOT, 'dist/trainWorker.js') });
@@ -78,9 +86,10 @@ export async function startSession(settings: Partial<DeleSettings> = {}): Promis
   client.listen();
   await client.sendRequest('initialize', {
     processId: null,
-    rootUri: null,
+    rootUri: options.workspace ? pathToFileURL(options.workspace).href : null,
+    workspaceFolders: options.workspace ? [{ uri: pathToFileURL(options.workspace).href, name: 'ws' }] : null,
     capabilities: { workspace: { configuration: true, codeLens: { refreshSupport: true } }, window: { workDoneProgress: true } },
-    initializationOptions: { bundledPredictor: TINY_PREDICTOR, storagePath: storage },
+    initializationOptions: { bundledPredictors: options.bundledPredictors ?? TINY_PREDICTOR, storagePath: storage },
   });
   await client.sendNotification('initialized', {});
   return s;

@@ -73,13 +73,15 @@ describe('language server over LSP', () => {
     assert.equal(st.predictor?.source, 'bundled');
     assert.deepEqual(st.predictor?.experts, ['c10valid_xvalid_12ep', 'zc_c10_synflow', 'zc_c10_jacov']);
     assert.match(st.backend, /^(wasm|tensorflow|cpu)$/);
-    const r = (await s.client.sendRequest('dele/rankings')) as RankingsResult;
+    const r = (await s.client.sendRequest('dele/rankings', {})) as RankingsResult;
     assert.equal(r.workspace.length, 3);
     assert.ok(r.workspace[0].predicted >= r.workspace[2].predicted);
     assert.equal(r.workspace[0].location?.uri, URI);
     assert.equal(r.benchmarkTop.length, 20);
     assert.ok(Math.abs(r.meanGateWeights.reduce((a, w) => a + w.weight, 0) - 1) < 1e-3);
     assert.ok(r.scatter.length > 300);
+    assert.match(r.scatterLabel, /held-out NAS-Bench-201 architectures, target c10_test_200ep/);
+    assert.equal(r.referenceLabel, 'all 15,625 NAS-Bench-201 architectures');
   });
 
   it('explains bad data files in dataInfo', async () => {
@@ -101,7 +103,7 @@ describe('language server over LSP', () => {
     const st = (await s.client.sendRequest('dele/status')) as StatusResult;
     assert.equal(st.predictor?.source, 'bundled');
     assert.equal(st.training, false);
-    assert.ok(!fs.existsSync(path.join(s.storage, 'predictor')));
+    assert.ok(!fs.existsSync(path.join(s.storage, 'predictors', 'nb201')));
   });
 
   it('trains a predictor in a worker with progress, swaps it in and refreshes the lenses', async () => {
@@ -119,7 +121,7 @@ describe('language server over LSP', () => {
     })) as TrainResult;
     assert.equal(r.status, 'completed', r.message);
     assert.ok((r.kendallTau ?? 0) > 0.3, String(r.kendallTau));
-    assert.ok(fs.existsSync(path.join(s.storage, 'predictor', 'model.json')));
+    assert.ok(fs.existsSync(path.join(s.storage, 'predictors', 'nb201', 'model.json')));
     assert.ok(s.refreshes > refreshes);
     const kinds = s.progress.map((p) => (p as { value: { kind: string } }).value.kind);
     assert.ok(kinds.includes('begin') && kinds.includes('report') && kinds.includes('end'));
