@@ -76,6 +76,59 @@ describe('dele CLI', () => {
     assert.match(usage.stderr, /--ratio 7: not a valid value/);
   });
 
+  it('trains, evaluates and predicts on a declared sequence space from a CSV (the README walk-through)', () => {
+    const dir = path.resolve(__dirname, '../../examples/sequence-space');
+    const out = path.join(tmp, 'cells-model');
+    const t = dele(['train', '--space', path.join(dir, 'cells.space.yaml'), '--data', path.join(dir, 'cells.csv'), '--target', 'acc', '--lf', 'params,flops', '--ratio', '0.05', '--preset', 'tiny', '--pretrain-epochs', '3', '--epochs', '40', '--out', out]);
+    assert.equal(t.code, 0, t.stderr);
+    assert.match(t.stderr, /space tnb-cells/);
+    assert.ok(Number(/Kendall's tau\s+(-?[\d.]+)/.exec(t.stdout)?.[1]) > 0.3, t.stdout);
+    const meta = JSON.parse(fs.readFileSync(path.join(out, 'model.json'), 'utf8'));
+    assert.equal(meta.space.id, 'tnb-cells');
+    assert.equal(meta.space.declaration.positions, 6);
+    assert.equal(meta.model.encoder, 'lstm');
+    // eval needs no --data: the predictor remembers its data file; predict needs no space file.
+    const e = dele(['eval', '--model', out]);
+    assert.equal(e.code, 0, e.stderr);
+    assert.match(e.stdout, /held-out split of .*cells.csv, target acc/);
+    const p = dele(['predict', '--model', out, 'conv3x3-conv3x3-conv3x3-skip-conv3x3-conv3x3', '[none, none, none, none, none, none]']);
+    assert.equal(p.code, 0, p.stderr);
+    const preds = JSON.parse(p.stdout) as { arch: string; accuracy: number }[];
+    assert.equal(preds[0].arch, 'conv3x3-conv3x3-conv3x3-skip-conv3x3-conv3x3');
+    assert.ok(preds[0].accuracy > preds[1].accuracy);
+    const bad = dele(['predict', '--model', out, 'conv3x3-pool-conv3x3-skip-conv3x3-conv3x3']);
+    assert.equal(bad.code, 1);
+    assert.match(bad.stderr, /pool/);
+  });
+
+  it('a predictor refuses architectures and spaces other than its own', () => {
+    const micro = dele(['predict', '--model', model, '64-41414-3_33_333']);
+    assert.equal(micro.code, 1);
+    assert.match(micro.stderr, /invalid architecture "64-41414-3_33_333"/);
+    const other = dele(['predict', '--model', model, '--space', 'tnb101-micro', '64-41414-3_33_333']);
+    assert.equal(other.code, 2);
+    assert.match(other.stderr, /the predictor is for space nb201, not tnb101-micro/);
+    const unknown = dele(['info', '--space', 'nb999']);
+    assert.equal(unknown.code, 1);
+    assert.match(unknown.stderr, /unknown search space "nb999"/);
+    const spaceFile = path.join(tmp, 'broken.space.yaml');
+    fs.writeFileSync(spaceFile, 'name: x\nkind: sequence\npositions: 0\nchoices: [a]\n');
+    const badSpace = dele(['info', '--space', spaceFile, '--data', FIXTURE]);
+    assert.equal(badSpace.code, 1);
+    assert.match(badSpace.stderr, /positions/);
+  });
+
+  it('spaces lists the built-in spaces; info describes a bundled TransNAS-Bench-101 table', () => {
+    const s = dele(['spaces']);
+    assert.equal(s.code, 0, s.stderr);
+    assert.match(s.stdout, /tnb101-micro\s+TransNAS-Bench-101 micro: 4,096 architectures/);
+    assert.match(s.stdout, /tnb101-macro\s+TransNAS-Bench-101 macro: 3,256 architectures/);
+    const i = dele(['info', '--space', 'tnb101-macro']);
+    assert.equal(i.code, 0, i.stderr);
+    assert.match(i.stdout, /3256 archs/);
+    assert.match(i.stdout, /default target: class_object/);
+  });
+
   it('bench --report re-prints the tables of a saved run, and rejects a missing file', () => {
     const r = dele(['bench', '--report', path.resolve(__dirname, '../../bench-results/nb201-cpu.json')]);
     assert.equal(r.code, 0, r.stderr);

@@ -3,6 +3,9 @@ import { before, describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
 import { nb201Space } from '../../src/space/nb201';
 import { nb201FromCode } from '../../src/space/nb201/cell';
+import { declaredSpace } from '../../src/space/declared';
+import { tnb101MacroSpace } from '../../src/space/tnb101Macro';
+import type { SearchSpace } from '../../src/space/types';
 import { initBackend } from '../../src/predictor/backend';
 import { hingeLoss, samplePairs } from '../../src/predictor/loss';
 import { disposeBatch, encodeBatch, EnsembleModel, type ModelConfig } from '../../src/predictor/model';
@@ -25,12 +28,22 @@ describe('step-2 two-pass update', () => {
     await initBackend('wasm');
   });
 
+  // NB201 (edge ops), TransNAS-Bench-101 macro (a chain) and a declared NB101-like cell (ops on nodes).
+  const nodeCell = declaredSpace({ name: 'cells101', kind: 'cell', opsOn: 'nodes', nodes: 6, ops: ['conv3x3', 'conv1x1', 'pool'] }, 'test');
+  const cases: { name: string; space: SearchSpace; draw: (rng: Rng) => unknown }[] = [
+    { name: 'nb201', space: nb201Space as SearchSpace, draw: (rng) => nb201FromCode(rng.int(15625)) },
+    { name: 'tnb101-macro', space: tnb101MacroSpace as SearchSpace, draw: (rng) => tnb101MacroSpace.fromIndex?.(rng.int(3256)) },
+    { name: 'declared node cell', space: nodeCell, draw: (rng) => nodeCell.sample(() => rng.next(), 1)[0] },
+  ];
+  for (const c of cases)
   for (const encoder of ['gates', 'lstm'] as const) {
-    it(`gives the same gradients as one joint backward pass (${encoder})`, () => {
-      const model = new EnsembleModel({ ...CFG, encoder }, 5);
+    it(`gives the same gradients as one joint backward pass (${c.name}, ${encoder})`, () => {
+      const tensorsBefore = tf.memory().numTensors;
+      const cfg = { ...CFG, encoder, input: c.space.encoderInput };
+      const model = new EnsembleModel(cfg, 5);
       const rng = new Rng(9);
-      const archs = Array.from({ length: 40 }, () => nb201FromCode(rng.int(15625)));
-      const batch = encodeBatch({ ...CFG, encoder }, archs.map((a) => nb201Space.features(a)));
+      const archs = Array.from({ length: 40 }, () => c.draw(rng));
+      const batch = encodeBatch(cfg, archs.map((a) => c.space.features(a)));
       const pairs = samplePairs(archs.map(() => rng.next()), rng, 4);
       const seeds = [11, 22, 33, 44];
       const vars = model.allVariables();
@@ -57,6 +70,7 @@ describe('step-2 two-pass update', () => {
       tf.dispose([joint.value, ...Object.values(joint.grads), ...Object.values(recorded)]);
       disposeBatch(batch);
       model.dispose();
+      assert.equal(tf.memory().numTensors, tensorsBefore, 'every tensor of the step is disposed');
     });
   }
 });

@@ -199,7 +199,8 @@ export function sequenceSpace(decl: SequenceSpaceDeclaration): SearchSpace<ListA
       seqVocab: vocab.length,
       seqLength: P,
     },
-    encoders: ['gates', 'lstm'],
+    // A sequence is read best as a sequence; GATES sees it as a chain (one GCN layer per position).
+    encoders: ['lstm', 'gates'],
     parse: (text) => core.parse(text),
     scan: (text) => scanKeys(text, decl.name, decl.find.keys, (src, lit) => core.interpret(src, lit, false)),
     key: (a) => core.key(a),
