@@ -5,7 +5,8 @@ import * as path from 'node:path';
 import { before, describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
 import { parseNb201OrThrow } from '../../src/space/nb201/cell';
-import { type Dataset, loadBundledNb201, makeDataset } from '../../src/data/dataset';
+import { type Dataset, loadBundled, loadBundledNb201, makeDataset } from '../../src/data/dataset';
+import { parseOrThrow } from '../../src/space/types';
 import { initBackend } from '../../src/predictor/backend';
 import { Predictor, PredictorFileError, trainPredictor, type TrainOptions } from '../../src/predictor/predictor';
 import { TrainingCancelled } from '../../src/predictor/train';
@@ -161,5 +162,62 @@ describe('predictor training and persistence', () => {
     const dele = rows.filter((r) => r.method === 'dele');
     assert.equal(dele[0].pretrainSeconds, dele[1].pretrainSeconds);
     assert.ok(log.some((l) => /dele 10\.0%: KT/.test(l)));
+  });
+});
+
+describe('predictors of other search spaces', () => {
+  before(async () => {
+    await initBackend('wasm');
+  });
+
+  for (const encoder of ['lstm', 'gates'] as const) {
+    it(`trains on TransNAS-Bench-101 macro (${encoder}), records the space, round-trips, and frees every tensor`, async () => {
+      const full = loadBundled('tnb101-macro');
+      const n = tf.memory().numTensors;
+      const r = await trainPredictor(full, { method: 'dele', encoder, target: 'class_object', trainRatio: 0.1, experts: ['zen_jigsaw', 'synflow_jigsaw'], preset: 'tiny', seed: 0, optim: { pretrainEpochs: 2, epochs: 20 } });
+      assert.ok(r.metrics.kendallTau > 0.2, String(r.metrics.kendallTau));
+      assert.equal(r.predictor.meta.space.id, 'tnb101-macro');
+      if (encoder === 'gates') assert.equal(r.predictor.meta.model.gates.gcnOutDims.length, 6, 'one GCN layer per module of the longest chain');
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dele-macro-'));
+      r.predictor.save(dir);
+      const loaded = Predictor.load(dir);
+      assert.equal(loaded.space.id, 'tnb101-macro');
+      const archs = ['64-1234-basic', '64-412341-basic'].map((t) => parseOrThrow(loaded.space, t));
+      assert.deepEqual(loaded.predict(archs), r.predictor.predict(archs));
+      loaded.dispose();
+      r.predictor.dispose();
+      assert.equal(tf.memory().numTensors, n);
+      fs.rmSync(dir, { recursive: true, force: true });
+    });
+  }
+
+  it('loads predictors saved before spaces existed as NAS-Bench-201 ones', () => {
+    const p = Predictor.load(path.resolve(__dirname, '../fixtures/predictor-tiny'));
+    assert.equal(p.space.id, 'nb201');
+    assert.equal(p.meta.model.input.numOps, 5);
+    p.dispose();
+  });
+
+  it('rejects a model.json whose fields would break later', () => {
+    const src = path.resolve(__dirname, '../fixtures/predictor-tiny');
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dele-meta-'));
+    fs.copyFileSync(path.join(src, 'weights.bin'), path.join(dir, 'weights.bin'));
+    const meta = JSON.parse(fs.readFileSync(path.join(src, 'model.json'), 'utf8'));
+    const cases: [string, (m: Record<string, any>) => void, RegExp][] = [
+      ['encoder', (m) => (m.model.encoder = 'transformer'), /invalid encoder "transformer"/],
+      ['calibration', (m) => (m.calibration = { x: [1, 2], y: [1] }), /invalid calibration/],
+      ['experts', (m) => (m.model.experts = 'all'), /invalid experts/],
+      ['space', (m) => (m.space = { id: 'nb999' }), /unknown search space "nb999"/],
+    ];
+    for (const [what, mutate, re] of cases) {
+      const m = structuredClone(meta);
+      mutate(m);
+      fs.writeFileSync(path.join(dir, 'model.json'), JSON.stringify(m));
+      assert.throws(() => Predictor.load(dir), (e: unknown) => PredictorFileError.is(e) && re.test(e.message), what);
+    }
+    fs.writeFileSync(path.join(dir, 'model.json'), JSON.stringify(meta));
+    fs.appendFileSync(path.join(dir, 'weights.bin'), Buffer.from([1, 2, 3]));
+    assert.throws(() => Predictor.load(dir), /corrupt/);
+    fs.rmSync(dir, { recursive: true, force: true });
   });
 });
