@@ -159,8 +159,26 @@ function metricsTable(m: ReturnType<typeof evaluate>): string {
   ].join('\n');
 }
 
+/** Fails before any training when --out cannot become a predictor folder. */
+function checkOut(out: string): void {
+  const full = path.resolve(out);
+  if (fs.existsSync(full)) {
+    if (!fs.statSync(full).isDirectory()) throw new UsageError(`--out ${out} exists and is not a folder`);
+    const entries = fs.readdirSync(full);
+    if (entries.length > 0 && !entries.includes('model.json')) throw new UsageError(`--out ${out} is a folder with other files in it, not a predictor; choose an empty or new folder`);
+  }
+  const parent = path.dirname(full);
+  try {
+    fs.mkdirSync(parent, { recursive: true });
+    fs.accessSync(parent, fs.constants.W_OK);
+  } catch (e) {
+    throw new DataError(`cannot write to ${parent}: ${(e as Error).message}`);
+  }
+}
+
 async function cmdTrain(o: Opts): Promise<void> {
   if (!o.out) throw new UsageError('train needs --out DIR');
+  checkOut(o.out);
   const ds = loadData(o);
   const backend = await initBackend(backendOpt(o));
   const method = oneOf<Method>(o.method, 'method', ['dele', 'single', 'vanilla'], 'dele');
@@ -199,7 +217,12 @@ async function cmdTrain(o: Opts): Promise<void> {
       },
     },
   );
-  r.predictor.save(o.out);
+  try {
+    r.predictor.saveAtomically(o.out);
+  } catch (e) {
+    r.predictor.dispose();
+    throw new DataError(`cannot save the predictor to ${o.out}: ${(e as Error).message}; nothing there was changed`);
+  }
   err(`saved ${path.resolve(o.out)} (${r.predictor.meta.trainSeconds.toFixed(1)}s)`);
   process.stdout.write(`${metricsTable(r.metrics)}\n`);
   r.predictor.dispose();

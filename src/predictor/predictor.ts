@@ -113,6 +113,25 @@ export class Predictor {
     return scoreArchs(this.model, archs.map((a) => this.space.features(a))).scores;
   }
 
+  /**
+   * Saves into `dir` so that a crash or a full disk never leaves a half-written predictor there: the files are
+   * written to a sibling temporary folder, which then replaces `dir` by renames.
+   */
+  saveAtomically(dir: string): void {
+    const final = path.resolve(dir);
+    const tmp = `${final}.new-${process.pid}-${Date.now()}`;
+    try {
+      this.save(tmp);
+    } catch (e) {
+      fs.rmSync(tmp, { recursive: true, force: true });
+      throw e;
+    }
+    const old = `${final}.old-${process.pid}-${Date.now()}`;
+    if (fs.existsSync(final)) fs.renameSync(final, old);
+    fs.renameSync(tmp, final);
+    fs.rmSync(old, { recursive: true, force: true });
+  }
+
   save(dir: string): void {
     fs.mkdirSync(dir, { recursive: true });
     const manifest: { name: string; shape: number[] }[] = [];
