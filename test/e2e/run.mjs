@@ -46,6 +46,8 @@ function freePort() {
 function copyWorkspace(name) {
   const dir = path.join(work, name);
   fs.cpSync(path.join(ROOT, 'test/e2e/workspace'), dir, { recursive: true });
+  // The README's declared-space example: a space file, real data for it and a Python file using it.
+  fs.cpSync(path.join(ROOT, 'examples/sequence-space'), path.join(dir, 'sequence-space'), { recursive: true });
   return dir;
 }
 
@@ -191,7 +193,23 @@ async function phaseUi() {
       await page.screenshot({ path: path.join(results, 'codelens.png') });
     });
     await check('status bar shows the predictor', async () => {
-      await page.waitForFunction(() => [...document.querySelectorAll('.statusbar-item')].some((e) => /DELE τ 0\.\d\d/.test(e.textContent)), null, { timeout: 30_000 });
+      await page.waitForFunction(() => [...document.querySelectorAll('.statusbar-item')].some((e) => /DELE nb201 τ 0\.\d\d/.test(e.textContent)), null, { timeout: 30_000 });
+    });
+    await check('CodeLens above TransNAS-Bench-101 strings uses the bundled TransNAS predictors', async () => {
+      await page.keyboard.press('Control+P');
+      await page.waitForSelector('.quick-input-widget input', { state: 'visible' });
+      await page.keyboard.type('transnas.py');
+      await page.waitForFunction(() => [...document.querySelectorAll('.quick-input-list .monaco-list-row')].some((r) => r.textContent.includes('transnas.py')));
+      await page.keyboard.press('Enter');
+      await page.waitForFunction(() => [...document.querySelectorAll('.tabs-container .tab.active')].some((t) => t.textContent.includes('transnas.py')));
+      await page.waitForFunction(
+        () => [...document.querySelectorAll('.codelens-decoration')].filter((e) => /pred \d+\.\d% · top-3 experts \S+ 0\.\d\d/.test(e.textContent)).length >= 2,
+        null,
+        { timeout: 90_000 },
+      );
+      const lenses = await page.$$eval('.codelens-decoration', (els) => els.map((e) => e.textContent));
+      log(`TransNAS lenses: ${JSON.stringify(lenses)}`);
+      await page.screenshot({ path: path.join(results, 'codelens-transnas.png') });
     });
     await check('panel renders the chart and the rankings', async () => {
       await runCommand('DELE: Show Predictor Panel');

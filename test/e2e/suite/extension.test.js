@@ -99,6 +99,59 @@ suite('DELE in a real VS Code', () => {
     assert.match(titles[3], LENS);
   });
 
+  test('TransNAS-Bench-101 micro and macro strings get lenses from their bundled predictors', async () => {
+    const uri = file('transnas.py');
+    await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(uri));
+    const titles = await poll(async () => {
+      const t = await lensTitles(uri);
+      return t.length === 3 && t.every((x) => LENS.test(x)) ? t : undefined;
+    });
+    console.log(`TransNAS lenses: ${JSON.stringify(titles)}`);
+    const s = await api.status();
+    assert.deepEqual(s.predictors.map((p) => p.space).sort(), ['nb201', 'tnb101-macro', 'tnb101-micro']);
+  });
+
+  test('ordinary Python lists get no diagnostics; the one bad TransNAS string does', async () => {
+    const uri = file('plain.py');
+    const doc = await vscode.workspace.openTextDocument(uri);
+    const diags = await poll(async () => {
+      const d = vscode.languages.getDiagnostics(uri);
+      return d.length > 0 ? d : undefined;
+    });
+    assert.equal(diags.length, 1, JSON.stringify(diags.map((d) => d.message)));
+    assert.match(diags[0].message, /unknown op digit 4/);
+    assert.equal(doc.getText(diags[0].range), '4');
+  });
+
+  test('a declared space: lenses ask for a predictor, the train command makes one, lenses predict', async () => {
+    const uri = file('sequence-space/candidates.py');
+    await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(uri));
+    await poll(async () => {
+      const t = await lensTitles(uri);
+      return t.length === 2 && t.every((x) => x === 'TNB101 micro cells as sequences: no predictor for this space · train one…');
+    });
+    const bad = await poll(async () => vscode.languages.getDiagnostics(uri).find((d) => /pool/.test(d.message)));
+    assert.equal(bad.severity, vscode.DiagnosticSeverity.Error);
+    const result = await vscode.commands.executeCommand('dele.trainPredictor', {
+      space: 'tnb-cells',
+      data: file('sequence-space/cells.csv').fsPath,
+      target: 'acc',
+      method: 'dele',
+      encoder: 'lstm',
+      trainRatio: 0.05,
+      preset: 'tiny',
+      experts: ['params', 'flops'],
+      pretrainEpochs: 2,
+      epochs: 30,
+    });
+    assert.equal(result.status, 'completed', result.message);
+    const titles = await poll(async () => {
+      const t = await lensTitles(uri);
+      return t.length === 2 && t.every((x) => /^pred \d+\.\d% · top-2 experts (params|flops) 0\.\d\d (params|flops) 0\.\d\d$/.test(x)) ? t : undefined;
+    });
+    console.log(`declared-space lenses: ${JSON.stringify(titles)}`);
+  });
+
   test('the train command trains a predictor and the lenses switch to it', async () => {
     const result = await vscode.commands.executeCommand('dele.trainPredictor', {
       data: 'bundled',
