@@ -240,6 +240,31 @@ async function phaseUi() {
       await page.waitForTimeout(300);
       await page.screenshot({ path: path.join(results, 'panel-rankings.png') });
     });
+    await check('a predictor trained with `dele train` for a declared space, set as dele.predictorPath, lenses its architectures', async () => {
+      // As a user would: train on the command line, then point the setting at it (the other spaces keep theirs).
+      const dir = path.join(ws, 'sequence-space');
+      const out = path.join(work, 'cells-predictor');
+      execFileSync(process.execPath, [path.join(ROOT, 'dist/cli.js'), 'train', '--space', path.join(dir, 'cells.space.yaml'), '--data', path.join(dir, 'cells.csv'),
+        '--target', 'acc', '--lf', 'params,flops', '--ratio', '0.05', '--preset', 'tiny', '--out', out], { stdio: ['ignore', 'ignore', 'inherit'] });
+      fs.mkdirSync(path.join(ws, '.vscode'), { recursive: true });
+      fs.writeFileSync(path.join(ws, '.vscode', 'settings.json'), JSON.stringify({ 'dele.predictorPath': out }));
+      await page.keyboard.press('Control+P');
+      await page.waitForSelector('.quick-input-widget input', { state: 'visible' });
+      await page.keyboard.type('candidates.py');
+      await page.waitForFunction(() => [...document.querySelectorAll('.quick-input-list .monaco-list-row')].some((r) => r.textContent.includes('candidates.py')));
+      await page.keyboard.press('Enter');
+      await page.waitForFunction(() => [...document.querySelectorAll('.tabs-container .tab.active')].some((t) => t.textContent.includes('candidates.py')));
+      await page.waitForFunction(
+        () => [...document.querySelectorAll('.codelens-decoration')].filter((e) => /pred \d+\.\d% · top-2 experts (params|flops) 0\.\d\d/.test(e.textContent)).length >= 2,
+        null,
+        { timeout: 90_000 },
+      );
+      // The architecture with an unknown choice is underlined.
+      await page.waitForSelector('.squiggly-error', { timeout: 30_000 });
+      const lenses = await page.$$eval('.codelens-decoration', (els) => els.map((e) => e.textContent));
+      log(`declared-space lenses: ${JSON.stringify(lenses)}`);
+      await page.screenshot({ path: path.join(results, 'codelens-declared.png') });
+    });
   } finally {
     await ctx.close();
     cs.stop();

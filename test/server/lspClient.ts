@@ -33,6 +33,8 @@ export interface SessionOptions {
   bundledPredictors?: string;
   /** Workspace folder (space files are discovered in it). */
   workspace?: string;
+  /** Make the first workspace/configuration request fail, as a flaky client might. */
+  failFirstConfiguration?: boolean;
 }
 
 export async function startSession(settings: Partial<DeleSettings> = {}, options: SessionOptions = {}): Promise<TestSession> {
@@ -72,7 +74,11 @@ export async function startSession(settings: Partial<DeleSettings> = {}, options
       fs.rmSync(storage, { recursive: true, force: true });
     },
   };
-  client.onRequest('workspace/configuration', (p: { items: unknown[] }) => p.items.map(() => s.settings));
+  let configRequests = 0;
+  client.onRequest('workspace/configuration', (p: { items: unknown[] }) => {
+    if (configRequests++ === 0 && options.failFirstConfiguration) throw new Error('configuration unavailable');
+    return p.items.map(() => s.settings);
+  });
   client.onRequest('window/workDoneProgress/create', () => null);
   client.onRequest('workspace/codeLens/refresh', () => {
     s.refreshes++;

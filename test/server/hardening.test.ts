@@ -1,0 +1,32 @@
+/** Language-server regressions of the hardening issue: bounded diagnostics, a failed configuration request. */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { StatusResult } from '../../src/protocol/lsp';
+import { MAX_DIAGNOSTICS } from '../../src/server/server';
+import { startSession } from './lspClient';
+
+describe('language server hardening', () => {
+  it('publishes at most MAX_DIAGNOSTICS diagnostics and says how many more there are', async () => {
+    const s = await startSession();
+    try {
+      const uri = 'file:///ws/huge.py';
+      const bad = '"|conv~0|+|none~0|none~1|+|none~0|none~1|none~2|",';
+      s.open(uri, `X = [${bad.repeat(3000)}]\n`);
+      const d = await s.waitFor(() => s.diagnostics.get(uri));
+      assert.equal(d.length, MAX_DIAGNOSTICS + 1);
+      assert.match(d[d.length - 1].message, /2000 more problems not shown \(at most 1000 per document\)/);
+    } finally {
+      await s.close();
+    }
+  });
+
+  it('a failed workspace/configuration at start-up still loads the predictor', async () => {
+    const s = await startSession({}, { failFirstConfiguration: true });
+    try {
+      const st = (await s.client.sendRequest('dele/status')) as StatusResult;
+      assert.equal(st.predictor?.source, 'bundled');
+    } finally {
+      await s.close();
+    }
+  });
+});
