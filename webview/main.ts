@@ -120,7 +120,7 @@ function table(el: HTMLTableElement, rows: RankedArch[], clickable: boolean): vo
 function render(): void {
   const { rankings, status } = state;
   // The predictor shown: the one the rankings are for (the selected space), else the primary one.
-  const p = rankings?.predictor ?? status?.predictor;
+  const p = rankings ? rankings.predictor : status?.predictor;
   $('predictor').textContent = p
     ? `${p.spaceTitle} · ${p.method} · ${p.encoder} · ${p.experts.length} experts · ${p.source} · target ${p.target} · held-out τ ${fmt(p.kendallTau, 3)} · backend ${status?.backend}${status?.training ? ' · training…' : ''}`
     : 'no predictor loaded';

@@ -130,7 +130,13 @@ class DeleExtension implements vscode.Disposable {
       }),
     );
     this.log.info(`starting language server ${serverModule}; predictor storage ${storage}`);
-    await client.start();
+    try {
+      await client.start();
+    } catch (e) {
+      // Leave no half-started client behind: a retry (a command, Restart Language Server) starts afresh.
+      await this.stopClient();
+      throw e;
+    }
     this.setStatus(await client.sendRequest(StatusRequest));
   }
 

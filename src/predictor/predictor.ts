@@ -90,6 +90,11 @@ export class Predictor {
     readonly meta: PredictorMeta,
   ) {
     this.space = resolveSpace(meta.space.id, meta.space.declaration);
+    if (this.space.id !== meta.space.id) throw new PredictorFileError(`the stored declaration is of space "${this.space.id}", not "${meta.space.id}"`);
+    // The encoders were sized for the space: a model.json that names another space (or an edited declaration) is refused.
+    if (JSON.stringify(model.config.input) !== JSON.stringify(this.space.encoderInput)) {
+      throw new PredictorFileError(`the model was built for another encoding than space "${meta.space.id}" has: the file is not a predictor of this space`);
+    }
   }
 
   get experts(): string[] {
@@ -229,7 +234,8 @@ function validateMeta(meta: PredictorMeta & { weights?: { manifest?: unknown } }
   if (!Array.isArray(m.experts) || m.experts.length === 0 || !m.experts.every((e) => typeof e === 'string')) bad('experts');
   if (!isNums(m.mlpHiddens) || !isNums(m.gates?.gcnOutDims) || typeof m.lstm?.hidDim !== 'number') bad('model sizes');
   const c = meta.calibration as unknown as Record<string, unknown> | undefined;
-  if (!c || typeof c !== 'object' || !isNums(c.x) || !isNums(c.y) || (c.x as number[]).length !== (c.y as number[]).length) bad('calibration');
+  if (!c || typeof c !== 'object' || !isNums(c.x) || !isNums(c.y) || (c.x as number[]).length !== (c.y as number[]).length || (c.x as number[]).length === 0) bad('calibration');
+  if (!m.input || typeof m.input !== 'object' || typeof m.input.numOps !== 'number' || typeof m.input.seqVocab !== 'number' || typeof m.input.seqLength !== 'number' || !m.input.graph) bad('model input');
   if (typeof meta.target !== 'string' || typeof meta.trainRatio !== 'number') bad('target or trainRatio');
   if (!Array.isArray(meta.weights?.manifest)) bad('weights manifest');
 }

@@ -200,6 +200,8 @@ export const ARCH_TRIGGER_PATTERNS: readonly string[] = [
   '\\|[ \\t]*[A-Za-z_]\\w{0,40}[ \\t]*~[ \\t]*\\d',
   '\\b\\d{1,6}-\\d{1,10}-\\d{1,8}_\\d{1,8}_\\d{1,8}\\b',
   '\\b\\d{1,6}-\\d{1,12}-basic\\b',
+  // NB201's op-list form: ops: [nor_conv_3x3, skip_connect, ...]
+  '(?:nb201_)?ops["\']?[ \\t]*[:=][ \\t]*\\[[^\\]\\n]{0,300}(?:nor_conv_|skip_connect|avg_pool_3x3)',
 ];
 
 /** Glob of space files (declared search spaces). */

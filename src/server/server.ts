@@ -60,6 +60,7 @@ import {
 } from '../protocol/lsp';
 import type { ArchPrediction, PredictorHost } from './predictorHost';
 import { PredictorSet } from './predictorSet';
+import { Predictor } from '../predictor/predictor';
 import { SPACE_FILE_RE } from '../space/declared';
 import type { FromWorker, ToWorker } from './workerProtocol';
 
@@ -283,6 +284,17 @@ export class DeleServer {
     void this.refreshLenses();
   }
 
+  /**
+   * The predictor for a space's architectures, 'stale' when a declared space's file changed after its predictor
+   * was trained (the architectures as parsed now may not mean what the predictor learned), or undefined.
+   */
+  private hostFor(spaceId: string): PredictorHost | 'stale' | undefined {
+    const host = this.predictors.forSpace(spaceId);
+    const declared = this.spaceFiles.byId(spaceId)?.space;
+    if (host && declared && JSON.stringify(declared.declaration) !== JSON.stringify(host.space?.declaration)) return 'stale';
+    return host;
+  }
+
   /** The bundled table of a built-in space (cached), or undefined when the space has none. */
   private benchmark(spaceId: string): { ds: Dataset; index: Map<string, number> } | undefined {
     let b = this.benches.get(spaceId);
@@ -387,19 +399,27 @@ export class DeleServer {
     if (!this.settings.codeLens.enabled) return [];
     const valid = this.valid(doc);
     const predOf = new Map<ValidFound, { p: ArchPrediction; unit: string }>();
+    const stale = new Set<string>();
     for (const spaceId of new Set(valid.map((f) => f.space))) {
-      const host = this.predictors.forSpace(spaceId);
-      if (!host) continue;
+      const host = this.hostFor(spaceId);
+      if (host === 'stale') stale.add(spaceId);
+      if (!host || host === 'stale') continue;
       const mine = valid.filter((f) => f.space === spaceId);
-      const preds = host.predict(mine.map((f) => f.result.arch));
-      mine.forEach((f, i) => predOf.set(f, { p: preds[i], unit: host.info?.targetUnit ?? '' }));
+      try {
+        const preds = host.predict(mine.map((f) => f.result.arch));
+        mine.forEach((f, i) => predOf.set(f, { p: preds[i], unit: host.info?.targetUnit ?? '' }));
+      } catch (e) {
+        // One space's failure must not take the other spaces' lenses down.
+        this.connection.console.error(`DELE server: predicting ${spaceId} failed: ${(e as Error).message}`);
+      }
     }
-    return valid.map((f) => {
+    return valid.flatMap((f) => {
       const range = { start: doc.positionAt(f.start), end: doc.positionAt(f.end) };
       const hit = predOf.get(f);
-      if (hit) return { range, command: { title: formatLens(hit.p, hit.unit), command: 'dele.showPanel', arguments: [{ space: f.space }] } };
+      if (hit) return [{ range, command: { title: formatLens(hit.p, hit.unit), command: 'dele.showPanel', arguments: [{ space: f.space }] } }];
       const title = this.spaceById(f.space)?.title ?? f.space;
-      return { range, command: { title: `${title}: no predictor for this space · train one…`, command: 'dele.trainPredictor', arguments: [{ space: f.space }] } };
+      const what = stale.has(f.space) ? 'the predictor was trained on an earlier declaration of this space · retrain…' : 'no predictor for this space · train one…';
+      return [{ range, command: { title: `${title}: ${what}`, command: 'dele.trainPredictor', arguments: [{ space: f.space }] } }];
     });
   }
 
@@ -411,11 +431,17 @@ export class DeleServer {
     const space = this.spaceById(f.space);
     const truth = this.trueValue(f.space, key);
     const truthLine = truth ? `${space?.title ?? f.space} benchmark ${truth.target}: ${truth.value.toFixed(2)}` : undefined;
-    const host = this.predictors.forSpace(f.space);
-    if (!host) {
+    const host = this.hostFor(f.space);
+    if (!host || host === 'stale') {
       const lines = [`**DELE** · ${space?.title ?? f.space} architecture`, ''];
       if (truthLine) lines.push(truthLine, '');
-      lines.push(`No predictor for this space yet: train one with **DELE: Train Predictor…**.`, '', `\`${key}\``);
+      lines.push(
+        host === 'stale'
+          ? `The ${f.space} predictor was trained on an earlier declaration of this space (its space file changed since): retrain with **DELE: Train Predictor…**.`
+          : `No predictor for this space yet: train one with **DELE: Train Predictor…**.`,
+        '',
+        `\`${key}\``,
+      );
       return { contents: { kind: MarkupKind.Markdown, value: lines.join('\n') }, range };
     }
     const [p] = host.predict([arch]);
@@ -524,20 +550,27 @@ export class DeleServer {
     await worker.terminate();
     progress.done();
     if (result.status === 'completed') {
+      // The new predictor must load before it replaces the previous one on disk.
+      try {
+        Predictor.load(outDir).dispose();
+      } catch (e) {
+        fs.rmSync(outDir, { recursive: true, force: true });
+        return { status: 'failed', message: `trained, but the result does not load (the previous predictor is kept): ${(e as Error).message}` };
+      }
       const final = PredictorSet.storageDir(this.init.storagePath, space.id);
-      fs.mkdirSync(path.dirname(final), { recursive: true });
       const old = `${final}.old-${Date.now()}`;
       if (fs.existsSync(final)) fs.renameSync(final, old);
       fs.renameSync(outDir, final);
       fs.rmSync(old, { recursive: true, force: true });
       result.path = final;
-      try {
+      if (this.predictors.forSpace(space.id)?.info?.source === 'setting') {
+        // dele.predictorPath wins for its space, now and after a restart: say so instead of switching.
+        result.message += `; saved to ${final}, but dele.predictorPath points to the ${space.id} predictor in use: clear the setting to use the new one`;
+      } else {
         this.predictors.loadOne('workspace', final);
-      } catch (e) {
-        return { status: 'failed', message: `trained, but the result does not load: ${(e as Error).message}` };
+        void this.refreshLenses();
       }
-      this.connection.console.info(`DELE server: new predictor, held-out Kendall's tau ${result.kendallTau?.toFixed(4)}`);
-      void this.refreshLenses();
+      this.connection.console.info(`DELE server: new ${space.id} predictor, held-out Kendall's tau ${result.kendallTau?.toFixed(4)}`);
     } else {
       fs.rmSync(outDir, { recursive: true, force: true });
       if (result.status === 'failed') this.connection.console.error(`DELE training failed: ${result.message}`);
@@ -550,7 +583,7 @@ export class DeleServer {
   }
 
   private rankings(spaceId?: string): RankingsResult {
-    const host = (spaceId ? this.predictors.forSpace(spaceId) : undefined) ?? this.predictors.primary;
+    const host = spaceId ? this.predictors.forSpace(spaceId) : this.predictors.primary;
     const info = host?.info ?? null;
     const space = host?.space;
     const toRanked = (key: string, p: ArchPrediction): RankedArch => ({
@@ -584,7 +617,7 @@ export class DeleServer {
   private heldOutScatter(host: PredictorHost | undefined): { scatter: RankingsResult['scatter']; scatterLabel: string } {
     const info = host?.info;
     const p = host?.current;
-    if (!info || !p) return { scatter: [], scatterLabel: 'no predictor' };
+    if (!info || !p) return { scatter: [], scatterLabel: 'no predictor for this space' };
     const b = info.dataSource === `bundled:${info.space}` ? this.benchmark(info.space) : undefined;
     if (!b || b.ds.fingerprint !== p.meta.dataset.fingerprint || !targetNames(b.ds).includes(info.target)) {
       return { scatter: [], scatterLabel: `trained on ${info.dataSource}: no held-out scatter (shown for predictors trained on bundled data)` };

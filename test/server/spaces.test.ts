@@ -144,10 +144,25 @@ describe('search spaces in the language server', () => {
     assert.match(micro?.command?.title ?? '', /^pred /);
   });
 
+  it('a space file edited after training: lenses ask to retrain instead of predicting with the old meaning', async () => {
+    const spaceUri = pathToFileURL(path.join(ws, 'blocks.space.yaml')).href;
+    // Reordered choices: "mb6" now has index 0, which the predictor learned as "mb3".
+    s.open(spaceUri, SPACE_YAML.replace('[mb3, mb6, id]', '[mb6, mb3, id]'), 'yaml');
+    let blocks: CodeLens[] = [];
+    for (let i = 0; i < 100; i++) {
+      blocks = (await lenses()).filter((l) => [lineOf('arch = ["mb6"'), lineOf('blocks =')].includes(l.range.start.line));
+      if (blocks.length === 2 && blocks.every((l) => /earlier declaration/.test(l.command?.title ?? ''))) break;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    assert.deepEqual(blocks.map((l) => l.command?.title), Array(2).fill('blocks: the predictor was trained on an earlier declaration of this space · retrain…'));
+    const micro = (await lenses()).find((l) => l.range.start.line === lineOf('MICRO ='));
+    assert.match(micro?.command?.title ?? '', /^pred /, 'other spaces keep their lenses');
+  });
+
   it('reports a broken space file at the offending field, and forgets the space', async () => {
     const spaceUri = pathToFileURL(path.join(ws, 'blocks.space.yaml')).href;
     const broken = SPACE_YAML.replace('positions: 5', 'positions: -5');
-    s.open(spaceUri, broken, 'yaml');
+    s.change(spaceUri, 2, broken);
     const d = await s.waitFor(() => s.diagnostics.get(spaceUri)?.find((x) => x.severity === 1));
     assert.match(d.message, /positions/);
     assert.equal(d.range.start.line, 2);

@@ -208,6 +208,8 @@ describe('predictors of other search spaces', () => {
       ['calibration', (m) => (m.calibration = { x: [1, 2], y: [1] }), /invalid calibration/],
       ['experts', (m) => (m.model.experts = 'all'), /invalid experts/],
       ['space', (m) => (m.space = { id: 'nb999' }), /unknown search space "nb999"/],
+      ['another space', (m) => (m.space = { id: 'tnb101-macro' }), /built for another encoding than space "tnb101-macro"/],
+      ['empty calibration', (m) => (m.calibration = { x: [], y: [] }), /invalid calibration/],
     ];
     for (const [what, mutate, re] of cases) {
       const m = structuredClone(meta);

@@ -194,6 +194,6 @@ export function validateDeclaration(raw: unknown, where: string): SpaceDeclarati
     return none === undefined ? { name, kind, title, opsOn, nodes, ops, find } : { name, kind, title, opsOn, nodes, ops, none, find };
   }
   const ops = nameList(['ops'], raw.ops, 'op', ['input', 'output']);
-  const maxEdges = raw.maxEdges === undefined ? DEFAULT_MAX_EDGES : int(['maxEdges'], raw.maxEdges, 1, (nodes * (nodes - 1)) / 2);
+  const maxEdges = raw.maxEdges === undefined ? Math.min(DEFAULT_MAX_EDGES, (nodes * (nodes - 1)) / 2) : int(['maxEdges'], raw.maxEdges, 1, (nodes * (nodes - 1)) / 2);
   return { name, kind, title, opsOn: 'nodes', nodes, ops, maxEdges, find };
 }

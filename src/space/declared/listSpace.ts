@@ -83,7 +83,8 @@ class ListCore {
    * list of the right length without any known name, a wrong-length list that is mostly unknown words).
    */
   interpret(src: string, lit: Lit, strict: boolean): ParseResult<ListArch> | undefined {
-    const items = itemsOf(src, lit, this.rules);
+    // In code, an unquoted word (`arch=arch`) is a name, never a string of one-character choices.
+    const items = itemsOf(src, lit, !strict && (lit.kind === 'raw' || lit.kind === 'word') ? { ...this.rules, chars: false } : this.rules);
     const whole = { start: lit.start, end: Math.max(lit.end, lit.start + 1) };
     const P = this.positions;
     if (!strict) {
@@ -92,7 +93,10 @@ class ListCore {
       if (items.length === P ? known === 0 : items.length < 2 || known * 2 < items.length) return undefined;
     }
     if (!items) return { ok: false, problems: [{ message: `expected a list of ${P} ${this.spec.unit}s, not a mapping`, ...whole }] };
-    if (items.length !== P) return { ok: false, problems: [{ message: this.spec.countMessage(items.length), ...whole }] };
+    // In code (not strict), only a value of the space's shape whose items mostly resolve is an error; a near
+    // miss (`arch = [3, 4, 6, 3]`, ResNet stage depths) is a hint.
+    const severity = (resolved: number): 'error' | 'hint' => (strict || (items.length === P && resolved * 2 >= P) ? 'error' : 'hint');
+    if (items.length !== P) return { ok: false, problems: [{ message: this.spec.countMessage(items.length), ...whole, severity: severity(0) }] };
     const problems: ArchProblem[] = [];
     const arch: number[] = [];
     items.forEach((it, p) => {
@@ -100,7 +104,10 @@ class ListCore {
       if (typeof r === 'number') arch.push(r);
       else if (problems.length < MAX_PROBLEMS) problems.push(r);
     });
-    if (problems.length > 0) return { ok: false, problems };
+    if (problems.length > 0) {
+      const sev = severity(arch.length);
+      return { ok: false, problems: sev === 'error' ? problems : problems.map((q) => ({ ...q, severity: sev })) };
+    }
     return { ok: true, arch, key: this.key(arch) };
   }
 

@@ -279,13 +279,19 @@ export function nodeCellSpace(decl: NodeCellSpaceDeclaration): SearchSpace<NodeC
     sample(random, n) {
       const out: NodeCellArch[] = [];
       const seen = new Set<string>();
-      for (let attempts = 0; out.length < n && attempts < n * 200 + 10_000; attempts++) {
+      const seenRaw = new Set<string>();
+      // Stops when 2,000 draws in a row found nothing new: a small space is exhausted quickly.
+      for (let attempts = 0, sinceNew = 0; out.length < n && attempts < n * 200 + 10_000 && sinceNew < 2_000; attempts++, sinceNew++) {
         const p = pruneCell(randomCell(random));
         if (!p || countEdges(p) > decl.maxEdges) continue;
+        const raw = JSON.stringify(p);
+        if (seenRaw.has(raw)) continue;
+        seenRaw.add(raw);
         const k = nodeCellKey(p);
         if (seen.has(k)) continue;
         seen.add(k);
         out.push(p);
+        sinceNew = 0;
       }
       return out;
     },

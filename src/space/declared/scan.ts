@@ -149,7 +149,8 @@ export function scanKeys<A>(text: string, space: string, keys: readonly string[]
     } else if (c === '[' || c === '(' || c === '{' || c === '"' || c === "'") {
       const limit = Math.min(text.length, p + MAX_TEXT);
       const r = readLiteral(text, p, limit);
-      budget -= r.end - p;
+      // A literal that runs out failed after reading up to `limit`: charge all of it (linear time on long lines).
+      budget -= r.ok ? r.end - p : limit - p;
       if (r.ok) {
         // An expression that merely starts with a literal (`"a b".split()`, `[0] * 5`, `[f(x) for ...]`) is code.
         let j = r.end;

@@ -16,7 +16,7 @@ export const NB201_ID = 'nb201';
 // A candidate cell string starts with `|name~` and runs to the last `|` before a quote, bracket, comma or
 // newline. The quantifiers are bounded so a long line without a match costs linear time.
 const CELL_RE = /\|[ \t]{0,8}[A-Za-z_]\w{0,40}[ \t]{0,8}~[^\n"'`,;(){}[\]<>]{0,400}\|/g;
-const OPS_RE = /(["']?)(?:nb201_)?ops\1[ \t]{0,8}[:=][ \t]{0,8}\[([^\]\n]{0,2000})\]/g;
+const OPS_RE = /(["']?)(?:nb201_)?ops\1[ \t]{0,8}[:=][ \t]{0,8}\[([^\][\n]{0,2000})\]/g;
 
 function opListItems(listText: string, listStart: number): { text: string; start: number }[] {
   const items: { text: string; start: number }[] = [];
