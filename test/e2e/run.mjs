@@ -176,13 +176,17 @@ async function phaseUi() {
       await page.waitForFunction((t) => [...document.querySelectorAll('.quick-input-list .monaco-list-row')].some((r) => r.textContent.includes(t)), title);
       await page.keyboard.press('Enter');
     };
-    await check('CodeLens with prediction and gate weights is visible in the editor', async () => {
+    /** Quick Open (Ctrl+P) a workspace file and wait until its tab is the active one. */
+    const openFile = async (name) => {
       await page.keyboard.press('Control+P');
       await page.waitForSelector('.quick-input-widget input', { state: 'visible' });
-      await page.keyboard.type('search_space.py');
-      await page.waitForFunction(() => [...document.querySelectorAll('.quick-input-list .monaco-list-row')].some((r) => r.textContent.includes('search_space.py')));
+      await page.keyboard.type(name);
+      await page.waitForFunction((n) => [...document.querySelectorAll('.quick-input-list .monaco-list-row')].some((r) => r.textContent.includes(n)), name);
       await page.keyboard.press('Enter');
-      await page.waitForFunction(() => [...document.querySelectorAll('.tabs-container .tab')].some((t) => t.textContent.includes('search_space.py')));
+      await page.waitForFunction((n) => [...document.querySelectorAll('.tabs-container .tab.active')].some((t) => t.textContent.includes(n)), name);
+    };
+    await check('CodeLens with prediction and gate weights is visible in the editor', async () => {
+      await openFile('search_space.py');
       await page.waitForFunction(
         () => [...document.querySelectorAll('.codelens-decoration')].filter((e) => /pred \d+\.\d% · top-3 experts \S+ 0\.\d\d/.test(e.textContent)).length >= 3,
         null,
@@ -196,12 +200,7 @@ async function phaseUi() {
       await page.waitForFunction(() => [...document.querySelectorAll('.statusbar-item')].some((e) => /DELE nb201 τ 0\.\d\d/.test(e.textContent)), null, { timeout: 30_000 });
     });
     await check('CodeLens above TransNAS-Bench-101 strings uses the bundled TransNAS predictors', async () => {
-      await page.keyboard.press('Control+P');
-      await page.waitForSelector('.quick-input-widget input', { state: 'visible' });
-      await page.keyboard.type('transnas.py');
-      await page.waitForFunction(() => [...document.querySelectorAll('.quick-input-list .monaco-list-row')].some((r) => r.textContent.includes('transnas.py')));
-      await page.keyboard.press('Enter');
-      await page.waitForFunction(() => [...document.querySelectorAll('.tabs-container .tab.active')].some((t) => t.textContent.includes('transnas.py')));
+      await openFile('transnas.py');
       await page.waitForFunction(
         () => [...document.querySelectorAll('.codelens-decoration')].filter((e) => /pred \d+\.\d% · top-3 experts \S+ 0\.\d\d/.test(e.textContent)).length >= 2,
         null,
@@ -248,12 +247,7 @@ async function phaseUi() {
         '--target', 'acc', '--lf', 'params,flops', '--ratio', '0.05', '--preset', 'tiny', '--out', out], { stdio: ['ignore', 'ignore', 'inherit'] });
       fs.mkdirSync(path.join(ws, '.vscode'), { recursive: true });
       fs.writeFileSync(path.join(ws, '.vscode', 'settings.json'), JSON.stringify({ 'dele.predictorPath': out }));
-      await page.keyboard.press('Control+P');
-      await page.waitForSelector('.quick-input-widget input', { state: 'visible' });
-      await page.keyboard.type('candidates.py');
-      await page.waitForFunction(() => [...document.querySelectorAll('.quick-input-list .monaco-list-row')].some((r) => r.textContent.includes('candidates.py')));
-      await page.keyboard.press('Enter');
-      await page.waitForFunction(() => [...document.querySelectorAll('.tabs-container .tab.active')].some((t) => t.textContent.includes('candidates.py')));
+      await openFile('candidates.py');
       await page.waitForFunction(
         () => [...document.querySelectorAll('.codelens-decoration')].filter((e) => /pred \d+\.\d% · top-2 experts (params|flops) 0\.\d\d/.test(e.textContent)).length >= 2,
         null,
