@@ -36,12 +36,16 @@ const USAGE = `dele: DELE accuracy predictor for NAS
 Usage:
   dele train   [--space ID|FILE] [--data bundled|FILE] [--target COL] [--method dele|single|vanilla] [--lf A,B,..]
                [--ratio 0.01] [--encoder gates|lstm] [--preset cpu|paper|tiny] [--epochs N]
-               [--pretrain-epochs N] [--seed N] [--split-seed N] --out DIR
+               [--pretrain-epochs N] [--seed N] [--split-seed N] [--subset-seed N] --out DIR
+               (--subset-seed N: the ground-truth archs are a seeded shuffle's first N of the train split;
+               default: the first N)
   dele eval    --model DIR [--data bundled|FILE]
   dele predict --model DIR [ARCH ...]        (arch strings as arguments, or one per line on stdin)
   dele rank    --model DIR [--data bundled|FILE] [--top N]
   dele bench   [--space ID] [--target COL] [--encoder gates,lstm] [--ratios 0.01,0.05,0.1] [--seeds N] [--preset cpu|paper|tiny]
-               [--methods vanilla,single,dele] [--jobs N] [--json FILE] [--epochs N] [--pretrain-epochs N]
+               [--methods vanilla,single,dele] [--jobs N] [--json FILE] [--epochs N] [--pretrain-epochs N] [--subset-seeds]
+               (--subset-seeds: seed i also labels subset i, so seeds vary the labelled archs too; default: the
+               first N of the train split for every seed)
   dele bench   --report FILE                (re-print the tables of a saved --json run)
   dele info    [--space ID|FILE] [--data bundled|FILE]   (columns: targets and LF measures)
   dele spaces                                (the built-in search spaces)
@@ -69,6 +73,8 @@ const OPTIONS = {
   seed: { type: 'string' },
   seeds: { type: 'string' },
   'split-seed': { type: 'string' },
+  'subset-seed': { type: 'string' },
+  'subset-seeds': { type: 'boolean' },
   out: { type: 'string' },
   model: { type: 'string' },
   top: { type: 'string' },
@@ -207,6 +213,7 @@ async function cmdTrain(o: Opts): Promise<void> {
       preset,
       seed: num(o.seed, 'seed', 0, Number.isInteger),
       splitSeed: num(o['split-seed'], 'split-seed', 0, Number.isInteger),
+      subsetSeed: o['subset-seed'] === undefined ? undefined : num(o['subset-seed'], 'subset-seed', 0, (x) => Number.isInteger(x) && x >= 0),
       optim,
       backend,
     },
@@ -414,6 +421,8 @@ interface BenchFile {
   target: string;
   preset: string;
   seeds: number;
+  /** True: seed i used subset seed i (groundTruthSubset); absent or false: the first N of the train split for every seed. */
+  subsetSeeds?: boolean;
   ratios: number[];
   backend: string;
   jobs?: number;
@@ -431,6 +440,11 @@ function benchHeader(b: BenchFile): string {
     `train split ${split.train.length} archs (all LF values used in step 1), held-out split ${split.heldOut.length} archs; ratios = share of the train split with ground truth`,
     `preset ${b.preset}, seeds 0..${b.seeds - 1}, backend ${b.backend}${b.jobs ? `, ${b.jobs} jobs` : ''}; wall time ${(b.wallSeconds / 60).toFixed(1)} min; peak RSS of one worker ${b.peakRssMb.toFixed(0)} MB`,
   ];
+  lines.push(
+    b.subsetSeeds
+      ? 'ground-truth subsets: seed i uses subset seed i (a seeded shuffle of the train split), so the std covers which archs are labelled'
+      : 'ground-truth subsets: the first N of the train split for every seed (seeds vary initialisation only)',
+  );
   if (b.experts) lines.push(`experts (${b.experts.length}): ${b.experts.join(', ')}`);
   if (b.optim && Object.keys(b.optim).length > 0) lines.push(`optimiser overrides: ${JSON.stringify(b.optim)}`);
   if (b.commit || b.command) lines.push(`commit ${b.commit ?? 'unknown'}; command: ${b.command ?? 'unknown'}`);
@@ -467,6 +481,7 @@ async function cmdBench(o: Opts): Promise<void> {
   const encoders = (list(o.encoder) ?? [...space.encoders]).map((e) => oneOf<EncoderType>(e, 'encoder', space.encoders, space.encoders[0]));
   const ratios = (list(o.ratios) ?? ['0.01', '0.05', '0.1']).map((r) => num(r, 'ratios', 0, (x) => x > 0 && x <= 1));
   const seeds = num(o.seeds, 'seeds', 3, (x) => Number.isInteger(x) && x > 0);
+  const subsetSeeds = o['subset-seeds'] === true;
   const preset = oneOf<PresetName>(o.preset, 'preset', ['cpu', 'paper', 'tiny'], 'cpu');
   const methods = (list(o.methods) ?? ['vanilla', 'single', 'dele']).map((m) => oneOf<Method>(m, 'methods', ['vanilla', 'single', 'dele'], 'dele'));
   const jobs = num(o.jobs, 'jobs', 2, (x) => Number.isInteger(x) && x > 0);
@@ -476,10 +491,10 @@ async function cmdBench(o: Opts): Promise<void> {
   if (o.epochs !== undefined) optim.epochs = num(o.epochs, 'epochs', 0, Number.isInteger);
   if (o['pretrain-epochs'] !== undefined) optim.pretrainEpochs = num(o['pretrain-epochs'], 'pretrain-epochs', 0, Number.isInteger);
   const tasks: BenchTask[] = [];
-  for (const encoder of encoders) for (let seed = 0; seed < seeds; seed++) tasks.push({ space: space.id, encoder, seed, ratios, target, preset, experts: list(o.lf), optim, methods });
+  for (const encoder of encoders) for (let seed = 0; seed < seeds; seed++) tasks.push({ space: space.id, encoder, seed, ...(subsetSeeds ? { subsetSeed: seed } : {}), ratios, target, preset, experts: list(o.lf), optim, methods });
   if (column(ds, target).kind !== 'target') throw new DataError(`column "${target}" is an LF measure, not a target`);
   const experts = resolveExperts(ds, 'dele', list(o.lf));
-  err(`bench: ${tasks.length} tasks (${encoders.join(', ')} x ${seeds} seeds), ${jobs} parallel jobs, backend ${backend}, preset ${preset}`);
+  err(`bench: ${tasks.length} tasks (${encoders.join(', ')} x ${seeds} seeds${subsetSeeds ? ', subset seed = seed' : ''}), ${jobs} parallel jobs, backend ${backend}, preset ${preset}`);
   const { rows, peakKb } = await runTasksInWorkers(tasks, jobs, backend);
   const wall = (Date.now() - t0) / 1000;
   const peakMb = Math.max(peakKb, process.resourceUsage().maxRSS) / 1024;
@@ -495,6 +510,7 @@ async function cmdBench(o: Opts): Promise<void> {
     target,
     preset,
     seeds,
+    subsetSeeds,
     ratios,
     backend,
     jobs,

@@ -4,7 +4,20 @@
  */
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { LanguageClient, type LanguageClientOptions, RevealOutputChannelOn, type ServerOptions, State, TransportKind } from 'vscode-languageclient/node';
+import {
+  CloseAction,
+  type CloseHandlerResult,
+  ErrorAction,
+  type ErrorHandler,
+  type ErrorHandlerResult,
+  LanguageClient,
+  type LanguageClientOptions,
+  type Message,
+  RevealOutputChannelOn,
+  type ServerOptions,
+  State,
+  TransportKind,
+} from 'vscode-languageclient/node';
 import {
   ARCH_TRIGGER_PATTERNS,
   CancelTrainingNotification,
@@ -36,6 +49,45 @@ function mayHoldArchitecture(doc: vscode.TextDocument): boolean {
   if (!LANGUAGES.includes(doc.languageId) || (doc.uri.scheme !== 'file' && doc.uri.scheme !== 'untitled')) return false;
   const text = doc.getText();
   return text.length <= MAX_TRIGGER_CHARS && TRIGGERS.some((r) => r.test(text));
+}
+
+/** A crashed server is restarted at most this many times within CRASH_WINDOW_MS; the next crash stops it. */
+const MAX_RESTARTS = 4;
+const CRASH_WINDOW_MS = 3 * 60_000;
+
+/**
+ * Restarts a server that crashes, but not one that crashes in a loop: after MAX_RESTARTS restarts within
+ * CRASH_WINDOW_MS it stays stopped and the user is told how to try again. Every crash is logged.
+ */
+export class CrashLoopHandler implements ErrorHandler {
+  private readonly crashes: number[] = [];
+
+  constructor(
+    private readonly log: Pick<vscode.LogOutputChannel, 'error' | 'warn'>,
+    private readonly showError: (message: string) => void = (m) => void vscode.window.showErrorMessage(m),
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  error(error: Error, _message: Message | undefined, count: number | undefined): ErrorHandlerResult {
+    this.log.error(`language server connection error${count ? ` (${count} in a row)` : ''}: ${error.message}`);
+    if ((count ?? 1) <= 3) return { action: ErrorAction.Continue };
+    return { action: ErrorAction.Shutdown, message: 'DELE: the connection to the language server keeps failing; run "DELE: Restart Language Server" to try again.' };
+  }
+
+  closed(): CloseHandlerResult {
+    const t = this.now();
+    this.crashes.push(t);
+    while (this.crashes.length > 0 && t - this.crashes[0] > CRASH_WINDOW_MS) this.crashes.shift();
+    const n = this.crashes.length;
+    if (n <= MAX_RESTARTS) {
+      this.log.warn(`the DELE language server stopped unexpectedly (${n} time${n === 1 ? '' : 's'} in ${CRASH_WINDOW_MS / 60_000} minutes); restarting it`);
+      return { action: CloseAction.Restart, handled: true };
+    }
+    const msg = `DELE language server crashed ${n} times in ${CRASH_WINDOW_MS / 60_000} minutes; it will not be restarted. Run "DELE: Restart Language Server" to try again (the DELE output channel has the details).`;
+    this.log.error(msg);
+    this.showError(msg);
+    return { action: CloseAction.DoNotRestart, handled: true };
+  }
 }
 
 /** What the extension exposes to tests and other extensions. */
@@ -119,6 +171,7 @@ class DeleExtension implements vscode.Disposable {
       initializationOptions,
       outputChannel: this.log,
       revealOutputChannelOn: RevealOutputChannelOn.Never,
+      errorHandler: new CrashLoopHandler(this.log),
     };
     const client = new LanguageClient('dele', 'DELE NAS predictor', serverOptions, clientOptions);
     this.client = client;

@@ -397,8 +397,17 @@ export function splitDataset(n: number, splitSeed = 0, heldOutFraction = 0.5): S
   return { train: perm.slice(0, n - nValid), heldOut: perm.slice(n - nValid) };
 }
 
-/** Ground-truth subset: the first ⌊ratio·|train|⌋ of the train list (nested for growing ratios), at least 2. */
-export function groundTruthSubset(train: number[], ratio: number): number[] {
+/**
+ * Ground-truth subset: the first ⌊ratio·|train|⌋ of the train list (nested for growing ratios), at least 2.
+ * With a subset seed, the first ⌊ratio·|train|⌋ of a deterministic shuffle of the train list instead (still nested
+ * across ratios for one subset seed); without one, exactly the historical first-N subset.
+ */
+export function groundTruthSubset(train: number[], ratio: number, subsetSeed?: number): number[] {
   if (!(ratio > 0 && ratio <= 1)) throw new DataError(`train ratio must be in (0, 1], got ${ratio}`);
-  return train.slice(0, Math.max(2, Math.floor(ratio * train.length)));
+  const n = Math.max(2, Math.floor(ratio * train.length));
+  if (subsetSeed === undefined) return train.slice(0, n);
+  if (!(Number.isInteger(subsetSeed) && subsetSeed >= 0)) throw new DataError(`subset seed must be an integer >= 0, got ${subsetSeed}`);
+  // A shuffle seed of its own (a split uses splitSeed + 1), so subset seed k is not split seed k's order.
+  const shuffleSeed = (Math.imul(subsetSeed + 1, 0x9e3779b1) ^ 0x5ab5e7ed) >>> 0;
+  return permutation(train.length, shuffleSeed).slice(0, n).map((j) => train[j]);
 }

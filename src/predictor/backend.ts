@@ -1,6 +1,7 @@
 /**
  * TF.js backend selection: tfjs-node ("tensorflow") when the optional dependency is installed, else wasm
- * (SIMD, ~4x faster than cpu here), else cpu. Only entry points (CLI, server, worker) call this.
+ * (SIMD, ~4x faster than cpu here), else cpu. An explicit choice that is unavailable falls back the same way
+ * (tensorflow > wasm > cpu) with a warning on stderr. Only entry points (CLI, server, worker) call this.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -44,9 +45,15 @@ export async function initBackend(choice: BackendChoice = 'auto', wasmDir?: stri
   const env = process.env.DELE_BACKEND as BackendChoice | undefined;
   const want = choice === 'auto' && env ? env : choice;
   if (initialised && (want === 'auto' || want === initialised)) return initialised;
-  const order: string[] = want === 'auto' ? ['tensorflow', 'wasm', 'cpu'] : [want, 'cpu'];
+  // An explicit choice that is unavailable falls back along the same order as 'auto' (tensorflow > wasm > cpu),
+  // never silently: the fallback is announced on stderr.
+  const order: string[] = want === 'auto' || want === 'tensorflow' ? ['tensorflow', 'wasm', 'cpu'] : [want, 'cpu'];
+  const missing: string[] = [];
   for (const name of order) {
-    if (name === 'tensorflow' && !tryTfjsNode()) continue;
+    if (name === 'tensorflow' && !tryTfjsNode()) {
+      if (want !== 'auto') missing.push('@tensorflow/tfjs-node is not installed');
+      continue;
+    }
     if (name === 'wasm') {
       const dir = wasmDir ?? __dirname;
       if (fs.existsSync(path.join(dir, 'tfjs-backend-wasm-simd.wasm'))) setWasmPaths(dir + path.sep);
@@ -55,11 +62,13 @@ export async function initBackend(choice: BackendChoice = 'auto', wasmDir?: stri
       if (await quietly(() => tf.setBackend(name))) {
         await tf.ready();
         initialised = name;
+        if (missing.length > 0) console.warn(`DELE: backend ${want} requested, but ${missing.join('; ')}: using ${name}`);
         return name;
       }
     } catch {
       // fall through to the next backend
     }
+    if (want !== 'auto') missing.push(`${name} could not be initialised`);
   }
   throw new Error('no TF.js backend could be initialised');
 }

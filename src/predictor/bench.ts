@@ -19,6 +19,8 @@ export interface BenchTask {
   space?: string;
   encoder: EncoderType;
   seed: number;
+  /** Seed of the ground-truth subset's shuffle (groundTruthSubset); absent: the first N of the training split. */
+  subsetSeed?: number;
   ratios: number[];
   target: string;
   preset: PresetName;
@@ -31,6 +33,8 @@ export interface BenchRow {
   space?: string;
   encoder: EncoderType;
   seed: number;
+  /** The task's subset seed, when it had one. */
+  subsetSeed?: number;
   method: Method;
   ratio: number;
   groundTruth: number;
@@ -67,7 +71,7 @@ export async function runBenchTask(ds: Dataset, task: BenchTask, log: (msg: stri
     pretrainSeconds: number,
     lf?: string,
   ): Promise<void> => {
-    const gt = groundTruthSubset(split.train, ratio).filter((i) => Number.isFinite(truth[i]));
+    const gt = groundTruthSubset(split.train, ratio, task.subsetSeed).filter((i) => Number.isFinite(truth[i]));
     const t = Date.now();
     let model: EnsembleModel;
     let opt: Adam;
@@ -82,7 +86,7 @@ export async function runBenchTask(ds: Dataset, task: BenchTask, log: (msg: stri
     }
     await trainOnTruth(model, opt, ds.features, gt, truth, optim, new Rng(task.seed * 7919 + Math.round(ratio * 1e4)));
     const metrics = finish(model, gt);
-    const row: BenchRow = { space: ds.space.id, encoder: task.encoder, seed: task.seed, method, ratio, groundTruth: gt.length, lf, metrics, trainSeconds: (Date.now() - t) / 1000, pretrainSeconds };
+    const row: BenchRow = { space: ds.space.id, encoder: task.encoder, seed: task.seed, ...(task.subsetSeed !== undefined ? { subsetSeed: task.subsetSeed } : {}), method, ratio, groundTruth: gt.length, lf, metrics, trainSeconds: (Date.now() - t) / 1000, pretrainSeconds };
     rows.push(row);
     log(`${task.encoder} seed ${task.seed} ${method}${lf ? `(${lf})` : ''} ${(ratio * 100).toFixed(1)}%: KT ${metrics.kendallTau.toFixed(4)} (${row.trainSeconds.toFixed(0)}s)`);
     model.dispose();
@@ -105,7 +109,7 @@ export async function runBenchTask(ds: Dataset, task: BenchTask, log: (msg: stri
     const cache = new Map<string, { model: EnsembleModel; opt: Adam; seconds: number }>();
     for (const r of task.ratios) {
       // Choose the LF on the ground-truth subset only (no peeking at the held-out split).
-      const gt = groundTruthSubset(split.train, r);
+      const gt = groundTruthSubset(split.train, r, task.subsetSeed);
       const ranked = experts
         .map((n) => ({ n, kt: kendallTau(gt.map((i) => column(ds, n).values[i]), gt.map((i) => truth[i])) }))
         .filter((x) => Number.isFinite(x.kt))

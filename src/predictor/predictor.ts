@@ -44,6 +44,8 @@ export interface PredictorMeta {
   trainRatio: number;
   seed: number;
   splitSeed: number;
+  /** Seed of the ground-truth subset's shuffle; absent: the first N of the training split. */
+  subsetSeed?: number;
   model: ModelConfig;
   optim: OptimConfig;
   dataset: { source: string; fingerprint: string; size: number; trainSize: number; groundTruthSize: number };
@@ -251,6 +253,8 @@ export interface TrainOptions {
   preset?: PresetName;
   seed?: number;
   splitSeed?: number;
+  /** Which archs of the training split get ground truth: a seeded shuffle's first N (default: the first N). */
+  subsetSeed?: number;
   /** Overrides of the preset's optimiser settings (epochs etc.). */
   optim?: Partial<OptimConfig>;
   /** Backend name recorded in the metadata. */
@@ -296,7 +300,7 @@ export async function trainPredictor(ds: Dataset, opts: TrainOptions, hooks: Tra
   if (truth.kind !== 'target') throw new DataError(`column "${opts.target}" is an LF measure, not a target`);
   const experts = resolveExperts(ds, opts.method, opts.experts);
   const split = splitDataset(ds.archs.length, splitSeed);
-  const gt = groundTruthSubset(split.train, opts.trainRatio).filter((i) => Number.isFinite(truth.values[i]));
+  const gt = groundTruthSubset(split.train, opts.trainRatio, opts.subsetSeed).filter((i) => Number.isFinite(truth.values[i]));
   if (gt.length < 2) throw new DataError(`only ${gt.length} training archs have a "${opts.target}" value; need at least 2`);
   if (!ds.space.encoders.includes(opts.encoder)) throw new DataError(`the ${opts.encoder} encoder does not fit ${ds.space.title}; use ${ds.space.encoders.join(' or ')}`);
   const cfg = modelConfigFor(modelBase(preset, opts.encoder, ds.space.encoderInput), opts.method, experts);
@@ -344,6 +348,7 @@ export async function trainPredictor(ds: Dataset, opts: TrainOptions, hooks: Tra
     trainRatio: opts.trainRatio,
     seed,
     splitSeed,
+    ...(opts.subsetSeed !== undefined ? { subsetSeed: opts.subsetSeed } : {}),
     model: cfg,
     optim,
     dataset: { source: ds.source, fingerprint: ds.fingerprint, size: ds.archs.length, trainSize: split.train.length, groundTruthSize: gt.length },

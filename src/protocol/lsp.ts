@@ -3,7 +3,7 @@
  * hover and diagnostics; these messages carry training, status and rankings. Types only, plus the message
  * objects; imported by src/client and src/server.
  */
-import { NotificationType, RequestType, RequestType0 } from 'vscode-languageserver-protocol';
+import { NotificationType, NotificationType0, RequestType, RequestType0 } from 'vscode-languageserver-protocol';
 
 /** `dele.*` settings, as the server reads them through workspace/configuration (section "dele"). */
 export interface DeleSettings {
@@ -141,8 +141,8 @@ export interface TrainResult {
  */
 export const TrainRequest = new RequestType<TrainParams, TrainResult, void>('dele/train');
 
-/** client -> server: cancel the running training (same as the progress notification's Cancel). */
-export const CancelTrainingNotification = new NotificationType<void>('dele/cancelTraining');
+/** client -> server: cancel the running training (same as the progress notification's Cancel). No params. */
+export const CancelTrainingNotification = new NotificationType0('dele/cancelTraining');
 
 export interface TrainingEpoch {
   phase: 'pretrain' | 'train';

@@ -14,6 +14,7 @@ import {
   type Connection,
   type Diagnostic,
   DiagnosticSeverity,
+  ErrorCodes,
   type Hover,
   type InitializeParams,
   type InitializeResult,
@@ -27,8 +28,6 @@ import {
   bundledSpaceIds,
   column,
   type Dataset,
-  importDataFile,
-  lfNames,
   loadBundled,
   shortLfName,
   splitDataset,
@@ -62,7 +61,8 @@ import type { ArchPrediction, PredictorHost } from './predictorHost';
 import { PredictorSet } from './predictorSet';
 import { Predictor } from '../predictor/predictor';
 import { SPACE_FILE_RE } from '../space/declared';
-import type { FromWorker, ToWorker } from './workerProtocol';
+import { dataInfoOf, type FromWorker, oneLine, type ToWorker, WORKER_HEAP_MB } from './workerProtocol';
+import { PRESETS } from '../predictor/presets';
 
 export interface ServerOptions {
   /** Path of the bundled trainWorker.js. */
@@ -84,6 +84,53 @@ export const MAX_FOUND = 5_000;
 export const MAX_DIAGNOSTICS = 1_000;
 
 type ValidFound = FoundArch & { result: { ok: true; arch: unknown; key: string } };
+
+/** `dele/dataInfo` reads user data files up to this size (in a worker thread). */
+export const MAX_DATA_FILE_MB = 200;
+
+const show = (x: unknown): string => {
+  const j = x === undefined ? 'nothing' : (JSON.stringify(x) ?? String(x));
+  return j.length > 40 ? `${j.slice(0, 40)}…` : j;
+};
+
+/**
+ * What is wrong with a `dele/train` request's params, as one line that names the field, or undefined when they
+ * are usable. Nothing else of a request is trusted: the worker only ever sees params that passed this.
+ */
+export function trainParamsProblem(p: unknown, spaceById: (id: string) => SearchSpace | undefined): string | undefined {
+  if (typeof p !== 'object' || p === null || Array.isArray(p)) return `params must be an object, got ${show(p)}`;
+  const o = p as Record<string, unknown>;
+  const isInt = (x: unknown): x is number => typeof x === 'number' && Number.isSafeInteger(x);
+  if (o.space !== undefined && (typeof o.space !== 'string' || o.space === '')) return `space must be a search space id, got ${show(o.space)}`;
+  const space = spaceById((o.space as string | undefined) ?? DEFAULT_SPACE_ID);
+  if (!space) return `space: unknown search space ${show(o.space)}`;
+  if (typeof o.data !== 'string' || o.data === '') return `data must be "bundled" or the path of a CSV or JSON file, got ${show(o.data)}`;
+  if (typeof o.target !== 'string' || o.target === '') return `target must be the name of a target column, got ${show(o.target)}`;
+  const methods = ['dele', 'single', 'vanilla'];
+  if (typeof o.method !== 'string' || !methods.includes(o.method)) return `method must be one of ${methods.join(', ')}, got ${show(o.method)}`;
+  if (typeof o.encoder !== 'string' || !(space.encoders as readonly string[]).includes(o.encoder)) {
+    return `encoder must be one of ${space.encoders.join(', ')} for ${space.title}, got ${show(o.encoder)}`;
+  }
+  if (typeof o.trainRatio !== 'number' || !(o.trainRatio > 0 && o.trainRatio <= 1)) return `trainRatio must be a number in (0, 1], got ${show(o.trainRatio)}`;
+  if (o.experts !== undefined && (!Array.isArray(o.experts) || !o.experts.every((x) => typeof x === 'string' && x !== ''))) {
+    return `experts must be an array of LF column names, got ${show(o.experts)}`;
+  }
+  const presets = Object.keys(PRESETS).sort();
+  if (o.preset !== undefined && (typeof o.preset !== 'string' || !presets.includes(o.preset))) return `preset must be one of ${presets.join(', ')}, got ${show(o.preset)}`;
+  for (const f of ['epochs', 'pretrainEpochs'] as const) {
+    if (o[f] !== undefined && !(isInt(o[f]) && o[f] >= 1)) return `${f} must be an integer >= 1, got ${show(o[f])}`;
+  }
+  if (o.seed !== undefined && !isInt(o.seed)) return `seed must be an integer, got ${show(o.seed)}`;
+  return undefined;
+}
+
+/** A worker's 'error' event as one readable line (an exceeded heap cap says so). */
+function workerFailure(e: Error, doing: string): string {
+  if ((e as NodeJS.ErrnoException).code === 'ERR_WORKER_OUT_OF_MEMORY') {
+    return `${doing} ran out of memory (the worker's heap is capped at ${WORKER_HEAP_MB} MB); use a smaller data file, fewer experts or a smaller preset`;
+  }
+  return `${doing} failed: ${oneLine(e)}`;
+}
 
 function uriToPath(uri: string): string | undefined {
   try {
@@ -170,7 +217,7 @@ export class DeleServer {
     });
     connection.onRequest(DataInfoRequest, async (p) => {
       await this.ready;
-      return this.dataInfo(p.data, p.space);
+      return this.dataInfo(p?.data, p?.space);
     });
     connection.onRequest(TrainRequest, (p, token) => this.train(p, token));
     connection.onNotification(CancelTrainingNotification, () => this.training?.cancel());
@@ -464,26 +511,59 @@ export class DeleServer {
     return { contents: { kind: MarkupKind.Markdown, value: lines.join('\n') }, range };
   }
 
-  private dataInfo(data: string, spaceId = DEFAULT_SPACE_ID): DataInfoResult {
+  /** Columns of a data file: bundled data on this thread (cached), a user's file in a short-lived worker. */
+  private async dataInfo(data: unknown, spaceId: unknown = DEFAULT_SPACE_ID): Promise<DataInfoResult> {
     try {
-      const space = this.spaceById(spaceId);
-      if (!space) throw new Error(`unknown search space "${spaceId}"`);
-      let ds: Dataset;
+      if (typeof data !== 'string' || data === '') throw new Error(`data must be "bundled" or the path of a CSV or JSON file, got ${show(data)}`);
+      const space = typeof spaceId === 'string' ? this.spaceById(spaceId) : undefined;
+      if (!space) throw new Error(`unknown search space ${show(spaceId)}`);
       if (data === 'bundled') {
         const b = this.benchmark(space.id);
         if (!b) throw new Error(`${space.title} has no bundled data; choose a CSV or JSON file`);
-        ds = b.ds;
-      } else ds = importDataFile(data, { space });
-      const lfs = lfNames(ds);
-      const def = (ds.defaultExperts ?? []).filter((n) => lfs.includes(n));
-      return { archCount: ds.archs.length, targets: targetNames(ds), lfs, defaultExperts: def.length > 0 ? def : lfs, defaultTarget: ds.defaultTarget };
+        return dataInfoOf(b.ds);
+      }
+      let st: fs.Stats;
+      try {
+        st = fs.statSync(data);
+      } catch (e) {
+        const code = (e as NodeJS.ErrnoException).code;
+        throw new Error(`cannot read ${data}: ${code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : oneLine(e)}`);
+      }
+      if (!st.isFile()) throw new Error(`cannot read ${data}: not a file`);
+      if (st.size > MAX_DATA_FILE_MB * 1024 * 1024) {
+        throw new Error(`${data} is ${(st.size / 1024 / 1024).toFixed(0)} MB; data files of at most ${MAX_DATA_FILE_MB} MB can be read here`);
+      }
+      return await this.dataInfoInWorker(data, space);
     } catch (e) {
       throw new ResponseError(1, (e as Error).message);
     }
   }
 
+  private dataInfoInWorker(data: string, space: SearchSpace): Promise<DataInfoResult> {
+    return new Promise((resolve, reject) => {
+      const worker = new Worker(this.options.workerScript, { resourceLimits: { maxOldGenerationSizeMb: WORKER_HEAP_MB } });
+      let settled = false;
+      const finish = (f: () => void): void => {
+        if (settled) return;
+        settled = true;
+        f();
+        void worker.terminate();
+      };
+      worker.on('message', (m: FromWorker) => {
+        if (m.type === 'dataInfo') finish(() => resolve(m.result));
+        else if (m.type === 'error') finish(() => reject(new Error(m.message)));
+      });
+      worker.on('error', (e) => finish(() => reject(new Error(workerFailure(e, `reading ${data}`)))));
+      worker.on('exit', (code) => finish(() => reject(new Error(`reading ${data} failed: the data worker exited (${code})`))));
+      worker.postMessage({ type: 'dataInfo', data, space: space.id, declaration: space.declaration } satisfies ToWorker);
+    });
+  }
+
   private async train(params: TrainParams, token: CancellationToken): Promise<TrainResult> {
     await this.ready;
+    // Refuse unusable params before anything starts (no worker, no storage folder, the predictor untouched).
+    const problem = trainParamsProblem(params, (id) => this.spaceById(id));
+    if (problem) throw new ResponseError(ErrorCodes.InvalidParams, `invalid training parameters: ${problem}`);
     if (this.training) throw new ResponseError(2, 'a training is already running');
     // Claim the slot before the first await, so a second request sent right after this one is refused.
     let cancelledEarly = false;
@@ -511,7 +591,7 @@ export class DeleServer {
     fs.mkdirSync(path.dirname(outDir), { recursive: true });
     const progress = await this.connection.window.createWorkDoneProgress();
     progress.begin('DELE: training predictor', 0, `${space.title} · ${params.method} · ${params.encoder} · ${(params.trainRatio * 100).toFixed(1)}% ground truth`, true);
-    const worker = new Worker(this.options.workerScript);
+    const worker = new Worker(this.options.workerScript, { resourceLimits: { maxOldGenerationSizeMb: WORKER_HEAP_MB } });
     const cancel = (): void => worker.postMessage({ type: 'cancel' } satisfies ToWorker);
     slot.worker = worker;
     slot.cancel = cancel;
@@ -543,7 +623,10 @@ export class DeleServer {
             break;
         }
       });
-      worker.on('error', (e) => resolve({ status: 'failed', message: e.message }));
+      worker.on('error', (e) => {
+        this.connection.console.error(`DELE training worker: ${e.stack ?? e.message}`);
+        resolve({ status: 'failed', message: workerFailure(e, 'training') });
+      });
       worker.on('exit', (code) => resolve({ status: 'failed', message: `training worker exited (${code})` }));
       worker.postMessage({ type: 'start', params: { ...params, space: space.id }, declaration: space.declaration, outDir } satisfies ToWorker);
     });

@@ -8,7 +8,7 @@ import { resolveSpace } from '../space/registry';
 import { initBackend } from '../predictor/backend';
 import { trainPredictor } from '../predictor/predictor';
 import { TrainingCancelled } from '../predictor/train';
-import type { FromWorker, ToWorker } from './workerProtocol';
+import { dataInfoOf, type FromWorker, oneLine, type ToWorker } from './workerProtocol';
 
 const port = parentPort;
 if (!port) throw new Error('trainWorker must run in a worker thread');
@@ -18,7 +18,18 @@ const abort = new AbortController();
 port.on('message', (m: ToWorker) => {
   if (m.type === 'cancel') abort.abort();
   else if (m.type === 'start') void run(m.params, m.outDir, m.declaration);
+  else if (m.type === 'dataInfo') dataInfo(m.data, m.space, m.declaration);
 });
+
+/** Reads a user's data file for `dele/dataInfo` (no TF.js backend needed). */
+function dataInfo(data: string, spaceId: string, declaration?: unknown): void {
+  try {
+    post({ type: 'dataInfo', result: dataInfoOf(importDataFile(data, { space: resolveSpace(spaceId, declaration) })) });
+  } catch (e) {
+    if (!DataError.is(e)) console.error(`DELE data worker: ${(e as Error).stack ?? String(e)}`);
+    post({ type: 'error', message: DataError.is(e) ? e.message : oneLine(e) });
+  }
+}
 
 async function run(p: Extract<ToWorker, { type: 'start' }>['params'], outDir: string, declaration?: unknown): Promise<void> {
   const t0 = Date.now();
@@ -52,6 +63,10 @@ async function run(p: Extract<ToWorker, { type: 'start' }>['params'], outDir: st
     post({ type: 'done', kendallTau: r.metrics.kendallTau, path: outDir, seconds: (Date.now() - t0) / 1000 });
   } catch (e) {
     if (TrainingCancelled.is(e)) post({ type: 'cancelled' });
-    else post({ type: 'error', message: DataError.is(e) ? e.message : (e as Error).stack ?? String(e) });
+    else {
+      // One line for the user; the stack goes to the server's log (stderr).
+      if (!DataError.is(e)) console.error(`DELE training worker: ${(e as Error).stack ?? String(e)}`);
+      post({ type: 'error', message: DataError.is(e) ? e.message : oneLine(e) });
+    }
   }
 }

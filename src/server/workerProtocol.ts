@@ -1,12 +1,37 @@
-/** Messages between the language server and its training worker thread. */
-import type { TrainingEpoch, TrainParams } from '../protocol/lsp';
+/** Messages between the language server and its worker thread (training, and reading a user's data file). */
+import { type Dataset, lfNames, targetNames } from '../data/dataset';
+import type { DataInfoResult, TrainingEpoch, TrainParams } from '../protocol/lsp';
 
-/** `declaration`: a declared space's declaration (built-in spaces need only `params.space`). */
-export type ToWorker = { type: 'start'; params: TrainParams; declaration?: unknown; outDir: string } | { type: 'cancel' };
+/**
+ * `declaration`: a declared space's declaration (built-in spaces need only the space id).
+ * `dataInfo` reads a data file and answers its columns (one `dataInfo` or `error` message), off the server's thread.
+ */
+export type ToWorker =
+  | { type: 'start'; params: TrainParams; declaration?: unknown; outDir: string }
+  | { type: 'cancel' }
+  | { type: 'dataInfo'; data: string; space: string; declaration?: unknown };
 
 export type FromWorker =
   | { type: 'backend'; name: string }
   | { type: 'epoch'; epoch: TrainingEpoch }
   | { type: 'done'; kendallTau: number; path: string; seconds: number }
   | { type: 'cancelled' }
+  | { type: 'dataInfo'; result: DataInfoResult }
   | { type: 'error'; message: string };
+
+/** Heap cap of a worker thread (training or reading data): an oversized job fails instead of taking the machine. */
+export const WORKER_HEAP_MB = 2048;
+
+/** What `dele/dataInfo` answers for a dataset (server thread for bundled data, worker for files). */
+export function dataInfoOf(ds: Dataset): DataInfoResult {
+  const lfs = lfNames(ds);
+  const def = (ds.defaultExperts ?? []).filter((n) => lfs.includes(n));
+  return { archCount: ds.archs.length, targets: targetNames(ds), lfs, defaultExperts: def.length > 0 ? def : lfs, defaultTarget: ds.defaultTarget };
+}
+
+/** One line for the user from an unexpected error (the stack goes to the log, not into messages). */
+export function oneLine(e: unknown): string {
+  const msg = e instanceof Error ? `${e.message}` : String(e);
+  const first = msg.split('\n').find((l) => l.trim() !== '') ?? msg;
+  return first.length > 500 ? `${first.slice(0, 500)}…` : first;
+}

@@ -5,26 +5,15 @@ import * as path from 'node:path';
 import { before, describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
 import { parseNb201OrThrow } from '../../src/space/nb201/cell';
-import { type Dataset, loadBundled, loadBundledNb201, makeDataset } from '../../src/data/dataset';
+import { type Dataset, loadBundled } from '../../src/data/dataset';
 import { parseOrThrow } from '../../src/space/types';
 import { initBackend } from '../../src/predictor/backend';
 import { Predictor, PredictorFileError, trainPredictor, type TrainOptions } from '../../src/predictor/predictor';
 import { TrainingCancelled } from '../../src/predictor/train';
 import { runBenchTask } from '../../src/predictor/bench';
+import { nb201Slice } from './slice';
 
-// A 1,500-arch slice of the bundled table keeps these runs to seconds.
-function smallData(): Dataset {
-  const full = loadBundledNb201();
-  const idx = Array.from({ length: 1500 }, (_, i) => (i * 10) % full.archs.length);
-  return makeDataset(
-    'test-slice',
-    full.space,
-    idx.map((i) => full.archs[i]),
-    full.columns
-      .filter((c) => ['c10_test_200ep', 'c10valid_xvalid_12ep', 'zc_c10_synflow', 'zc_c10_jacov'].includes(c.name))
-      .map((c) => ({ ...c, values: Float64Array.from(idx, (i) => c.values[i]) })),
-  );
-}
+const smallData = (): Dataset => nb201Slice(['c10_test_200ep', 'c10valid_xvalid_12ep', 'zc_c10_synflow', 'zc_c10_jacov']);
 
 const OPTS: TrainOptions = {
   method: 'dele',
