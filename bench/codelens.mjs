@@ -2,7 +2,7 @@
 // CodeLens latency of the real language server (dist/server.js, a child process over stdio) on a file with
 // 200 NB201 architectures: median and p95 while idle and while a predictor trains in the server's worker
 // thread, plus the server's peak RSS. Prints figures; asserts nothing.
-//   node bench/codelens.mjs [--predictor DIR] [--requests N]
+//   node bench/codelens.mjs [--predictor DIR] [--requests N]   (DIR: the bundled predictors folder, as shipped)
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -15,7 +15,7 @@ const arg = (name, d) => {
   const i = process.argv.indexOf(`--${name}`);
   return i > 0 ? process.argv[i + 1] : d;
 };
-const predictor = path.resolve(arg('predictor', path.join(ROOT, 'media/predictors/nb201')));
+const predictor = path.resolve(arg('predictor', path.join(ROOT, 'media/predictors')));
 const N = Number(arg('requests', 60));
 const OPS = ['none', 'skip_connect', 'nor_conv_1x1', 'nor_conv_3x3', 'avg_pool_3x3'];
 let seed = 42;
@@ -74,7 +74,7 @@ await measure('cold table (edits, cells not yet cached)', 10);
 // Wait until the server has scored all 15,625 cells (rank percentiles need it).
 const tTable = performance.now();
 for (let i = 0; i < 600; i++) {
-  const r = await conn.sendRequest('dele/rankings');
+  const r = await conn.sendRequest('dele/rankings', {});
   if (r.benchmarkTop.length > 0) break;
   await new Promise((r) => setTimeout(r, 100));
 }

@@ -6,6 +6,7 @@ import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as zlib from 'node:zlib';
+import { CsvError, parse } from 'csv-parse/sync';
 import { nb201Space } from '../space/nb201';
 import { builtinSpace } from '../space/registry';
 import type { ArchFeatures, SearchSpace } from '../space/types';
@@ -243,16 +244,66 @@ interface RawTable {
   rows: { line: number; cells: string[] }[];
 }
 
+/**
+ * RFC 4180 CSV (csv-parse): quoted fields may hold commas, doubled quotes and line breaks. Lines starting with `#`
+ * and blank lines are skipped; `\r\n` or `\n` ends a record. Every row records the physical line where it starts.
+ */
 function csvRecords(text: string, file: string): RawTable {
-  const lines = text.replace(/^\uFEFF/, '').split(/\r?\n/);
+  const buf = Buffer.from(text.replace(/^\uFEFF/, ''), 'utf8');
   const rows: { line: number; cells: string[] }[] = [];
   let header: string[] | undefined;
-  lines.forEach((l, i) => {
-    if (l.trim() === '' || l.startsWith('#')) return;
-    const cells = splitCsv(l, file, i + 1);
-    if (!header) header = cells.map((c) => c.trim());
-    else rows.push({ line: i + 1, cells });
-  });
+  // Newlines counted in buf[0, scanned): line numbers from csv-parse's byte offsets (its own `lines` counts a
+  // `\r\n` inside quotes twice, and a lone `\r` as a line).
+  let scanned = 0;
+  let newlines = 0;
+  const newlinesBefore = (end: number): number => {
+    for (let i = buf.indexOf(0x0a, scanned); i >= 0 && i < end; i = buf.indexOf(0x0a, i + 1)) newlines++;
+    scanned = Math.max(scanned, end);
+    return newlines;
+  };
+  let lastEnd = 0;
+  try {
+    parse(buf, {
+      comment: '#',
+      comment_no_infix: true,
+      skip_empty_lines: true,
+      relax_column_count: true,
+      record_delimiter: ['\r\n', '\n'],
+      on_record: (cells: string[], ctx) => {
+        // ctx.bytes: just past the record's delimiter (or the end of the input).
+        const end = ctx.bytes;
+        lastEnd = end;
+        const endLine = 1 + newlinesBefore(end) - (buf[end - 1] === 0x0a ? 1 : 0);
+        let inner = 0;
+        for (const c of cells) for (let i = c.indexOf('\n'); i >= 0; i = c.indexOf('\n', i + 1)) inner++;
+        const line = endLine - inner;
+        // A line of spaces is blank, as before.
+        if (cells.length === 1 && inner === 0 && cells[0].trim() === '') return null;
+        if (!header) header = cells.map((c) => c.trim());
+        else rows.push({ line, cells });
+        return null;
+      },
+    });
+  } catch (e) {
+    if (!(e instanceof CsvError)) throw e;
+    // The record in error starts at the first line after the last record that is neither blank nor a comment.
+    let line = 1 + newlinesBefore(lastEnd);
+    for (let pos = lastEnd; pos < buf.length; line++) {
+      const nl = buf.indexOf(0x0a, pos);
+      const l = buf.toString('utf8', pos, nl < 0 ? buf.length : nl).replace(/\r$/, '');
+      if (nl < 0 || (l !== '' && !l.startsWith('#'))) break;
+      pos = nl + 1;
+    }
+    const what =
+      e.code === 'CSV_QUOTE_NOT_CLOSED'
+        ? 'unterminated quote'
+        : e.code === 'INVALID_OPENING_QUOTE'
+          ? 'a quote inside an unquoted field (quote the whole field and double its quotes)'
+          : e.code === 'CSV_INVALID_CLOSING_QUOTE'
+            ? 'text after a closing quote (quote the whole field and double its quotes)'
+            : e.message;
+    throw new DataError(`${file}:${line}: ${what}`);
+  }
   if (!header) throw new DataError(`${file}: empty file, expected a CSV header row`);
   for (const r of rows) {
     if (r.cells.length !== header.length) {
@@ -260,29 +311,6 @@ function csvRecords(text: string, file: string): RawTable {
     }
   }
   return { header, rows };
-}
-
-function splitCsv(line: string, file: string, lineNo: number): string[] {
-  const out: string[] = [];
-  let cur = '';
-  let quoted = false;
-  for (let i = 0; i < line.length; i++) {
-    const ch = line[i];
-    if (quoted) {
-      if (ch === '"' && line[i + 1] === '"') {
-        cur += '"';
-        i++;
-      } else if (ch === '"') quoted = false;
-      else cur += ch;
-    } else if (ch === '"') quoted = true;
-    else if (ch === ',') {
-      out.push(cur);
-      cur = '';
-    } else cur += ch;
-  }
-  if (quoted) throw new DataError(`${file}:${lineNo}: unterminated quote`);
-  out.push(cur);
-  return out;
 }
 
 function jsonRecords(text: string, file: string): RawTable {

@@ -212,24 +212,47 @@ async function phaseUi() {
     });
     await check('panel renders the chart and the rankings', async () => {
       await runCommand('DELE: Show Predictor Panel');
+      // An unrendered canvas is still 300x150, so count pixels: any drawn pixel (axes, labels) and "data" pixels,
+      // opaque and saturated (the bars and points use --vscode-charts-*; axes, grid and text are grey).
+      const CHARTS = { gates: 'mean gate weight per expert', scatter: 'predicted vs benchmark scatter' };
+      const MIN_DATA_PIXELS = 20;
+      const drawn = (i) => i?.charts && Object.values(i.charts).every((c) => c.data >= MIN_DATA_PIXELS);
       let info;
-      for (let i = 0; i < 240 && !info; i++) {
+      for (let i = 0; i < 240 && !drawn(info); i++) {
         for (const f of page.frames()) {
           try {
-            info = await f.$eval('body[data-ready="true"]', () => ({
+            info = await f.$eval('body[data-ready="true"]', (_, ids) => ({
+              charts: Object.fromEntries(ids.map((id) => {
+                const c = document.getElementById(id);
+                if (!(c instanceof HTMLCanvasElement) || !c.width || !c.height) return [id, { w: c?.width ?? 0, h: c?.height ?? 0, ink: 0, data: 0 }];
+                const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+                let ink = 0;
+                let data = 0;
+                for (let k = 0; k < d.length; k += 4) {
+                  if (d[k + 3] === 0) continue;
+                  ink++;
+                  if (d[k + 3] >= 200 && Math.max(d[k], d[k + 1], d[k + 2]) - Math.min(d[k], d[k + 1], d[k + 2]) >= 40) data++;
+                }
+                return [id, { w: c.width, h: c.height, ink, data }];
+              })),
               canvases: [...document.querySelectorAll('canvas')].filter((c) => c.width > 0 && c.height > 0).length,
               workspaceRows: document.querySelectorAll('#workspace tbody tr').length,
               benchmarkRows: document.querySelectorAll('#benchmark tbody tr').length,
               gateBars: document.getElementById('gates') !== null,
               predictor: document.getElementById('predictor').textContent,
-            }));
+            }), Object.keys(CHARTS));
           } catch {}
         }
-        if (!info) await page.waitForTimeout(250);
+        if (!drawn(info)) await page.waitForTimeout(250);
       }
       if (!info) throw new Error('panel content not found');
       log(`panel: ${JSON.stringify(info)}`);
       if (info.canvases < 4) throw new Error(`expected 4 charts, found ${info.canvases}`);
+      for (const [id, label] of Object.entries(CHARTS)) {
+        const c = info.charts[id];
+        if (c.ink === 0) throw new Error(`chart '${id}' (${label}) is empty: a ${c.w}x${c.h} canvas with no drawn pixel`);
+        if (c.data < MIN_DATA_PIXELS) throw new Error(`chart '${id}' (${label}) draws no data: ${c.data} coloured pixels (< ${MIN_DATA_PIXELS}) of ${c.ink} drawn`);
+      }
       if (info.workspaceRows < 3) throw new Error(`expected the workspace architectures, found ${info.workspaceRows} rows`);
       if (!/dele · gates · 12 experts/.test(info.predictor)) throw new Error(`unexpected predictor line: ${info.predictor}`);
       await page.waitForTimeout(500);

@@ -46,7 +46,7 @@ export function readLiteral(src: string, pos: number, limit = src.length): ReadR
   let i = pos;
   let values = 0;
   const fail = (message: string, start: number, end = start + 1): never => {
-    throw new Fail(message, start, Math.min(Math.max(end, start + 1), Math.max(limit, start + 1)));
+    throw new Fail(message, Math.max(pos, Math.min(start, limit - 1)), Math.min(Math.max(end, start + 1), Math.max(limit, pos + 1))); // at the end of the input: its last character
   };
   const ch = (): string | undefined => (i < limit ? src[i] : undefined);
   const skip = (): void => {

@@ -59,7 +59,7 @@ export function parseNb201(text: string): ParseResult {
   }
   segments.forEach((seg, s) => {
     const node = s + 1;
-    const trimmedStart = seg.start + (seg.text.length - seg.text.trimStart().length);
+    const trimmedStart = Math.min(seg.start + (seg.text.length - seg.text.trimStart().length), text.length - 1); // an empty last segment: its '+'
     const body = seg.text.trim();
     const bodyEnd = trimmedStart + body.length;
     if (!body.startsWith('|') || !body.endsWith('|') || body.length < 2) {
