@@ -1,6 +1,7 @@
 /**
  * One predictor per search space: the `dele.predictorPath` setting, else the predictor last trained in this
- * workspace for that space, else the one bundled with the extension. Lenses of a space use its predictor;
+ * workspace for that space, else the one bundled with the extension. Only the primary one loads at start-up;
+ * a space's predictor loads when a document first holds an architecture of that space. Lenses of a space use its predictor;
  * the panel and the status bar show the primary one (the setting's, else the last trained, else NB201's).
  *
  * Workspace storage: `<storage>/predictors/<space id>/` (`<storage>/predictor/` from versions before spaces
@@ -39,6 +40,8 @@ function subdirsWithModel(dir: string): string[] {
 
 export class PredictorSet {
   private readonly hosts = new Map<string, PredictorHost>();
+  /** Predictors found but not loaded yet, per space, in order of precedence. */
+  private readonly candidates = new Map<string, Candidate[]>();
   private primarySpace = DEFAULT_SPACE_ID;
   /** Load problems of the last loadAll, shown in the status. */
   errors: string[] = [];
@@ -76,23 +79,28 @@ export class PredictorSet {
     return done;
   }
 
-  /** (Re)loads every predictor: the setting's, then the workspace's, then the bundled ones, first per space wins. */
+  /**
+   * Finds every predictor (the setting's, then the workspace's, then the bundled ones; per space the first that
+   * loads wins) and loads the primary one. The others load when first asked for (`forSpace`), that is when a
+   * document holds an architecture of their space: a workspace of NB201 files never pays for the others.
+   */
   loadAll(setting: string, init: InitOptions): void {
     this.dispose();
     this.errors = [];
     this.notes = [];
-    const candidates: Candidate[] = [];
-    if (setting) candidates.push({ source: 'setting', dir: setting });
+    this.candidates.clear();
+    const found: Candidate[] = [];
+    if (setting) found.push({ source: 'setting', dir: setting });
     const trained = init.storagePath
       ? [...subdirsWithModel(path.join(init.storagePath, 'predictors')), ...subdirsWithModel(path.join(init.storagePath, 'predictor'))]
       : [];
     // The most recently trained first, so it becomes the primary predictor.
     const mtime = (d: string): number => fs.statSync(path.join(d, 'model.json')).mtimeMs;
     trained.sort((a, b) => mtime(b) - mtime(a));
-    candidates.push(...trained.map((dir) => ({ source: 'workspace' as const, dir })));
-    candidates.push(...subdirsWithModel(init.bundledPredictors).map((dir) => ({ source: 'bundled' as const, dir })));
+    found.push(...trained.map((dir) => ({ source: 'workspace' as const, dir })));
+    found.push(...subdirsWithModel(init.bundledPredictors).map((dir) => ({ source: 'bundled' as const, dir })));
     let primary: string | undefined;
-    for (const c of candidates) {
+    for (const c of found) {
       let space: string;
       try {
         space = peekSpace(c.dir);
@@ -100,24 +108,29 @@ export class PredictorSet {
         this.errors.push(`cannot read predictor ${c.dir}: ${(e as Error).message}`);
         continue;
       }
-      const have = this.hosts.get(space);
-      if (have) {
-        if (c.source === 'workspace' && have.info?.source === 'setting') {
-          this.notes.push(`dele.predictorPath is set, so the ${space} predictor trained in this workspace (${c.dir}) is not used`);
-        }
-        continue;
+      const list = this.candidates.get(space) ?? [];
+      if (c.source === 'workspace' && list[0]?.source === 'setting') {
+        this.notes.push(`dele.predictorPath is set, so the ${space} predictor trained in this workspace (${c.dir}) is not used`);
       }
-      const h = new PredictorHost();
-      try {
-        h.load(c.source, c.dir);
-      } catch (e) {
-        this.errors.push(`cannot load ${c.source} predictor ${c.dir}: ${(e as Error).message}`);
-        continue;
-      }
-      this.hosts.set(space, h);
+      list.push(c);
+      this.candidates.set(space, list);
       if (c.source !== 'bundled') primary ??= space;
     }
-    this.primarySpace = primary ?? (this.hosts.has(DEFAULT_SPACE_ID) ? DEFAULT_SPACE_ID : ([...this.hosts.keys()][0] ?? DEFAULT_SPACE_ID));
+    this.primarySpace = primary ?? (this.candidates.has(DEFAULT_SPACE_ID) ? DEFAULT_SPACE_ID : ([...this.candidates.keys()][0] ?? DEFAULT_SPACE_ID));
+    // The primary predictor loads now (status bar, panel); if none of its candidates loads, the next space's.
+    if (!this.forSpace(this.primarySpace)) {
+      for (const id of this.candidates.keys()) {
+        if (this.forSpace(id)) {
+          this.primarySpace = id;
+          break;
+        }
+      }
+    }
+  }
+
+  /** Spaces with a predictor available (loaded or not yet). */
+  availableSpaces(): string[] {
+    return [...new Set([...this.hosts.keys(), ...this.candidates.keys()])];
   }
 
   /** Loads one predictor for its space, replacing that space's previous one, and makes it the primary. */
@@ -131,12 +144,28 @@ export class PredictorSet {
     return h;
   }
 
+  /** The predictor of a space, loading it on first use (the first candidate that loads; failures are recorded). */
   forSpace(id: string): PredictorHost | undefined {
-    return this.hosts.get(id);
+    const have = this.hosts.get(id);
+    if (have) return have;
+    const list = this.candidates.get(id);
+    while (list && list.length > 0) {
+      const c = list.shift() as Candidate;
+      const h = new PredictorHost();
+      try {
+        h.load(c.source, c.dir);
+      } catch (e) {
+        this.errors.push(`cannot load ${c.source} predictor ${c.dir}: ${(e as Error).message}`);
+        continue;
+      }
+      this.hosts.set(id, h);
+      return h;
+    }
+    return undefined;
   }
 
   get primary(): PredictorHost | undefined {
-    return this.hosts.get(this.primarySpace);
+    return this.forSpace(this.primarySpace);
   }
 
   all(): PredictorHost[] {

@@ -78,9 +78,9 @@ describe('search spaces in the language server', () => {
   const lenses = async (): Promise<CodeLens[]> => (await s.client.sendRequest('textDocument/codeLens', { textDocument: { uri } })) as CodeLens[];
   const lineOf = (needle: string): number => MODEL_PY.split('\n').findIndex((l) => l.includes(needle));
 
-  it('loads one predictor per space and lists the declared space', async () => {
+  it('loads the primary predictor at start-up, the others when their space shows up; lists the declared space', async () => {
     const st = (await s.client.sendRequest('dele/status')) as StatusResult;
-    assert.deepEqual(st.predictors.map((p) => p.space).sort(), ['nb201', 'tnb101-micro']);
+    assert.deepEqual(st.predictors.map((p) => p.space), ['nb201'], 'only the primary predictor is loaded before any lens');
     const spaces = (await s.client.sendRequest('dele/spaces')) as SpaceInfo[];
     const blocks = spaces.find((x) => x.id === 'blocks');
     assert.ok(blocks, JSON.stringify(spaces.map((x) => x.id)));
@@ -107,6 +107,8 @@ describe('search spaces in the language server', () => {
     assert.deepEqual(macro?.command?.arguments, [{ space: 'tnb101-macro' }]);
     // The declared space's two architectures are found; it has no predictor yet.
     assert.equal(ls.filter((l) => /^blocks: no predictor/.test(l.command?.title ?? '')).length, 2);
+    const st = (await s.client.sendRequest('dele/status')) as StatusResult;
+    assert.deepEqual(st.predictors.map((p) => p.space).sort(), ['nb201', 'tnb101-micro'], 'the micro predictor loaded for its lens');
   });
 
   it('hover ranks a micro cell among all 4,096 and shows its benchmark value', async () => {
