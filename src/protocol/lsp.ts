@@ -125,6 +125,8 @@ export interface TrainParams {
   epochs?: number;
   pretrainEpochs?: number;
   seed?: number;
+  /** Which training archs carry ground truth: undefined = the first N of the training split, else a seeded draw. */
+  subsetSeed?: number;
 }
 
 export interface TrainResult {

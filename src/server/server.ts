@@ -121,6 +121,7 @@ export function trainParamsProblem(p: unknown, spaceById: (id: string) => Search
     if (o[f] !== undefined && !(isInt(o[f]) && o[f] >= 1)) return `${f} must be an integer >= 1, got ${show(o[f])}`;
   }
   if (o.seed !== undefined && !isInt(o.seed)) return `seed must be an integer, got ${show(o.seed)}`;
+  if (o.subsetSeed !== undefined && !(isInt(o.subsetSeed) && o.subsetSeed >= 0)) return `subsetSeed must be an integer >= 0, got ${show(o.subsetSeed)}`;
   return undefined;
 }
 

@@ -47,6 +47,7 @@ async function run(p: Extract<ToWorker, { type: 'start' }>['params'], outDir: st
         experts: p.method === 'vanilla' ? undefined : p.experts,
         preset: p.preset ?? 'cpu',
         seed: p.seed ?? 0,
+        subsetSeed: p.subsetSeed,
         optim: {
           ...(p.epochs !== undefined ? { epochs: p.epochs } : {}),
           ...(p.pretrainEpochs !== undefined ? { pretrainEpochs: p.pretrainEpochs } : {}),

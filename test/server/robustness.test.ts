@@ -47,6 +47,7 @@ describe('language server robustness', () => {
     ['experts that are not strings', { experts: [1, 2] }, /^invalid training parameters: experts must be an array of LF column names/],
     ['data that is not a string', { data: 5 }, /^invalid training parameters: data must be/],
     ['an unknown space', { space: 'nb999' }, /^invalid training parameters: space: unknown search space "nb999"$/],
+    ['a negative subset seed', { subsetSeed: -2 }, /^invalid training parameters: subsetSeed must be an integer >= 0, got -2$/],
   ];
   for (const [what, patch, message] of invalid) {
     it(`refuses ${what} before starting a worker, and keeps the predictor`, async () => {

@@ -118,8 +118,10 @@ describe('language server over LSP', () => {
       experts: ['zc_c10_synflow', 'zc_c10_jacov'],
       pretrainEpochs: 1,
       epochs: 20,
+      subsetSeed: 2,
     })) as TrainResult;
     assert.equal(r.status, 'completed', r.message);
+    assert.equal(JSON.parse(fs.readFileSync(path.join(s.storage, 'predictors', 'nb201', 'model.json'), 'utf8')).subsetSeed, 2, 'the subset seed reaches the trainer');
     assert.ok((r.kendallTau ?? 0) > 0.3, String(r.kendallTau));
     assert.ok(fs.existsSync(path.join(s.storage, 'predictors', 'nb201', 'model.json')));
     assert.ok(s.refreshes > refreshes);
