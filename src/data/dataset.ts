@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import * as zlib from 'node:zlib';
 import { CsvError, parse } from 'csv-parse/sync';
 import { nb201Space } from '../space/nb201';
-import { builtinSpace } from '../space/registry';
+import { BUILTIN_SPACES, builtinSpace } from '../space/registry';
 import type { ArchFeatures, SearchSpace } from '../space/types';
 
 export interface Column {
@@ -129,7 +129,7 @@ const bundledCache = new Map<string, Dataset>();
 /** Space ids that ship a benchmark table (data/<id>.json.gz). */
 export function bundledSpaceIds(): string[] {
   const ids: string[] = [];
-  for (const id of ['nb201', 'tnb101-micro', 'tnb101-macro']) {
+  for (const id of BUILTIN_SPACES.map((s) => s.id)) {
     try {
       findDataFile(`${id}.json.gz`);
       ids.push(id);

@@ -1,6 +1,6 @@
 /**
  * The built-in search spaces, and spaces declared by users (space files), by id. Adding a built-in space
- * means a folder under src/space and one line here.
+ * means a folder under src/space, one line here and its id in declared/declaration.ts RESERVED_IDS.
  */
 import { declaredSpace, type SpaceDeclaration } from './declared';
 import { nb201Space } from './nb201';
