@@ -83,12 +83,11 @@ export class PredictorHost {
     const m = next.meta;
     const space = next.space;
     this.dense = space.size !== undefined && space.size <= DENSE_LIMIT && space.fromIndex !== undefined && space.indexOf !== undefined;
-    const n = this.dense ? (space.size as number) : REFERENCE_SIZE;
     if (!this.dense) {
       const rng = new Rng(REFERENCE_SEED);
       this.reference = space.sample(() => rng.next(), REFERENCE_SIZE);
     }
-    const refCount = this.dense ? n : this.reference.length;
+    const refCount = this.dense ? (space.size as number) : this.reference.length;
     this.infoValue = {
       source,
       path: dir,

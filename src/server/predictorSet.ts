@@ -128,11 +128,6 @@ export class PredictorSet {
     }
   }
 
-  /** Spaces with a predictor available (loaded or not yet). */
-  availableSpaces(): string[] {
-    return [...new Set([...this.hosts.keys(), ...this.candidates.keys()])];
-  }
-
   /** Loads one predictor for its space, replacing that space's previous one, and makes it the primary. */
   loadOne(source: PredictorInfo['source'], dir: string): PredictorHost {
     const h = new PredictorHost();

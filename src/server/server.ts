@@ -158,7 +158,8 @@ export class DeleServer {
   private settings: DeleSettings = DEFAULT_SETTINGS;
   private init: InitOptions = { bundledPredictors: '', storagePath: '' };
   private backend = 'unknown';
-  private readonly benches = new Map<string, { ds: Dataset; index: Map<string, number> }>();
+  /** Bundled tables by space id; null: the space has none (asked once, not on every hover). */
+  private readonly benches = new Map<string, { ds: Dataset; index: Map<string, number> } | null>();
   private readonly spaceFiles = new SpaceFiles();
   private workspaceRoots: string[] = [];
   private training?: { worker?: Worker; cancel: () => void };
@@ -346,12 +347,12 @@ export class DeleServer {
   /** The bundled table of a built-in space (cached), or undefined when the space has none. */
   private benchmark(spaceId: string): { ds: Dataset; index: Map<string, number> } | undefined {
     let b = this.benches.get(spaceId);
-    if (!b && bundledSpaceIds().includes(spaceId)) {
-      const ds = loadBundled(spaceId);
-      b = { ds, index: new Map(ds.keys.map((k, i) => [k, i])) };
+    if (b === undefined) {
+      const ds = bundledSpaceIds().includes(spaceId) ? loadBundled(spaceId) : undefined;
+      b = ds ? { ds, index: new Map(ds.keys.map((k, i) => [k, i])) } : null;
       this.benches.set(spaceId, b);
     }
-    return b;
+    return b ?? undefined;
   }
 
   /** The benchmark value of an architecture: the predictor's target where that is a column, else the setting, else the data's default. */

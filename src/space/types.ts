@@ -121,6 +121,23 @@ export function parseOrThrow<A>(space: SearchSpace<A>, text: string): A {
   return r.arch;
 }
 
+/** Quotes user text in messages: at most `n` characters. */
+export function clip(t: string, n = 40): string {
+  return t.length > n ? `${t.slice(0, n)}…` : t;
+}
+
+/**
+ * True when some path from node 0 to the last node uses only edges whose op is not `noneOp`; edge e goes
+ * from[e] -> to[e], listed so that every edge into a node comes before the edges out of it.
+ */
+export function outputReachable(ops: readonly number[], from: readonly number[], to: readonly number[], noneOp: number): boolean {
+  const last = Math.max(0, ...to);
+  const reach = new Array<boolean>(last + 1).fill(false);
+  reach[0] = true;
+  for (let e = 0; e < from.length; e++) if (ops[e] !== noneOp && reach[from[e]]) reach[to[e]] = true;
+  return reach[last];
+}
+
 /** Shifts problem offsets by `by` (from text-relative to document-relative). */
 export function shiftProblems(problems: ArchProblem[], by: number): ArchProblem[] {
   return problems.map((p) => ({ ...p, start: p.start + by, end: p.end + by }));

@@ -3,9 +3,9 @@
  * position) and declared cells with ops on edges (one op per edge of the complete DAG, edge order 1<-0, 2<-0,
  * 2<-1, 3<-0, ...). An architecture is the list of per-position choice indices.
  */
-import { type ArchProblem, type ParseResult, type Random, sampleEnumerable, type SearchSpace } from '../types';
+import { type ArchProblem, clip, outputReachable, type ParseResult, type Random, sampleEnumerable, type SearchSpace } from '../types';
 import type { EdgeCellSpaceDeclaration, SequenceSpaceDeclaration } from './declaration';
-import { clip, isNumberText, type Item, itemsOf, type Lit, readWhole, type SplitRules } from './literal';
+import { isNumberText, type Item, itemsOf, type Lit, readWhole, type SplitRules } from './literal';
 import { MAX_PROBLEMS, MAX_TEXT, scanKeys } from './scan';
 
 export type ListArch = readonly number[];
@@ -246,12 +246,7 @@ export function edgeCellSpace(decl: EdgeCellSpaceDeclaration): SearchSpace<ListA
     countMessage: (n) => `a cell with ${decl.nodes} nodes has ${E} edge${E === 1 ? '' : 's'} (in order ${order.join(', ')}${E > 4 ? ', …' : ''}); found ${n} op${n === 1 ? '' : 's'}`,
   });
   const noneOp = decl.none === undefined ? -1 : decl.ops.indexOf(decl.none);
-  const connected = (a: ListArch): boolean => {
-    const reach = new Array<boolean>(decl.nodes).fill(false);
-    reach[0] = true;
-    for (let e = 0; e < E; e++) if (a[e] !== noneOp && reach[from[e]]) reach[to[e]] = true;
-    return reach[decl.nodes - 1];
-  };
+  const connected = (a: ListArch): boolean => outputReachable(a, from, to, noneOp);
   return {
     id: decl.name,
     title: decl.title,

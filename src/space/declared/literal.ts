@@ -226,6 +226,3 @@ export function readWhole(text: string): ReadResult {
   return r;
 }
 
-export function clip(s: string, n = 40): string {
-  return s.length > n ? `${s.slice(0, n)}…` : s;
-}

@@ -21,7 +21,8 @@
  */
 import type { ArchProblem, ParseResult, Random, SearchSpace } from '../types';
 import type { NodeCellSpaceDeclaration } from './declaration';
-import { clip, type Lit, readWhole, scalarText } from './literal';
+import { clip } from '../types';
+import { type Lit, readWhole, scalarText } from './literal';
 import { dagEdges } from './listSpace';
 import { MAX_PROBLEMS, MAX_TEXT, scanKeys } from './scan';
 

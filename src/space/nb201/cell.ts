@@ -6,7 +6,7 @@
  * `|op~0|+|op~0|op~1|+|op~0|op~1|op~2|`. 5 ops per edge give 5^6 = 15,625 cells.
  */
 
-import { ArchParseError, type ArchProblem } from '../types';
+import { ArchParseError, type ArchProblem, clip, outputReachable } from '../types';
 
 export { ArchParseError, type ArchProblem };
 
@@ -151,11 +151,6 @@ export function parseNb201OrThrow(text: string): Nb201Arch {
   return r.arch;
 }
 
-/** Quotes user text in messages at most 40 characters long. */
-export function clip(t: string, n = 40): string {
-  return t.length > n ? `${t.slice(0, n)}…` : t;
-}
-
 function edgeIndex(from: number, to: number): number {
   return (to * (to - 1)) / 2 + from;
 }
@@ -214,9 +209,5 @@ export function nb201GraphEncoding(arch: Nb201Arch): { adjacency: number[][]; op
 
 /** True when some path from the input node to the output node carries no `none` edge. */
 export function nb201IsConnected(arch: Nb201Arch): boolean {
-  const reach = [true, false, false, false];
-  for (let e = 0; e < NB201_NUM_EDGES; e++) {
-    if (arch[e] !== 0 && reach[NB201_EDGE_FROM[e]]) reach[NB201_EDGE_TO[e]] = true;
-  }
-  return reach[3];
+  return outputReachable(arch, NB201_EDGE_FROM, NB201_EDGE_TO, 0);
 }

@@ -7,9 +7,8 @@
  *   NB201 op names) gets a hint; any other list (`ops = []`, `[OPS[n](C) for n in genotype]`, DARTS
  *   primitives, NB101 `["input", "conv3x3-bn-relu", "output"]`) is ordinary code and is left alone.
  */
-import type { FoundArch } from '../types';
-import { shiftProblems } from '../types';
-import { clip, NB201_NUM_EDGES, NB201_OPS, type Nb201Arch, nb201ToString, parseNb201 } from './cell';
+import { clip, type FoundArch, shiftProblems } from '../types';
+import { NB201_NUM_EDGES, NB201_OPS, type Nb201Arch, nb201ToString, parseNb201 } from './cell';
 
 export const NB201_ID = 'nb201';
 

@@ -4,8 +4,7 @@
  * has 1 to 4 downsampling modules (codes 3, 4) and 1 to 3 channel-doubling modules (codes 2, 4): 3,256
  * architectures. Its encoders see a sequence of 6 positions (absent modules are token 0), and GATES a chain.
  */
-import { clip } from '../nb201/cell';
-import { type FoundArch, type ParseResult, sampleEnumerable, type SearchSpace, shiftProblems } from '../types';
+import { clip, type FoundArch, type ParseResult, sampleEnumerable, type SearchSpace, shiftProblems } from '../types';
 
 export const TNB101_MACRO_ID = 'tnb101-macro';
 export type Tnb101MacroArch = readonly number[];

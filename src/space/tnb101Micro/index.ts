@@ -3,8 +3,7 @@
  * a 4-node cell whose 6 edges carry one digit each (0 none, 1 skip_connect, 2 conv1x1, 3 conv3x3), written
  * node1<-0 _ node2<-0,1 _ node3<-0,1,2: the same edge order as NB201. 4^6 = 4,096 cells.
  */
-import { clip } from '../nb201/cell';
-import { type FoundArch, type ParseResult, sampleEnumerable, type SearchSpace, shiftProblems } from '../types';
+import { clip, type FoundArch, outputReachable, type ParseResult, sampleEnumerable, type SearchSpace, shiftProblems } from '../types';
 
 export const TNB101_MICRO_ID = 'tnb101-micro';
 export const TNB101_MICRO_OPS = ['none', 'skip_connect', 'conv1x1', 'conv3x3'] as const;
@@ -50,12 +49,6 @@ export function parseTnb101Micro(text: string): ParseResult<Tnb101MicroArch> {
   return { ok: true, arch: ops, key: tnb101MicroToString(ops) };
 }
 
-function isConnected(a: Tnb101MicroArch): boolean {
-  const reach = [true, false, false, false];
-  for (let e = 0; e < 6; e++) if (a[e] !== 0 && reach[EDGE_FROM[e]]) reach[EDGE_TO[e]] = true;
-  return reach[3];
-}
-
 function fromIndex(i: number): Tnb101MicroArch {
   if (!Number.isInteger(i) || i < 0 || i >= SIZE) throw new RangeError(`index ${i} out of range`);
   const ops = new Array<number>(6);
@@ -92,7 +85,7 @@ export const tnb101MicroSpace: SearchSpace<Tnb101MicroArch> = {
   parse: parseTnb101Micro,
   scan: scanTnb101Micro,
   key: tnb101MicroToString,
-  lint: (a) => (isConnected(a) ? [] : [{ message: 'no path from the input to the output avoids `none` (digit 0): this cell outputs zeros', severity: 'info' }]),
+  lint: (a) => (outputReachable(a, EDGE_FROM, EDGE_TO, 0) ? [] : [{ message: 'no path from the input to the output avoids `none` (digit 0): this cell outputs zeros', severity: 'info' }]),
   features: (a) => ({ ops: [...a], tokens: [...a] }),
   size: SIZE,
   fromIndex,
