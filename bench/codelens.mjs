@@ -3,7 +3,7 @@
 // 200 NB201 architectures: median and p95 while idle and while a predictor trains in the server's worker
 // thread, plus the server's peak RSS. Prints figures; asserts nothing.
 //   node bench/codelens.mjs [--predictor DIR] [--requests N]   (DIR: the bundled predictors folder, as shipped)
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -26,6 +26,12 @@ const cell = () => {
 };
 const doc = () => `ARCHS = [\n${Array.from({ length: 200 }, () => `    "${cell()}",`).join('\n')}\n]\n`;
 
+let commit = 'unknown';
+try {
+  commit = execFileSync('git', ['rev-parse', '--short=12', 'HEAD'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim();
+} catch {}
+console.log(`command: node bench/codelens.mjs ${process.argv.slice(2).join(' ')}`.trim());
+console.log(`config: predictors ${path.relative(ROOT, predictor) || predictor}, ${N} requests per phase, 200 NB201 cells per document (seed 42), commit ${commit}, node ${process.version}, ${os.cpus().length} cores, load ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
 const storage = fs.mkdtempSync(path.join(os.tmpdir(), 'dele-bench-'));
 const server = spawn(process.execPath, [path.join(ROOT, 'dist/server.js'), '--stdio'], { stdio: ['pipe', 'pipe', 'inherit'] });
 const peakRssMb = () => {
