@@ -32,6 +32,9 @@ interface Scored {
 }
 
 export class PredictorHost {
+  /** `onTableReady`: called when the reference table of a loaded predictor is complete (percentiles, mean gates). */
+  constructor(private readonly onTableReady: () => void = () => {}) {}
+
   private predictor?: Predictor;
   private infoValue: PredictorInfo | null = null;
   private errorValue?: string;
@@ -147,7 +150,10 @@ export class PredictorHost {
       this.fillTable(idx);
       const next = from + CHUNK;
       if (next < n) this.scheduleFill(next, gen);
-      else this.sortedScores = Float32Array.from(this.scores as Float32Array).sort();
+      else {
+        this.sortedScores = Float32Array.from(this.scores as Float32Array).sort();
+        this.onTableReady();
+      }
     });
   }
 

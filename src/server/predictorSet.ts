@@ -39,6 +39,9 @@ function subdirsWithModel(dir: string): string[] {
 }
 
 export class PredictorSet {
+  /** `onTableReady`: a loaded predictor's reference table is complete (the panel's gate weights and rankings can show). */
+  constructor(private readonly onTableReady: () => void = () => {}) {}
+
   private readonly hosts = new Map<string, PredictorHost>();
   /** Predictors found but not loaded yet, per space, in order of precedence. */
   private readonly candidates = new Map<string, Candidate[]>();
@@ -130,7 +133,7 @@ export class PredictorSet {
 
   /** Loads one predictor for its space, replacing that space's previous one, and makes it the primary. */
   loadOne(source: PredictorInfo['source'], dir: string): PredictorHost {
-    const h = new PredictorHost();
+    const h = new PredictorHost(this.onTableReady);
     h.load(source, dir);
     const space = h.space?.id ?? DEFAULT_SPACE_ID;
     this.hosts.get(space)?.dispose();
@@ -146,7 +149,7 @@ export class PredictorSet {
     const list = this.candidates.get(id);
     while (list && list.length > 0) {
       const c = list.shift() as Candidate;
-      const h = new PredictorHost();
+      const h = new PredictorHost(this.onTableReady);
       try {
         h.load(c.source, c.dir);
       } catch (e) {

@@ -153,7 +153,8 @@ export class DeleServer {
   private connection!: Connection;
   private readonly documents = new TextDocuments(TextDocument);
   private readonly parsed = new Map<string, ParsedDoc>();
-  private readonly predictors = new PredictorSet();
+  // When a table completes, clients refresh what depends on it (the panel's mean gate weights and rankings).
+  private readonly predictors = new PredictorSet(() => void this.connection?.sendNotification(PredictorChangedNotification, this.status()));
   private readonly diagTimers = new Map<string, NodeJS.Timeout>();
   private settings: DeleSettings = DEFAULT_SETTINGS;
   private init: InitOptions = { bundledPredictors: '', storagePath: '' };

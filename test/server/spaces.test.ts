@@ -113,6 +113,10 @@ describe('search spaces in the language server', () => {
 
   it('hover ranks a micro cell among all 4,096 and shows its benchmark value', async () => {
     await s.server.whenIdle();
+    // The lazily loaded micro predictor's table completed: clients are told (the panel refreshes its charts).
+    await s.waitFor(() =>
+      s.notifications.some((n) => n.method === 'dele/predictorChanged' && (n.params as StatusResult).predictors.some((p) => p.space === 'tnb101-micro')),
+    );
     const line = lineOf('MICRO =');
     const h = (await s.client.sendRequest('textDocument/hover', { textDocument: { uri }, position: { line, character: 12 } })) as Hover;
     const md = (h.contents as { value: string }).value;
