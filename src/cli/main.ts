@@ -40,9 +40,11 @@ Usage:
                (--subset-seed N: the ground-truth archs are a seeded shuffle's first N of the train split;
                default: the first N)
   dele eval    --model DIR [--data bundled|FILE]
-  dele predict --model DIR [ARCH ...]        (arch strings as arguments, or one per line on stdin)
+  dele predict --model DIR | --space ID [ARCH ...]   (arch strings as arguments, or one per line on stdin;
+               --space alone uses the predictor bundled for that space)
   dele rank    --model DIR [--data bundled|FILE] [--top N]
-  dele bench   [--space ID] [--target COL] [--encoder gates,lstm] [--ratios 0.01,0.05,0.1] [--seeds N] [--preset cpu|paper|tiny]
+  dele bench   [--space ID] [--target COL] [--encoder gates,lstm] [--ratios 0.01,0.05,0.1 | --counts 10,25,50] [--seeds N]
+               [--preset cpu|paper|tiny]
                [--methods vanilla,single,dele] [--jobs N] [--json FILE] [--epochs N] [--pretrain-epochs N] [--subset-seeds]
                (--subset-seeds: seed i also labels subset i, so seeds vary the labelled archs too; default: the
                first N of the train split for every seed)
@@ -66,6 +68,7 @@ const OPTIONS = {
   lf: { type: 'string' },
   ratio: { type: 'string' },
   ratios: { type: 'string' },
+  counts: { type: 'string' },
   encoder: { type: 'string' },
   preset: { type: 'string' },
   epochs: { type: 'string' },
@@ -235,9 +238,25 @@ async function cmdTrain(o: Opts): Promise<void> {
   r.predictor.dispose();
 }
 
+/** --model DIR, or with only --space ID the predictor bundled for that space (media/predictors/ID). */
 function loadPredictor(o: Opts): Predictor {
-  if (!o.model) throw new UsageError('needs --model DIR');
-  return Predictor.load(o.model);
+  if (o.model) return Predictor.load(o.model);
+  if (o.space !== undefined && builtinSpace(o.space)) {
+    const dir = bundledPredictorDir(o.space);
+    if (dir) return Predictor.load(dir);
+    throw new UsageError(`no predictor is bundled for space ${o.space}: train one (dele train --space ${o.space} --out DIR) and pass --model DIR`);
+  }
+  throw new UsageError('needs --model DIR (or --space ID to use the predictor bundled for a built-in space)');
+}
+
+function bundledPredictorDir(spaceId: string): string | undefined {
+  let dir = __dirname;
+  for (let i = 0; i < 5; i++) {
+    const p = path.join(dir, 'media', 'predictors', spaceId);
+    if (fs.existsSync(path.join(p, 'model.json'))) return p;
+    dir = path.dirname(dir);
+  }
+  return undefined;
 }
 
 /** Data for a loaded predictor: --data, else the data it was trained on when that is bundled. */
@@ -311,7 +330,7 @@ async function cmdRank(o: Opts): Promise<void> {
 function cmdSpaces(): void {
   const bundled = bundledSpaceIds();
   const lines = BUILTIN_SPACES.map(
-    (x) => `${x.id.padEnd(14)} ${x.title}: ${x.size?.toLocaleString('en-US') ?? '?'} architectures; encoders ${x.encoders.join(', ')}${bundled.includes(x.id) ? '; bundled data' : ''}\n${''.padEnd(15)}${x.syntax}`,
+    (x) => `${x.id.padEnd(14)} ${x.title}: ${x.size?.toLocaleString('en-US') ?? x.sizeText ?? '?'} architectures; encoders ${x.encoders.join(', ')}${bundled.includes(x.id) ? '; bundled data' : ''}\n${''.padEnd(15)}${x.syntax}`,
   );
   lines.push('', 'Declare your own space in a *.space.yaml file and pass it as --space FILE (README.md).');
   process.stdout.write(`${lines.join('\n')}\n`);
@@ -368,7 +387,9 @@ async function cmdBenchTask(o: Opts, positionals: string[]): Promise<void> {
 
 const METHOD_LABEL: Record<Method, string> = { vanilla: 'vanilla', single: 'best single LF', dele: 'DELE' };
 
-export function benchReport(rows: BenchRow[], ratios: number[]): string {
+/** `counts`: the ground truth was given as numbers of archs (--counts); columns are labelled with them. */
+export function benchReport(rows: BenchRow[], ratios: number[], counts?: number[]): string {
+  const label = (i: number): string => (counts ? `${counts[i]} archs` : `${(ratios[i] * 100).toString()}%`);
   const out: string[] = [];
   const encoders = [...new Set(rows.map((r) => r.encoder))];
   const methods = (['vanilla', 'single', 'dele'] as Method[]).filter((m) => rows.some((r) => r.method === m));
@@ -378,7 +399,7 @@ export function benchReport(rows: BenchRow[], ratios: number[]): string {
   };
   const table = (title: string, pick: (r: BenchRow) => number): void => {
     out.push(`\n${title}`);
-    out.push(`${'encoder'.padEnd(8)} ${'method'.padEnd(15)} ${ratios.map((r) => `${(r * 100).toString()}%`.padEnd(17)).join(' ')}`);
+    out.push(`${'encoder'.padEnd(8)} ${'method'.padEnd(15)} ${ratios.map((_, i) => label(i).padEnd(17)).join(' ')}`);
     for (const e of encoders) {
       for (const m of methods) {
         const cells = ratios.map((ratio) => cell(rows.filter((r) => r.encoder === e && r.method === m && r.ratio === ratio).map(pick)).padEnd(17));
@@ -395,7 +416,7 @@ export function benchReport(rows: BenchRow[], ratios: number[]): string {
       const rs = rows.filter((r) => r.encoder === e && r.method === m);
       const pre = meanStd([...new Map(rs.map((r) => [`${r.seed}:${r.lf}`, r.pretrainSeconds])).values()]).mean;
       out.push(
-        `${e.toUpperCase().padEnd(8)} ${METHOD_LABEL[m].padEnd(15)} step1 ${fmt(pre, 1).padStart(7)}s   step2 ${ratios.map((ratio) => `${(ratio * 100).toString()}%: ${fmt(meanStd(rs.filter((r) => r.ratio === ratio).map((r) => r.trainSeconds)).mean, 1)}s`).join('  ')}`,
+        `${e.toUpperCase().padEnd(8)} ${METHOD_LABEL[m].padEnd(15)} step1 ${fmt(pre, 1).padStart(7)}s   step2 ${ratios.map((ratio, i) => `${label(i)}: ${fmt(meanStd(rs.filter((r) => r.ratio === ratio).map((r) => r.trainSeconds)).mean, 1)}s`).join('  ')}`,
       );
     }
   }
@@ -424,6 +445,10 @@ interface BenchFile {
   /** True: seed i used subset seed i (groundTruthSubset); absent or false: the first N of the train split for every seed. */
   subsetSeeds?: boolean;
   ratios: number[];
+  /** Set when the ground truth was given as counts of archs (--counts); ratios are then derived from them. */
+  counts?: number[];
+  /** Architectures in the bundled data (absent in older files: the space's size). */
+  archs?: number;
   backend: string;
   jobs?: number;
   wallSeconds: number;
@@ -433,11 +458,11 @@ interface BenchFile {
 
 function benchHeader(b: BenchFile): string {
   const space = builtinSpace(b.space ?? DEFAULT_SPACE_ID);
-  const n = space?.size ?? 0;
+  const n = b.archs ?? space?.size ?? 0;
   const split = splitDataset(n, 0);
   const lines = [
     `DELE benchmark on ${space?.title ?? b.space} (bundled data${b.fingerprint ? `, fingerprint ${b.fingerprint}` : ''}), target ${b.target}`,
-    `train split ${split.train.length} archs (all LF values used in step 1), held-out split ${split.heldOut.length} archs; ratios = share of the train split with ground truth`,
+    `train split ${split.train.length} archs (all LF values used in step 1), held-out split ${split.heldOut.length} archs; ${b.counts ? 'ground truth = that many archs of the train split' : 'ratios = share of the train split with ground truth'}`,
     `preset ${b.preset}, seeds 0..${b.seeds - 1}, backend ${b.backend}${b.jobs ? `, ${b.jobs} jobs` : ''}; wall time ${(b.wallSeconds / 60).toFixed(1)} min; peak RSS of one worker ${b.peakRssMb.toFixed(0)} MB`,
   ];
   lines.push(
@@ -471,7 +496,7 @@ async function cmdBench(o: Opts): Promise<void> {
       throw new DataError(`cannot read bench results ${o.report}: ${(e as Error).message}`);
     }
     if (!Array.isArray(b?.rows) || !Array.isArray(b.ratios) || typeof b.target !== 'string') throw new DataError(`${o.report} is not a dele bench --json file`);
-    process.stdout.write(`${benchHeader(b)}\n${benchReport(b.rows, b.ratios)}\n`);
+    process.stdout.write(`${benchHeader(b)}\n${benchReport(b.rows, b.ratios, b.counts)}\n`);
     return;
   }
   const t0 = Date.now();
@@ -479,7 +504,11 @@ async function cmdBench(o: Opts): Promise<void> {
   if (!bundledSpaceIds().includes(space.id)) throw new UsageError(`bench runs on bundled data; spaces with bundled data: ${bundledSpaceIds().join(', ')}`);
   const ds = loadBundled(space.id);
   const encoders = (list(o.encoder) ?? [...space.encoders]).map((e) => oneOf<EncoderType>(e, 'encoder', space.encoders, space.encoders[0]));
-  const ratios = (list(o.ratios) ?? ['0.01', '0.05', '0.1']).map((r) => num(r, 'ratios', 0, (x) => x > 0 && x <= 1));
+  const trainSize = splitDataset(ds.archs.length, 0).train.length;
+  if (o.counts !== undefined && o.ratios !== undefined) throw new UsageError('give either --ratios or --counts, not both');
+  const counts = list(o.counts)?.map((c) => num(c, 'counts', 0, (x) => Number.isInteger(x) && x >= 2 && x <= trainSize));
+  // A count c is the ratio whose floor(ratio * train size) is c (groundTruthSubset).
+  const ratios = counts ? counts.map((c) => (c + 0.5) / trainSize) : (list(o.ratios) ?? ['0.01', '0.05', '0.1']).map((r) => num(r, 'ratios', 0, (x) => x > 0 && x <= 1));
   const seeds = num(o.seeds, 'seeds', 3, (x) => Number.isInteger(x) && x > 0);
   const subsetSeeds = o['subset-seeds'] === true;
   const preset = oneOf<PresetName>(o.preset, 'preset', ['cpu', 'paper', 'tiny'], 'cpu');
@@ -512,13 +541,15 @@ async function cmdBench(o: Opts): Promise<void> {
     seeds,
     subsetSeeds,
     ratios,
+    ...(counts ? { counts } : {}),
+    archs: ds.archs.length,
     backend,
     jobs,
     wallSeconds: wall,
     peakRssMb: peakMb,
     rows,
   };
-  process.stdout.write(`${benchHeader(result)}\n${benchReport(rows, ratios)}\n`);
+  process.stdout.write(`${benchHeader(result)}\n${benchReport(rows, ratios, counts)}\n`);
   if (o.json) fs.writeFileSync(o.json, JSON.stringify(result, null, 1));
 }
 

@@ -44,7 +44,7 @@ export const PAPER_LSTM: LstmConfig = { embDim: 100, hidDim: 100 };
 
 /**
  * A batch of architectures encoded once for the model's encoder, all tensors 2-D:
- * - GATES over an edge-op graph: per edge slot e, the op one-hot [B, numOps];
+ * - GATES over an edge-op graph: per edge slot e (cell after cell), the op one-hot [B, numOps];
  * - GATES over a node-op graph: per node slot, the op one-hot [B, numOps] (zeros for an absent node) and per
  *   (from, to) pair the edge indicator [B, 1];
  * - LSTM: per sequence position, the token one-hot [B, seqVocab].
@@ -77,7 +77,7 @@ export function encodeBatch(cfg: Pick<ModelConfig, 'encoder' | 'input'>, feats: 
   if (cfg.encoder === 'lstm') {
     b.tokenOneHot = oneHots(feats, inp.seqLength, inp.seqVocab, (f, t) => f.tokens[t]);
   } else if (inp.graph.kind === 'edge-ops') {
-    b.edgeOneHot = oneHots(feats, inp.graph.edgeFrom.length, inp.numOps, (f, e) => f.ops[e]);
+    b.edgeOneHot = oneHots(feats, inp.graph.edgeFrom.length * (inp.graph.cells ?? 1), inp.numOps, (f, e) => f.ops[e]);
   } else {
     const n = inp.graph.numNodes;
     b.nodeOneHot = oneHots(feats, n, inp.numOps, (f, v) => f.ops[v]);
@@ -111,10 +111,12 @@ function sumTerms(terms: tf.Tensor2D[]): tf.Tensor2D {
 
 /**
  * GATES (NasBench201FlowArchEmbedder + DenseGraphSimpleOpEdgeFlow, residual_only = 1, use_final_only):
- * node 0 has a learnable embedding, the other nodes zeros; each layer computes, for ops on edges,
- * Y'_i = Σ_{e: j->i} sigmoid(Linear(opemb(op_e))) ⊙ (Y_j W) with the `none` op masked out, plus Y_0 W on
- * node 0; for ops on nodes (NB101-like), Y'_i = sigmoid(Linear(opemb(op_i))) ⊙ Σ_{j->i} (Y_j W). ReLU
- * between layers; the output is the last node. Node 0 never depends on the arch, so it stays [1, d].
+ * the input nodes have learnable embeddings, the other nodes zeros; each layer computes, for ops on edges,
+ * Y'_i = Σ_{e: j->i} sigmoid(Linear(opemb(op_e))) ⊙ (Y_j W) with the `none` op masked out, plus Y_k W on
+ * the input nodes; for ops on nodes (NB101-like), Y'_i = sigmoid(Linear(opemb(op_i))) ⊙ Σ_{j->i} (Y_j W).
+ * ReLU between layers; the output is the last node, or the mean of the space's output nodes (DARTS: the
+ * concatenated intermediate nodes). Input nodes never depend on the arch, so they stay [1, d].
+ * `edgeOffset` picks one cell's edge slots when an architecture has several cells.
  */
 class GatesEncoder implements Encoder {
   readonly outDim: number;
@@ -123,10 +125,19 @@ class GatesEncoder implements Encoder {
   private readonly xHidden: Linear;
   private readonly w: tf.Variable[] = [];
   private readonly att: Linear[] = [];
+  private readonly inputs: number;
 
-  constructor(p: Params, name: string, cfg: GatesConfig, private readonly input: EncoderInput) {
+  constructor(
+    p: Params,
+    name: string,
+    cfg: GatesConfig,
+    private readonly input: EncoderInput,
+    private readonly edgeOffset = 0,
+  ) {
+    const g = input.graph;
+    this.inputs = g.kind === 'edge-ops' ? (g.inputs ?? 1) : 1;
     this.opEmb = p.normal(`${name}.op_emb`, [input.numOps, cfg.opDim]);
-    this.node0 = p.normal(`${name}.node0_emb`, [1, cfg.nodeDim]);
+    this.node0 = p.normal(`${name}.node0_emb`, [this.inputs, cfg.nodeDim]);
     this.xHidden = new Linear(p, `${name}.x_hidden`, cfg.nodeDim, cfg.hidDim);
     let d = cfg.hidDim;
     cfg.gcnOutDims.forEach((out, l) => {
@@ -140,20 +151,21 @@ class GatesEncoder implements Encoder {
   apply(batch: EncodedBatch): tf.Tensor2D {
     const g = this.input.graph;
     const n = g.numNodes;
+    const k = this.inputs;
     const noneOp = g.kind === 'edge-ops' ? g.noneOp : -1;
-    const mask = tf.tensor2d(Array.from({ length: this.input.numOps }, (_, k) => (k === noneOp ? 0 : 1)), [this.input.numOps, 1]);
-    // Input features: node 0 = Linear(emb), the other nodes = Linear(0) = bias; all [1, hid].
+    const mask = tf.tensor2d(Array.from({ length: this.input.numOps }, (_, o) => (o === noneOp ? 0 : 1)), [this.input.numOps, 1]);
+    // Input features: input node i = Linear(emb_i), the other nodes = Linear(0) = bias; all [1, hid].
     const y0 = this.xHidden.apply(tf.concat([this.node0, tf.zeros([1, this.node0.shape[1] as number])], 0) as tf.Tensor2D);
-    let ys: tf.Tensor2D[] = Array.from({ length: n }, (_, i) => tf.slice(y0, [i === 0 ? 0 : 1, 0], [1, -1]) as tf.Tensor2D);
+    let ys: tf.Tensor2D[] = Array.from({ length: n }, (_, i) => tf.slice(y0, [i < k ? i : k, 0], [1, -1]) as tf.Tensor2D);
     for (let l = 0; l < this.w.length; l++) {
       const table = tf.mul(tf.sigmoid(this.att[l].apply(this.opEmb as tf.Tensor2D)), mask) as tf.Tensor2D;
       const u = ys.slice(0, n - 1).map((y) => mm(y, this.w[l] as tf.Tensor2D));
-      const next: tf.Tensor2D[] = [u[0]];
-      for (let to = 1; to < n; to++) {
+      const next: tf.Tensor2D[] = u.slice(0, k);
+      for (let to = k; to < n; to++) {
         if (g.kind === 'edge-ops') {
           const terms: tf.Tensor2D[] = [];
           g.edgeTo.forEach((t, e) => {
-            if (t === to) terms.push(tf.mul(mm(batch.edgeOneHot[e], table), u[g.edgeFrom[e]]) as tf.Tensor2D);
+            if (t === to) terms.push(tf.mul(mm(batch.edgeOneHot[this.edgeOffset + e], table), u[g.edgeFrom[e]]) as tf.Tensor2D);
           });
           next.push(terms.length > 0 ? sumTerms(terms) : (tf.zerosLike(u[0]) as tf.Tensor2D));
         } else {
@@ -163,7 +175,26 @@ class GatesEncoder implements Encoder {
       }
       ys = l < this.w.length - 1 ? next.map((y) => tf.relu(y)) : next;
     }
-    return ys[n - 1];
+    const outs = g.kind === 'edge-ops' ? g.outputs : undefined;
+    if (!outs || outs.length === 0) return ys[n - 1];
+    const mean = tf.mul(sumTerms(outs.map((o) => ys[o])), 1 / outs.length) as tf.Tensor2D;
+    // A node-level output is [1, d] when no output node depends on the batch; broadcast it to [B, d].
+    return mean.shape[0] === batch.size ? mean : (tf.tile(mean, [batch.size, 1]) as tf.Tensor2D);
+  }
+}
+
+/** Several cells on one graph (DARTS normal and reduce): one GATES encoder per cell, outputs concatenated. */
+class MultiCellEncoder implements Encoder {
+  readonly outDim: number;
+  private readonly cells: GatesEncoder[];
+
+  constructor(p: Params, name: string, cfg: GatesConfig, input: EncoderInput, cells: number, edgesPerCell: number) {
+    this.cells = Array.from({ length: cells }, (_, c) => new GatesEncoder(p, `${name}.cell${c}`, cfg, input, c * edgesPerCell));
+    this.outDim = this.cells.reduce((d, c) => d + c.outDim, 0);
+  }
+
+  apply(batch: EncodedBatch): tf.Tensor2D {
+    return tf.concat(this.cells.map((c) => c.apply(batch)), 1) as tf.Tensor2D;
   }
 }
 
@@ -203,7 +234,11 @@ class LstmEncoder implements Encoder {
 }
 
 function makeEncoder(p: Params, name: string, cfg: ModelConfig): Encoder {
-  return cfg.encoder === 'gates' ? new GatesEncoder(p, name, cfg.gates, cfg.input) : new LstmEncoder(p, name, cfg.lstm, cfg.input);
+  if (cfg.encoder === 'lstm') return new LstmEncoder(p, name, cfg.lstm, cfg.input);
+  const g = cfg.input.graph;
+  const cells = g.kind === 'edge-ops' ? (g.cells ?? 1) : 1;
+  if (g.kind === 'edge-ops' && cells > 1) return new MultiCellEncoder(p, name, cfg.gates, cfg.input, cells, g.edgeFrom.length);
+  return new GatesEncoder(p, name, cfg.gates, cfg.input);
 }
 
 export interface ForwardOutput {

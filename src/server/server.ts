@@ -463,6 +463,13 @@ export class DeleServer {
         this.connection.console.error(`DELE server: predicting ${spaceId} failed: ${(e as Error).message}`);
       }
     }
+    const unscorable = this.parse(doc)
+      .filter((f) => !f.result.ok && f.unscorable)
+      .map((f) => ({
+        range: { start: doc.positionAt(f.start), end: doc.positionAt(f.end) },
+        // No command id: VS Code shows the lens as text, not a link.
+        command: { title: `${this.spaceById(f.space)?.title ?? f.space}: cannot score · ${f.unscorable}`, command: '', arguments: [] as { space: string }[] },
+      }));
     return valid.flatMap((f) => {
       const range = { start: doc.positionAt(f.start), end: doc.positionAt(f.end) };
       const hit = predOf.get(f);
@@ -470,15 +477,21 @@ export class DeleServer {
       const title = this.spaceById(f.space)?.title ?? f.space;
       const what = stale.has(f.space) ? 'the predictor was trained on an earlier declaration of this space · retrain…' : 'no predictor for this space · train one…';
       return [{ range, command: { title: `${title}: ${what}`, command: 'dele.trainPredictor', arguments: [{ space: f.space }] } }];
-    });
+    }).concat(unscorable).sort((a, b) => a.range.start.line - b.range.start.line || a.range.start.character - b.range.start.character);
   }
 
   hover(doc: TextDocument, offset: number): Hover | null {
     const f = this.parse(doc).find((x) => offset >= x.start && offset <= x.end);
-    if (!f || !f.result.ok) return null;
-    const { arch, key } = f.result;
+    if (!f) return null;
     const range = { start: doc.positionAt(f.start), end: doc.positionAt(f.end) };
     const space = this.spaceById(f.space);
+    if (!f.result.ok) {
+      if (!f.unscorable) return null;
+      const lines = [`**DELE** · ${space?.title ?? f.space}: this architecture cannot be scored: ${f.unscorable}.`, '', ...f.result.problems.slice(0, 8).map((p) => `- ${p.message}`), '', `The ${f.space} predictor scores: ${space?.syntax ?? ''}`];
+      return { contents: { kind: MarkupKind.Markdown, value: lines.join('\n') }, range };
+    }
+    const { arch, key } = f.result;
+    const described = space?.describe?.(arch) ?? [];
     const truth = this.trueValue(f.space, key);
     const truthLine = truth ? `${space?.title ?? f.space} benchmark ${truth.target}: ${truth.value.toFixed(2)}` : undefined;
     const host = this.hostFor(f.space);
@@ -490,6 +503,7 @@ export class DeleServer {
           ? `The ${f.space} predictor was trained on an earlier declaration of this space (its space file changed since): retrain with **DELE: Train Predictor…**.`
           : `No predictor for this space yet: train one with **DELE: Train Predictor…**.`,
         '',
+        ...(described.length > 0 ? [...described, ''] : []),
         `\`${key}\``,
       );
       return { contents: { kind: MarkupKind.Markdown, value: lines.join('\n') }, range };
@@ -502,6 +516,7 @@ export class DeleServer {
       (pct !== undefined ? ` · better than ${pct.toFixed(1)}% of ${host.referenceLabel()}` : ' · rank percentile: computing…');
     const lines = [header];
     if (truthLine) lines.push(truthLine);
+    if (described.length > 0) lines.push('', ...described);
     lines.push('', '| expert | gate weight | expert score |', '|---|---:|---:|');
     for (const e of [...p.experts].sort((a, b) => b.weight - a.weight)) lines.push(`| ${e.name} | ${e.weight.toFixed(3)} | ${e.score.toFixed(3)} |`);
     lines.push('');

@@ -3,12 +3,14 @@
  * means a folder under src/space, one line here and its id in declared/declaration.ts RESERVED_IDS.
  */
 import { declaredSpace, type SpaceDeclaration } from './declared';
+import { nb101Space } from './nb101';
 import { nb201Space } from './nb201';
+import { nb301Space } from './nb301';
 import { tnb101MacroSpace } from './tnb101Macro';
 import { tnb101MicroSpace } from './tnb101Micro';
 import type { SearchSpace } from './types';
 
-export const BUILTIN_SPACES: readonly SearchSpace[] = [nb201Space, tnb101MicroSpace, tnb101MacroSpace] as SearchSpace[];
+export const BUILTIN_SPACES: readonly SearchSpace[] = [nb201Space, tnb101MicroSpace, tnb101MacroSpace, nb301Space, nb101Space] as SearchSpace[];
 
 export const DEFAULT_SPACE_ID = nb201Space.id;
 

@@ -10,7 +10,7 @@ export interface ArchProblem {
   start: number;
   end: number;
   /** Default 'error'. A 'hint' marks a near miss (a list that almost fits a space), never an error. */
-  severity?: 'error' | 'hint' | 'info';
+  severity?: 'error' | 'warning' | 'hint' | 'info';
 }
 
 /** A note on a whole, valid architecture. */
@@ -33,17 +33,28 @@ export interface FoundArch<A = unknown> {
   form: string;
   /** Problems carry offsets into the scanned text (not relative to `text`). */
   result: ParseResult<A>;
+  /**
+   * Set when the text is a well-formed architecture of the space's family that the space cannot score (a
+   * NASNet genotype in the DARTS space): why, in one line, for the lens. `result` is then not ok and its
+   * problems (severity 'info') point at the parts outside the space.
+   */
+  unscorable?: string;
+  /** The name the architecture is assigned to in the document (`DARTS_V2 = Genotype(...)`), if any. */
+  name?: string;
 }
 
 /**
  * The fixed graph every architecture of a space is encoded on (GATES):
  * - 'edge-ops': a DAG whose edge slots are fixed (edgeFrom[e] -> edgeTo[e], edge e carries an op); `noneOp`
- *   is the op index meaning "no edge" (-1 if the space has none); the output is the last node.
+ *   is the op index meaning "no edge" (-1 if the space has none). Nodes 0..inputs-1 are the cell's inputs
+ *   (default 1); the output is the mean of the `outputs` nodes (default: the last node). With `cells` > 1
+ *   (DARTS: normal and reduce) an architecture has that many cells on the same graph, its ops listed cell
+ *   after cell, each cell encoded on its own and the encodings concatenated.
  * - 'node-ops': up to numNodes nodes with an op each and an adjacency per architecture (NB101-like); node 0
  *   is the input, the last used node the output.
  */
 export type GraphSpec =
-  | { kind: 'edge-ops'; numNodes: number; edgeFrom: number[]; edgeTo: number[]; noneOp: number }
+  | { kind: 'edge-ops'; numNodes: number; edgeFrom: number[]; edgeTo: number[]; noneOp: number; inputs?: number; outputs?: number[]; cells?: number }
   | { kind: 'node-ops'; numNodes: number };
 
 /** What encoders need to size their parameters; stored in a predictor's model config. */
@@ -58,7 +69,7 @@ export interface EncoderInput {
 
 /** One architecture as the encoders see it. */
 export interface ArchFeatures {
-  /** 'edge-ops': the op of every edge slot; 'node-ops': the op of every node slot (-1: node absent). */
+  /** 'edge-ops': the op of every edge slot (cell after cell); 'node-ops': the op of every node slot (-1: node absent). */
   ops: number[];
   /** 'node-ops' only: adjacency, adjacency[from * numNodes + to] = 1 for an edge from -> to. */
   adjacency?: number[];
@@ -88,7 +99,11 @@ export interface SearchSpace<A = unknown> {
   key(a: A): string;
   /** Notes about a valid architecture as a whole (e.g. an unreachable output). */
   lint(a: A): ArchNote[];
+  /** Markdown lines describing an architecture for hovers (e.g. both DARTS cells); default: its key. */
+  describe?(a: A): string[];
   features(a: A): ArchFeatures;
+  /** How many architectures a space that is not enumerated has, in words ("about 10^18"). */
+  readonly sizeText?: string;
   /** Enumerable spaces: the number of architectures and a bijection with 0..size-1. */
   readonly size?: number;
   fromIndex?(i: number): A;

@@ -49,7 +49,11 @@ const CASES: Case[] = [
         ? ['none', 'skip_connect', 'nor_conv_1x1', 'nor_conv_3x3', 'avg_pool_3x3', '|', '~', '+', '|+|', 'conv_7x7']
         : space.id === 'tnb101-micro'
           ? ['64-41414-', '64', '41414', '-', '_', '0', '1', '2', '3', '4', '9', '0_02_333', '99999999999']
-          : ['64-', '-basic', 'basic', '1', '2', '3', '4', '5', '0', '1234', '123412341234'],
+          : space.id === 'nb301'
+            ? ['Genotype(', 'normal=', 'reduce=', 'normal_concat=', 'reduce_concat=', 'range(2, 6)', "('sep_conv_3x3', 0)", "('skip_connect', 1)", "'sep_conv_7x7'", '(0, 3)', '(1, 6)', '[2, 3, 4, 5]', '"""', 'f"', 'r"', '\\']
+            : space.id === 'nb101'
+              ? ['ModelSpec(', 'api.', 'matrix=', 'ops=', 'INPUT', 'CONV3X3', 'OUTPUT', "'conv1x1-bn-relu'", 'np.array(', '[0, 1, 1]', '[[0, 1], [0, 0]]', '{', "'matrix':", '"""']
+              : ['64-', '-basic', 'basic', '1', '2', '3', '4', '5', '0', '1234', '123412341234'],
   })),
   { space: SEQUENCE, name: 'arch', tokens: ['mb3_e3', 'mb3_e6', 'mb5_e3', 'mb5_e6', 'skip', 'skipp', '0', '4', '5', '-1', '1e3', 'null', '~', 'true'] },
   { space: EDGE_CELL, name: 'cell', tokens: ['none', 'skip', 'conv1x1', 'conv3x3', 'conv5x5', '0', '3', '4', '-'] },
@@ -97,6 +101,7 @@ function checkScan(space: SearchSpace, text: string): void {
 }
 
 const ident = fc.stringMatching(/^[A-Za-z_][A-Za-z0-9_]{0,11}$/);
+const PYTHON_SPACES = ['nb301', 'nb101'];
 const indent = fc.constantFrom('', '  ', '    ', '\t');
 /** A line of ordinary code: assignments, calls, comments or blank. */
 const codeLine = fc.oneof(
@@ -171,7 +176,8 @@ describe('fuzz: parsers and scanners of every space', () => {
               } else {
                 // `x = "<key>"`; a key that holds quotes (a node cell's JSON) as a literal: `spec = {...}`.
                 const key = keyOf(l[1]);
-                const q = key.includes('"') ? '' : '"';
+                // Spaces read as Python expressions find literals, not strings: no quotes for them.
+                const q = key.includes('"') || PYTHON_SPACES.includes(c.space.id) ? '' : '"';
                 const head = `${l[0]}${c.name} = ${q}`;
                 want.push({ key, start: text.length + head.length - q.length, end: text.length + head.length + key.length + q.length });
                 text += `${head}${key}${q}\n`;

@@ -110,7 +110,7 @@ describe('TransNAS-Bench-101 macro', () => {
 describe('space registry', () => {
   it('has unique ids, and every enumerable built-in space maps indices and keys one to one', () => {
     assert.equal(new Set(BUILTIN_SPACES.map((s) => s.id)).size, BUILTIN_SPACES.length);
-    for (const sp of BUILTIN_SPACES) {
+    for (const sp of BUILTIN_SPACES.filter((s) => s.size !== undefined)) {
       const keys = new Set<string>();
       for (let i = 0; i < (sp.size as number); i += 7) {
         const a = sp.fromIndex?.(i);

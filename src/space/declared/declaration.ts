@@ -68,7 +68,7 @@ export class SpaceFileError extends Error {
   }
 }
 
-export const RESERVED_IDS = ['nb201', 'tnb101-micro', 'tnb101-macro'];
+export const RESERVED_IDS = ['nb201', 'tnb101-micro', 'tnb101-macro', 'nb301', 'nb101'];
 const ID_RE = /^[a-z0-9][a-z0-9._-]{0,63}$/;
 /** Choice and op names: the characters of a bare word, starting with a letter, digit or underscore. */
 export const NAME_RE = /^[A-Za-z0-9_][A-Za-z0-9_.+-]{0,63}$/;

@@ -160,16 +160,18 @@ export function nodeCellKey(a: NodeCellArch): string {
 
 const entryKey = (src: string, k: Lit): string | undefined => scalarText(src, k);
 
-export function nodeCellSpace(decl: NodeCellSpaceDeclaration): SearchSpace<NodeCellArch> {
+/**
+ * Reads a cell written as a mapping `{matrix, ops}` (already read into a Lit) against a declaration. `strict`:
+ * report a wrong shape as a problem; otherwise return undefined for text that is not a cell (scanning).
+ */
+export type NodeCellInterpret = (src: string, lit: Lit, strict: boolean) => ParseResult<NodeCellArch> | undefined;
+
+export function nodeCellInterpreter(decl: Pick<NodeCellSpaceDeclaration, 'nodes' | 'ops' | 'maxEdges'>): NodeCellInterpret {
   const N = decl.nodes;
   const opSet = new Set(decl.ops);
-  const vocab = [INPUT, OUTPUT, ...decl.ops];
-  const vocabIndex = new Map(vocab.map((o, i) => [o, i]));
-  const numOps = vocab.length;
-  const { from: eFrom, to: eTo } = dagEdges(N);
   const opsList = clip(decl.ops.join(', '), 200);
 
-  const interpret = (src: string, lit: Lit, strict: boolean): ParseResult<NodeCellArch> | undefined => {
+  return (src, lit, strict) => {
     const whole = { start: lit.start, end: Math.max(lit.end, lit.start + 1) };
     const shape = 'a cell is {matrix: [[0, 1, ...], ...], ops: [input, ..., output]}';
     if (lit.kind !== 'dict') return strict ? { ok: false, problems: [{ message: `${shape}`, ...whole }] } : undefined;
@@ -239,6 +241,16 @@ export function nodeCellSpace(decl: NodeCellSpaceDeclaration): SearchSpace<NodeC
     }
     return { ok: true, arch: pruned, key: nodeCellKey(pruned) };
   };
+}
+
+export function nodeCellSpace(decl: NodeCellSpaceDeclaration): SearchSpace<NodeCellArch> {
+  const N = decl.nodes;
+  const vocab = [INPUT, OUTPUT, ...decl.ops];
+  const vocabIndex = new Map(vocab.map((o, i) => [o, i]));
+  const numOps = vocab.length;
+  const { from: eFrom, to: eTo } = dagEdges(N);
+  const opsList = clip(decl.ops.join(', '), 200);
+  const interpret = nodeCellInterpreter(decl);
 
   const features = (a: NodeCellArch): { ops: number[]; adjacency: number[]; tokens: number[] } => {
     const c = canonicalCell(pruneCell(a) ?? a);

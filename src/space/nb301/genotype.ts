@@ -1,0 +1,207 @@
+/**
+ * DARTS genotypes (Liu et al., ICLR 2019) as practitioners write them, read from a Python expression:
+ * `Genotype(normal=[('sep_conv_3x3', 1), ...], normal_concat=range(2, 6), reduce=[...], reduce_concat=[2, 3, 4, 5])`
+ * (keywords or positional, lists or tuples, `range(...)` or a list for concat), and NASLib's compact form
+ * `[[(in_node, op) x 8], [(in_node, op) x 8]]` with op indices into NB301_OPS.
+ *
+ * A genotype lists two (op, input) pairs per intermediate node; node k (k >= 2) takes inputs from 0..k-1
+ * (0 = c_{k-2}, 1 = c_{k-1}). Any DARTS-family genotype that is well formed parses into a DartsGenotype;
+ * `nb301Problems` then says where it leaves NAS-Bench-301 (4 intermediate nodes, concat of all of them, the 7
+ * NB301 ops, two distinct inputs per node), so that a NASNet or AmoebaNet genotype is recognised and the
+ * editor can say why it cannot be scored.
+ */
+import type { ArchProblem, ParseResult } from '../types';
+import { clip } from '../types';
+import type { PyExpr } from '../python/expr';
+
+/** A list or tuple. */
+export type PySeq = Extract<PyExpr, { items: PyExpr[] }>;
+
+/** NAS-Bench-301's ops, in NASLib's order (the compact form's op indices). */
+export const NB301_OPS = ['max_pool_3x3', 'avg_pool_3x3', 'skip_connect', 'sep_conv_3x3', 'sep_conv_5x5', 'dil_conv_3x3', 'dil_conv_5x5'] as const;
+
+/** Ops of DARTS-family code bases (DARTS, NASNet, AmoebaNet, PC-DARTS, P-DARTS) that NB301 does not contain. */
+export const OTHER_DARTS_OPS = ['none', 'sep_conv_7x7', 'conv_7x1_1x7', 'conv_1x1', 'conv_3x3', 'dil_conv_7x7', 'max_pool_5x5', 'max_pool_7x7', 'avg_pool_5x5'];
+
+export const NB301_NODES = 4;
+export const NB301_CONCAT = [2, 3, 4, 5];
+
+export interface GenotypeEdge {
+  op: string;
+  from: number;
+  /** Ranges of the op and the input in the source. */
+  opAt: Range;
+  fromAt: Range;
+}
+
+export interface GenotypeCell {
+  edges: GenotypeEdge[];
+  concat: number[];
+  at: Range;
+  concatAt: Range;
+}
+
+export interface DartsGenotype {
+  normal: GenotypeCell;
+  reduce: GenotypeCell;
+}
+
+interface Range {
+  start: number;
+  end: number;
+}
+
+const SHAPE = 'Genotype(normal=[(op, input), ...], normal_concat=[2, 3, 4, 5], reduce=[...], reduce_concat=[...])';
+const FIELDS = ['normal', 'normal_concat', 'reduce', 'reduce_concat'] as const;
+const MAX_CELL_EDGES = 64;
+
+const isList = (e: PyExpr): e is PySeq => e.kind === 'list' || e.kind === 'tuple';
+const isInt = (e: PyExpr): e is Extract<PyExpr, { kind: 'num' }> => e.kind === 'num' && Number.isInteger(e.value);
+const lastSegment = (name: string): string => name.slice(name.lastIndexOf('.') + 1);
+
+export function isGenotypeCall(e: PyExpr): e is Extract<PyExpr, { kind: 'call' }> {
+  return e.kind === 'call' && lastSegment(e.callee) === 'Genotype';
+}
+
+/** Reads a `Genotype(...)` call; problems are errors at exact ranges (offsets of the source of `call`). */
+export function readGenotype(call: Extract<PyExpr, { kind: 'call' }>): ParseResult<DartsGenotype> {
+  const problems: ArchProblem[] = [];
+  const add = (message: string, at: Range): void => {
+    if (problems.length < 50) problems.push({ message, start: at.start, end: Math.max(at.end, at.start + 1) });
+  };
+  const fields = new Map<string, PyExpr>();
+  if (call.args.length > FIELDS.length) add(`a Genotype has ${FIELDS.length} fields (normal, normal_concat, reduce, reduce_concat); found ${call.args.length} positional arguments`, call.args[FIELDS.length]);
+  call.args.slice(0, FIELDS.length).forEach((a, i) => fields.set(FIELDS[i], a));
+  for (const kw of call.kwargs) {
+    const at = { start: kw.nameStart, end: kw.nameEnd };
+    if (!(FIELDS as readonly string[]).includes(kw.name)) add(`unknown Genotype field "${clip(kw.name)}"; fields: ${FIELDS.join(', ')}`, at);
+    else if (fields.has(kw.name)) add(`${kw.name} is given twice`, at);
+    else fields.set(kw.name, kw.value);
+  }
+  const callAt = { start: call.calleeStart, end: call.calleeEnd };
+  for (const f of FIELDS) if (!fields.has(f)) add(`missing ${f}: ${SHAPE}`, callAt);
+  if (problems.length > 0) return { ok: false, problems };
+  const normal = readCell(fields.get('normal') as PyExpr, fields.get('normal_concat') as PyExpr, 'normal', add);
+  const reduce = readCell(fields.get('reduce') as PyExpr, fields.get('reduce_concat') as PyExpr, 'reduce', add);
+  if (problems.length > 0 || !normal || !reduce) return { ok: false, problems };
+  return { ok: true, arch: { normal, reduce }, key: '' };
+}
+
+function readCell(list: PyExpr, concatExpr: PyExpr, name: string, add: (m: string, at: Range) => void): GenotypeCell | undefined {
+  if (!isList(list)) {
+    add(`${name} is a list of (op, input) pairs, e.g. [('sep_conv_3x3', 0), ('skip_connect', 1), ...]`, list);
+    return undefined;
+  }
+  let items = list.items;
+  // Some code bases group the pairs per node: [[(op, input), (op, input)], ...].
+  if (items.length > 0 && items.every((it) => isList(it) && it.items.length > 0 && it.items.every(isList))) {
+    const group = items.find((it) => (it as { items: PyExpr[] }).items.length !== 2);
+    if (group) {
+      add(`a DARTS node takes two (op, input) pairs; this group has ${(group as { items: PyExpr[] }).items.length}`, group);
+      return undefined;
+    }
+    items = items.flatMap((it) => (it as { items: PyExpr[] }).items);
+  }
+  if (items.length === 0 || items.length % 2 !== 0 || items.length > MAX_CELL_EDGES) {
+    add(`a DARTS cell lists two (op, input) pairs per intermediate node; ${name} has ${items.length}`, list);
+    return undefined;
+  }
+  const edges: GenotypeEdge[] = [];
+  let bad = false;
+  items.forEach((item, j) => {
+    const node = 2 + Math.floor(j / 2);
+    if (!isList(item) || item.items.length !== 2) {
+      add(`expected an (op, input) pair, e.g. ('sep_conv_3x3', 0)`, item);
+      bad = true;
+      return;
+    }
+    const [op, from] = item.items;
+    if (op.kind !== 'str') {
+      add(op.kind === 'num' ? `expected the op name first: (op, input), e.g. ('sep_conv_3x3', ${from.kind === 'num' ? from.value : 0})` : 'the op is a quoted name, e.g. \'sep_conv_3x3\'', op);
+      bad = true;
+    } else if (op.value.trim() === '') {
+      add('empty op name', op);
+      bad = true;
+    }
+    if (!isInt(from)) {
+      add(`the input is a node number (0 = c_{k-2}, 1 = c_{k-1}, 2.. = intermediate nodes)`, from);
+      bad = true;
+    } else if (from.value < 0 || from.value >= node) {
+      add(`node ${node} can take inputs 0..${node - 1} (0 = c_{k-2}, 1 = c_{k-1}${node > 2 ? `, 2..${node - 1} earlier nodes` : ''}), not ${from.value}`, from);
+      bad = true;
+    }
+    if (!bad) edges.push({ op: (op as { value: string }).value, from: (from as { value: number }).value, opAt: op, fromAt: from });
+  });
+  const concat = readConcat(concatExpr, name, 2 + items.length / 2 - 1, add);
+  if (bad || !concat) return undefined;
+  return { edges, concat, at: { start: list.start, end: list.end }, concatAt: { start: concatExpr.start, end: concatExpr.end } };
+}
+
+function readConcat(e: PyExpr, cell: string, lastNode: number, add: (m: string, at: Range) => void): number[] | undefined {
+  let values: number[] | undefined;
+  if (isList(e) && e.items.every(isInt)) values = e.items.map((x) => (x as { value: number }).value);
+  else if (e.kind === 'call' && e.callee === 'range' && e.kwargs.length === 0 && e.args.length >= 1 && e.args.length <= 3 && e.args.every(isInt)) {
+    const [a, b, step] = e.args.length === 1 ? [0, (e.args[0] as { value: number }).value, 1] : e.args.map((x) => (x as { value: number }).value).concat(e.args.length === 2 ? [1] : []);
+    if (step === 0) {
+      add('range() step must not be zero', e);
+      return undefined;
+    }
+    values = [];
+    for (let v = a; step > 0 ? v < b : v > b; v += step) {
+      values.push(v);
+      if (values.length > MAX_CELL_EDGES) break;
+    }
+  }
+  if (!values) {
+    add(`${cell}_concat lists the nodes whose outputs are concatenated: a list of node numbers or range(2, ${lastNode + 1})`, e);
+    return undefined;
+  }
+  const wrong = values.find((v) => v < 0 || v > lastNode);
+  if (wrong !== undefined) {
+    add(`${cell}_concat: this cell has nodes 0..${lastNode}, so ${wrong} is not a node`, e);
+    return undefined;
+  }
+  if (values.length === 0) {
+    add(`${cell}_concat is empty: the cell would have no output`, e);
+    return undefined;
+  }
+  return values;
+}
+
+/** Where a well-formed genotype leaves NAS-Bench-301, as 'info' problems, and a one-line summary. */
+export function nb301Problems(g: DartsGenotype): { problems: ArchProblem[]; reason?: string } {
+  const problems: ArchProblem[] = [];
+  const reasons: string[] = [];
+  const info = (message: string, at: Range, severity: 'info' | 'warning' = 'info'): void => {
+    if (problems.length < 50) problems.push({ message, start: at.start, end: Math.max(at.end, at.start + 1), severity });
+  };
+  for (const [name, c] of [['normal', g.normal], ['reduce', g.reduce]] as const) {
+    const nodes = c.edges.length / 2;
+    if (nodes !== NB301_NODES) {
+      info(`NAS-Bench-301 cells have ${NB301_NODES} intermediate nodes (8 pairs); this ${name} cell has ${nodes}`, c.at);
+      reasons.push(`${name} cell has ${nodes} nodes, NB-301 has ${NB301_NODES}`);
+      continue;
+    }
+    const concat = [...new Set(c.concat)].sort((a, b) => a - b);
+    if (concat.join() !== NB301_CONCAT.join()) {
+      info(`NAS-Bench-301 concatenates nodes ${NB301_CONCAT.join(', ')}; this ${name} cell concatenates ${c.concat.join(', ')}`, c.concatAt);
+      reasons.push(`${name}_concat is not 2..5`);
+    }
+    for (const e of c.edges) {
+      if (!(NB301_OPS as readonly string[]).includes(e.op)) {
+        const known = OTHER_DARTS_OPS.includes(e.op);
+        // A known op of another DARTS-family space is information; an unknown name is likely a typo.
+        info(`${known ? `${e.op} is a DARTS-family op outside` : `unknown op "${clip(e.op)}"; not an op of`} NAS-Bench-301 (${NB301_OPS.join(', ')})`, e.opAt, known ? 'info' : 'warning');
+        if (!reasons.some((r) => r.startsWith('op '))) reasons.push(`op ${clip(e.op, 24)} is not in NB-301`);
+      }
+    }
+    for (let k = 0; k < nodes; k++) {
+      const [a, b] = [c.edges[2 * k], c.edges[2 * k + 1]];
+      if (a.from === b.from) {
+        info(`in NAS-Bench-301 the two inputs of a node differ; node ${k + 2} of the ${name} cell takes input ${a.from} twice`, b.fromAt);
+        if (!reasons.some((r) => r.includes('twice'))) reasons.push(`a node takes one input twice`);
+      }
+    }
+  }
+  return { problems, reason: reasons.length > 0 ? reasons.join('; ') : undefined };
+}
