@@ -25,7 +25,7 @@ import torch
 ops = []
 ops = [OPS[n](C) for n in genotype]
 PRIMITIVES = ['none', 'max_pool_3x3', 'avg_pool_3x3', 'skip_connect', 'sep_conv_3x3', 'sep_conv_5x5', 'dil_conv_3x3', 'dil_conv_5x5']
-spec = {"matrix": [[0, 1], [0, 0]], "ops": ["input", "conv3x3-bn-relu", "output"]}
+spec = {"matrix": [[0, 1], [0, 0]], "ops": ["input", "conv3x3", "output"]}
 
 arch = ["mb6", "mb6", "id", "mb3", "mb6"]
 blocks = "mb3-id-id-id-mb3"

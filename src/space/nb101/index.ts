@@ -76,6 +76,8 @@ export function parseNb101(text: string): ParseResult<NodeCellArch> {
 
 export function scanNb101(text: string): FoundArch<NodeCellArch>[] {
   const out: FoundArch<NodeCellArch>[] = [];
+  // Only documents that could hold a spec are read.
+  if (!text.includes('ModelSpec') && !text.includes('matrix')) return out;
   for (const top of topLevelExpressions(text)) {
     walk(top.expr, (e) => {
       let result: ParseResult<NodeCellArch> | undefined;

@@ -177,13 +177,11 @@ export function nb301Problems(g: DartsGenotype): { problems: ArchProblem[]; reas
   };
   for (const [name, c] of [['normal', g.normal], ['reduce', g.reduce]] as const) {
     const nodes = c.edges.length / 2;
+    const concat = [...new Set(c.concat)].sort((a, b) => a - b);
     if (nodes !== NB301_NODES) {
       info(`NAS-Bench-301 cells have ${NB301_NODES} intermediate nodes (8 pairs); this ${name} cell has ${nodes}`, c.at);
       reasons.push(`${name} cell has ${nodes} nodes, NB-301 has ${NB301_NODES}`);
-      continue;
-    }
-    const concat = [...new Set(c.concat)].sort((a, b) => a - b);
-    if (concat.join() !== NB301_CONCAT.join()) {
+    } else if (concat.join() !== NB301_CONCAT.join()) {
       info(`NAS-Bench-301 concatenates nodes ${NB301_CONCAT.join(', ')}; this ${name} cell concatenates ${c.concat.join(', ')}`, c.concatAt);
       reasons.push(`${name}_concat is not 2..5`);
     }

@@ -117,8 +117,12 @@ export function parseNb301(text: string): ParseResult<Nb301Arch> {
   return { ok: false, problems: [{ message: `a NAS-Bench-301 architecture is a DARTS Genotype(normal=[...], normal_concat=..., reduce=[...], reduce_concat=...) or the ${COMPACT_SHAPE}; got "${clip(text.trim())}"`, start: 0, end: Math.max(1, text.length) }] };
 }
 
+/** The start of a compact form, `[[(0, 1),` or `[[[0, 1],`: without it or a `Genotype`, a document is not read. */
+const COMPACT_HINT = /[[(][ \t\r\n]*[[(][ \t\r\n]*\d+[ \t]*,[ \t]*\d+[ \t]*[\])][ \t\r\n]*,/;
+
 export function scanNb301(text: string): FoundArch<Nb301Arch>[] {
   const out: FoundArch<Nb301Arch>[] = [];
+  if (!text.includes('Genotype') && !COMPACT_HINT.test(text)) return out;
   for (const top of topLevelExpressions(text)) {
     walk(top.expr, (e) => {
       if (isGenotypeCall(e)) {
