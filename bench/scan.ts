@@ -32,7 +32,9 @@ const inputs: Record<string, string> = {
 let commit = 'unknown';
 try {
   commit = execFileSync('git', ['rev-parse', '--short=12', 'HEAD'], { stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim();
-} catch {}
+} catch {
+  // not a git checkout: the commit stays unknown
+}
 console.log(`scan cost per document of ${SIZE.toLocaleString('en-US')} characters, 5 runs each: median / max ms (commit ${commit}, node ${process.version})`);
 console.log(`${'input'.padEnd(26)}${spaces.map((s) => s.id.padStart(14)).join('')}`);
 for (const [name, text] of Object.entries(inputs)) {

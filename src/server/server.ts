@@ -183,12 +183,15 @@ export class DeleServer {
         this.markReady();
       });
     });
-    connection.onDidChangeConfiguration(async () => {
-      await this.ready;
-      const before = this.settings.predictorPath;
-      await this.pullSettings();
-      if (this.settings.predictorPath !== before) await this.loadPredictor();
-      void this.refreshLenses();
+    connection.onDidChangeConfiguration(() => {
+      const apply = async (): Promise<void> => {
+        await this.ready;
+        const before = this.settings.predictorPath;
+        await this.pullSettings();
+        if (this.settings.predictorPath !== before) await this.loadPredictor();
+        void this.refreshLenses();
+      };
+      apply().catch((e: Error) => connection.console.error(`DELE server: applying changed settings failed: ${e.message}`));
     });
     this.documents.onDidChangeContent((e) => {
       const file = uriToPath(e.document.uri);
@@ -638,6 +641,9 @@ export class DeleServer {
             break;
           case 'error':
             resolve({ status: 'failed', message: m.message });
+            break;
+          case 'dataInfo':
+            // Only the data-info worker sends it.
             break;
         }
       });

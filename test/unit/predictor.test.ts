@@ -192,6 +192,7 @@ describe('predictors of other search spaces', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dele-meta-'));
     fs.copyFileSync(path.join(src, 'weights.bin'), path.join(dir, 'weights.bin'));
     const meta = JSON.parse(fs.readFileSync(path.join(src, 'model.json'), 'utf8'));
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- corrupting arbitrary fields of a parsed model.json
     const cases: [string, (m: Record<string, any>) => void, RegExp][] = [
       ['encoder', (m) => (m.model.encoder = 'transformer'), /invalid encoder "transformer"/],
       ['calibration', (m) => (m.calibration = { x: [1, 2], y: [1] }), /invalid calibration/],

@@ -37,7 +37,12 @@ export interface Nb301Arch {
 const NONE = NB301_OPS.length;
 const EDGE_FROM: number[] = [];
 const EDGE_TO: number[] = [];
-for (let to = 2; to < 2 + NB301_NODES; to++) for (let from = 0; from < to; from++) (EDGE_FROM.push(from), EDGE_TO.push(to));
+for (let to = 2; to < 2 + NB301_NODES; to++) {
+  for (let from = 0; from < to; from++) {
+    EDGE_FROM.push(from);
+    EDGE_TO.push(to);
+  }
+}
 const EDGES_PER_CELL = EDGE_FROM.length; // 14
 const slotOf = (from: number, to: number): number => ((to - 2) * (to + 1)) / 2 + from;
 const COMPACT_SHAPE = 'NASLib compact form: [[(input, op) x 8], [(input, op) x 8]], normal cell then reduce cell, ops 0..6';
