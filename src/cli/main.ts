@@ -506,7 +506,11 @@ async function cmdBench(o: Opts): Promise<void> {
   const encoders = (list(o.encoder) ?? [...space.encoders]).map((e) => oneOf<EncoderType>(e, 'encoder', space.encoders, space.encoders[0]));
   const trainSize = splitDataset(ds.archs.length, 0).train.length;
   if (o.counts !== undefined && o.ratios !== undefined) throw new UsageError('give either --ratios or --counts, not both');
-  const counts = list(o.counts)?.map((c) => num(c, 'counts', 0, (x) => Number.isInteger(x) && x >= 2 && x <= trainSize));
+  const counts = list(o.counts)?.map((c) => {
+    const x = num(c, 'counts', 0, Number.isInteger);
+    if (x < 2 || x > trainSize) throw new UsageError(`--counts ${c}: the ground truth is 2 to ${trainSize} archs (the train split of ${space.id}'s ${ds.archs.length})`);
+    return x;
+  });
   // A count c is the ratio whose floor(ratio * train size) is c (groundTruthSubset).
   const ratios = counts ? counts.map((c) => (c + 0.5) / trainSize) : (list(o.ratios) ?? ['0.01', '0.05', '0.1']).map((r) => num(r, 'ratios', 0, (x) => x > 0 && x <= 1));
   const seeds = num(o.seeds, 'seeds', 3, (x) => Number.isInteger(x) && x > 0);

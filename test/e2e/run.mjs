@@ -3,7 +3,8 @@
 // Debian chromium through playwright-core. Needs NODE24 and CODE_SERVER_ENTRY (scripts/e2e-setup.sh).
 //   phase 1: mocha suite inside the extension host (extensionDevelopmentPath + extensionTestsPath payload)
 //   phase 2: the packaged .vsix installed into code-server; Playwright checks the CodeLens text in the
-//            editor and the chart in the panel, and saves a screenshot to test-results/.
+//            editor and the chart in the panel, and saves screenshots to test-results/ (docs/*.png are
+//            copies of some of them, made by hand after a look).
 import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
@@ -209,6 +210,22 @@ async function phaseUi() {
       const lenses = await page.$$eval('.codelens-decoration', (els) => els.map((e) => e.textContent));
       log(`TransNAS lenses: ${JSON.stringify(lenses)}`);
       await page.screenshot({ path: path.join(results, 'codelens-transnas.png') });
+    });
+    await check('CodeLens above DARTS genotypes uses the bundled NAS-Bench-301 predictor and explains NASNet', async () => {
+      await openFile('genotypes.py');
+      // DARTS_V2 (multi-line), DARTS_V1 and PC_DARTS_cifar are scored; NASNet (5 nodes per cell) gets the reason.
+      await page.waitForFunction(
+        () => {
+          const texts = [...document.querySelectorAll('.codelens-decoration')].map((e) => e.textContent);
+          return texts.filter((t) => /pred \d+\.\d% · top-3 experts \S+ 0\.\d\d/.test(t)).length >= 3
+            && texts.some((t) => /NAS-Bench-301 \(DARTS\): cannot score · normal cell has 5 nodes, NB-301 has 4/.test(t));
+        },
+        null,
+        { timeout: 90_000 },
+      );
+      const lenses = await page.$$eval('.codelens-decoration', (els) => els.map((e) => e.textContent));
+      log(`DARTS lenses: ${JSON.stringify(lenses)}`);
+      await page.screenshot({ path: path.join(results, 'codelens-darts.png') });
     });
     await check('panel renders the chart and the rankings', async () => {
       await runCommand('DELE: Show Predictor Panel');

@@ -129,6 +129,28 @@ describe('dele CLI', () => {
     assert.match(i.stdout, /default target: class_object/);
   });
 
+  it('predict --space nb301 scores a DARTS genotype with the bundled predictor and explains a NASNet one', () => {
+    const darts = "Genotype(normal=[('sep_conv_3x3', 0), ('sep_conv_3x3', 1), ('sep_conv_3x3', 0), ('sep_conv_3x3', 1), ('sep_conv_3x3', 1), ('skip_connect', 0), ('skip_connect', 0), ('dil_conv_3x3', 2)], normal_concat=[2, 3, 4, 5], reduce=[('max_pool_3x3', 0), ('max_pool_3x3', 1), ('skip_connect', 2), ('max_pool_3x3', 1), ('max_pool_3x3', 0), ('skip_connect', 2), ('skip_connect', 2), ('max_pool_3x3', 1)], reduce_concat=range(2, 6))";
+    const r = dele(['predict', '--space', 'nb301', darts]);
+    assert.equal(r.code, 0, r.stderr);
+    const [p] = JSON.parse(r.stdout) as { arch: string; accuracy: number; experts: { name: string; weight: number }[] }[];
+    assert.match(p.arch, /^\[\[\(0, 3\), \(1, 3\), /);
+    assert.ok(p.accuracy > 85 && p.accuracy < 100, String(p.accuracy));
+    assert.equal(p.experts.length, 12);
+    assert.ok(Math.abs(p.experts.reduce((a, e) => a + e.weight, 0) - 1) < 1e-4);
+    const fiveNodes = darts.replace("('dil_conv_3x3', 2)]", "('dil_conv_3x3', 2), ('sep_conv_7x7', 0), ('skip_connect', 1)]");
+    const n = dele(['predict', '--space', 'nb301', fiveNodes]);
+    assert.equal(n.code, 1);
+    assert.match(n.stderr, /NAS-Bench-301 cells have 4 intermediate nodes \(8 pairs\); this normal cell has 5/);
+    assert.match(n.stderr, /sep_conv_7x7 is a DARTS-family op outside NAS-Bench-301/);
+    const both = dele(['bench', '--space', 'nb301', '--counts', '10', '--ratios', '0.1']);
+    assert.equal(both.code, 2);
+    assert.match(both.stderr, /either --ratios or --counts/);
+    const tooMany = dele(['bench', '--space', 'nb101', '--counts', '500']);
+    assert.equal(tooMany.code, 2);
+    assert.match(tooMany.stderr, /--counts 500: the ground truth is 2 to 146 archs \(the train split of nb101's 292\)/);
+  });
+
   it('bench --report re-prints the tables of a saved run, and rejects a missing file', () => {
     const r = dele(['bench', '--report', path.resolve(__dirname, '../../bench-results/nb201-cpu.json')]);
     assert.equal(r.code, 0, r.stderr);

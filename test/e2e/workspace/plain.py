@@ -12,5 +12,6 @@ class Cell(nn.Module):
         self._ops = nn.ModuleList(ops)
 
 
+# A NAS-Bench-101 mapping whose matrix (2x2) does not fit its three ops: a real mistake, reported by NB101.
 spec = {"matrix": [[0, 1], [0, 0]], "ops": ["input", "conv3x3-bn-relu", "output"]}
-TYPO = "64-41414-1_04_333"  # the one real mistake in this file: op digit 4 does not exist
+TYPO = "64-41414-1_04_333"  # a real mistake too: op digit 4 does not exist
