@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import zlib from 'node:zlib';
 import { fileURLToPath } from 'node:url';
+import { kendallTauB } from './lib/tau.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const args = process.argv.slice(2).filter((a) => !a.startsWith('--'));
@@ -99,27 +100,6 @@ const PROXY = {
   nwot: 'NASWOT (relu_logdet)', jacov: 'Jacobian covariance (jacob_cov)', snip: 'SNIP',
 };
 
-// Kendall's tau-b over pairs where both values are present (O(n^2); fine for a few thousand archs).
-function kendallTauB(x, y) {
-  const xs = [];
-  const ys = [];
-  for (let i = 0; i < x.length; i++) if (x[i] !== null && y[i] !== null) { xs.push(x[i]); ys.push(y[i]); }
-  const n = xs.length;
-  let c = 0, d = 0, tx = 0, ty = 0;
-  for (let i = 0; i < n; i++) {
-    const xi = xs[i], yi = ys[i];
-    for (let j = i + 1; j < n; j++) {
-      const a = xs[j] - xi, b = ys[j] - yi;
-      if (a === 0 && b === 0) continue;
-      if (a === 0) tx++;
-      else if (b === 0) ty++;
-      else if ((a > 0) === (b > 0)) c++;
-      else d++;
-    }
-  }
-  const den = Math.sqrt((c + d + tx) * (c + d + ty));
-  return den > 0 ? (c - d) / den : NaN;
-}
 
 // ---- read the full-space CSV once
 const lines = fs.readFileSync(csvPath, 'utf8').split(/\r?\n/).filter((l) => l.length > 0);
