@@ -7,6 +7,7 @@ import { nb301Key, nb301Space, nb301ToGenotype, parseNb301, scanNb301 } from '..
 import { BUILTIN_SPACES } from '../../src/space/registry';
 import type { ArchProblem, FoundArch } from '../../src/space/types';
 import { Rng } from '../../src/predictor/rng';
+import { loadBundled } from '../../src/data/dataset';
 
 const FIXTURE = fs.readFileSync(path.resolve(__dirname, '../fixtures/genotypes.py'), 'utf8');
 
@@ -107,6 +108,16 @@ describe('NAS-Bench-301 (DARTS genotypes)', () => {
     assert.ok(f.tokens.every((t) => t >= 0 && t < nb301Space.encoderInput.seqVocab));
   });
 
+  it('every bundled architecture round-trips: key -> parse -> same key, and as a Genotype', () => {
+    const ds = loadBundled('nb301');
+    assert.equal(ds.archs.length, 725);
+    assert.equal(new Set(ds.keys).size, 725);
+    for (const k of ds.keys) {
+      assert.equal(parseOk(k).key, k);
+      assert.equal(parseOk(nb301ToGenotype(parseOk(k).arch)).key, k);
+    }
+  });
+
   it('samples distinct valid architectures with a seed', () => {
     const r = new Rng(7);
     const s = nb301Space.sample(() => r.next(), 300);
@@ -139,6 +150,12 @@ describe('NAS-Bench-101 (ModelSpec)', () => {
     const ops = "['input', 'conv1x1-bn-relu', 'conv3x3-bn-relu', 'conv3x3-bn-relu', 'conv3x3-bn-relu', 'maxpool3x3', 'output']";
     assert.equal(parseOk101(`ModelSpec(np.array(${m}), ${ops}, data_format='channels_last')`).key, r.key);
     assert.equal(parseOk101(`{'matrix': ${m}, 'ops': ${ops}}`).key, r.key);
+  });
+
+  it('every bundled cell round-trips (key -> parse -> same key) and the 292 are pairwise non-isomorphic', () => {
+    const ds = loadBundled('nb101');
+    assert.equal(new Set(ds.keys).size, 292);
+    for (const k of ds.keys) assert.equal(parseOk101(k).key, k);
   });
 
   it('isomorphic specs (vertices renumbered) give one key; pruning follows ModelSpec', () => {
