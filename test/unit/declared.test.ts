@@ -423,6 +423,8 @@ describe('cells with ops on nodes', () => {
     check('{matrix: [[0,1,0],[0,0,1],[0,1,0]], ops: [input, maxpool3x3, output]}', /^edges go from a lower to a higher vertex \(upper-triangular matrix\): row 2, column 1 must be 0/, '1');
     check('{matrix: [[0,2],[0,0]], ops: [input, output]}', /^matrix entries are 0 or 1/, '2');
     check('{matrix: [[0,1],[0,0]], ops: [input, maxpool3x3, output]}', /^the matrix has one row per op: expected 3 rows, found 2/, '[[0,1],[0,0]]');
+    // One mistake, one problem: the short rows of a matrix with too few rows are not reported again.
+    assert.equal(problems(nb101.parse('{matrix: [[0,1],[0,0]], ops: [input, maxpool3x3, output]}')).length, 1);
     check('{matrix: [[0,1,1],[0,0],[0,0,0]], ops: [input, maxpool3x3, output]}', /^row 1 has 3 entries/, '[0,0]');
     check('{matrix: [[0,1,0],[0,0,0],[0,0,0]], ops: [input, maxpool3x3, output]}', /^no path from the input/, '[[0,1,0],[0,0,0],[0,0,0]]');
     check('{matrix: [[0,1],[0,0]], ops: [input, output], extra: 1}', /^unknown key "extra"/, 'extra');

@@ -222,7 +222,8 @@ export function nodeCellInterpreter(decl: Pick<NodeCellSpaceDeclaration, 'nodes'
         const r: number[] = [];
         matrix.push(r);
         if (row.kind !== 'list') return add(`row ${i} is a list of 0/1`, row);
-        if (ol.kind === 'list' && row.items.length !== V) add(`row ${i} has ${V} entries (one per op), found ${row.items.length}`, row);
+        // One mistake, one problem: with the wrong number of rows the row lengths are not reported too.
+        if (ol.kind === 'list' && ml.items.length === V && row.items.length !== V) add(`row ${i} has ${V} entries (one per op), found ${row.items.length}`, row);
         row.items.forEach((x, j) => {
           const t = x.kind === 'num' ? src.slice(x.start, x.end) : undefined;
           if (t !== '0' && t !== '1') return add(`matrix entries are 0 or 1`, x);

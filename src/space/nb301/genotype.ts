@@ -201,5 +201,7 @@ export function nb301Problems(g: DartsGenotype): { problems: ArchProblem[]; reas
       }
     }
   }
-  return { problems, reason: reasons.length > 0 ? reasons.join('; ') : undefined };
+  // The lens shows the first reason; the diagnostics and the hover list every part outside NB-301.
+  const more = reasons.length > 1 ? ` (+${reasons.length - 1} more: hover for details)` : '';
+  return { problems, reason: reasons.length > 0 ? `${reasons[0]}${more}` : undefined };
 }
