@@ -272,7 +272,7 @@ class DeleExtension implements vscode.Disposable {
     }
     const dataPick = await vscode.window.showQuickPick(
       [
-        ...(space.bundled ? [{ label: `Bundled ${space.title}`, description: `every architecture of the space with its benchmark values and low-fidelity measures`, value: 'bundled' }] : []),
+        ...(space.bundled ? [{ label: `Bundled ${space.title}`, description: `the bundled benchmark table: architectures with their benchmark values and low-fidelity measures`, value: 'bundled' }] : []),
         { label: 'Choose a CSV or JSON file…', description: `arch column (${space.title} syntax) + target + LF columns`, value: 'file' },
       ],
       { title: 'DELE: training data (1/5)', ignoreFocusOut: true },
@@ -317,8 +317,13 @@ class DeleExtension implements vscode.Disposable {
       experts = (Array.isArray(picked) ? picked : [picked]).map((p) => p.label);
       if (experts.length === 0) return undefined;
     }
+    // Half the data is held out for evaluation; the share applies to the other half (at least 2 archs).
+    const trainSize = info.archCount - Math.floor(info.archCount / 2);
     const ratioPick = await vscode.window.showQuickPick(
-      ['1%', '5%', '10%', '50%', '100%'].map((label) => ({ label, description: label === '1%' ? 'the cold-start setting of the paper' : '' })),
+      ['1%', '5%', '10%', '50%', '100%'].map((label) => {
+        const n = Math.max(2, Math.floor((Number(label.replace('%', '')) / 100) * trainSize));
+        return { label, description: `${n.toLocaleString('en-US')} labelled architectures${label === '1%' ? ' · the cold-start setting of the paper' : ''}` };
+      }),
       { title: 'DELE: share of the training split with ground truth (5/5)', ignoreFocusOut: true },
     );
     if (!ratioPick) return undefined;
