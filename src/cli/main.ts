@@ -191,7 +191,7 @@ async function cmdTrain(o: Opts): Promise<void> {
   const ds = loadData(o);
   const backend = await initBackend(backendOpt(o));
   const method = oneOf<Method>(o.method, 'method', ['dele', 'single', 'vanilla'], 'dele');
-  const encoder = oneOf<EncoderType>(o.encoder, 'encoder', ['gates', 'lstm'], ds.space.encoders[0]);
+  const encoder = oneOf<EncoderType>(o.encoder, 'encoder', ['gates', 'lstm'], ds.space.encoders[0] ?? 'gates');
   const preset = oneOf<PresetName>(o.preset, 'preset', ['cpu', 'paper', 'tiny'], 'cpu');
   const target = pickTarget(o, ds);
   const ratio = num(o.ratio, 'ratio', 0.01, (x) => x > 0 && x <= 1);
@@ -276,7 +276,7 @@ async function cmdEval(o: Opts): Promise<void> {
   // Same data as training: its held-out split. Other data: every arch.
   const idx = ds.fingerprint === p.meta.dataset.fingerprint ? splitDataset(ds.archs.length, p.meta.splitSeed).heldOut : ds.archs.map((_, i) => i);
   const s = p.scores(idx.map((i) => ds.archs[i]));
-  const m = evaluateCalibrated(s, p.meta.calibration, idx.map((i) => truth[i]));
+  const m = evaluateCalibrated(s, p.meta.calibration, idx.map((i) => truth[i]!));
   process.stdout.write(`${ds.fingerprint === p.meta.dataset.fingerprint ? 'held-out split' : 'all archs'} of ${ds.source}, target ${p.meta.target}\n${metricsTable(m)}\n`);
   p.dispose();
 }
@@ -316,11 +316,11 @@ async function cmdRank(o: Opts): Promise<void> {
   const s = p.scores(ds.archs);
   const top = num(o.top, 'top', 20, (x) => Number.isInteger(x) && x > 0);
   const truthCol = ds.columns.find((c) => c.name === p.meta.target);
-  const order = Array.from(s.keys()).sort((a, b) => s[b] - s[a]).slice(0, top);
+  const order = Array.from(s.keys()).sort((a, b) => s[b]! - s[a]!).slice(0, top);
   const rows = order.map((i, r) => ({
     rank: r + 1,
     arch: ds.keys[i],
-    predicted: Number(applyCalibration(p.meta.calibration, s[i]).toFixed(3)),
+    predicted: Number(applyCalibration(p.meta.calibration, s[i]!).toFixed(3)),
     ...(truthCol ? { true: truthCol.values[i] } : {}),
   }));
   process.stdout.write(`${JSON.stringify(rows, null, 1)}\n`);
@@ -357,11 +357,14 @@ async function runTasksInWorkers(tasks: BenchTask[], jobs: number, backend: stri
   const rows: BenchRow[] = [];
   let next = 0;
   let peakKb = 0;
+  // The children run this same script (dist/cli.js) with the internal __bench-task command.
+  const script = process.argv[1];
+  if (script === undefined) throw new Error('cannot run bench tasks: no script path in process.argv');
   const worker = async (): Promise<void> => {
     while (next < tasks.length) {
-      const task = tasks[next++];
+      const task = tasks[next++]!;
       const out = await new Promise<{ rows: BenchRow[]; maxRssKb: number }>((resolve, reject) => {
-        const child = fork(process.argv[1], ['__bench-task', JSON.stringify(task), '--backend', backend], { stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
+        const child = fork(script, ['__bench-task', JSON.stringify(task), '--backend', backend], { stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
         let stdout = '';
         child.stdout?.on('data', (d: Buffer) => (stdout += d.toString()));
         child.on('error', reject);
@@ -380,7 +383,9 @@ async function runTasksInWorkers(tasks: BenchTask[], jobs: number, backend: stri
 
 async function cmdBenchTask(o: Opts, positionals: string[]): Promise<void> {
   await initBackend(backendOpt(o));
-  const task = JSON.parse(positionals[0]) as BenchTask;
+  const json = positionals[0];
+  if (json === undefined) throw new UsageError('__bench-task needs a task (JSON) argument');
+  const task = JSON.parse(json) as BenchTask;
   const rows = await runBenchTask(loadBundled(task.space ?? DEFAULT_SPACE_ID), task, err);
   process.stdout.write(JSON.stringify({ rows, maxRssKb: process.resourceUsage().maxRSS }));
 }
@@ -389,7 +394,10 @@ const METHOD_LABEL: Record<Method, string> = { vanilla: 'vanilla', single: 'best
 
 /** `counts`: the ground truth was given as numbers of archs (--counts); columns are labelled with them. */
 export function benchReport(rows: BenchRow[], ratios: number[], counts?: number[]): string {
-  const label = (i: number): string => (counts ? `${counts[i]} archs` : `${(ratios[i] * 100).toString()}%`);
+  const label = (ratio: number, i: number): string => {
+    const count = counts?.[i];
+    return count !== undefined ? `${count} archs` : `${(ratio * 100).toString()}%`;
+  };
   const out: string[] = [];
   const encoders = [...new Set(rows.map((r) => r.encoder))];
   const methods = (['vanilla', 'single', 'dele'] as Method[]).filter((m) => rows.some((r) => r.method === m));
@@ -399,7 +407,7 @@ export function benchReport(rows: BenchRow[], ratios: number[], counts?: number[
   };
   const table = (title: string, pick: (r: BenchRow) => number): void => {
     out.push(`\n${title}`);
-    out.push(`${'encoder'.padEnd(8)} ${'method'.padEnd(15)} ${ratios.map((_, i) => label(i).padEnd(17)).join(' ')}`);
+    out.push(`${'encoder'.padEnd(8)} ${'method'.padEnd(15)} ${ratios.map((ratio, i) => label(ratio, i).padEnd(17)).join(' ')}`);
     for (const e of encoders) {
       for (const m of methods) {
         const cells = ratios.map((ratio) => cell(rows.filter((r) => r.encoder === e && r.method === m && r.ratio === ratio).map(pick)).padEnd(17));
@@ -416,7 +424,7 @@ export function benchReport(rows: BenchRow[], ratios: number[], counts?: number[
       const rs = rows.filter((r) => r.encoder === e && r.method === m);
       const pre = meanStd([...new Map(rs.map((r) => [`${r.seed}:${r.lf}`, r.pretrainSeconds])).values()]).mean;
       out.push(
-        `${e.toUpperCase().padEnd(8)} ${METHOD_LABEL[m].padEnd(15)} step1 ${fmt(pre, 1).padStart(7)}s   step2 ${ratios.map((ratio, i) => `${label(i)}: ${fmt(meanStd(rs.filter((r) => r.ratio === ratio).map((r) => r.trainSeconds)).mean, 1)}s`).join('  ')}`,
+        `${e.toUpperCase().padEnd(8)} ${METHOD_LABEL[m].padEnd(15)} step1 ${fmt(pre, 1).padStart(7)}s   step2 ${ratios.map((ratio, i) => `${label(ratio, i)}: ${fmt(meanStd(rs.filter((r) => r.ratio === ratio).map((r) => r.trainSeconds)).mean, 1)}s`).join('  ')}`,
       );
     }
   }
@@ -496,6 +504,9 @@ async function cmdBench(o: Opts): Promise<void> {
       throw new DataError(`cannot read bench results ${o.report}: ${(e as Error).message}`);
     }
     if (!Array.isArray(b?.rows) || !Array.isArray(b.ratios) || typeof b.target !== 'string') throw new DataError(`${o.report} is not a dele bench --json file`);
+    if (b.counts !== undefined && (!Array.isArray(b.counts) || b.counts.length !== b.ratios.length)) {
+      throw new DataError(`${o.report}: "counts" must be a list with one count per ratio`);
+    }
     process.stdout.write(`${benchHeader(b)}\n${benchReport(b.rows, b.ratios, b.counts)}\n`);
     return;
   }
@@ -503,7 +514,7 @@ async function cmdBench(o: Opts): Promise<void> {
   const space = loadSpace(o);
   if (!bundledSpaceIds().includes(space.id)) throw new UsageError(`bench runs on bundled data; spaces with bundled data: ${bundledSpaceIds().join(', ')}`);
   const ds = loadBundled(space.id);
-  const encoders = (list(o.encoder) ?? [...space.encoders]).map((e) => oneOf<EncoderType>(e, 'encoder', space.encoders, space.encoders[0]));
+  const encoders = (list(o.encoder) ?? [...space.encoders]).map((e) => oneOf<EncoderType>(e, 'encoder', space.encoders, space.encoders[0] ?? 'gates'));
   const trainSize = splitDataset(ds.archs.length, 0).train.length;
   if (o.counts !== undefined && o.ratios !== undefined) throw new UsageError('give either --ratios or --counts, not both');
   const counts = list(o.counts)?.map((c) => {

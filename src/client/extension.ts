@@ -77,7 +77,7 @@ export class CrashLoopHandler implements ErrorHandler {
   closed(): CloseHandlerResult {
     const t = this.now();
     this.crashes.push(t);
-    while (this.crashes.length > 0 && t - this.crashes[0] > CRASH_WINDOW_MS) this.crashes.shift();
+    while (this.crashes.length > 0 && t - this.crashes[0]! > CRASH_WINDOW_MS) this.crashes.shift();
     const n = this.crashes.length;
     if (n <= MAX_RESTARTS) {
       this.log.warn(`the DELE language server stopped unexpectedly (${n} time${n === 1 ? '' : 's'} in ${CRASH_WINDOW_MS / 60_000} minutes); restarting it`);

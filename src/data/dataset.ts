@@ -9,7 +9,7 @@ import * as zlib from 'node:zlib';
 import { CsvError, parse } from 'csv-parse/sync';
 import { nb201Space } from '../space/nb201';
 import { BUILTIN_SPACES, builtinSpace } from '../space/registry';
-import type { ArchFeatures, SearchSpace } from '../space/types';
+import type { ArchFeatures, ArchProblem, SearchSpace } from '../space/types';
 
 export interface Column {
   name: string;
@@ -170,7 +170,7 @@ export function loadBundled(spaceId: string = nb201Space.id, file?: string): Dat
   const archs = raw.archs.map((s) => {
     if (spaceId === nb201Space.id && /^[0-4]{6}$/.test(s)) return [...s].map(Number);
     const r = space.parse(s);
-    if (!r.ok) throw new DataError(`${p}: invalid architecture "${s}": ${r.problems[0].message}`);
+    if (!r.ok) throw new DataError(`${p}: invalid architecture "${s}": ${firstProblem(r.problems)}`);
     return r.arch;
   });
   const ds = makeDataset(
@@ -278,7 +278,7 @@ function csvRecords(text: string, file: string): RawTable {
         for (const c of cells) for (let i = c.indexOf('\n'); i >= 0; i = c.indexOf('\n', i + 1)) inner++;
         const line = endLine - inner;
         // A line of spaces is blank, as before.
-        if (cells.length === 1 && inner === 0 && cells[0].trim() === '') return null;
+        if (cells.length === 1 && inner === 0 && cells[0]!.trim() === '') return null;
         if (!header) header = cells.map((c) => c.trim());
         else rows.push({ line, cells });
         return null;
@@ -330,9 +330,15 @@ function jsonRecords(text: string, file: string): RawTable {
   });
   const rows = (parsed as Record<string, unknown>[]).map((r, i) => ({
     line: i,
-    cells: header.map((h) => (r[h] === null || r[h] === undefined ? '' : String(r[h]))),
+    // Own keys only: a row without "constructor" or "toString" must not read Object.prototype's.
+    cells: header.map((h) => (!Object.hasOwn(r, h) || r[h] === null || r[h] === undefined ? '' : String(r[h]))),
   }));
   return { header, rows };
+}
+
+/** The message of a failed parse (a space always reports at least one problem; the fallback is defensive). */
+function firstProblem(problems: readonly ArchProblem[]): string {
+  return problems[0]?.message ?? 'not an architecture of this space';
 }
 
 const MISSING = new Set(['', 'nan', 'null', 'na', 'none', 'n/a']);
@@ -357,12 +363,18 @@ function recordsToDataset(header: string[], rows: RawTable['rows'], file: string
   const archs: unknown[] = [];
   const firstSeen = new Map<string, number>();
   const cols = [...targets, ...lfs].map((name) => ({ name, idx: header.indexOf(name), values: [] as number[] }));
+  // Every row has a cell per header column (csvRecords checks the count, jsonRecords fills every column).
+  const cellAt = (r: RawTable['rows'][number], i: number): string => {
+    const c = r.cells[i];
+    if (c === undefined) throw new DataError(`${where(r.line)}: ${r.cells.length} cells, but the header has ${header.length}`);
+    return c;
+  };
   for (const r of rows) {
-    const cell = r.cells[ai].trim();
+    const cell = cellAt(r, ai).trim();
     const p = space.parse(cell);
     if (!p.ok) {
       const shown = cell.length > 120 ? `${cell.slice(0, 120)}…` : cell;
-      throw new DataError(`${where(r.line)}: invalid architecture "${shown}": ${p.problems[0].message}`);
+      throw new DataError(`${where(r.line)}: invalid architecture "${shown}": ${firstProblem(p.problems)}`);
     }
     const prev = firstSeen.get(p.key);
     if (prev !== undefined) {
@@ -371,7 +383,7 @@ function recordsToDataset(header: string[], rows: RawTable['rows'], file: string
     firstSeen.set(p.key, r.line);
     archs.push(p.arch);
     for (const c of cols) {
-      const s = r.cells[c.idx].trim();
+      const s = cellAt(r, c.idx).trim();
       if (MISSING.has(s.toLowerCase())) c.values.push(NaN);
       else {
         const v = Number(s);
@@ -403,7 +415,9 @@ export function permutation(n: number, seed: number): number[] {
     s = (Math.imul(s ^ (s >>> 15), 0x2c1b3c6d) + 0x6d2b79f5) >>> 0;
     s = (s ^ (s >>> 13)) >>> 0;
     const j = s % (i + 1);
-    [idx[i], idx[j]] = [idx[j], idx[i]];
+    const t = idx[i]!;
+    idx[i] = idx[j]!;
+    idx[j] = t;
   }
   return idx;
 }
@@ -437,5 +451,5 @@ export function groundTruthSubset(train: number[], ratio: number, subsetSeed?: n
   if (!(Number.isInteger(subsetSeed) && subsetSeed >= 0)) throw new DataError(`subset seed must be an integer >= 0, got ${subsetSeed}`);
   // A shuffle seed of its own (a split uses splitSeed + 1), so subset seed k is not split seed k's order.
   const shuffleSeed = (Math.imul(subsetSeed + 1, 0x9e3779b1) ^ 0x5ab5e7ed) >>> 0;
-  return permutation(train.length, shuffleSeed).slice(0, n).map((j) => train[j]);
+  return permutation(train.length, shuffleSeed).slice(0, n).map((j) => train[j]!);
 }

@@ -52,15 +52,15 @@ export async function runBenchTask(ds: Dataset, task: BenchTask, log: (msg: stri
   const optim: OptimConfig = { ...preset.optim, ...task.optim };
   const truth = column(ds, task.target).values;
   const split = splitDataset(ds.archs.length, 0);
-  const heldOutFeatures = split.heldOut.map((i) => ds.features[i]);
-  const heldOutTruth = split.heldOut.map((i) => truth[i]);
+  const heldOutFeatures = split.heldOut.map((i) => ds.features[i]!);
+  const heldOutTruth = split.heldOut.map((i) => truth[i]!);
   const experts = resolveExperts(ds, 'dele', task.experts);
   const base = modelBase(preset, task.encoder, ds.space.encoderInput);
   const methods = task.methods ?? ['vanilla', 'single', 'dele'];
   const rows: BenchRow[] = [];
 
   const finish = (model: EnsembleModel, gt: number[]): EvalMetrics => {
-    const cal = fitIsotonic(scoreArchs(model, gt.map((i) => ds.features[i])).scores, gt.map((i) => truth[i]));
+    const cal = fitIsotonic(scoreArchs(model, gt.map((i) => ds.features[i]!)).scores, gt.map((i) => truth[i]!));
     return evaluateCalibrated(scoreArchs(model, heldOutFeatures).scores, cal, heldOutTruth);
   };
   const finetune = async (
@@ -111,14 +111,14 @@ export async function runBenchTask(ds: Dataset, task: BenchTask, log: (msg: stri
       // Choose the LF on the ground-truth subset only (no peeking at the held-out split).
       const gt = groundTruthSubset(split.train, r, task.subsetSeed);
       const ranked = experts
-        .map((n) => ({ n, kt: kendallTau(gt.map((i) => column(ds, n).values[i]), gt.map((i) => truth[i])) }))
+        .map((n) => ({ n, kt: kendallTau(gt.map((i) => column(ds, n).values[i]!), gt.map((i) => truth[i]!)) }))
         .filter((x) => Number.isFinite(x.kt))
         .sort((a, b) => b.kt - a.kt);
-      if (ranked.length === 0) {
+      const best = ranked[0]?.n;
+      if (best === undefined) {
         log(`${task.encoder} seed ${task.seed} single ${(r * 100).toFixed(1)}%: no LF has a finite Kendall's tau on the ground-truth subset; skipped`);
         continue;
       }
-      const best = ranked[0].n;
       let p = cache.get(best);
       if (!p) {
         p = await pretrain([best], 'single');

@@ -11,7 +11,9 @@ export interface Calibration {
 export function fitIsotonic(scores: ArrayLike<number>, truth: ArrayLike<number>): Calibration {
   const pts: [number, number][] = [];
   for (let i = 0; i < scores.length; i++) {
-    if (Number.isFinite(scores[i]) && Number.isFinite(truth[i])) pts.push([scores[i], truth[i]]);
+    const s = scores[i];
+    const t = truth[i];
+    if (isFiniteNumber(s) && isFiniteNumber(t)) pts.push([s, t]);
   }
   if (pts.length === 0) return { x: [0], y: [0] };
   pts.sort((a, b) => a[0] - b[0]);
@@ -20,8 +22,8 @@ export function fitIsotonic(scores: ArrayLike<number>, truth: ArrayLike<number>)
   for (const [x, y] of pts) {
     blocks.push({ sx: x, sy: y, n: 1 });
     while (blocks.length > 1) {
-      const b = blocks[blocks.length - 1];
-      const a = blocks[blocks.length - 2];
+      const b = blocks[blocks.length - 1]!;
+      const a = blocks[blocks.length - 2]!;
       if (a.sy / a.n <= b.sy / b.n) break;
       blocks.splice(blocks.length - 2, 2, { sx: a.sx + b.sx, sy: a.sy + b.sy, n: a.n + b.n });
     }
@@ -29,19 +31,28 @@ export function fitIsotonic(scores: ArrayLike<number>, truth: ArrayLike<number>)
   return { x: blocks.map((b) => b.sx / b.n), y: blocks.map((b) => b.sy / b.n) };
 }
 
+/** `c` has at least one knot and as many x as y (fitIsotonic's output; loadPredictor checks saved ones). */
 export function applyCalibration(c: Calibration, score: number): number {
   const { x, y } = c;
   if (!Number.isFinite(score)) return NaN;
-  if (score <= x[0]) return y[0];
+  if (score <= x[0]!) return y[0]!;
   const last = x.length - 1;
-  if (score >= x[last]) return y[last];
+  if (score >= x[last]!) return y[last]!;
   let lo = 0;
   let hi = last;
   while (hi - lo > 1) {
     const mid = (lo + hi) >> 1;
-    if (x[mid] <= score) lo = mid;
+    if (x[mid]! <= score) lo = mid;
     else hi = mid;
   }
-  const t = x[hi] === x[lo] ? 0 : (score - x[lo]) / (x[hi] - x[lo]);
-  return y[lo] + t * (y[hi] - y[lo]);
+  const xlo = x[lo]!;
+  const xhi = x[hi]!;
+  const ylo = y[lo]!;
+  const t = xhi === xlo ? 0 : (score - xlo) / (xhi - xlo);
+  return ylo + t * (y[hi]! - ylo);
+}
+
+/** Number.isFinite as a type guard: also false for a missing (out-of-range) element. */
+export function isFiniteNumber(v: number | undefined): v is number {
+  return Number.isFinite(v);
 }

@@ -23,9 +23,11 @@ export function samplePairs(values: ArrayLike<number>, rng: Rng, maxRatio = 4, t
   const n = idx.length;
   const cand: number[] = [];
   for (let p = 0; p < n; p++) {
-    const vi = values[idx[p]];
+    const ip = idx[p]!;
+    const vi = values[ip]!;
     for (let q = p + 1; q < n; q++) {
-      if (Math.abs(vi - values[idx[q]]) > threshold) cand.push(idx[p] * values.length + idx[q]);
+      const iq = idx[q]!;
+      if (Math.abs(vi - values[iq]!) > threshold) cand.push(ip * values.length + iq);
     }
   }
   const nMax = Math.floor(maxRatio * n);
@@ -33,8 +35,8 @@ export function samplePairs(values: ArrayLike<number>, rng: Rng, maxRatio = 4, t
   if (cand.length > nMax) {
     for (let t = 0; t < nMax; t++) {
       const r = t + rng.int(cand.length - t);
-      const tmp = cand[t];
-      cand[t] = cand[r];
+      const tmp = cand[t]!;
+      cand[t] = cand[r]!;
       cand[r] = tmp;
     }
     chosen = cand.slice(0, nMax);
@@ -49,7 +51,7 @@ export function samplePairs(values: ArrayLike<number>, rng: Rng, maxRatio = 4, t
     const j = c % values.length;
     out.a1[t] = j;
     out.a2[t] = i;
-    out.sign[t] = values[i] > values[j] ? 1 : -1;
+    out.sign[t] = values[i]! > values[j]! ? 1 : -1;
   });
   return out;
 }
@@ -70,12 +72,14 @@ export function hingeValueAndGrad(scores: ArrayLike<number>, b: number, pairSets
     const n = ps.a1.length;
     const off = r * b;
     for (let p = 0; p < n; p++) {
-      const sg = ps.sign[p];
-      const h = margin - sg * (scores[off + ps.a2[p]] - scores[off + ps.a1[p]]);
+      const sg = ps.sign[p]!;
+      const i2 = off + ps.a2[p]!;
+      const i1 = off + ps.a1[p]!;
+      const h = margin - sg * (scores[i2]! - scores[i1]!);
       if (h > 0) {
         value += h / n;
-        grad[off + ps.a2[p]] -= sg / n;
-        grad[off + ps.a1[p]] += sg / n;
+        grad[i2]! -= sg / n;
+        grad[i1]! += sg / n;
       }
     }
   });

@@ -1,14 +1,16 @@
 /** Ranking and regression metrics over paired arrays; NaN entries (in either) are skipped. */
-import { applyCalibration, type Calibration } from './calibration';
+import { applyCalibration, type Calibration, isFiniteNumber } from './calibration';
 
 function finitePairs(x: ArrayLike<number>, y: ArrayLike<number>): [Float64Array, Float64Array] {
   if (x.length !== y.length) throw new Error(`length mismatch ${x.length} vs ${y.length}`);
   const xs: number[] = [];
   const ys: number[] = [];
   for (let i = 0; i < x.length; i++) {
-    if (Number.isFinite(x[i]) && Number.isFinite(y[i])) {
-      xs.push(x[i]);
-      ys.push(y[i]);
+    const xi = x[i];
+    const yi = y[i];
+    if (isFiniteNumber(xi) && isFiniteNumber(yi)) {
+      xs.push(xi);
+      ys.push(yi);
     }
   }
   return [Float64Array.from(xs), Float64Array.from(ys)];
@@ -20,11 +22,11 @@ export function kendallTau(x: ArrayLike<number>, y: ArrayLike<number>): number {
   const n = a.length;
   let s = 0;
   for (let i = 0; i < n; i++) {
-    const ai = a[i];
-    const bi = b[i];
+    const ai = a[i]!;
+    const bi = b[i]!;
     for (let j = i + 1; j < n; j++) {
-      const dx = ai - a[j];
-      const dy = bi - b[j];
+      const dx = ai - a[j]!;
+      const dy = bi - b[j]!;
       if (dx !== 0 && dy !== 0) s += (dx > 0) === (dy > 0) ? 1 : -1;
     }
   }
@@ -51,13 +53,13 @@ function countNotTied(v: Float64Array): number {
 /** Average ranks (1-based), ties share the mean rank. */
 export function ranks(v: ArrayLike<number>): Float64Array {
   const n = v.length;
-  const order = Array.from({ length: n }, (_, i) => i).sort((p, q) => v[p] - v[q]);
+  const order = Array.from({ length: n }, (_, i) => i).sort((p, q) => v[p]! - v[q]!);
   const r = new Float64Array(n);
   for (let i = 0; i < n; ) {
     let j = i;
-    while (j + 1 < n && v[order[j + 1]] === v[order[i]]) j++;
+    while (j + 1 < n && v[order[j + 1]!] === v[order[i]!]) j++;
     const avg = (i + j) / 2 + 1;
-    for (let t = i; t <= j; t++) r[order[t]] = avg;
+    for (let t = i; t <= j; t++) r[order[t]!] = avg;
     i = j + 1;
   }
   return r;
@@ -70,8 +72,8 @@ export function pearson(x: ArrayLike<number>, y: ArrayLike<number>): number {
   let ma = 0;
   let mb = 0;
   for (let i = 0; i < n; i++) {
-    ma += a[i];
-    mb += b[i];
+    ma += a[i]!;
+    mb += b[i]!;
   }
   ma /= n;
   mb /= n;
@@ -79,9 +81,11 @@ export function pearson(x: ArrayLike<number>, y: ArrayLike<number>): number {
   let saa = 0;
   let sbb = 0;
   for (let i = 0; i < n; i++) {
-    sab += (a[i] - ma) * (b[i] - mb);
-    saa += (a[i] - ma) ** 2;
-    sbb += (b[i] - mb) ** 2;
+    const da = a[i]! - ma;
+    const db = b[i]! - mb;
+    sab += da * db;
+    saa += da ** 2;
+    sbb += db ** 2;
   }
   return saa > 0 && sbb > 0 ? sab / Math.sqrt(saa * sbb) : NaN;
 }
@@ -104,7 +108,7 @@ export function precisionAtTop(pred: ArrayLike<number>, truth: ArrayLike<number>
   const top = (v: Float64Array): Set<number> =>
     new Set(
       Array.from({ length: n }, (_, i) => i)
-        .sort((i, j) => v[j] - v[i] || i - j)
+        .sort((i, j) => v[j]! - v[i]! || i - j)
         .slice(0, k),
     );
   const tp = top(p);
@@ -117,7 +121,7 @@ export function meanAbsoluteError(pred: ArrayLike<number>, truth: ArrayLike<numb
   const [p, t] = finitePairs(pred, truth);
   if (p.length === 0) return NaN;
   let s = 0;
-  for (let i = 0; i < p.length; i++) s += Math.abs(p[i] - t[i]);
+  for (let i = 0; i < p.length; i++) s += Math.abs(p[i]! - t[i]!);
   return s / p.length;
 }
 

@@ -58,13 +58,14 @@ export interface EncodedBatch {
   tokenOneHot: tf.Tensor2D[];
 }
 
-function oneHots(feats: readonly ArchFeatures[], slots: number, width: number, pick: (f: ArchFeatures, slot: number) => number): tf.Tensor2D[] {
+/** `pick` gives the one-hot position of a slot; a missing (undefined) or out-of-range one leaves the row zero. */
+function oneHots(feats: readonly ArchFeatures[], slots: number, width: number, pick: (f: ArchFeatures, slot: number) => number | undefined): tf.Tensor2D[] {
   const out: tf.Tensor2D[] = [];
   for (let e = 0; e < slots; e++) {
     const data = new Float32Array(feats.length * width);
     feats.forEach((f, i) => {
       const v = pick(f, e);
-      if (v >= 0 && v < width) data[i * width + v] = 1;
+      if (v !== undefined && v >= 0 && v < width) data[i * width + v] = 1;
     });
     out.push(tf.tensor2d(data, [feats.length, width]));
   }
@@ -104,8 +105,8 @@ interface Encoder {
 
 /** Sum of 1, 2 or more terms (add for two, addN for more, as the original NB201 encoder did). */
 function sumTerms(terms: tf.Tensor2D[]): tf.Tensor2D {
-  if (terms.length === 1) return terms[0];
-  if (terms.length === 2) return tf.add(terms[0], terms[1]) as tf.Tensor2D;
+  if (terms.length === 1) return terms[0]!;
+  if (terms.length === 2) return tf.add(terms[0]!, terms[1]!) as tf.Tensor2D;
   return tf.addN(terms) as tf.Tensor2D;
 }
 
@@ -158,26 +159,27 @@ class GatesEncoder implements Encoder {
     const y0 = this.xHidden.apply(tf.concat([this.node0, tf.zeros([1, this.node0.shape[1] as number])], 0) as tf.Tensor2D);
     let ys: tf.Tensor2D[] = Array.from({ length: n }, (_, i) => tf.slice(y0, [i < k ? i : k, 0], [1, -1]) as tf.Tensor2D);
     for (let l = 0; l < this.w.length; l++) {
-      const table = tf.mul(tf.sigmoid(this.att[l].apply(this.opEmb as tf.Tensor2D)), mask) as tf.Tensor2D;
-      const u = ys.slice(0, n - 1).map((y) => mm(y, this.w[l] as tf.Tensor2D));
+      const w = this.w[l]!;
+      const table = tf.mul(tf.sigmoid(this.att[l]!.apply(this.opEmb as tf.Tensor2D)), mask) as tf.Tensor2D;
+      const u = ys.slice(0, n - 1).map((y) => mm(y, w as tf.Tensor2D));
       const next: tf.Tensor2D[] = u.slice(0, k);
       for (let to = k; to < n; to++) {
         if (g.kind === 'edge-ops') {
           const terms: tf.Tensor2D[] = [];
           g.edgeTo.forEach((t, e) => {
-            if (t === to) terms.push(tf.mul(mm(batch.edgeOneHot[this.edgeOffset + e], table), u[g.edgeFrom[e]]) as tf.Tensor2D);
+            if (t === to) terms.push(tf.mul(mm(batch.edgeOneHot[this.edgeOffset + e]!, table), u[g.edgeFrom[e]!]!) as tf.Tensor2D);
           });
-          next.push(terms.length > 0 ? sumTerms(terms) : (tf.zerosLike(u[0]) as tf.Tensor2D));
+          next.push(terms.length > 0 ? sumTerms(terms) : (tf.zerosLike(u[0]!) as tf.Tensor2D));
         } else {
-          const agg = sumTerms(Array.from({ length: to }, (_, from) => tf.mul(batch.adjacency[to][from], u[from]) as tf.Tensor2D));
-          next.push(tf.mul(mm(batch.nodeOneHot[to], table), agg) as tf.Tensor2D);
+          const agg = sumTerms(Array.from({ length: to }, (_, from) => tf.mul(batch.adjacency[to]![from]!, u[from]!) as tf.Tensor2D));
+          next.push(tf.mul(mm(batch.nodeOneHot[to]!, table), agg) as tf.Tensor2D);
         }
       }
       ys = l < this.w.length - 1 ? next.map((y) => tf.relu(y)) : next;
     }
     const outs = g.kind === 'edge-ops' ? g.outputs : undefined;
-    if (!outs || outs.length === 0) return ys[n - 1];
-    const mean = tf.mul(sumTerms(outs.map((o) => ys[o])), 1 / outs.length) as tf.Tensor2D;
+    if (!outs || outs.length === 0) return ys[n - 1]!;
+    const mean = tf.mul(sumTerms(outs.map((o) => ys[o]!)), 1 / outs.length) as tf.Tensor2D;
     // A node-level output is [1, d] when no output node depends on the batch; broadcast it to [B, d].
     return mean.shape[0] === batch.size ? mean : (tf.tile(mean, [batch.size, 1]) as tf.Tensor2D);
   }
@@ -222,9 +224,9 @@ class LstmEncoder implements Encoder {
     let h: tf.Tensor2D | undefined;
     let c: tf.Tensor2D | undefined;
     for (let t = 0; t < this.input.seqLength; t++) {
-      const xw = mm(batch.tokenOneHot[t], opProj);
+      const xw = mm(batch.tokenOneHot[t]!, opProj);
       const z = tf.add(h ? tf.add(xw, mm(h, this.wh as tf.Tensor2D)) : xw, this.bias) as tf.Tensor2D;
-      const [i, f, g, o] = tf.split(z, 4, 1) as tf.Tensor2D[]; // PyTorch gate order i, f, g, o
+      const [i, f, g, o] = tf.split(z, 4, 1) as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D, tf.Tensor2D]; // PyTorch gate order i, f, g, o
       const ig = tf.mul(tf.sigmoid(i), tf.tanh(g));
       c = (c ? tf.add(tf.mul(tf.sigmoid(f), c), ig) : ig) as tf.Tensor2D;
       h = tf.mul(tf.sigmoid(o), tf.tanh(c)) as tf.Tensor2D;
@@ -294,6 +296,7 @@ export class EnsembleModel {
   /** Score s_k(a) of expert k, [B]. Call inside tf.tidy. `seed` fixes the dropout masks. */
   expertScore(k: number, batch: EncodedBatch, training: boolean, seed = 0): tf.Tensor1D {
     const x = this.experts[k];
+    if (!x) throw new RangeError(`no expert ${k} (the model has ${this.experts.length})`);
     return tf.reshape(x.head.apply(x.enc.apply(batch), training, seed), [batch.size]);
   }
 

@@ -17,8 +17,8 @@ export const mm = tf.customGrad(((a: tf.Tensor, b: tf.Tensor, save: tf.GradSaveF
   return {
     value: tf.matMul(a as tf.Tensor2D, b as tf.Tensor2D),
     gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => [
-      tf.matMul(dy as tf.Tensor2D, tf.transpose(saved[1]) as tf.Tensor2D),
-      tf.matMul(tf.transpose(saved[0]) as tf.Tensor2D, dy as tf.Tensor2D),
+      tf.matMul(dy as tf.Tensor2D, tf.transpose(saved[1]!) as tf.Tensor2D),
+      tf.matMul(tf.transpose(saved[0]!) as tf.Tensor2D, dy as tf.Tensor2D),
     ],
   };
 }) as unknown as Parameters<typeof tf.customGrad>[0]) as (a: tf.Tensor2D, b: tf.Tensor2D) => tf.Tensor2D;
@@ -102,9 +102,9 @@ export class Mlp {
   apply(x: tf.Tensor2D, training: boolean, seed = 0): tf.Tensor2D {
     let y = x;
     for (let i = 0; i < this.layers.length - 1; i++) {
-      y = tf.relu(this.layers[i].apply(y));
+      y = tf.relu(this.layers[i]!.apply(y));
       if (training && this.dropout > 0) y = tf.dropout(y, this.dropout, undefined, seed + i) as tf.Tensor2D;
     }
-    return this.layers[this.layers.length - 1].apply(y);
+    return this.layers[this.layers.length - 1]!.apply(y);
   }
 }

@@ -107,12 +107,15 @@ export class Predictor {
   predict(archs: readonly unknown[]): Prediction[] {
     const out = scoreArchs(this.model, archs.map((a) => this.space.features(a)));
     const k = this.model.numExperts;
-    return archs.map((a, i) => ({
-      arch: this.space.key(a),
-      score: out.scores[i],
-      accuracy: applyCalibration(this.meta.calibration, out.scores[i]),
-      experts: this.experts.map((name, j) => ({ name, weight: out.weights[i * k + j], score: out.expertScores[i * k + j] })),
-    }));
+    return archs.map((a, i) => {
+      const score = out.scores[i]!;
+      return {
+        arch: this.space.key(a),
+        score,
+        accuracy: applyCalibration(this.meta.calibration, score),
+        experts: this.experts.map((name, j) => ({ name, weight: out.weights[i * k + j]!, score: out.expertScores[i * k + j]! })),
+      };
+    });
   }
 
   /** Scores only (fast path for ranking many archs). */
@@ -308,8 +311,8 @@ export async function trainPredictor(ds: Dataset, opts: TrainOptions, hooks: Tra
   const rng = new Rng(seed ^ 0x5eed);
   const history: EpochEvent[] = [];
   const monitorIdx = split.heldOut.filter((i) => Number.isFinite(truth.values[i])).slice(0, opts.monitorSize ?? 1000);
-  const monitorArchs = monitorIdx.map((i) => ds.features[i]);
-  const monitorTruth = monitorIdx.map((i) => truth.values[i]);
+  const monitorArchs = monitorIdx.map((i) => ds.features[i]!);
+  const monitorTruth = monitorIdx.map((i) => truth.values[i]!);
   const h: TrainHooks = {
     ...hooks,
     monitor: hooks.monitorEvery ? (m) => kendallTau(scoreArchs(m, monitorArchs).scores, monitorTruth) : undefined,
@@ -336,10 +339,10 @@ export async function trainPredictor(ds: Dataset, opts: TrainOptions, hooks: Tra
   } finally {
     opt.dispose();
   }
-  const gtScores = scoreArchs(model, gt.map((i) => ds.features[i])).scores;
-  const calibration = fitIsotonic(gtScores, gt.map((i) => truth.values[i]));
-  const heldOutScores = scoreArchs(model, split.heldOut.map((i) => ds.features[i])).scores;
-  const metrics = evaluateCalibrated(heldOutScores, calibration, split.heldOut.map((i) => truth.values[i]));
+  const gtScores = scoreArchs(model, gt.map((i) => ds.features[i]!)).scores;
+  const calibration = fitIsotonic(gtScores, gt.map((i) => truth.values[i]!));
+  const heldOutScores = scoreArchs(model, split.heldOut.map((i) => ds.features[i]!)).scores;
+  const metrics = evaluateCalibrated(heldOutScores, calibration, split.heldOut.map((i) => truth.values[i]!));
   const meta: PredictorMeta = {
     format: PREDICTOR_FORMAT,
     space: { id: ds.space.id, ...(ds.space.declaration !== undefined ? { declaration: ds.space.declaration } : {}) },

@@ -49,7 +49,7 @@ export function modelBase(preset: Preset, encoder: EncoderType, input: EncoderIn
   // GATES needs a layer per edge of the space's longest path to see every op (NB201 and TNB101 micro: 3).
   const depth = longestPath(input);
   const dims = preset.gates.gcnOutDims;
-  const gates = dims.length >= depth ? preset.gates : { ...preset.gates, gcnOutDims: [...dims, ...new Array<number>(depth - dims.length).fill(dims[dims.length - 1])] };
+  const gates = dims.length >= depth ? preset.gates : { ...preset.gates, gcnOutDims: [...dims, ...new Array<number>(depth - dims.length).fill(dims[dims.length - 1]!)] };
   return { encoder, mlpHiddens: preset.mlpHiddens[encoder], dropout: preset.dropout, gates, lstm: preset.lstm, input };
 }
 
@@ -59,7 +59,10 @@ export function longestPath(input: EncoderInput): number {
   if (g.kind === 'node-ops') return g.numNodes - 1;
   const dist = new Array<number>(g.numNodes).fill(0);
   // Edge slots are listed with their source before any edge leaving the target (a topological order).
-  const order = g.edgeFrom.map((_, e) => e).sort((a, b) => g.edgeTo[a] - g.edgeTo[b]);
-  for (const e of order) dist[g.edgeTo[e]] = Math.max(dist[g.edgeTo[e]], dist[g.edgeFrom[e]] + 1);
-  return dist[g.numNodes - 1];
+  const order = g.edgeFrom.map((_, e) => e).sort((a, b) => g.edgeTo[a]! - g.edgeTo[b]!);
+  for (const e of order) {
+    const to = g.edgeTo[e]!;
+    dist[to] = Math.max(dist[to]!, dist[g.edgeFrom[e]!]! + 1);
+  }
+  return dist[g.numNodes - 1]!;
 }

@@ -64,7 +64,9 @@ export class Rng {
   shuffle<T>(a: T[]): T[] {
     for (let i = a.length - 1; i > 0; i--) {
       const j = this.int(i + 1);
-      [a[i], a[j]] = [a[j], a[i]];
+      const t = a[i]!;
+      a[i] = a[j]!;
+      a[j] = t;
     }
     return a;
   }

@@ -91,7 +91,7 @@ async function runEpochs(
     for (let start = 0; start < order.length; start += cfg.batchSize) {
       checkCancel(hooks.signal);
       const idx = order.slice(start, start + cfg.batchSize);
-      const batch = encodeBatch(model.config, idx.map((i) => archs[i]));
+      const batch = encodeBatch(model.config, idx.map((i) => archs[i]!));
       try {
         const loss = step(batch, idx);
         if (loss !== undefined) {
@@ -115,7 +115,7 @@ async function runEpochs(
 function minimise(opt: Pick<Adam, 'apply'>, vars: tf.Variable[], loss: () => tf.Scalar): number {
   const { value, grads } = tf.variableGrads(loss, vars);
   opt.apply(vars, grads);
-  const v = value.dataSync()[0];
+  const v = value.dataSync()[0]!;
   value.dispose();
   tf.dispose(grads);
   return v;
@@ -146,7 +146,7 @@ export async function pretrainExperts(
     let total = 0;
     let any = false;
     lfValues.forEach((lf, k) => {
-      const pairs = samplePairs(idx.map((i) => lf[i]), rng, cfg.maxCompareRatio);
+      const pairs = samplePairs(idx.map((i) => lf[i] ?? NaN), rng, cfg.maxCompareRatio);
       const seed = rng.nextU32();
       if (pairs.a1.length === 0) return;
       any = true;
@@ -176,7 +176,7 @@ export async function trainOnTruth(
 ): Promise<void> {
   const idxWithTruth = gtIdx.filter((i) => Number.isFinite(truth[i]));
   await runEpochs('train', archs, idxWithTruth, cfg, cfg.epochs, rng, hooks, model, (batch, idx) => {
-    const pairs = samplePairs(idx.map((i) => truth[i]), rng, cfg.maxCompareRatio);
+    const pairs = samplePairs(idx.map((i) => truth[i]!), rng, cfg.maxCompareRatio);
     const seeds = Array.from({ length: model.numExperts + 1 }, () => rng.nextU32());
     if (pairs.a1.length === 0) return undefined;
     return ensembleStep(model, opt, batch, pairs, cfg.margin, seeds);
@@ -189,16 +189,16 @@ export function ensembleStep(model: EnsembleModel, opt: Pick<Adam, 'apply'>, bat
   const k = model.numExperts;
   const [s, w] = tf.tidy(() => [model.expertScores(batch, true, seeds).dataSync(), model.gateWeights(batch, true, seeds[k]).dataSync()]);
   const S = new Float32Array(b);
-  for (let i = 0; i < b; i++) for (let j = 0; j < k; j++) S[i] += w[i * k + j] * s[j * b + i];
+  for (let i = 0; i < b; i++) for (let j = 0; j < k; j++) S[i]! += w[i * k + j]! * s[j * b + i]!;
   const { value, grad: dS } = hingeValueAndGrad(S, b, [pairs], margin);
   for (let j = 0; j < k; j++) {
-    const up = tf.tensor1d(Float32Array.from(dS, (g, i) => g * w[i * k + j]));
+    const up = tf.tensor1d(Float32Array.from(dS, (g, i) => g * w[i * k + j]!));
     applyUpstream(opt, model.expertVariables(j), () => model.expertScore(j, batch, true, seeds[j]), up);
     up.dispose();
   }
   if (model.hasGate) {
     const c = new Float32Array(b * k);
-    for (let i = 0; i < b; i++) for (let j = 0; j < k; j++) c[i * k + j] = s[j * b + i] * dS[i];
+    for (let i = 0; i < b; i++) for (let j = 0; j < k; j++) c[i * k + j] = s[j * b + i]! * dS[i]!;
     const up = tf.tensor2d(c, [b, k]);
     applyUpstream(opt, model.gateVariables(), () => model.gateWeights(batch, true, seeds[k]), up);
     up.dispose();

@@ -162,7 +162,7 @@ export class PredictorHost {
     const k = p.model.numExperts;
     const out = scoreArchs(p.model, idx.map((i) => p.space.features(this.archAt(i))));
     idx.forEach((c, i) => {
-      (this.scores as Float32Array)[c] = out.scores[i];
+      (this.scores as Float32Array)[c] = out.scores[i]!;
       (this.weights as Float32Array).set(out.weights.subarray(i * k, (i + 1) * k), c * k);
       (this.expertScores as Float32Array).set(out.expertScores.subarray(i * k, (i + 1) * k), c * k);
       (this.filled as Uint8Array)[c] = 1;
@@ -172,7 +172,7 @@ export class PredictorHost {
   private fromTable(i: number): Scored {
     const k = (this.predictor as Predictor).model.numExperts;
     return {
-      score: (this.scores as Float32Array)[i],
+      score: (this.scores as Float32Array)[i]!,
       weights: (this.weights as Float32Array).subarray(i * k, (i + 1) * k),
       expertScores: (this.expertScores as Float32Array).subarray(i * k, (i + 1) * k),
     };
@@ -199,7 +199,7 @@ export class PredictorHost {
         const list = [...todo];
         const out = scoreArchs(p.model, list.map(([, a]) => p.space.features(a)));
         list.forEach(([key], i) => {
-          this.lru.set(key, { score: out.scores[i], weights: out.weights.slice(i * k, (i + 1) * k), expertScores: out.expertScores.slice(i * k, (i + 1) * k) });
+          this.lru.set(key, { score: out.scores[i]!, weights: out.weights.slice(i * k, (i + 1) * k), expertScores: out.expertScores.slice(i * k, (i + 1) * k) });
         });
         for (const key of this.lru.keys()) {
           if (this.lru.size <= LRU_SIZE) break;
@@ -217,7 +217,7 @@ export class PredictorHost {
     return scored.map((s) => ({
       score: s.score,
       accuracy: applyCalibration(p.meta.calibration, s.score),
-      experts: p.experts.map((name, j) => ({ name, weight: s.weights[j], score: s.expertScores[j] })),
+      experts: p.experts.map((name, j) => ({ name, weight: s.weights[j]!, score: s.expertScores[j]! })),
     }));
   }
 
@@ -229,7 +229,7 @@ export class PredictorHost {
     let hi = s.length;
     while (lo < hi) {
       const mid = (lo + hi) >> 1;
-      if (s[mid] < score) lo = mid + 1;
+      if (s[mid]! < score) lo = mid + 1;
       else hi = mid;
     }
     return (100 * lo) / s.length;
@@ -240,7 +240,7 @@ export class PredictorHost {
     const s = this.scores;
     if (!s || !this.tableReady) return [];
     return Array.from(s.keys())
-      .sort((a, b) => s[b] - s[a])
+      .sort((a, b) => s[b]! - s[a]!)
       .slice(0, n)
       .map((i) => this.archAt(i));
   }
@@ -253,7 +253,7 @@ export class PredictorHost {
     const n = (this.scores as Float32Array).length;
     return p.experts.map((name, j) => {
       let sum = 0;
-      for (let c = 0; c < n; c++) sum += w[c * k + j];
+      for (let c = 0; c < n; c++) sum += w[c * k + j]!;
       return { name, weight: sum / n };
     });
   }

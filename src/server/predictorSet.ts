@@ -69,7 +69,7 @@ export class PredictorSet {
         const m = /^(.+)\.(old|new)-\d+(?:-\d+)?$/.exec(n);
         if (!m) continue;
         const full = path.join(parent, n);
-        const final = path.join(parent, m[1]);
+        const final = path.join(parent, m[1]!);
         if (m[2] === 'old' && !fs.existsSync(final) && fs.existsSync(path.join(full, 'model.json'))) {
           fs.renameSync(full, final);
           done.push(`restored ${final} from an interrupted swap`);

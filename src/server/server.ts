@@ -368,7 +368,7 @@ export class DeleServer {
     const info = this.predictors.forSpace(spaceId)?.info;
     const target = [info?.target, this.settings.target, b.ds.defaultTarget].find((t) => t !== undefined && targets.includes(t));
     if (!target) return undefined;
-    const value = column(b.ds, target).values[i];
+    const value = column(b.ds, target).values[i] ?? NaN;
     return Number.isFinite(value) ? { target, value } : undefined;
   }
 
@@ -460,7 +460,11 @@ export class DeleServer {
       const mine = valid.filter((f) => f.space === spaceId);
       try {
         const preds = host.predict(mine.map((f) => f.result.arch));
-        mine.forEach((f, i) => predOf.set(f, { p: preds[i], unit: host.info?.targetUnit ?? '' }));
+        mine.forEach((f, i) => {
+          // predict() gives one prediction per arch (none when the host has no predictor any more).
+          const p = preds[i];
+          if (p) predOf.set(f, { p, unit: host.info?.targetUnit ?? '' });
+        });
       } catch (e) {
         // One space's failure must not take the other spaces' lenses down.
         this.connection.console.error(`DELE server: predicting ${spaceId} failed: ${(e as Error).message}`);
@@ -512,6 +516,7 @@ export class DeleServer {
       return { contents: { kind: MarkupKind.Markdown, value: lines.join('\n') }, range };
     }
     const [p] = host.predict([arch]);
+    if (!p) return null;
     const info = host.info;
     const pct = host.percentile(p.score);
     const header =
@@ -706,8 +711,10 @@ export class DeleServer {
         const valid = this.valid(doc).filter((f) => f.space === space.id);
         const preds = host.predict(valid.map((f) => f.result.arch));
         valid.forEach((f, i) => {
+          const p = preds[i];
+          if (!p) return;
           workspace.push({
-            ...toRanked(f.result.key, preds[i]),
+            ...toRanked(f.result.key, p),
             location: { uri: doc.uri, range: { start: doc.positionAt(f.start), end: doc.positionAt(f.end) } },
           });
         });
@@ -732,7 +739,7 @@ export class DeleServer {
     const heldOut = splitDataset(b.ds.archs.length, host.splitSeed).heldOut.slice(0, 400);
     const truth = column(b.ds, info.target).values;
     const sp = host.predict(heldOut.map((i) => b.ds.archs[i]));
-    const scatter = heldOut.map((i, j) => ({ predicted: sp[j].accuracy, true: truth[i] })).filter((x) => Number.isFinite(x.true));
+    const scatter = heldOut.map((i, j) => ({ predicted: sp[j]?.accuracy ?? NaN, true: truth[i] ?? NaN })).filter((x) => Number.isFinite(x.true));
     return { scatter, scatterLabel: `${scatter.length} held-out ${info.spaceTitle} architectures, target ${info.target}` };
   }
 

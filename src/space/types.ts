@@ -149,8 +149,9 @@ export function outputReachable(ops: readonly number[], from: readonly number[],
   const last = Math.max(0, ...to);
   const reach = new Array<boolean>(last + 1).fill(false);
   reach[0] = true;
-  for (let e = 0; e < from.length; e++) if (ops[e] !== noneOp && reach[from[e]]) reach[to[e]] = true;
-  return reach[last];
+  // from and to have one entry per edge.
+  for (let e = 0; e < from.length; e++) if (ops[e] !== noneOp && reach[from[e]!]) reach[to[e]!] = true;
+  return reach[last] === true;
 }
 
 /** Shifts problem offsets by `by` (from text-relative to document-relative). */

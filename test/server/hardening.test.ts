@@ -1,9 +1,9 @@
 /** Language-server regressions of the hardening issue: bounded diagnostics, a failed configuration request. */
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
 import type { StatusResult } from '../../src/protocol/lsp';
 import { MAX_DIAGNOSTICS } from '../../src/server/server';
-import { startSession } from './lspClient';
+import { describe, it, startSession } from './lspClient';
+import { at } from '../unit/at';
 
 describe('language server hardening', () => {
   it('publishes at most MAX_DIAGNOSTICS diagnostics and says how many more there are', async () => {
@@ -14,7 +14,7 @@ describe('language server hardening', () => {
       s.open(uri, `X = [${bad.repeat(3000)}]\n`);
       const d = await s.waitFor(() => s.diagnostics.get(uri));
       assert.equal(d.length, MAX_DIAGNOSTICS + 1);
-      assert.match(d[d.length - 1].message, /2000 more problems not shown \(at most 1000 per document\)/);
+      assert.match(at(d, d.length - 1).message, /2000 more problems not shown \(at most 1000 per document\)/);
     } finally {
       await s.close();
     }

@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { PassThrough } from 'node:stream';
+import * as nodeTest from 'node:test';
 import { pathToFileURL } from 'node:url';
 import { createMessageConnection, type MessageConnection, StreamMessageReader, StreamMessageWriter } from 'vscode-jsonrpc/node';
 import { createConnection } from 'vscode-languageserver/node';
@@ -24,6 +25,15 @@ export interface TestSession {
   notifications: { method: string; params: unknown }[];
   open(uri: string, text: string, languageId?: string): void;
   change(uri: string, version: number, text: string): void;
+  /**
+   * Gives a document exactly this text (opens it, or replaces its text with the next version) and resolves once
+   * the server has published the diagnostics of that version. A test calls it for every document it depends on.
+   */
+  setText(uri: string, text: string, languageId?: string): Promise<void>;
+  /** Changes settings (a no-op when they already hold) and resolves once the server has applied them. */
+  updateSettings(patch: Partial<DeleSettings>): Promise<void>;
+  /** Makes the server find and load its predictors again (as at start-up), by switching dele.predictorPath away and back. */
+  reloadPredictors(): Promise<void>;
   waitFor<T>(what: () => T | undefined, timeoutMs?: number): Promise<T>;
   close(): Promise<void>;
 }
@@ -37,13 +47,30 @@ export interface SessionOptions {
   failFirstConfiguration?: boolean;
 }
 
+/**
+ * Start-up of the session started last in this process. TF.js backend selection (initBackend) is process-wide and
+ * must not run twice at once: two sessions starting together can break the shared engine (an uncaught TypeError
+ * in a kernel, crashing the test file). The product runs one server per process, so only tests need this.
+ */
+let lastStartup: Promise<void> = Promise.resolve();
+
 export async function startSession(settings: Partial<DeleSettings> = {}, options: SessionOptions = {}): Promise<TestSession> {
+  const previous = lastStartup;
+  let started!: () => void;
+  lastStartup = new Promise((resolve) => (started = resolve));
+  await previous;
   const up = new PassThrough();
   const down = new PassThrough();
   const server = new DeleServer({ workerScript: path.join(ROOT, 'dist/trainWorker.js') });
   server.listen(createConnection(new StreamMessageReader(up), new StreamMessageWriter(down)));
   const client = createMessageConnection(new StreamMessageReader(down), new StreamMessageWriter(up));
   const storage = fs.mkdtempSync(path.join(os.tmpdir(), 'dele-srv-'));
+  // Per document: the version and text last sent; the version of the diagnostics last published.
+  const docs = new Map<string, { version: number; text: string }>();
+  const published = new Map<string, number | undefined>();
+  let configAnswers = 0;
+  // configAnswers at the latest workspace/codeLens/refresh: the server refreshes lenses after applying settings.
+  let refreshedAfterConfig = 0;
   const s: TestSession = {
     client,
     server,
@@ -54,10 +81,32 @@ export async function startSession(settings: Partial<DeleSettings> = {}, options
     progress: [],
     notifications: [],
     open(uri, text, languageId = 'python') {
+      docs.set(uri, { version: 1, text });
       void client.sendNotification('textDocument/didOpen', { textDocument: { uri, languageId, version: 1, text } });
     },
     change(uri, version, text) {
+      docs.set(uri, { version, text });
       void client.sendNotification('textDocument/didChange', { textDocument: { uri, version }, contentChanges: [{ text }] });
+    },
+    async setText(uri, text, languageId) {
+      const doc = docs.get(uri);
+      if (!doc) s.open(uri, text, languageId);
+      else if (doc.text !== text) s.change(uri, doc.version + 1, text);
+      const version = docs.get(uri)?.version;
+      await s.waitFor(() => published.has(uri) && published.get(uri) === version);
+    },
+    async updateSettings(patch) {
+      const next = { ...s.settings, ...patch };
+      if (JSON.stringify(next) === JSON.stringify(s.settings)) return;
+      const answered = configAnswers;
+      s.settings = next;
+      await client.sendNotification('workspace/didChangeConfiguration', { settings: null });
+      await s.waitFor(() => refreshedAfterConfig > answered);
+    },
+    async reloadPredictors() {
+      const setting = s.settings.predictorPath;
+      await s.updateSettings({ predictorPath: setting === TINY_PREDICTOR ? '' : TINY_PREDICTOR });
+      await s.updateSettings({ predictorPath: setting });
     },
     async waitFor(what, timeoutMs = 60_000) {
       const t = Date.now();
@@ -77,26 +126,70 @@ export async function startSession(settings: Partial<DeleSettings> = {}, options
   let configRequests = 0;
   client.onRequest('workspace/configuration', (p: { items: unknown[] }) => {
     if (configRequests++ === 0 && options.failFirstConfiguration) throw new Error('configuration unavailable');
+    configAnswers++;
     return p.items.map(() => s.settings);
   });
   client.onRequest('window/workDoneProgress/create', () => null);
   client.onRequest('workspace/codeLens/refresh', () => {
     s.refreshes++;
+    refreshedAfterConfig = configAnswers;
     return null;
   });
-  client.onNotification('textDocument/publishDiagnostics', (p: { uri: string; diagnostics: Diagnostic[] }) => s.diagnostics.set(p.uri, p.diagnostics));
+  client.onNotification('textDocument/publishDiagnostics', (p: { uri: string; version?: number; diagnostics: Diagnostic[] }) => {
+    s.diagnostics.set(p.uri, p.diagnostics);
+    published.set(p.uri, p.version);
+  });
   client.onNotification('$/progress', (p: unknown) => s.progress.push(p));
   client.onNotification((method: string, params: unknown) => {
     s.notifications.push({ method, params });
   });
   client.listen();
-  await client.sendRequest('initialize', {
-    processId: null,
-    rootUri: options.workspace ? pathToFileURL(options.workspace).href : null,
-    workspaceFolders: options.workspace ? [{ uri: pathToFileURL(options.workspace).href, name: 'ws' }] : null,
-    capabilities: { workspace: { configuration: true, codeLens: { refreshSupport: true } }, window: { workDoneProgress: true } },
-    initializationOptions: { bundledPredictors: options.bundledPredictors ?? TINY_PREDICTOR, storagePath: storage },
-  });
-  await client.sendNotification('initialized', {});
+  try {
+    await client.sendRequest('initialize', {
+      processId: null,
+      rootUri: options.workspace ? pathToFileURL(options.workspace).href : null,
+      workspaceFolders: options.workspace ? [{ uri: pathToFileURL(options.workspace).href, name: 'ws' }] : null,
+      capabilities: { workspace: { configuration: true, codeLens: { refreshSupport: true } }, window: { workDoneProgress: true } },
+      initializationOptions: { bundledPredictors: options.bundledPredictors ?? TINY_PREDICTOR, storagePath: storage },
+    });
+    await client.sendNotification('initialized', {});
+  } catch (e) {
+    started();
+    throw e;
+  }
+  // Requests wait for the server's start-up: the next session starts once this one has answered (or closed).
+  client.sendRequest('dele/status').then(started, started);
   return s;
+}
+
+/**
+ * `describe` and `it` for the server suites. With DELE_TEST_ORDER=reverse (set by scripts/test-server-isolated.mjs)
+ * the tests of each suite are registered, and so run, in reverse order: a test that leans on state an earlier
+ * test left behind fails there. Hooks are untouched.
+ */
+const REVERSE = process.env.DELE_TEST_ORDER === 'reverse';
+let deferred: (() => void)[] | undefined;
+type TestBody = (t: nodeTest.TestContext) => void | Promise<void>;
+
+export function describe(name: string, fn: () => void): void {
+  void nodeTest.describe(name, () => {
+    if (!REVERSE) return fn();
+    const outer = deferred;
+    deferred = [];
+    try {
+      fn();
+    } finally {
+      const mine = deferred;
+      deferred = outer;
+      for (const register of mine.reverse()) register();
+    }
+  });
+}
+
+export function it(name: string, fn: TestBody): void;
+export function it(name: string, options: nodeTest.TestOptions, fn: TestBody): void;
+export function it(name: string, a: TestBody | nodeTest.TestOptions, b?: TestBody): void {
+  const register = (): void => void (b ? nodeTest.it(name, a as nodeTest.TestOptions, b) : nodeTest.it(name, a as TestBody));
+  if (deferred) deferred.push(register);
+  else register();
 }

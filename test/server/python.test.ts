@@ -8,9 +8,10 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { after, before, describe, it } from 'node:test';
+import { after, before } from 'node:test';
 import type { CodeLens, Hover } from 'vscode-languageserver-protocol';
-import { ROOT, startSession, TINY_PREDICTOR, type TestSession } from './lspClient';
+import { describe, it, ROOT, startSession, TINY_PREDICTOR, type TestSession } from './lspClient';
+import { at } from '../unit/at';
 
 const GENOTYPES = fs.readFileSync(path.join(ROOT, 'test/fixtures/genotypes.py'), 'utf8');
 const SPEC = `
@@ -67,10 +68,10 @@ describe('Python genotypes and specs in the language server', () => {
     const d = await s.waitFor(() => s.diagnostics.get(uri));
     const errors = d.filter((x) => x.severity === 1);
     assert.equal(errors.length, 1, JSON.stringify(errors));
-    assert.match(errors[0].message, /upper-triangular/);
+    assert.match(at(errors, 0).message, /upper-triangular/);
     const line = lineOf('broken =');
-    assert.equal(errors[0].range.start.line, line);
-    assert.equal(DOC.split('\n')[line].slice(errors[0].range.start.character, errors[0].range.end.character), '1');
+    assert.equal(at(errors, 0).range.start.line, line);
+    assert.equal(at(DOC.split('\n'), line).slice(at(errors, 0).range.start.character, at(errors, 0).range.end.character), '1');
   });
 
   it('marks where NASNet leaves NB-301 as information at the exact range, never as an error', async () => {
@@ -80,13 +81,13 @@ describe('Python genotypes and specs in the language server', () => {
     assert.ok(nasnet.every((x) => x.severity === 3));
     const sevenBySeven = nasnet.find((x) => /sep_conv_7x7 is a DARTS-family op outside NAS-Bench-301/.test(x.message));
     assert.ok(sevenBySeven);
-    const l = DOC.split('\n')[sevenBySeven.range.start.line];
+    const l = at(DOC.split('\n'), sevenBySeven.range.start.line);
     assert.equal(l.slice(sevenBySeven.range.start.character, sevenBySeven.range.end.character), "'sep_conv_7x7'");
   });
 
   it('hover shows both cells, the gate weights and the rank among a seeded sample of the space', async () => {
     const line = lineOf('DARTS_V2 =');
-    const character = DOC.split('\n')[line].indexOf('Genotype') + 2;
+    const character = at(DOC.split('\n'), line).indexOf('Genotype') + 2;
     const h = (await s.client.sendRequest('textDocument/hover', { textDocument: { uri }, position: { line, character } })) as Hover;
     const md = (h.contents as { value: string }).value;
     assert.match(md, /\*\*DELE\*\* predicted val_acc: \*\*\d+\.\d+%\*\*/);

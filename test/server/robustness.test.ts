@@ -7,10 +7,10 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { after, before } from 'node:test';
 import type { DataInfoResult, StatusResult, TrainParams, TrainResult } from '../../src/protocol/lsp';
 import { MAX_DATA_FILE_MB } from '../../src/server/server';
-import { ROOT, startSession, type TestSession } from './lspClient';
+import { describe, it, ROOT, startSession, type TestSession } from './lspClient';
 
 const VALID: TrainParams = {
   data: 'bundled',
@@ -51,6 +51,9 @@ describe('language server robustness', () => {
   ];
   for (const [what, patch, message] of invalid) {
     it(`refuses ${what} before starting a worker, and keeps the predictor`, async () => {
+      // A cancelled training (another test of this session) leaves an empty predictors/ folder behind: start without one.
+      assert.ok(!fs.existsSync(path.join(s.storage, 'predictors', 'nb201')), 'no predictor was trained in this session');
+      fs.rmSync(path.join(s.storage, 'predictors'), { recursive: true, force: true });
       const beforeStatus = (await s.client.sendRequest('dele/status')) as StatusResult;
       const progress = s.progress.length;
       const pending = s.client.sendRequest('dele/train', { ...VALID, ...patch }) as Promise<TrainResult>;

@@ -1,15 +1,18 @@
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { after, before, describe, it } from 'node:test';
+import { after, before } from 'node:test';
 import type { CodeLens, Hover } from 'vscode-languageserver-protocol';
 import type { RankingsResult, StatusResult, TrainResult } from '../../src/protocol/lsp';
-import { startSession, type TestSession } from './lspClient';
+import { describe, it, startSession, type TestSession } from './lspClient';
+import { at } from '../unit/at';
 
 const BEST = '|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_3x3~2|';
 const POOR = '|avg_pool_3x3~0|+|skip_connect~0|avg_pool_3x3~1|+|avg_pool_3x3~0|skip_connect~1|skip_connect~2|';
 const BAD = '|nor_conv_3x3~0|+|nor_conv_3x3~0|conv_7x7~1|+|none~0|none~1|none~2|';
 const PY = `CANDIDATES = [\n    "${BEST}",\n    "${POOR}",\n    "${BAD}",\n]\n`;
+/** PY with its invalid cell fixed (its node 3 has only `none` inputs). */
+const FIXED = PY.replace('conv_7x7', 'nor_conv_1x1');
 const URI = 'file:///ws/search.py';
 const LENS_RE = /^pred \d+\.\d% · top-3 experts (acc12ep|synflow|jacov) 0\.\d\d (acc12ep|synflow|jacov) 0\.\d\d (acc12ep|synflow|jacov) 0\.\d\d$/;
 
@@ -24,25 +27,44 @@ describe('language server over LSP', () => {
     await s.close();
   });
 
+  // Every test establishes the state it depends on (each helper is a no-op when the state already holds), so
+  // each passes alone and in any order: `npm run test:server:isolated`.
+  /** The bundled predictor, as at start-up: forgets a predictor trained in this session. */
+  const useBundledPredictor = async (): Promise<void> => {
+    const predictors = path.join(s.storage, 'predictors');
+    const st = (await s.client.sendRequest('dele/status')) as StatusResult;
+    if (st.predictor?.source === 'bundled' && !fs.existsSync(predictors)) return;
+    fs.rmSync(predictors, { recursive: true, force: true });
+    await s.reloadPredictors();
+    assert.equal(((await s.client.sendRequest('dele/status')) as StatusResult).predictor?.source, 'bundled');
+  };
+  const lensesOn = (): Promise<void> => s.updateSettings({ codeLens: { enabled: true } });
+
   it('gives one CodeLens per valid architecture with a prediction and the top gate weights', async () => {
+    await s.setText(URI, PY);
+    await useBundledPredictor();
+    await lensesOn();
     const lenses = (await s.client.sendRequest('textDocument/codeLens', { textDocument: { uri: URI } })) as CodeLens[];
     assert.equal(lenses.length, 2);
     for (const l of lenses) assert.match(l.command?.title ?? '', LENS_RE);
-    assert.deepEqual(lenses[0].range.start, { line: 1, character: 5 });
+    assert.deepEqual(at(lenses, 0).range.start, { line: 1, character: 5 });
     const acc = lenses.map((l) => Number(/pred ([\d.]+)%/.exec(l.command?.title ?? '')?.[1]));
-    assert.ok(acc[0] > acc[1], `best ${acc[0]} vs poor ${acc[1]}`);
+    assert.ok(at(acc, 0) > at(acc, 1), `best ${at(acc, 0)} vs poor ${at(acc, 1)}`);
   });
 
   it('publishes a diagnostic at the exact range of an unknown op', async () => {
+    await s.setText(URI, PY);
     const d = await s.waitFor(() => s.diagnostics.get(URI));
     assert.equal(d.length, 1);
-    assert.match(d[0].message, /unknown op "conv_7x7"/);
-    const col = PY.split('\n')[3].indexOf('conv_7x7');
-    assert.deepEqual(d[0].range, { start: { line: 3, character: col }, end: { line: 3, character: col + 'conv_7x7'.length } });
-    assert.equal(d[0].severity, 1);
+    assert.match(at(d, 0).message, /unknown op "conv_7x7"/);
+    const col = at(PY.split('\n'), 3).indexOf('conv_7x7');
+    assert.deepEqual(at(d, 0).range, { start: { line: 3, character: col }, end: { line: 3, character: col + 'conv_7x7'.length } });
+    assert.equal(at(d, 0).severity, 1);
   });
 
   it('hover shows every expert, the rank percentile and the benchmark value', async () => {
+    await s.setText(URI, PY);
+    await useBundledPredictor();
     await s.server.whenIdle();
     const h = (await s.client.sendRequest('textDocument/hover', { textDocument: { uri: URI }, position: { line: 1, character: 20 } })) as Hover;
     const md = (h.contents as { value: string }).value;
@@ -55,28 +77,34 @@ describe('language server over LSP', () => {
   });
 
   it('follows edits: the fixed cell loses its error, gets a lens and an unreachable-output note', async () => {
-    s.change(URI, 2, PY.replace('conv_7x7', 'nor_conv_1x1'));
+    await s.setText(URI, PY);
+    await lensesOn();
+    assert.ok(s.diagnostics.get(URI)?.some((x) => x.severity === 1), 'the unedited document has an error');
+    await s.setText(URI, FIXED);
     const d = await s.waitFor(() => {
       const cur = s.diagnostics.get(URI);
       return cur && cur.every((x) => x.severity !== 1) ? cur : undefined;
     });
     // node 3 of the fixed cell has only `none` inputs: the output is unreachable.
     assert.equal(d.length, 1);
-    assert.equal(d[0].severity, 3);
-    assert.match(d[0].message, /no path from the input to the output/);
+    assert.equal(at(d, 0).severity, 3);
+    assert.match(at(d, 0).message, /no path from the input to the output/);
     const lenses = (await s.client.sendRequest('textDocument/codeLens', { textDocument: { uri: URI } })) as CodeLens[];
     assert.equal(lenses.length, 3);
   });
 
   it('reports status, and rankings for the panel', async () => {
+    await s.setText(URI, FIXED); // three valid cells
+    await useBundledPredictor();
+    await s.server.whenIdle(); // the top-20 and mean gate weights come from the predictor's all-cells table
     const st = (await s.client.sendRequest('dele/status')) as StatusResult;
     assert.equal(st.predictor?.source, 'bundled');
     assert.deepEqual(st.predictor?.experts, ['c10valid_xvalid_12ep', 'zc_c10_synflow', 'zc_c10_jacov']);
     assert.match(st.backend, /^(wasm|tensorflow|cpu)$/);
     const r = (await s.client.sendRequest('dele/rankings', {})) as RankingsResult;
     assert.equal(r.workspace.length, 3);
-    assert.ok(r.workspace[0].predicted >= r.workspace[2].predicted);
-    assert.equal(r.workspace[0].location?.uri, URI);
+    assert.ok(at(r.workspace, 0).predicted >= at(r.workspace, 2).predicted);
+    assert.equal(at(r.workspace, 0).location?.uri, URI);
     assert.equal(r.benchmarkTop.length, 20);
     assert.ok(Math.abs(r.meanGateWeights.reduce((a, w) => a + w.weight, 0) - 1) < 1e-3);
     assert.ok(r.scatter.length > 300);
@@ -94,6 +122,7 @@ describe('language server over LSP', () => {
   });
 
   it('cancel keeps the previous predictor', async () => {
+    await useBundledPredictor();
     const before = s.notifications.length;
     const pending = s.client.sendRequest('dele/train', { data: 'bundled', target: 'c10_test_200ep', method: 'dele', encoder: 'gates', trainRatio: 0.02, preset: 'tiny', experts: ['zc_c10_synflow', 'zc_c10_jacov'], pretrainEpochs: 50, epochs: 20 }) as Promise<TrainResult>;
     await s.waitFor(() => s.notifications.slice(before).some((n) => n.method === 'dele/trainingEpoch'));
@@ -107,6 +136,8 @@ describe('language server over LSP', () => {
   });
 
   it('trains a predictor in a worker with progress, swaps it in and refreshes the lenses', async () => {
+    await s.setText(URI, PY);
+    await lensesOn();
     const refreshes = s.refreshes;
     const r = (await s.client.sendRequest('dele/train', {
       data: 'bundled',
@@ -131,17 +162,20 @@ describe('language server over LSP', () => {
     assert.equal(st.predictor?.source, 'workspace');
     assert.deepEqual(st.predictor?.experts, ['zc_c10_synflow', 'zc_c10_jacov']);
     const lenses = (await s.client.sendRequest('textDocument/codeLens', { textDocument: { uri: URI } })) as CodeLens[];
-    assert.match(lenses[0].command?.title ?? '', /^pred \d+\.\d% · top-2 experts (synflow|jacov) 0\.\d\d (synflow|jacov) 0\.\d\d$/);
+    assert.match(at(lenses, 0).command?.title ?? '', /^pred \d+\.\d% · top-2 experts (synflow|jacov) 0\.\d\d (synflow|jacov) 0\.\d\d$/);
   });
 
   it('turns lenses off through the setting', async () => {
-    s.settings = { ...s.settings, codeLens: { enabled: false } };
-    await s.client.sendNotification('workspace/didChangeConfiguration', { settings: null });
-    let lenses: CodeLens[] = [{} as CodeLens];
-    for (let i = 0; i < 100 && lenses.length > 0; i++) {
-      lenses = (await s.client.sendRequest('textDocument/codeLens', { textDocument: { uri: URI } })) as CodeLens[];
-      if (lenses.length > 0) await new Promise((r) => setTimeout(r, 20));
+    await s.setText(URI, PY);
+    await lensesOn();
+    const codeLens = async (): Promise<CodeLens[]> => (await s.client.sendRequest('textDocument/codeLens', { textDocument: { uri: URI } })) as CodeLens[];
+    assert.equal((await codeLens()).length, 2, 'lenses while the setting is on');
+    try {
+      // Resolves once the server has applied the setting (it refreshes the lenses).
+      await s.updateSettings({ codeLens: { enabled: false } });
+      assert.equal((await codeLens()).length, 0);
+    } finally {
+      await lensesOn();
     }
-    assert.equal(lenses.length, 0);
   });
 });

@@ -7,10 +7,11 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { after, before, describe, it } from 'node:test';
+import { after, before } from 'node:test';
 import type { CodeLens, Hover } from 'vscode-languageserver-protocol';
-import type { SpaceInfo, StatusResult, TrainResult } from '../../src/protocol/lsp';
-import { ROOT, startSession, TINY_PREDICTOR, type TestSession } from './lspClient';
+import type { SpaceInfo, StatusResult, TrainParams, TrainResult } from '../../src/protocol/lsp';
+import { describe, it, ROOT, startSession, TINY_PREDICTOR, type TestSession } from './lspClient';
+import { at } from '../unit/at';
 
 const SPACE_YAML = `name: blocks
 kind: sequence
@@ -47,7 +48,7 @@ function blocksCsv(): string {
   };
   for (let i = 0; i < 243; i++) {
     const d = [0, 1, 2, 3, 4].map((p) => Math.floor(i / 3 ** (4 - p)) % 3);
-    const capacity = d.reduce((a, c, p) => a + score[c] * (1 + p / 4), 0);
+    const capacity = d.reduce((a, c, p) => a + at(score, c) * (1 + p / 4), 0);
     rows.push(`${d.map((c) => names[c]).join('-')},${(60 + 3 * capacity + 2 * noise()).toFixed(3)},${(capacity + noise()).toFixed(3)},${(capacity + 3 * noise()).toFixed(3)}`);
   }
   return `${rows.join('\n')}\n`;
@@ -56,18 +57,21 @@ function blocksCsv(): string {
 describe('search spaces in the language server', () => {
   let s: TestSession;
   let ws: string;
+  let bundled: string;
   let uri: string;
+  let spaceUri: string;
 
   before(async () => {
     ws = fs.mkdtempSync(path.join(os.tmpdir(), 'dele-ws-'));
     fs.writeFileSync(path.join(ws, 'blocks.space.yaml'), SPACE_YAML);
     fs.writeFileSync(path.join(ws, 'blocks.csv'), blocksCsv());
     fs.writeFileSync(path.join(ws, 'model.py'), MODEL_PY);
-    const bundled = path.join(ws, '.bundled');
+    bundled = path.join(ws, '.bundled');
     fs.cpSync(TINY_PREDICTOR, path.join(bundled, 'nb201'), { recursive: true });
     fs.cpSync(path.join(ROOT, 'test/fixtures/predictor-tnb101-micro-tiny'), path.join(bundled, 'tnb101-micro'), { recursive: true });
     s = await startSession({}, { workspace: ws, bundledPredictors: bundled });
     uri = pathToFileURL(path.join(ws, 'model.py')).href;
+    spaceUri = pathToFileURL(path.join(ws, 'blocks.space.yaml')).href;
     s.open(uri, MODEL_PY);
   });
   after(async () => {
@@ -78,26 +82,56 @@ describe('search spaces in the language server', () => {
   const lenses = async (): Promise<CodeLens[]> => (await s.client.sendRequest('textDocument/codeLens', { textDocument: { uri } })) as CodeLens[];
   const lineOf = (needle: string): number => MODEL_PY.split('\n').findIndex((l) => l.includes(needle));
 
+  // Every test establishes the state it depends on (each helper is a no-op when the state already holds), so
+  // each passes alone and in any order: `npm run test:server:isolated`.
+  /** The space file as the client shows it: an open document whose text wins over the file on disk. */
+  const spaceFile = (text: string): Promise<void> => s.setText(spaceUri, text, 'yaml');
+  const blocksParams = (): TrainParams => ({ space: 'blocks', data: path.join(ws, 'blocks.csv'), target: 'acc', method: 'dele', encoder: 'lstm', trainRatio: 0.1, preset: 'tiny', pretrainEpochs: 2, epochs: 30 });
+  const blocksPredictor = (): string => path.join(s.storage, 'predictors', 'blocks', 'model.json');
+  /** No predictor for the declared space: forgets one trained in this session. */
+  const withoutBlocksPredictor = async (): Promise<void> => {
+    if (!fs.existsSync(path.join(s.storage, 'predictors', 'blocks'))) return;
+    fs.rmSync(path.join(s.storage, 'predictors', 'blocks'), { recursive: true, force: true });
+    await s.reloadPredictors();
+  };
+  /** A predictor for the declared space as SPACE_YAML declares it: trains one unless this session has it. */
+  const withBlocksPredictor = async (): Promise<void> => {
+    await spaceFile(SPACE_YAML);
+    if (fs.existsSync(blocksPredictor())) return;
+    const r = (await s.client.sendRequest('dele/train', blocksParams())) as TrainResult;
+    assert.equal(r.status, 'completed', r.message);
+  };
+
   it('loads the primary predictor at start-up, the others when their space shows up; lists the declared space', async () => {
-    const st = (await s.client.sendRequest('dele/status')) as StatusResult;
-    assert.deepEqual(st.predictors.map((p) => p.space), ['nb201'], 'only the primary predictor is loaded before any lens');
-    const spaces = (await s.client.sendRequest('dele/spaces')) as SpaceInfo[];
-    const blocks = spaces.find((x) => x.id === 'blocks');
-    assert.ok(blocks, JSON.stringify(spaces.map((x) => x.id)));
-    assert.equal(blocks.origin, 'file');
-    assert.equal(blocks.size, 243);
+    // Start-up state, so a session of its own: the shared one loads more predictors as the other tests ask for lenses.
+    const fresh = await startSession({}, { workspace: ws, bundledPredictors: bundled });
+    try {
+      fresh.open(uri, MODEL_PY);
+      const st = (await fresh.client.sendRequest('dele/status')) as StatusResult;
+      assert.deepEqual(st.predictors.map((p) => p.space), ['nb201'], 'only the primary predictor is loaded before any lens');
+      const spaces = (await fresh.client.sendRequest('dele/spaces')) as SpaceInfo[];
+      const blocks = spaces.find((x) => x.id === 'blocks');
+      assert.ok(blocks, JSON.stringify(spaces.map((x) => x.id)));
+      assert.equal(blocks.origin, 'file');
+      assert.equal(blocks.size, 243);
+    } finally {
+      await fresh.close();
+    }
   });
 
   it('diagnoses only the invalid TransNAS-Bench-101 string: no false alarms on ordinary code', async () => {
+    await spaceFile(SPACE_YAML);
     const d = await s.waitFor(() => s.diagnostics.get(uri));
     assert.equal(d.length, 1, JSON.stringify(d));
-    assert.equal(d[0].severity, 1);
-    assert.match(d[0].message, /unknown op digit 4/);
+    assert.equal(at(d, 0).severity, 1);
+    assert.match(at(d, 0).message, /unknown op digit 4/);
     const line = lineOf('MICRO_BAD');
-    assert.deepEqual(d[0].range, { start: { line, character: MODEL_PY.split('\n')[line].indexOf('_04') + 2 }, end: { line, character: MODEL_PY.split('\n')[line].indexOf('_04') + 3 } });
+    assert.deepEqual(at(d, 0).range, { start: { line, character: at(MODEL_PY.split('\n'), line).indexOf('_04') + 2 }, end: { line, character: at(MODEL_PY.split('\n'), line).indexOf('_04') + 3 } });
   });
 
   it('gives a prediction lens above a TransNAS-Bench-101 micro string and a train lens where a space has no predictor', async () => {
+    await spaceFile(SPACE_YAML);
+    await withoutBlocksPredictor();
     const ls = await lenses();
     const micro = ls.find((l) => l.range.start.line === lineOf('MICRO ='));
     assert.match(micro?.command?.title ?? '', /^pred \d+\.\d% · top-3 experts /);
@@ -112,6 +146,7 @@ describe('search spaces in the language server', () => {
   });
 
   it('hover ranks a micro cell among all 4,096 and shows its benchmark value', async () => {
+    await lenses(); // a lens above the micro string loads the micro predictor
     await s.server.whenIdle();
     // The lazily loaded micro predictor's table completed: clients are told (the panel refreshes its charts).
     await s.waitFor(() =>
@@ -126,7 +161,8 @@ describe('search spaces in the language server', () => {
   });
 
   it('refuses a second training request sent right after the first', async () => {
-    const params = { space: 'blocks', data: path.join(ws, 'blocks.csv'), target: 'acc', method: 'dele', encoder: 'lstm', trainRatio: 0.1, preset: 'tiny', pretrainEpochs: 2, epochs: 30 };
+    await spaceFile(SPACE_YAML);
+    const params = blocksParams();
     const first = s.client.sendRequest('dele/train', params) as Promise<TrainResult>;
     const second = s.client.sendRequest('dele/train', params) as Promise<TrainResult>;
     await assert.rejects(second, /already running/);
@@ -139,6 +175,7 @@ describe('search spaces in the language server', () => {
   });
 
   it('then lenses the declared space with its predictor, and keeps the other spaces’ predictors', async () => {
+    await withBlocksPredictor();
     const ls = await lenses();
     const blocks = ls.filter((l) => [lineOf('arch = ["mb6"'), lineOf('blocks =')].includes(l.range.start.line));
     assert.equal(blocks.length, 2);
@@ -151,9 +188,9 @@ describe('search spaces in the language server', () => {
   });
 
   it('a space file edited after training: lenses ask to retrain instead of predicting with the old meaning', async () => {
-    const spaceUri = pathToFileURL(path.join(ws, 'blocks.space.yaml')).href;
+    await withBlocksPredictor();
     // Reordered choices: "mb6" now has index 0, which the predictor learned as "mb3".
-    s.open(spaceUri, SPACE_YAML.replace('[mb3, mb6, id]', '[mb6, mb3, id]'), 'yaml');
+    await spaceFile(SPACE_YAML.replace('[mb3, mb6, id]', '[mb6, mb3, id]'));
     let blocks: CodeLens[] = [];
     for (let i = 0; i < 100; i++) {
       blocks = (await lenses()).filter((l) => [lineOf('arch = ["mb6"'), lineOf('blocks =')].includes(l.range.start.line));
@@ -166,9 +203,10 @@ describe('search spaces in the language server', () => {
   });
 
   it('reports a broken space file at the offending field, and forgets the space', async () => {
-    const spaceUri = pathToFileURL(path.join(ws, 'blocks.space.yaml')).href;
+    await spaceFile(SPACE_YAML);
+    assert.equal((await lenses()).filter((l) => [lineOf('arch = ["mb6"'), lineOf('blocks =')].includes(l.range.start.line)).length, 2, 'lenses while the space file is valid');
     const broken = SPACE_YAML.replace('positions: 5', 'positions: -5');
-    s.change(spaceUri, 2, broken);
+    await spaceFile(broken);
     const d = await s.waitFor(() => s.diagnostics.get(spaceUri)?.find((x) => x.severity === 1));
     assert.match(d.message, /positions/);
     assert.equal(d.range.start.line, 2);

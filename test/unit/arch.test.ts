@@ -14,6 +14,7 @@ import {
   parseNb201,
   parseNb201OrThrow,
 } from '../../src/space/nb201/cell';
+import { at } from './at';
 
 const BEST = '|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_3x3~2|';
 
@@ -36,8 +37,9 @@ describe('NB201 parser', () => {
     const r = parseNb201(text);
     assert.ok(!r.ok);
     assert.equal(r.problems.length, 1);
-    assert.match(r.problems[0].message, /unknown op "conv_5x5"/);
-    assert.equal(text.slice(r.problems[0].start, r.problems[0].end), 'conv_5x5');
+    const p = at(r.problems, 0);
+    assert.match(p.message, /unknown op "conv_5x5"/);
+    assert.equal(text.slice(p.start, p.end), 'conv_5x5');
   });
 
   it('reports a wrong edge count for the node that has it', () => {
@@ -54,16 +56,17 @@ describe('NB201 parser', () => {
     const text = '|none~0|+|none~0|none~2|+|none~0|none~1|none~2|';
     const r = parseNb201(text);
     assert.ok(!r.ok);
-    assert.match(r.problems[0].message, /node 2 takes inputs from nodes 0..1, not "2"/);
-    assert.equal(text.slice(r.problems[0].start, r.problems[0].end), '2');
+    const p = at(r.problems, 0);
+    assert.match(p.message, /node 2 takes inputs from nodes 0..1, not "2"/);
+    assert.equal(text.slice(p.start, p.end), '2');
   });
 
   it('reports duplicate inputs, wrong node counts and malformed edges', () => {
     assert.ok(!parseNb201('|none~0|+|none~0|none~0|+|none~0|none~1|none~2|').ok);
     const two = parseNb201('|none~0|+|none~0|none~1|');
-    assert.ok(!two.ok && /expected 3 node segments/.test(two.problems[0].message));
+    assert.ok(!two.ok && /expected 3 node segments/.test(at(two.problems, 0).message));
     const noTilde = parseNb201('|none|+|none~0|none~1|+|none~0|none~1|none~2|');
-    assert.ok(!noTilde.ok && /must be op~input/.test(noTilde.problems[0].message));
+    assert.ok(!noTilde.ok && /must be op~input/.test(at(noTilde.problems, 0).message));
     assert.ok(!parseNb201('').ok);
     assert.ok(!parseNb201('none~0|+|none~0|none~1|+|none~0|none~1|none~2|').ok);
   });
@@ -114,8 +117,8 @@ describe('NB201 encodings', () => {
   it('graph encoding: adjacency drops none edges, one-hot marks the op', () => {
     const g = nb201GraphEncoding(a);
     assert.deepEqual(g.adjacency[3], [1, 0, 1, 0]);
-    assert.deepEqual(g.opOneHot[3][2], [0, 0, 0, 1, 0]);
-    assert.deepEqual(g.opOneHot[0][0], [0, 0, 0, 0, 0]);
+    assert.deepEqual(at(g.opOneHot, 3)[2], [0, 0, 0, 1, 0]);
+    assert.deepEqual(at(g.opOneHot, 0)[0], [0, 0, 0, 0, 0]);
   });
 
   it('connectivity: a cell whose output cannot be reached is detected', () => {

@@ -4,6 +4,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
+import { at } from './at';
 
 // Runs the bundled CLI (npm test builds dist/ first), as a user would.
 const CLI = path.resolve(__dirname, '../../dist/cli.js');
@@ -34,12 +35,14 @@ describe('dele CLI', () => {
     assert.equal(r.code, 0, r.stderr);
     const out = JSON.parse(r.stdout) as { arch: string; accuracy: number; experts: { name: string; weight: number }[] }[];
     assert.equal(out.length, 2);
-    assert.equal(out[0].arch, BEST);
-    assert.deepEqual(out[0].experts.map((e) => e.name).sort(), ['flops', 'jacov', 'synflow']);
-    assert.ok(out[0].accuracy > out[1].accuracy);
+    const [best, worst] = out;
+    assert.ok(best && worst);
+    assert.equal(best.arch, BEST);
+    assert.deepEqual(best.experts.map((e) => e.name).sort(), ['flops', 'jacov', 'synflow']);
+    assert.ok(best.accuracy > worst.accuracy);
     const s = dele(['predict', '--model', model], `${BEST}\n`);
     assert.equal(s.code, 0, s.stderr);
-    assert.equal(JSON.parse(s.stdout)[0].accuracy, out[0].accuracy);
+    assert.equal(JSON.parse(s.stdout)[0].accuracy, best.accuracy);
   });
 
   it('eval and rank use the saved predictor', () => {
@@ -50,7 +53,7 @@ describe('dele CLI', () => {
     assert.equal(r.code, 0, r.stderr);
     const rows = JSON.parse(r.stdout) as { rank: number; predicted: number }[];
     assert.equal(rows.length, 5);
-    assert.ok(rows[0].predicted >= rows[4].predicted);
+    assert.ok(at(rows, 0).predicted >= at(rows, 4).predicted);
   });
 
   it('bad input gives a clear error and exit code 1, not a crash', () => {
@@ -94,8 +97,8 @@ describe('dele CLI', () => {
     const p = dele(['predict', '--model', out, 'conv3x3-conv3x3-conv3x3-skip-conv3x3-conv3x3', '[none, none, none, none, none, none]']);
     assert.equal(p.code, 0, p.stderr);
     const preds = JSON.parse(p.stdout) as { arch: string; accuracy: number }[];
-    assert.equal(preds[0].arch, 'conv3x3-conv3x3-conv3x3-skip-conv3x3-conv3x3');
-    assert.ok(preds[0].accuracy > preds[1].accuracy);
+    assert.equal(at(preds, 0).arch, 'conv3x3-conv3x3-conv3x3-skip-conv3x3-conv3x3');
+    assert.ok(at(preds, 0).accuracy > at(preds, 1).accuracy);
     const bad = dele(['predict', '--model', out, 'conv3x3-pool-conv3x3-skip-conv3x3-conv3x3']);
     assert.equal(bad.code, 1);
     assert.match(bad.stderr, /pool/);
@@ -134,6 +137,7 @@ describe('dele CLI', () => {
     const r = dele(['predict', '--space', 'nb301', darts]);
     assert.equal(r.code, 0, r.stderr);
     const [p] = JSON.parse(r.stdout) as { arch: string; accuracy: number; experts: { name: string; weight: number }[] }[];
+    assert.ok(p, r.stdout);
     assert.match(p.arch, /^\[\[\(0, 3\), \(1, 3\), /);
     assert.ok(p.accuracy > 85 && p.accuracy < 100, String(p.accuracy));
     assert.equal(p.experts.length, 12);

@@ -10,6 +10,7 @@ import {
   validateDeclaration,
 } from '../../src/space/declared';
 import type { ArchProblem, ParseResult, Random, SearchSpace } from '../../src/space/types';
+import { at } from './at';
 
 const MOBILE = {
   name: 'mobile-blocks',
@@ -36,9 +37,11 @@ function ok<A>(r: ParseResult<A>): A {
   return r.arch;
 }
 
-function problems<A>(r: ParseResult<A>): ArchProblem[] {
+function problems<A>(r: ParseResult<A>): [ArchProblem, ...ArchProblem[]] {
   if (r.ok) assert.fail(`expected problems, got ${JSON.stringify(r.arch)}`);
-  return r.problems;
+  const [first, ...rest] = r.problems;
+  assert.ok(first, 'expected at least one problem');
+  return [first, ...rest];
 }
 
 function throwsSpaceError(fn: () => unknown, re: RegExp): SpaceFileError {
@@ -203,8 +206,8 @@ describe('sequence spaces: parse', () => {
     assert.equal(p.length, 2);
     assert.match(p[0].message, /^position 2: index 9 is out of range; position 2 has 5 choices \(0-4: mb3_e3/);
     assert.equal(text.slice(p[0].start, p[0].end), '9');
-    assert.match(p[1].message, /^position 3: unknown choice "conv"/);
-    assert.equal(text.slice(p[1].start, p[1].end), '"conv"');
+    assert.match(at(p, 1).message, /^position 3: unknown choice "conv"/);
+    assert.equal(text.slice(at(p, 1).start, at(p, 1).end), '"conv"');
   });
 
   it('reports items of a string at their range', () => {
@@ -349,12 +352,12 @@ function relabel(a: NodeCellArch, random: Random): NodeCellArch {
   const order: number[] = [];
   const placed = new Array<boolean>(V).fill(false);
   while (order.length < V) {
-    const ready = [...Array(V).keys()].filter((v) => !placed[v] && a.ops.every((_, u) => !a.matrix[u][v] || placed[u]));
-    const v = ready[Math.floor(random() * ready.length)];
+    const ready = [...Array(V).keys()].filter((v) => !placed[v] && a.ops.every((_, u) => !at(at(a.matrix, u), v) || placed[u]));
+    const v = at(ready, Math.floor(random() * ready.length));
     placed[v] = true;
     order.push(v);
   }
-  return { matrix: order.map((i) => order.map((j) => a.matrix[i][j])), ops: order.map((v) => a.ops[v]) };
+  return { matrix: order.map((i) => order.map((j) => at(at(a.matrix, i), j))), ops: order.map((v) => at(a.ops, v)) };
 }
 
 describe('cells with ops on nodes', () => {
@@ -501,14 +504,15 @@ describe('scanning documents', () => {
       assert.equal(f.form, 'key');
       assert.equal(py.slice(f.start, f.end), f.text);
     }
-    assert.ok(found[0].result.ok && found[0].result.key === 'mb3_e3-skip-mb5_e6-mb3_e3-skip');
-    const bad = found[2].result;
+    const first = at(found, 0).result;
+    assert.ok(first.ok && first.key === 'mb3_e3-skip-mb5_e6-mb3_e3-skip');
+    const bad = at(found, 2).result;
     assert.ok(!bad.ok);
-    assert.equal(py.slice(bad.problems[0].start, bad.problems[0].end), 'skipp');
-    assert.match(bad.problems[0].message, /^position 5: unknown choice "skipp"/);
-    const short = found[3].result;
+    assert.equal(py.slice(at(bad.problems, 0).start, at(bad.problems, 0).end), 'skipp');
+    assert.match(at(bad.problems, 0).message, /^position 5: unknown choice "skipp"/);
+    const short = at(found, 3).result;
     assert.ok(!short.ok);
-    assert.equal(py.slice(short.problems[0].start, short.problems[0].end), "['mb3_e3', 'skip']");
+    assert.equal(py.slice(at(short.problems, 0).start, at(short.problems, 0).end), "['mb3_e3', 'skip']");
   });
 
   it('finds architectures in YAML: flow lists, unquoted scalars and block sequences', () => {
@@ -537,28 +541,29 @@ describe('scanning documents', () => {
     ].join('\n');
     const found = mobile.scan(yaml);
     assert.equal(found.length, 3);
-    assert.equal(found[0].text, '[mb3_e3, skip, mb5_e6, mb3_e3, skip]');
-    assert.ok(found[0].result.ok);
-    assert.equal(found[1].text, '0-4-3-0-4');
-    assert.ok(found[1].result.ok && found[1].result.key === 'mb3_e3-skip-mb5_e6-mb3_e3-skip');
-    assert.ok(found[2].text.startsWith('- mb3_e3') && found[2].text.endsWith('- skip'));
-    const r = found[2].result;
+    assert.equal(at(found, 0).text, '[mb3_e3, skip, mb5_e6, mb3_e3, skip]');
+    assert.ok(at(found, 0).result.ok);
+    assert.equal(at(found, 1).text, '0-4-3-0-4');
+    const dashes = at(found, 1).result;
+    assert.ok(dashes.ok && dashes.key === 'mb3_e3-skip-mb5_e6-mb3_e3-skip');
+    assert.ok(at(found, 2).text.startsWith('- mb3_e3') && at(found, 2).text.endsWith('- skip'));
+    const r = at(found, 2).result;
     assert.ok(!r.ok);
     assert.equal(r.problems.length, 1);
-    assert.equal(yaml.slice(r.problems[0].start, r.problems[0].end), 'mb5_e7');
-    assert.match(r.problems[0].message, /^position 3: unknown choice "mb5_e7"/);
+    assert.equal(yaml.slice(at(r.problems, 0).start, at(r.problems, 0).end), 'mb5_e7');
+    assert.match(at(r.problems, 0).message, /^position 3: unknown choice "mb5_e7"/);
   });
 
   it('finds JSON values and reports a wrong length on the list', () => {
     const json = '{\n  "runs": [\n    {"arch": "0-4-3-0-4", "acc": 93.1},\n    {"arch": [0, 4, 3, 0], "acc": 91.0}\n  ]\n}';
     const found = mobile.scan(json);
     assert.equal(found.length, 2);
-    assert.ok(found[0].result.ok);
-    assert.equal(found[0].text, '"0-4-3-0-4"');
-    const r = found[1].result;
+    assert.ok(at(found, 0).result.ok);
+    assert.equal(at(found, 0).text, '"0-4-3-0-4"');
+    const r = at(found, 1).result;
     assert.ok(!r.ok);
-    assert.equal(r.problems[0].message, 'expected 5 choices (one per position), found 4');
-    assert.equal(json.slice(r.problems[0].start, r.problems[0].end), '[0, 4, 3, 0]');
+    assert.equal(at(r.problems, 0).message, 'expected 5 choices (one per position), found 4');
+    assert.equal(json.slice(at(r.problems, 0).start, at(r.problems, 0).end), '[0, 4, 3, 0]');
   });
 
   it('leaves ordinary code alone', () => {
@@ -585,13 +590,13 @@ describe('scanning documents', () => {
     const py = "spec = {'matrix': [[0, 1, 1], [0, 0, 1], [0, 0, 0]], 'ops': ['input', 'maxpool3x3', 'output']}\nspec = ModelSpec(matrix, ops)\ncell = {'depth': 3}\n";
     const f1 = nb101.scan(py);
     assert.equal(f1.length, 1);
-    assert.ok(f1[0].result.ok);
+    assert.ok(at(f1, 0).result.ok);
     const yaml = 'cells:\n  cell:\n    matrix: [[0, 1, 1],\n             [0, 0, 1],\n             [0, 0, 0]]\n    ops: [input, conv9x9, output]\n  other: 1\n';
     const f2 = nb101.scan(yaml);
     assert.equal(f2.length, 1);
-    const r = f2[0].result;
+    const r = at(f2, 0).result;
     assert.ok(!r.ok);
-    assert.equal(yaml.slice(r.problems[0].start, r.problems[0].end), 'conv9x9');
+    assert.equal(yaml.slice(at(r.problems, 0).start, at(r.problems, 0).end), 'conv9x9');
   });
 
   // Scanning time on adversarial lines is measured by bench/scan.mjs (figures, not assertions).
@@ -613,7 +618,8 @@ describe('scanning documents', () => {
     }
     // The shape of the space with most items valid stays an error at the bad item.
     const [bad] = four.scan('arch = [mb3, mb6, mb9, id]');
-    assert.ok(!bad.result.ok && bad.result.problems[0].severity === undefined);
+    assert.ok(bad);
+    assert.ok(!bad.result.ok && at(bad.result.problems, 0).severity === undefined);
   });
 });
 

@@ -13,6 +13,7 @@ import { DataError, importDataFile } from '../../src/data/dataset';
 import { declaredSpace } from '../../src/space/declared';
 import { BUILTIN_SPACES } from '../../src/space/registry';
 import type { ArchProblem, SearchSpace } from '../../src/space/types';
+import { at } from './at';
 
 // FUZZ_SEED / FUZZ_SCALE explore further (e.g. FUZZ_SEED=7 FUZZ_SCALE=20); the default is fixed and bounded.
 const SEED = Number(process.env.FUZZ_SEED ?? 20240611);
@@ -225,7 +226,7 @@ describe('CSV import (RFC 4180)', () => {
     const text = `arch,acc,note\n"${A}",93.1,"two, words"\n${B},10.5,"a ""quoted""\r\nnote\n\n# not a comment\nstill the note"\n`;
     const ds = importText('multi.csv', text, { targets: ['acc'], lfs: [] });
     assert.deepEqual(ds.keys, [A, B]);
-    assert.deepEqual([...ds.columns[0].values], [93.1, 10.5]);
+    assert.deepEqual([...at(ds.columns, 0).values], [93.1, 10.5]);
     // A declared space whose architecture is written with commas, quoted, across two lines.
     const seq = importText('seq.csv', 'arch,acc\r\n"[mb3_e3, skip,\r\n mb5_e6, mb3_e3, skip]",1\r\n"0-4-3-0-0",2\r\n', { space: SEQUENCE });
     assert.deepEqual(seq.keys, ['mb3_e3-skip-mb5_e6-mb3_e3-skip', 'mb3_e3-skip-mb5_e6-mb3_e3-mb3_e3']);

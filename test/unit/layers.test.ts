@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
+import { defined } from './at';
 
 // Dependency direction (ARCHITECTURE.md): pure cores under thin adapters.
 const ROOT = path.resolve(__dirname, '../..');
@@ -17,7 +18,7 @@ const RULES: { dir: string; forbidden: RegExp; why: string }[] = [
 
 function imports(file: string): string[] {
   const text = fs.readFileSync(file, 'utf8');
-  return [...text.matchAll(/^\s*(?:import|export)\s[^'"]*?from\s+['"]([^'"]+)['"]|^\s*import\s+['"]([^'"]+)['"]|require\(['"]([^'"]+)['"]\)/gm)].map((m) => m[1] ?? m[2] ?? m[3]);
+  return [...text.matchAll(/^\s*(?:import|export)\s[^'"]*?from\s+['"]([^'"]+)['"]|^\s*import\s+['"]([^'"]+)['"]|require\(['"]([^'"]+)['"]\)/gm)].map((m) => defined(m[1] ?? m[2] ?? m[3], `import specifier in ${file}`));
 }
 
 describe('module layering', () => {

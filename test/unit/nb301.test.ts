@@ -13,9 +13,11 @@ const FIXTURE = fs.readFileSync(path.resolve(__dirname, '../fixtures/genotypes.p
 
 /** The text a problem points at. */
 const at = (text: string, p: ArchProblem): string => text.slice(p.start, p.end);
-const problemsOf = (r: { ok: boolean; problems?: ArchProblem[] }): ArchProblem[] => {
+const problemsOf = (r: { ok: boolean; problems?: ArchProblem[] }): [ArchProblem, ...ArchProblem[]] => {
   assert.ok(!r.ok, 'expected problems');
-  return r.problems as ArchProblem[];
+  const [first, ...rest] = r.problems as ArchProblem[];
+  assert.ok(first, 'expected at least one problem');
+  return [first, ...rest];
 };
 
 describe('NAS-Bench-301 (DARTS genotypes)', () => {
@@ -42,6 +44,7 @@ describe('NAS-Bench-301 (DARTS genotypes)', () => {
 
   it('explains why NASNet and AmoebaNet cannot be scored, at the exact ranges, as information', () => {
     const [nasnet, amoeba] = scanNb301(FIXTURE);
+    assert.ok(nasnet && amoeba, 'NASNet and AmoebaNet found');
     // The lens shows the first reason and a count; the diagnostics have them all.
     assert.match(nasnet.unscorable ?? '', /^normal cell has 5 nodes, NB-301 has 4 \(\+3 more: hover for details\)$/);
     assert.match(amoeba.unscorable ?? '', /5 nodes/);
@@ -52,6 +55,7 @@ describe('NAS-Bench-301 (DARTS genotypes)', () => {
     // PC-DARTS-style 4-node cell with a 7x7 op: the op is pointed at.
     const text = nb301ToGenotype(parseOk('[[(0, 0), (1, 5), (1, 1), (0, 1), (1, 3), (0, 3), (1, 3), (3, 2)], [(1, 0), (0, 2), (1, 3), (0, 3), (3, 0), (0, 1), (2, 0), (3, 6)]]').arch).replace("'dil_conv_5x5'", "'sep_conv_7x7'");
     const [f] = scanNb301(text);
+    assert.ok(f, 'one genotype found');
     assert.match(f.unscorable ?? '', /op sep_conv_7x7 is not in NB-301/);
     const [p] = problemsOf(f.result);
     assert.equal(at(text, p), "'sep_conv_7x7'");
@@ -63,6 +67,7 @@ describe('NAS-Bench-301 (DARTS genotypes)', () => {
     assert.ok(parseNb301(base).ok);
     const typo = base.replace("('dil_conv_3x3', 2)", "('dil_conv_3x4', 2)");
     const [w] = scanNb301(typo).flatMap((f) => problemsOf(f.result));
+    assert.ok(w, 'one problem');
     assert.equal(w.severity, 'warning');
     assert.equal(at(typo, w), "'dil_conv_3x4'");
     const badInput = base.replace("('dil_conv_3x3', 2)", "('dil_conv_3x3', 5)");
@@ -142,6 +147,7 @@ describe('NAS-Bench-101 (ModelSpec)', () => {
 
   it('reads the README ModelSpec with API constants and comments; positional and np.array give the same key', () => {
     const [f] = scanNb101(`cell = ${spec}\n`);
+    assert.ok(f, 'one cell found');
     assert.equal(f.name, 'cell');
     assert.ok(f.result.ok);
     const r = parseNb101(spec);

@@ -12,6 +12,7 @@ import { Predictor, PredictorFileError, trainPredictor, type TrainOptions } from
 import { TrainingCancelled } from '../../src/predictor/train';
 import { runBenchTask } from '../../src/predictor/bench';
 import { nb201Slice } from './slice';
+import { at } from './at';
 
 const smallData = (): Dataset => nb201Slice(['c10_test_200ep', 'c10valid_xvalid_12ep', 'zc_c10_synflow', 'zc_c10_jacov']);
 
@@ -52,6 +53,7 @@ describe('predictor training and persistence', () => {
 
   it('predictions carry calibrated accuracy and gate weights that sum to 1', () => {
     const [best, empty] = trained.predictor.predict(ARCHS);
+    assert.ok(best && empty, 'two predictions');
     assert.equal(best.experts.length, 3);
     assert.ok(Math.abs(best.experts.reduce((a, e) => a + e.weight, 0) - 1) < 1e-5);
     assert.ok(best.accuracy > empty.accuracy, `${best.accuracy} vs ${empty.accuracy}`);
@@ -90,7 +92,7 @@ describe('predictor training and persistence', () => {
     expectError(/not a dele-nas predictor/);
     fs.copyFileSync(path.join(dir, 'model.json'), path.join(bad, 'model.json'));
     const w = fs.readFileSync(path.join(dir, 'weights.bin'));
-    w[100] ^= 0xff;
+    w[100] = at(w, 100) ^ 0xff;
     fs.writeFileSync(path.join(bad, 'weights.bin'), w);
     const before = tf.memory().numTensors;
     expectError(/corrupt/);
@@ -149,7 +151,7 @@ describe('predictor training and persistence', () => {
     for (const r of rows.filter((x) => x.method === 'single')) assert.ok(OPTS.experts?.includes(r.lf as string));
     // DELE's step 1 ran once for both ratios
     const dele = rows.filter((r) => r.method === 'dele');
-    assert.equal(dele[0].pretrainSeconds, dele[1].pretrainSeconds);
+    assert.equal(at(dele, 0).pretrainSeconds, at(dele, 1).pretrainSeconds);
     assert.ok(log.some((l) => /dele 10\.0%: KT/.test(l)));
   });
 });

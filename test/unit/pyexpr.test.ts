@@ -7,6 +7,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { children, parseExpression, PY_MAX_DEPTH, PY_MAX_NODES, type PyExpr, type TopExpr, topLevelExpressions, walk } from '../../src/space/python/expr';
+// `at` here is the offset of a substring in a text; checked element access is `item`.
+import { at as item } from './at';
 
 const SEED = Number(process.env.FUZZ_SEED ?? 20240611);
 const SCALE = Number(process.env.FUZZ_SCALE ?? 1);
@@ -123,8 +125,8 @@ describe('Python expressions: genotypes and model specs', () => {
   it('reads the DARTS_V2 one-liner with exact offsets', () => {
     const top = checkDocument(DARTS_V2);
     assert.equal(top.length, 1);
-    assert.equal(top[0].assignedTo, 'DARTS_V2');
-    const g = as(top[0].expr, 'call');
+    assert.equal(item(top, 0).assignedTo, 'DARTS_V2');
+    const g = as(item(top, 0).expr, 'call');
     assert.deepEqual([g.callee, g.calleeStart, g.calleeEnd, g.start, g.end], ['Genotype', 11, 19, 11, DARTS_V2.length]);
     assert.deepEqual(g.args, []);
     assert.deepEqual(
@@ -164,13 +166,13 @@ describe('Python expressions: genotypes and model specs', () => {
         ['NASNet', 'Genotype'],
       ],
     );
-    const g = as(top[1].expr, 'call');
+    const g = as(item(top, 1).expr, 'call');
     assert.deepEqual([g.start, g.end], [at(NASNET, 'Genotype(\n'), NASNET.lastIndexOf(')') + 1]);
     const normal = kwarg(g, 'normal');
     assert.equal(pairs(normal).length, 10);
     assert.deepEqual(pairs(normal).slice(0, 3), [['sep_conv_5x5', 1], ['sep_conv_3x3', 0], ['sep_conv_5x5', 0]]);
     assert.equal(normal.start, at(NASNET, '[\n    (', 0));
-    const third = as(normal, 'list').items[2];
+    const third = item(as(normal, 'list').items, 2);
     assert.deepEqual([third.start, third.end], [at(NASNET, "('sep_conv_5x5', 0)"), at(NASNET, "('sep_conv_5x5', 0)") + 19]);
     const nc = g.kwargs.find((k) => k.name === 'normal_concat');
     assert.ok(nc);
@@ -182,7 +184,7 @@ describe('Python expressions: genotypes and model specs', () => {
   });
 
   it('reads PC-DARTS with normal_concat=range(2, 6) as a call', () => {
-    const [t] = checkDocument(PC_DARTS);
+    const t = item(checkDocument(PC_DARTS), 0);
     assert.equal(t.assignedTo, 'PC_DARTS_cifar');
     const g = as(t.expr, 'call');
     const range = as(kwarg(g, 'normal_concat'), 'call');
@@ -198,22 +200,22 @@ describe('Python expressions: genotypes and model specs', () => {
 
   it('reads positional arguments: Genotype([...], [2,3,4,5], [...], range(2,6))', () => {
     const text = "G = Genotype([('sep_conv_3x3', 0), ('skip_connect', 1)], [2,3,4,5], [('max_pool_3x3', 0)], range(2,6))";
-    const g = as(checkDocument(text)[0].expr, 'call');
+    const g = as(item(checkDocument(text), 0).expr, 'call');
     assert.equal(g.kwargs.length, 0);
     assert.deepEqual(g.args.map((a) => a.kind), ['list', 'list', 'list', 'call']);
-    assert.deepEqual(pairs(g.args[0]), [['sep_conv_3x3', 0], ['skip_connect', 1]]);
-    assert.deepEqual(nums(g.args[1]), [2, 3, 4, 5]);
-    assert.deepEqual([g.args[1].start, g.args[1].end], [at(text, '[2,3,4,5]'), at(text, '[2,3,4,5]') + 9]);
-    assert.deepEqual(pairs(g.args[2]), [['max_pool_3x3', 0]]);
-    assert.equal(text.slice(g.args[3].start, g.args[3].end), 'range(2,6)');
+    assert.deepEqual(pairs(item(g.args, 0)), [['sep_conv_3x3', 0], ['skip_connect', 1]]);
+    assert.deepEqual(nums(item(g.args, 1)), [2, 3, 4, 5]);
+    assert.deepEqual([item(g.args, 1).start, item(g.args, 1).end], [at(text, '[2,3,4,5]'), at(text, '[2,3,4,5]') + 9]);
+    assert.deepEqual(pairs(item(g.args, 2)), [['max_pool_3x3', 0]]);
+    assert.equal(text.slice(item(g.args, 3).start, item(g.args, 3).end), 'range(2,6)');
   });
 
   it('reads api.ModelSpec(matrix=..., ops=[...]) with a dotted callee', () => {
     const text = "import nasbench.api as api\nspec = api.ModelSpec(matrix=[[0, 1], [0, 0]], ops=[INPUT, CONV3X3, 'output'])\n";
     const top = checkDocument(text);
     assert.equal(top.length, 1);
-    assert.equal(top[0].assignedTo, 'spec');
-    const m = as(top[0].expr, 'call');
+    assert.equal(item(top, 0).assignedTo, 'spec');
+    const m = as(item(top, 0).expr, 'call');
     const s = at(text, 'api.ModelSpec');
     assert.deepEqual([m.callee, m.calleeStart, m.calleeEnd, m.start, m.end], ['api.ModelSpec', s, s + 13, s, text.length - 1]);
     const matrix = as(kwarg(m, 'matrix'), 'list');
@@ -228,7 +230,7 @@ describe('Python expressions: genotypes and model specs', () => {
 
   it('reads a NASLib compact list and JSON', () => {
     const text = 'compact = [[(0, 0), (1, 5), (0, 2), (1, 3)], [(0, 4), (1, 1), (0, 0), (2, 6)]]\n';
-    const [t] = checkDocument(text);
+    const t = item(checkDocument(text), 0);
     assert.equal(t.assignedTo, 'compact');
     const cells = as(t.expr, 'list').items.map((c) => as(c, 'list').items.map((p) => as(p, 'tuple').items.map((x) => as(x, 'num').value)));
     assert.deepEqual(cells, [
@@ -238,15 +240,15 @@ describe('Python expressions: genotypes and model specs', () => {
     assert.deepEqual([t.expr.start, t.expr.end], [10, text.length - 1]);
 
     const json = '{"arch": [[1, 2], [3]], "ok": true, "none": null}';
-    const [j] = checkDocument(json);
+    const j = item(checkDocument(json), 0);
     assert.equal(j.assignedTo, undefined);
     const d = as(j.expr, 'dict');
     assert.deepEqual([d.start, d.end], [0, json.length]);
-    assert.deepEqual(d.entries[0].key, { kind: 'str', value: 'arch', start: 1, end: 7 });
-    assert.deepEqual(as(d.entries[0].value, 'list').items.map(nums), [[1, 2], [3]]);
-    assert.deepEqual([d.entries[0].value.start, d.entries[0].value.end], [9, 22]);
-    assert.deepEqual(d.entries[1].value, { kind: 'name', name: 'true', start: 30, end: 34 });
-    assert.deepEqual(d.entries[2].value, { kind: 'name', name: 'null', start: 44, end: 48 });
+    assert.deepEqual(item(d.entries, 0).key, { kind: 'str', value: 'arch', start: 1, end: 7 });
+    assert.deepEqual(as(item(d.entries, 0).value, 'list').items.map(nums), [[1, 2], [3]]);
+    assert.deepEqual([item(d.entries, 0).value.start, item(d.entries, 0).value.end], [9, 22]);
+    assert.deepEqual(item(d.entries, 1).value, { kind: 'name', name: 'true', start: 30, end: 34 });
+    assert.deepEqual(item(d.entries, 2).value, { kind: 'name', name: 'null', start: 44, end: 48 });
     assert.equal(json.slice(44, 48), 'null');
   });
 
@@ -255,9 +257,9 @@ describe('Python expressions: genotypes and model specs', () => {
       "2019-03-12 10:05:01 epoch 3 lr 2.5e-02\n2019-03-12 10:05:01 genotype = Genotype(normal=[('sep_conv_3x3', 0), ('dil_conv_5x5', 1)], normal_concat=range(2, 6), reduce=[('max_pool_3x3', 0)], reduce_concat=range(2, 6))\n2019-03-12 10:06:44 train_acc 61.250000 (it's fine)\n";
     const found = calls(log, 'Genotype');
     assert.equal(found.length, 1);
-    const g = found[0].call;
+    const g = item(found, 0).call;
     assert.equal(log.slice(g.start, g.end), log.slice(at(log, 'Genotype('), at(log, '2, 6))') + 6));
-    assert.equal(found[0].top.assignedTo, undefined, 'not at statement start');
+    assert.equal(item(found, 0).top.assignedTo, undefined, 'not at statement start');
     assert.deepEqual(pairs(kwarg(g, 'normal')), [['sep_conv_3x3', 0], ['dil_conv_5x5', 1]]);
 
     const yaml = 'search:\n  arch: [[0, 1], [2]]   # a comment\n  ops:\n    - [1, 2]\n    - "x"\n';
@@ -282,8 +284,8 @@ describe('Python expressions: genotypes and model specs', () => {
     ].join('\n');
     const found = calls(text, 'Genotype');
     assert.equal(found.length, 1);
-    assert.equal(found[0].call.start, at(text, 'REAL = ') + 7);
-    assert.equal(found[0].top.assignedTo, 'REAL');
+    assert.equal(item(found, 0).call.start, at(text, 'REAL = ') + 7);
+    assert.equal(item(found, 0).top.assignedTo, 'REAL');
     // `f()` after def: the parameters, not a call
     assert.equal(calls(text, 'f').length, 0);
     // an unterminated triple-quoted string runs to the end of the text
@@ -292,11 +294,11 @@ describe('Python expressions: genotypes and model specs', () => {
 
   it('folds signs into numbers and reads number forms', () => {
     const text = 'xs = [-1, - 2.5, +3, -0x10, 1_000, 1e-3, .5, 0b101, 0o17, --4, -(4), 5 - 6, 3x3, 1j]';
-    const items = as(checkDocument(text)[0].expr, 'list').items;
+    const items = as(item(checkDocument(text), 0).expr, 'list').items;
     assert.deepEqual(items.slice(0, 10).map((x) => as(x, 'num').value), [-1, -2.5, 3, -16, 1000, 0.001, 0.5, 5, 15, 4]);
-    assert.deepEqual([items[0].start, items[0].end], [6, 8]);
-    assert.equal(text.slice(items[1].start, items[1].end), '- 2.5');
-    assert.equal(text.slice(items[9].start, items[9].end), '--4');
+    assert.deepEqual([item(items, 0).start, item(items, 0).end], [6, 8]);
+    assert.equal(text.slice(item(items, 1).start, item(items, 1).end), '- 2.5');
+    assert.equal(text.slice(item(items, 9).start, item(items, 9).end), '--4');
     // a sign on a parenthesised number, a binary operator, a bad number, an imaginary: 'other', exact text
     assert.deepEqual(
       items.slice(10).map((x) => [x.kind, text.slice(x.start, x.end)]),
@@ -314,16 +316,16 @@ describe('Python expressions: genotypes and model specs', () => {
   it('concatenates adjacent strings and unescapes them', () => {
     const text = `s = ('sep_' "conv_3x3"\n     '_x', 'a\\tb\\x41\\u00e9\\\\\\'', r'\\n\\d', b'by', f'{x}', 'open\n)\nz = [1]`;
     const top = checkDocument(text);
-    const t = as(top[0].expr, 'tuple');
+    const t = as(item(top, 0).expr, 'tuple');
     assert.deepEqual(t.items[0], { kind: 'str', value: 'sep_conv_3x3_x', start: 5, end: at(text, "'_x'") + 4 });
     assert.equal(as(t.items[1], 'str').value, "a\tbAé\\'");
     assert.equal(as(t.items[2], 'str').value, '\\n\\d');
     assert.equal(as(t.items[3], 'str').value, 'by');
-    assert.equal(t.items[4].kind, 'other');
+    assert.equal(item(t.items, 4).kind, 'other');
     // an unterminated string ends at the end of its line: the `)` on the next line closes the tuple
-    assert.deepEqual([t.items[5].kind, text.slice(t.items[5].start, t.items[5].end)], ['other', "'open"]);
+    assert.deepEqual([item(t.items, 5).kind, text.slice(item(t.items, 5).start, item(t.items, 5).end)], ['other', "'open"]);
     assert.equal(t.end, at(text, ')\nz') + 1);
-    assert.deepEqual([top.length, top[1].assignedTo, top[1].expr.start], [2, 'z', text.length - 3]);
+    assert.deepEqual([top.length, item(top, 1).assignedTo, item(top, 1).expr.start], [2, 'z', text.length - 3]);
   });
 
   it('sets assignedTo for NAME = and NAME: T = at statement start only', () => {
@@ -357,7 +359,7 @@ describe('Python expressions: genotypes and model specs', () => {
         [undefined, 'Genotype'],
       ],
     );
-    const pd = top[1].expr;
+    const pd = item(top, 1).expr;
     assert.equal(pd.start, at(text, 'PDARTS: Genotype = ') + 19);
     // a backslash continues the line
     const cont = 'G = \\\n    Genotype([], [], [], [])\nH = \\\r\n  [1]';
@@ -372,22 +374,22 @@ describe('Python expressions: genotypes and model specs', () => {
 
   it('reads nested calls and attribute access on a call as other, keeping the rest', () => {
     const text = "G = Genotype(normal=np.array([('sep_conv_3x3', 0)]).tolist(), normal_concat=[2], reduce=[('skip_connect', 1)], reduce_concat=[2])";
-    const g = as(checkDocument(text)[0].expr, 'call');
+    const g = as(item(checkDocument(text), 0).expr, 'call');
     assert.deepEqual(g.kwargs.map((k) => k.name), ['normal', 'normal_concat', 'reduce', 'reduce_concat']);
     const normal = as(kwarg(g, 'normal'), 'other');
     assert.equal(text.slice(normal.start, normal.end), "np.array([('sep_conv_3x3', 0)]).tolist()");
     const inner = as(normal.parts?.[0], 'call');
     assert.equal(inner.callee, 'np.array');
-    assert.deepEqual(pairs(inner.args[0]), [['sep_conv_3x3', 0]]);
+    assert.deepEqual(pairs(item(inner.args, 0)), [['sep_conv_3x3', 0]]);
     assert.deepEqual(pairs(kwarg(g, 'reduce')), [['skip_connect', 1]]);
     // *args / **kw are 'other' items; comprehensions, lambdas and subscripts are 'other'
-    const h = as(checkDocument('f(*a, b, **kw, key=lambda x, y: x[1:2], xs=[i for i in range(3)], d={k: v for k, v in e})')[0].expr, 'call');
+    const h = as(item(checkDocument('f(*a, b, **kw, key=lambda x, y: x[1:2], xs=[i for i in range(3)], d={k: v for k, v in e})'), 0).expr, 'call');
     assert.deepEqual(h.args.map((a) => a.kind), ['other', 'name', 'other']);
     assert.deepEqual(h.kwargs.map((k) => [k.name, k.value.kind]), [['key', 'other'], ['xs', 'other'], ['d', 'other']]);
   });
 
   it('walks depth-first in text order and can skip children', () => {
-    const e = as(checkDocument('f(1, [2, (3, 4)], k={5: 6}, *r)')[0].expr, 'call');
+    const e = as(item(checkDocument('f(1, [2, (3, 4)], k={5: 6}, *r)'), 0).expr, 'call');
     const seen: string[] = [];
     walk(e, (x) => {
       seen.push(x.kind === 'num' ? String(x.value) : x.kind);
@@ -402,8 +404,8 @@ describe('Python expressions: broken input', () => {
     const text = 'x = foo(';
     const top = checkDocument(text);
     assert.equal(top.length, 1);
-    const c = as(top[0].expr, 'call');
-    assert.deepEqual([c.callee, c.start, c.end, c.args.length, top[0].assignedTo], ['foo', 4, 8, 0, 'x']);
+    const c = as(item(top, 0).expr, 'call');
+    assert.deepEqual([c.callee, c.start, c.end, c.args.length, item(top, 0).assignedTo], ['foo', 4, 8, 0, 'x']);
     const r = parseExpression('foo(');
     assert.ok(!r.ok);
     assert.deepEqual([r.message, r.start, r.end], ["'(' was never closed", 3, 4]);
@@ -423,9 +425,9 @@ describe('Python expressions: broken input', () => {
       ],
     );
     // `[1, 2` was closed by the `)` of foo(
-    const foo = as(top[0].expr, 'call');
-    assert.deepEqual(nums(foo.args[0]), [1, 2]);
-    assert.deepEqual([foo.args[0].start, foo.args[0].end], [10, 15]);
+    const foo = as(item(top, 0).expr, 'call');
+    assert.deepEqual(nums(item(foo.args, 0)), [1, 2]);
+    assert.deepEqual([item(foo.args, 0).start, item(foo.args, 0).end], [10, 15]);
     const r = parseExpression('[3, 4)');
     assert.ok(!r.ok);
     assert.deepEqual([r.message, r.start, r.end], ["')' does not close '['", 5, 6]);
@@ -437,14 +439,14 @@ describe('Python expressions: broken input', () => {
     const top = checkDocument(text);
     const found = calls(text, 'Genotype');
     assert.equal(found.length, 2);
-    assert.equal(found[0].call.start, at(text, 'return ') + 7);
-    assert.equal(found[1].top.assignedTo, 'X');
-    assert.equal(text.slice(top[0].expr.start, top[0].expr.end), 'dict(lr=0.1,');
+    assert.equal(item(found, 0).call.start, at(text, 'return ') + 7);
+    assert.equal(item(found, 1).top.assignedTo, 'X');
+    assert.equal(text.slice(item(top, 0).expr.start, item(top, 0).expr.end), 'dict(lr=0.1,');
   });
 
   it('keeps reading items after junk inside a bracket', () => {
     const text = "xs = [1 2, ('a', 0) oops, [3]]";
-    const list = as(checkDocument(text)[0].expr, 'list');
+    const list = as(item(checkDocument(text), 0).expr, 'list');
     assert.deepEqual(
       list.items.map((x) => [x.kind, text.slice(x.start, x.end)]),
       [
@@ -462,12 +464,12 @@ describe('Python expressions: broken input', () => {
     const top = checkDocument(deep);
     assert.equal(top.length, 2);
     let depth = 0;
-    let e: PyExpr = top[0].expr;
+    let e: PyExpr = item(top, 0).expr;
     while (e.kind === 'list') {
       depth++;
       assert.ok(e.items.length <= 1);
       if (e.items.length === 0) break;
-      e = e.items[0];
+      e = item(e.items, 0);
     }
     assert.equal(depth, PY_MAX_DEPTH);
     assert.deepEqual([e.kind, e.start, e.end], ['other', PY_MAX_DEPTH, 2 * n - PY_MAX_DEPTH]);
@@ -480,7 +482,7 @@ describe('Python expressions: broken input', () => {
     const big = `[${'1,'.repeat(PY_MAX_NODES + 10)}]\nafter = (1, 2)\n`;
     const t = topLevelExpressions(big);
     assert.equal(t.length, 1, 'reading stops at the node cap');
-    const items = as(t[0].expr, 'list').items;
+    const items = as(item(t, 0).expr, 'list').items;
     assert.ok(items.length <= PY_MAX_NODES && items.length > PY_MAX_NODES - 10, `${items.length} items`);
   });
 

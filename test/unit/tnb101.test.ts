@@ -4,10 +4,15 @@ import { loadBundled } from '../../src/data/dataset';
 import { BUILTIN_SPACES, resolveSpace } from '../../src/space/registry';
 import { parseTnb101Macro, tnb101MacroSpace } from '../../src/space/tnb101Macro';
 import { parseTnb101Micro, tnb101MicroSpace } from '../../src/space/tnb101Micro';
+import { at } from './at';
 
-function problemsOf(r: ReturnType<typeof parseTnb101Micro>): { message: string; start: number; end: number }[] {
+type Problem = { message: string; start: number; end: number };
+
+function problemsOf(r: ReturnType<typeof parseTnb101Micro>): [Problem, ...Problem[]] {
   assert.ok(!r.ok, 'expected problems');
-  return r.problems;
+  const [first, ...rest] = r.problems;
+  assert.ok(first, 'expected at least one problem');
+  return [first, ...rest];
 }
 
 describe('TransNAS-Bench-101 micro', () => {
@@ -57,11 +62,11 @@ describe('TransNAS-Bench-101 micro', () => {
     const py = 'CELLS = ["64-41414-3_33_333", \'64-41414-0_12_301\']\nbad = "64-41414-1_04_333"\nwhen = "2023-01-05_12_30"\nv = "1.2-3-4_5_6"\n';
     const found = tnb101MicroSpace.scan(py);
     assert.equal(found.length, 3);
-    assert.equal(py.slice(found[0].start, found[0].end), '64-41414-3_33_333');
-    assert.ok(found[0].result.ok && found[1].result.ok);
-    const bad = found[2];
+    assert.equal(py.slice(at(found, 0).start, at(found, 0).end), '64-41414-3_33_333');
+    assert.ok(at(found, 0).result.ok && at(found, 1).result.ok);
+    const bad = at(found, 2);
     assert.ok(!bad.result.ok);
-    assert.equal(py.slice(bad.result.problems[0].start, bad.result.problems[0].end), '4');
+    assert.equal(py.slice(at(bad.result.problems, 0).start, at(bad.result.problems, 0).end), '4');
     const yaml = 'archs:\n  - 64-41414-3_33_333  # best\n';
     assert.equal(tnb101MicroSpace.scan(yaml).length, 1);
   });
@@ -103,7 +108,7 @@ describe('TransNAS-Bench-101 macro', () => {
     const json = '{"candidates": ["64-1234-basic", "64-41515-basic", "64-123-basic"]}';
     const f = tnb101MacroSpace.scan(json);
     assert.equal(f.length, 3);
-    assert.ok(f[0].result.ok && !f[1].result.ok && !f[2].result.ok);
+    assert.ok(at(f, 0).result.ok && !at(f, 1).result.ok && !at(f, 2).result.ok);
   });
 });
 

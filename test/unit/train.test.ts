@@ -11,6 +11,7 @@ import { hingeLoss, samplePairs } from '../../src/predictor/loss';
 import { disposeBatch, encodeBatch, EnsembleModel, type ModelConfig } from '../../src/predictor/model';
 import { Rng } from '../../src/predictor/rng';
 import { ensembleStep } from '../../src/predictor/train';
+import { at, defined } from './at';
 
 const CFG: ModelConfig = {
   encoder: 'gates',
@@ -52,20 +53,20 @@ describe('step-2 two-pass update', () => {
       );
       const recorded: tf.NamedTensorMap = {};
       const loss = ensembleStep(model, { apply: (_v, g) => Object.entries(g).forEach(([n, t]) => (recorded[n] = tf.clone(t))) }, batch, pairs, 0.1, seeds);
-      assert.ok(Math.abs(loss - joint.value.dataSync()[0]) < 1e-5);
+      assert.ok(Math.abs(loss - at(joint.value.dataSync(), 0)) < 1e-5);
       assert.equal(Object.keys(recorded).length, vars.length);
       for (const v of vars) {
-        const a = joint.grads[v.name].dataSync();
-        const b = recorded[v.name].dataSync();
+        const a = defined(joint.grads[v.name], `joint gradient of ${v.name}`).dataSync();
+        const b = defined(recorded[v.name], `recorded gradient of ${v.name}`).dataSync();
         let maxDiff = 0;
         let maxAbs = 0;
         for (let i = 0; i < a.length; i++) {
-          maxDiff = Math.max(maxDiff, Math.abs(a[i] - b[i]));
-          maxAbs = Math.max(maxAbs, Math.abs(a[i]));
+          maxDiff = Math.max(maxDiff, Math.abs(at(a, i) - at(b, i)));
+          maxAbs = Math.max(maxAbs, Math.abs(at(a, i)));
         }
         assert.ok(maxDiff <= 1e-5 + 1e-4 * maxAbs, `${v.name}: max diff ${maxDiff} (max |g| ${maxAbs})`);
       }
-      assert.ok(Object.values(recorded).some((t) => tf.max(tf.abs(t)).dataSync()[0] > 0), 'some gradient is non-zero');
+      assert.ok(Object.values(recorded).some((t) => at(tf.max(tf.abs(t)).dataSync(), 0) > 0), 'some gradient is non-zero');
       tf.dispose([joint.value, ...Object.values(joint.grads), ...Object.values(recorded)]);
       disposeBatch(batch);
       model.dispose();

@@ -47,7 +47,7 @@ class ListCore {
   }
 
   key(a: ListArch): string {
-    return a.map((c, p) => this.choices[p][c]).join(this.sep);
+    return a.map((c, p) => this.choices[p]![c]).join(this.sep);
   }
 
   private plausible(it: Item): boolean {
@@ -55,7 +55,7 @@ class ListCore {
   }
 
   private allowed(p: number, withIndices = true): string {
-    const list = this.choices[p];
+    const list = this.choices[p]!;
     const names = list.length > 16 ? `${list.slice(0, 16).join(', ')}, … (${list.length} in all)` : list.join(', ');
     return this.numericIndices && withIndices ? `${names} (or indices 0-${list.length - 1})` : names;
   }
@@ -65,9 +65,9 @@ class ListCore {
     const label = this.spec.labels[p];
     if (it.nested) return { message: `${label}: expected a ${this.spec.unit} name${this.numericIndices ? ' or index' : ''}, not a list or mapping`, ...at };
     if (it.text === '') return { message: `${label}: empty ${this.spec.unit}`, ...at };
-    const i = this.index[p].get(it.text);
+    const i = this.index[p]!.get(it.text);
     if (i !== undefined) return i;
-    const m = this.choices[p].length;
+    const m = this.choices[p]!.length;
     if (this.numericIndices && /^\d+$/.test(it.text)) {
       const k = Number(it.text);
       if (k < m) return k;
@@ -122,7 +122,7 @@ class ListCore {
     if (!Number.isInteger(i) || i < 0 || i >= this.size) throw new RangeError(`index ${i} out of range 0..${this.size - 1}`);
     const a = new Array<number>(this.positions);
     for (let p = this.positions - 1; p >= 0; p--) {
-      const m = this.choices[p].length;
+      const m = this.choices[p]!.length;
       a[p] = i % m;
       i = Math.floor(i / m);
     }
@@ -132,7 +132,7 @@ class ListCore {
   indexOf(a: ListArch): number {
     if (a.length !== this.positions) throw new RangeError(`expected ${this.positions} choices, found ${a.length}`);
     return a.reduce((acc, c, p) => {
-      const m = this.choices[p].length;
+      const m = this.choices[p]!.length;
       if (!Number.isInteger(c) || c < 0 || c >= m) throw new RangeError(`choice ${c} out of range at ${this.spec.labels[p]}`);
       return acc * m + c;
     }, 0);
@@ -186,13 +186,15 @@ export function sequenceSpace(decl: SequenceSpaceDeclaration): SearchSpace<ListA
       return vocabIndex.get(n) as number;
     }),
   );
+  // A validated declaration has at least one position, each with at least one choice.
+  const [first = []] = decl.choices;
   const example = decl.choices.map((l) => l[0]).slice(0, 4);
-  const sameEverywhere = decl.choices.every((l) => l.join('\u0000') === decl.choices[0].join('\u0000'));
+  const sameEverywhere = decl.choices.every((l) => l.join('\u0000') === first.join('\u0000'));
   return {
     id: decl.name,
     title: decl.title,
     syntax: `a list of ${P} choice${P === 1 ? '' : 's'}, one per position (names or indices), e.g. [${example.join(', ')}${P > 4 ? ', …' : ''}] or "${example.join(core.sep)}${P > 4 ? `${core.sep}…` : ''}"${
-      sameEverywhere ? `; choices: ${clip(decl.choices[0].join(', '), 200)}` : ''
+      sameEverywhere ? `; choices: ${clip(first.join(', '), 200)}` : ''
     }`,
     encoderInput: {
       numOps: vocab.length,
@@ -213,7 +215,7 @@ export function sequenceSpace(decl: SequenceSpaceDeclaration): SearchSpace<ListA
     key: (a) => core.key(a),
     lint: () => [],
     features(a) {
-      const ops = a.map((c, p) => global[p][c]);
+      const ops = a.map((c, p) => global[p]![c]!);
       return { ops, tokens: [...ops] };
     },
     ...enumerableMembers(core),

@@ -221,7 +221,7 @@ export function readWhole(text: string): ReadResult {
   const r = readLiteral(text, lead, text.length);
   if (!r.ok) return r;
   let j = r.end;
-  while (j < text.length && /\s/.test(text[j])) j++;
+  while (j < text.length && /\s/.test(text[j]!)) j++;
   if (j < text.length) return { ok: false, message: 'unexpected text after the architecture', start: j, end: text.length };
   return r;
 }

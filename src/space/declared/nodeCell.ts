@@ -39,16 +39,19 @@ export const OUTPUT = 'output';
 /** Keeps the vertices on a path from vertex 0 to the last vertex; undefined if there is no such path. */
 export function pruneCell(a: NodeCellArch): NodeCellArch | undefined {
   const V = a.ops.length;
+  // A cell has one matrix row of V entries per op (parse checks it), so the rows below exist.
+  const m = a.matrix;
   const fwd = new Array<boolean>(V).fill(false);
   const bwd = new Array<boolean>(V).fill(false);
   fwd[0] = true;
-  for (let j = 1; j < V; j++) for (let i = 0; i < j; i++) if (fwd[i] && a.matrix[i][j]) fwd[j] = true;
+  for (let j = 1; j < V; j++) for (let i = 0; i < j; i++) if (fwd[i] && m[i]![j]) fwd[j] = true;
   bwd[V - 1] = true;
-  for (let i = V - 2; i >= 0; i--) for (let j = i + 1; j < V; j++) if (bwd[j] && a.matrix[i][j]) bwd[i] = true;
+  for (let i = V - 2; i >= 0; i--) for (let j = i + 1; j < V; j++) if (bwd[j] && m[i]![j]) bwd[i] = true;
   if (!fwd[V - 1]) return undefined;
-  const keep = a.ops.map((_, v) => v).filter((v) => fwd[v] && bwd[v]);
+  const kept = (v: number): boolean => fwd[v] === true && bwd[v] === true;
+  const keep = a.ops.map((_, v) => v).filter(kept);
   if (keep.length === V) return a;
-  return { matrix: keep.map((i) => keep.map((j) => (a.matrix[i][j] ? 1 : 0))), ops: keep.map((v) => a.ops[v]) };
+  return { matrix: keep.map((i) => keep.map((j) => (m[i]![j] ? 1 : 0))), ops: a.ops.filter((_, v) => kept(v)) };
 }
 
 export function countEdges(a: NodeCellArch): number {
@@ -63,10 +66,11 @@ function colours(a: NodeCellArch): number[] {
   const ins: number[][] = a.ops.map(() => []);
   const outs: number[][] = a.ops.map(() => []);
   for (let i = 0; i < V; i++) {
+    const row = a.matrix[i]!;
     for (let j = 0; j < V; j++) {
-      if (a.matrix[i][j]) {
-        outs[i].push(j);
-        ins[j].push(i);
+      if (row[j]) {
+        outs[i]!.push(j);
+        ins[j]!.push(i);
       }
     }
   }
@@ -75,14 +79,14 @@ function colours(a: NodeCellArch): number[] {
     const rank = new Map(sorted.map((s, k) => [s, k]));
     return sigs.map((s) => rank.get(s) as number);
   };
-  let col = renumber(a.ops.map((op, v) => JSON.stringify([outs[v].length, ins[v].length, op])));
+  let col = renumber(a.ops.map((op, v) => JSON.stringify([outs[v]!.length, ins[v]!.length, op])));
   for (let round = 0; round < V + 3; round++) {
     const next = renumber(
       col.map((c, v) =>
         JSON.stringify([
           c,
-          ins[v].map((u) => col[u]).sort((x, y) => x - y),
-          outs[v].map((u) => col[u]).sort((x, y) => x - y),
+          ins[v]!.map((u) => col[u]!).sort((x, y) => x - y),
+          outs[v]!.map((u) => col[u]!).sort((x, y) => x - y),
         ]),
       ),
     );
@@ -98,17 +102,22 @@ export function canonicalCell(a: NodeCellArch): NodeCellArch {
   const V = a.ops.length;
   const col = colours(a);
   const m = a.matrix;
-  const inSet = a.ops.map((_, v) => a.ops.map((__, u) => (m[u][v] ? 1 : 0)).join(''));
-  const outSet = a.ops.map((_, v) => m[v].map((x) => (x ? 1 : 0)).join(''));
+  const inSet = a.ops.map((_, v) => a.ops.map((__, u) => (m[u]![v] ? 1 : 0)).join(''));
+  const outSet = a.ops.map((_, v) => m[v]!.map((x) => (x ? 1 : 0)).join(''));
   let best: number[] | undefined;
   let bestOrder: number[] = [];
   const placed = new Array<boolean>(V).fill(false);
   const order: number[] = [];
   const seq: number[] = [];
-  // Returns -1 / 0 / 1 comparing seq (a prefix) with best's prefix of the same length.
+  // Returns -1 / 0 / 1 comparing seq (a prefix) with best's prefix of the same length (best is a whole
+  // sequence, at least as long as seq).
   const cmpPrefix = (): number => {
     if (!best) return -1;
-    for (let k = 0; k < seq.length; k++) if (seq[k] !== best[k]) return seq[k] < best[k] ? -1 : 1;
+    for (let k = 0; k < seq.length; k++) {
+      const s = seq[k]!;
+      const b = best[k]!;
+      if (s !== b) return s < b ? -1 : 1;
+    }
     return 0;
   };
   const rec = (): void => {
@@ -123,11 +132,12 @@ export function canonicalCell(a: NodeCellArch): NodeCellArch {
     for (let v = 0; v < V; v++) {
       if (placed[v]) continue;
       let ready = true;
-      for (let u = 0; u < V && ready; u++) if (m[u][v] && !placed[u]) ready = false;
-      if (ready) cands.push({ v, token: [col[v], ...order.map((u) => (m[u][v] ? 1 : 0))] });
+      for (let u = 0; u < V && ready; u++) if (m[u]![v] && !placed[u]) ready = false;
+      if (ready) cands.push({ v, token: [col[v]!, ...order.map((u) => (m[u]![v] ? 1 : 0))] });
     }
+    // Tokens of one step have the same length (colour, then one bit per placed vertex).
     const cmp = (x: number[], y: number[]): number => {
-      for (let k = 0; k < x.length; k++) if (x[k] !== y[k]) return x[k] - y[k];
+      for (let k = 0; k < x.length; k++) if (x[k] !== y[k]) return x[k]! - y[k]!;
       return 0;
     };
     const min = cands.reduce((b, c) => (cmp(c.token, b.token) < 0 ? c : b)).token;
@@ -150,7 +160,7 @@ export function canonicalCell(a: NodeCellArch): NodeCellArch {
     }
   };
   rec();
-  return { matrix: bestOrder.map((i) => bestOrder.map((j) => (m[i][j] ? 1 : 0))), ops: bestOrder.map((v) => a.ops[v]) };
+  return { matrix: bestOrder.map((i) => bestOrder.map((j) => (m[i]![j] ? 1 : 0))), ops: bestOrder.map((v) => a.ops[v]!) };
 }
 
 export function nodeCellKey(a: NodeCellArch): string {
@@ -262,14 +272,18 @@ export function nodeCellSpace(decl: NodeCellSpaceDeclaration): SearchSpace<NodeC
     c.ops.forEach((o, k) => {
       ops[slot(k)] = vocabIndex.get(o) ?? -1;
     });
-    for (let i = 0; i < V; i++) for (let j = 0; j < V; j++) if (c.matrix[i][j]) adjacency[slot(i) * N + slot(j)] = 1;
-    const tokens = [...ops.map((o) => (o < 0 ? numOps : o)), ...eFrom.map((f, e) => numOps + 1 + adjacency[f * N + eTo[e]])];
+    for (let i = 0; i < V; i++) {
+      const row = c.matrix[i]!;
+      for (let j = 0; j < V; j++) if (row[j]) adjacency[slot(i) * N + slot(j)] = 1;
+    }
+    // eFrom and eTo are the N-node DAG's edges (same length, nodes < N), so every index is in adjacency.
+    const tokens = [...ops.map((o) => (o < 0 ? numOps : o)), ...eFrom.map((f, e) => numOps + 1 + adjacency[f * N + eTo[e]!]!)];
     return { ops, adjacency, tokens };
   };
 
   const randomCell = (random: Random): NodeCellArch => {
     const matrix = Array.from({ length: N }, (_, i) => Array.from({ length: N }, (__, j) => (j > i && random() < 0.5 ? 1 : 0)));
-    const ops = Array.from({ length: N }, (_, v) => (v === 0 ? INPUT : v === N - 1 ? OUTPUT : decl.ops[Math.min(decl.ops.length - 1, Math.floor(random() * decl.ops.length))]));
+    const ops = Array.from({ length: N }, (_, v) => (v === 0 ? INPUT : v === N - 1 ? OUTPUT : decl.ops[Math.min(decl.ops.length - 1, Math.floor(random() * decl.ops.length))]!));
     return { matrix, ops };
   };
 

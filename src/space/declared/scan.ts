@@ -51,7 +51,7 @@ function commentStart(text: string, from: number, to: number): number {
 /** A scalar on [from, to): quoted string or unquoted text (kind 'raw'), comment and trailing , ; removed. */
 function scalarAt(text: string, from: number, to: number): Lit | undefined {
   let end = commentStart(text, from, to);
-  while (end > from && /[\s,;]/.test(text[end - 1])) end--;
+  while (end > from && /[\s,;]/.test(text[end - 1]!)) end--;
   let start = from;
   while (start < end && (text[start] === ' ' || text[start] === '\t')) start++;
   if (start >= end) return undefined;
@@ -104,7 +104,7 @@ function readBlock(text: string, keyColumn: number, afterKey: number): Lit | und
     } else {
       const m = /^(?:"([^"\n]{1,64})"|'([^'\n]{1,64})'|([A-Za-z_$][\w$.-]{0,63}))[ \t]{0,16}:(?:[ \t]|\r?$)/.exec(line.slice(ind));
       if (!m) break;
-      const key: Lit = m[3] !== undefined ? { kind: 'word', start: at, end: at + m[3].length } : { kind: 'str', value: m[1] ?? m[2], start: at, end: at + m[0].trimEnd().length - 1 };
+      const key: Lit = m[3] !== undefined ? { kind: 'word', start: at, end: at + m[3].length } : { kind: 'str', value: (m[1] ?? m[2])!, start: at, end: at + m[0].trimEnd().length - 1 };
       let v = at + m[0].length;
       while (v < le && (text[v] === ' ' || text[v] === '\t')) v++;
       let value: Lit | undefined;

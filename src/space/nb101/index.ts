@@ -42,10 +42,12 @@ function toLit(e: PyExpr): Lit {
       const c = CONSTANTS[lastSegment(e.name)];
       return c ? { kind: 'str', value: c, start: e.start, end: e.end } : { kind: 'word', start: e.start, end: e.end };
     }
-    case 'call':
+    case 'call': {
       // np.array([[...]]) around a matrix.
-      if (/^(np|numpy)\.(array|asarray)$/.test(e.callee) && e.args.length >= 1) return toLit(e.args[0]);
+      const [first] = e.args;
+      if (first && /^(np|numpy)\.(array|asarray)$/.test(e.callee)) return toLit(first);
       return { kind: 'word', start: e.start, end: e.end };
+    }
     default:
       return { kind: 'word', start: e.start, end: e.end };
   }
@@ -57,8 +59,9 @@ export function isModelSpecCall(e: PyExpr): e is Extract<PyExpr, { kind: 'call' 
 
 /** A ModelSpec call as a `{matrix, ops}` mapping (positional arguments are matrix, ops). */
 function callToLit(call: Extract<PyExpr, { kind: 'call' }>): Lit {
-  const names = ['matrix', 'ops'];
-  const entries: { key: Lit; value: Lit }[] = call.args.slice(0, 2).map((a, i) => ({ key: { kind: 'str', value: names[i], start: a.start, end: a.end }, value: toLit(a) }));
+  const entries: { key: Lit; value: Lit }[] = call.args
+    .slice(0, 2)
+    .map((a, i) => ({ key: { kind: 'str', value: i === 0 ? 'matrix' : 'ops', start: a.start, end: a.end }, value: toLit(a) }));
   for (const kw of call.kwargs) {
     if (IGNORED_ARGS.has(kw.name)) continue;
     entries.push({ key: { kind: 'str', value: kw.name, start: kw.nameStart, end: kw.nameEnd }, value: toLit(kw.value) });

@@ -158,7 +158,7 @@ function edgeIndex(from: number, to: number): number {
 export function nb201ToString(arch: Nb201Arch): string {
   const node = (t: number): string =>
     '|' +
-    Array.from({ length: t }, (_, j) => `${NB201_OPS[arch[edgeIndex(j, t)]]}~${j}`).join('|') +
+    Array.from({ length: t }, (_, j) => `${NB201_OPS[arch[edgeIndex(j, t)]!]}~${j}`).join('|') +
     '|';
   return `${node(1)}+${node(2)}+${node(3)}`;
 }
@@ -193,7 +193,8 @@ export function nb201OpSequence(arch: Nb201Arch): number[] {
 /** Op-index adjacency: A[to][from] = op index (0 = none / no edge), 4x4, lower triangular. */
 export function nb201OpMatrix(arch: Nb201Arch): number[][] {
   const a = Array.from({ length: NB201_NUM_NODES }, () => new Array<number>(NB201_NUM_NODES).fill(0));
-  for (let e = 0; e < NB201_NUM_EDGES; e++) a[NB201_EDGE_TO[e]][NB201_EDGE_FROM[e]] = arch[e];
+  // The edge tables have NB201_NUM_EDGES entries, nodes < NB201_NUM_NODES; an architecture has one op per edge.
+  for (let e = 0; e < NB201_NUM_EDGES; e++) a[NB201_EDGE_TO[e]!]![NB201_EDGE_FROM[e]!] = arch[e]!;
   return a;
 }
 

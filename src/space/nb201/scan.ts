@@ -29,9 +29,11 @@ function opListItems(listText: string, listStart: number): { text: string; start
 
 /** An op list that fits the space, a near miss (hint), or undefined for a list that is not about NB201. */
 function parseOpList(listText: string, listStart: number): FoundArch<Nb201Arch>['result'] | undefined {
-  const items = opListItems(listText, listStart);
-  const names = items.map((it) => it.text.replace(/^["']|["']$/g, ''));
-  const ops = names.map((n) => (NB201_OPS as readonly string[]).indexOf(n));
+  const items = opListItems(listText, listStart).map((it) => {
+    const name = it.text.replace(/^["']|["']$/g, '');
+    return { ...it, name, op: (NB201_OPS as readonly string[]).indexOf(name) };
+  });
+  const ops = items.map((it) => it.op);
   const known = ops.filter((o) => o >= 0).length;
   if (items.length === NB201_NUM_EDGES && known === NB201_NUM_EDGES) {
     return { ok: true, arch: ops, key: nb201ToString(ops) };
@@ -39,10 +41,9 @@ function parseOpList(listText: string, listStart: number): FoundArch<Nb201Arch>[
   // Near miss: most items are NB201 ops, and the count is close to 6.
   if (known < 4 || items.length < 4 || items.length > 8) return undefined;
   const problems = items
-    .map((it, i) => ({ it, i }))
-    .filter(({ i }) => ops[i] < 0)
-    .map(({ it, i }) => ({
-      message: `not a NB201 op: "${clip(names[i])}" (NB201 ops: ${NB201_OPS.join(', ')})`,
+    .filter((it) => it.op < 0)
+    .map((it) => ({
+      message: `not a NB201 op: "${clip(it.name)}" (NB201 ops: ${NB201_OPS.join(', ')})`,
       start: it.start,
       end: it.start + it.text.length,
       severity: 'hint' as const,
@@ -68,7 +69,8 @@ export function scanNb201(text: string): FoundArch<Nb201Arch>[] {
   for (const m of text.matchAll(OPS_RE)) {
     const start = m.index ?? 0;
     const listStart = start + m[0].indexOf('[') + 1;
-    const result = parseOpList(m[2], listStart);
+    // The list group takes part in every match.
+    const result = parseOpList(m[2] ?? '', listStart);
     if (result) found.push({ space: NB201_ID, start, end: start + m[0].length, text: m[0], form: 'op-list', result });
   }
   return found.sort((a, b) => a.start - b.start);

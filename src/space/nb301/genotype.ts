@@ -70,8 +70,12 @@ export function readGenotype(call: Extract<PyExpr, { kind: 'call' }>): ParseResu
     if (problems.length < 50) problems.push({ message, start: at.start, end: Math.max(at.end, at.start + 1) });
   };
   const fields = new Map<string, PyExpr>();
-  if (call.args.length > FIELDS.length) add(`a Genotype has ${FIELDS.length} fields (normal, normal_concat, reduce, reduce_concat); found ${call.args.length} positional arguments`, call.args[FIELDS.length]);
-  call.args.slice(0, FIELDS.length).forEach((a, i) => fields.set(FIELDS[i], a));
+  const extra = call.args[FIELDS.length];
+  if (extra) add(`a Genotype has ${FIELDS.length} fields (normal, normal_concat, reduce, reduce_concat); found ${call.args.length} positional arguments`, extra);
+  FIELDS.forEach((f, i) => {
+    const a = call.args[i];
+    if (a) fields.set(f, a);
+  });
   for (const kw of call.kwargs) {
     const at = { start: kw.nameStart, end: kw.nameEnd };
     if (!(FIELDS as readonly string[]).includes(kw.name)) add(`unknown Genotype field "${clip(kw.name)}"; fields: ${FIELDS.join(', ')}`, at);
@@ -110,12 +114,12 @@ function readCell(list: PyExpr, concatExpr: PyExpr, name: string, add: (m: strin
   let bad = false;
   items.forEach((item, j) => {
     const node = 2 + Math.floor(j / 2);
-    if (!isList(item) || item.items.length !== 2) {
+    const [op, from] = isList(item) && item.items.length === 2 ? item.items : [];
+    if (!op || !from) {
       add(`expected an (op, input) pair, e.g. ('sep_conv_3x3', 0)`, item);
       bad = true;
       return;
     }
-    const [op, from] = item.items;
     if (op.kind !== 'str') {
       add(op.kind === 'num' ? `expected the op name first: (op, input), e.g. ('sep_conv_3x3', ${from.kind === 'num' ? from.value : 0})` : 'the op is a quoted name, e.g. \'sep_conv_3x3\'', op);
       bad = true;
@@ -141,7 +145,9 @@ function readConcat(e: PyExpr, cell: string, lastNode: number, add: (m: string, 
   let values: number[] | undefined;
   if (isList(e) && e.items.every(isInt)) values = e.items.map((x) => (x as { value: number }).value);
   else if (e.kind === 'call' && e.callee === 'range' && e.kwargs.length === 0 && e.args.length >= 1 && e.args.length <= 3 && e.args.every(isInt)) {
-    const [a, b, step] = e.args.length === 1 ? [0, (e.args[0] as { value: number }).value, 1] : e.args.map((x) => (x as { value: number }).value).concat(e.args.length === 2 ? [1] : []);
+    // range(stop), range(start, stop) or range(start, stop, step): one to three integers.
+    const [first = 0, second, step = 1] = e.args.map((x) => (x as { value: number }).value);
+    const [a, b] = second === undefined ? [0, first] : [first, second];
     if (step === 0) {
       add('range() step must not be zero', e);
       return undefined;
@@ -194,7 +200,10 @@ export function nb301Problems(g: DartsGenotype): { problems: ArchProblem[]; reas
       }
     }
     for (let k = 0; k < nodes; k++) {
-      const [a, b] = [c.edges[2 * k], c.edges[2 * k + 1]];
+      const a = c.edges[2 * k];
+      const b = c.edges[2 * k + 1];
+      // readGenotype gives two edges per node; an odd last edge (a hand-made genotype) is not a node.
+      if (!a || !b) break;
       if (a.from === b.from) {
         info(`in NAS-Bench-301 the two inputs of a node differ; node ${k + 2} of the ${name} cell takes input ${a.from} twice`, b.fromAt);
         if (!reasons.some((r) => r.includes('twice'))) reasons.push(`a node takes one input twice`);

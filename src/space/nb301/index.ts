@@ -49,8 +49,9 @@ const COMPACT_SHAPE = 'NASLib compact form: [[(input, op) x 8], [(input, op) x 8
 
 function canonicalCell(edges: readonly Nb301Edge[]): Nb301Edge[] {
   const out: Nb301Edge[] = [];
+  // Every cell has two edges per node.
   for (let k = 0; k < edges.length; k += 2) {
-    const pair = [edges[k], edges[k + 1]].sort((a, b) => a.from - b.from || a.op - b.op);
+    const pair = [edges[k]!, edges[k + 1]!].sort((a, b) => a.from - b.from || a.op - b.op);
     out.push(...pair.map((e) => ({ from: e.from, op: e.op })));
   }
   return out;
@@ -96,7 +97,7 @@ function interpretCompact(e: PyExpr): ParseResult<Nb301Arch> {
   const problems: ArchProblem[] = [];
   const cells = (e as PySeq).items.map((c, ci) =>
     (c as PySeq).items.map((pair, j) => {
-      const [from, op] = (pair as PySeq).items as Extract<PyExpr, { kind: 'num' }>[];
+      const [from, op] = (pair as PySeq).items as [Extract<PyExpr, { kind: 'num' }>, Extract<PyExpr, { kind: 'num' }>];
       const node = 2 + Math.floor(j / 2);
       if (from.value < 0 || from.value >= node) problems.push({ message: `node ${node} can take inputs 0..${node - 1}, not ${from.value}`, start: from.start, end: from.end });
       if (op.value < 0 || op.value >= NB301_OPS.length) problems.push({ message: `op index ${op.value} out of range: 0..6 = ${NB301_OPS.join(', ')}`, start: op.start, end: op.end });
@@ -110,7 +111,8 @@ function interpretCompact(e: PyExpr): ParseResult<Nb301Arch> {
     }),
   );
   if (problems.length > 0) return { ok: false, problems };
-  const arch = { normal: canonicalCell(cells[0]), reduce: canonicalCell(cells[1]) };
+  // looksCompact: two cells.
+  const arch = { normal: canonicalCell(cells[0]!), reduce: canonicalCell(cells[1]!) };
   return { ok: true, arch, key: nb301Key(arch) };
 }
 
@@ -160,7 +162,11 @@ function features(a: Nb301Arch): { ops: number[]; tokens: number[] } {
 function describe(a: Nb301Arch): string[] {
   const row = (name: string, cell: readonly Nb301Edge[]): string => {
     const c = canonicalCell(cell);
-    const nodes = Array.from({ length: NB301_NODES }, (_, k) => `${NB301_OPS[c[2 * k].op]} ← ${c[2 * k].from}, ${NB301_OPS[c[2 * k + 1].op]} ← ${c[2 * k + 1].from}`);
+    const nodes = Array.from({ length: NB301_NODES }, (_, k) => {
+      const a = c[2 * k]!;
+      const b = c[2 * k + 1]!;
+      return `${NB301_OPS[a.op]} ← ${a.from}, ${NB301_OPS[b.op]} ← ${b.from}`;
+    });
     return `| ${name} | ${nodes.join(' | ')} |`;
   };
   return ['| cell | node 2 | node 3 | node 4 | node 5 |', '|---|---|---|---|---|', row('normal', a.normal), row('reduce', a.reduce), '', 'Inputs: 0 = c_{k-2}, 1 = c_{k-1}, 2..5 = intermediate nodes; output = concat(2, 3, 4, 5).'];

@@ -112,7 +112,7 @@ function opAt(text: string, i: number, c: number): number {
     const id = OP_ID.get(text.slice(i, i + 3)) ?? OP_ID.get(text.slice(i, i + 2));
     if (id !== undefined) return id;
   }
-  return SINGLE_OP[c];
+  return SINGLE_OP[c] ?? -1;
 }
 
 /** Keywords that cannot start an operand (they are operators or prefixes inside expressions). */
@@ -251,7 +251,7 @@ function tokenize(text: string): Tokens {
   const closeAll = (at: number): void => {
     while (stack.length > 0) {
       const o = stack.pop() as number;
-      open[bracketKind(text.charCodeAt(t.start[o]))]--;
+      open[bracketKind(text.charCodeAt(t.start[o]!))]!--;
       t.aux[o] = at;
     }
   };
@@ -323,7 +323,7 @@ function tokenize(text: string): Tokens {
     if (c === 40 || c === 91 || c === 123) {
       const k = bracketKind(c);
       stack.push(t.push(T_OPEN, i, i + 1));
-      open[k]++;
+      open[k]!++;
       i++;
       continue;
     }
@@ -335,12 +335,12 @@ function tokenize(text: string): Tokens {
         t.flags[idx] = F_STRAY;
         continue;
       }
-      if (open[k] > 0) {
+      if (open[k]! > 0) {
         // Close the innermost opener of this kind; any opener above it was never closed.
         for (;;) {
           const o = stack.pop() as number;
-          const ok = bracketKind(text.charCodeAt(t.start[o]));
-          open[ok]--;
+          const ok = bracketKind(text.charCodeAt(t.start[o]!));
+          open[ok]!--;
           t.aux[o] = idx;
           if (ok === k) {
             t.flags[o] = F_CLOSER;
@@ -350,7 +350,7 @@ function tokenize(text: string): Tokens {
       } else {
         // A closer of another kind (a typo: `[1, 2)`): it closes the innermost opener.
         const o = stack.pop() as number;
-        open[bracketKind(text.charCodeAt(t.start[o]))]--;
+        open[bracketKind(text.charCodeAt(t.start[o]!))]!--;
         t.aux[o] = idx;
         t.flags[o] = F_CLOSER | F_MISMATCH;
       }
@@ -359,7 +359,7 @@ function tokenize(text: string): Tokens {
     if (c < 128) {
       const id = opAt(text, i, c);
       if (id >= 0) {
-        const len = OPS[id].length;
+        const len = OPS[id]!.length;
         t.push(T_OP, i, i + len, 0, id);
         i += len;
         continue;
@@ -487,6 +487,8 @@ function numberValue(raw: string): number {
   return s === '' ? NaN : Number(s);
 }
 
+const isOctalDigit = (ch: string | undefined): boolean => ch !== undefined && ch >= '0' && ch <= '7';
+
 const SIMPLE_ESCAPES: Record<string, string> = { '\\': '\\', "'": "'", '"': '"', a: '\x07', b: '\b', f: '\f', n: '\n', r: '\r', t: '\t', v: '\v', '\n': '' };
 
 /** Python escape sequences of a (non-raw) string body; unknown or malformed escapes stay as written. */
@@ -513,7 +515,8 @@ export function unescapePython(s: string): string {
       }
     } else if (c !== undefined && c >= '0' && c <= '7') {
       let k = b + 1;
-      while (k < b + 4 && s[k] >= '0' && s[k] <= '7') k++;
+      // at most three digits, and the string may end first
+      while (k < b + 4 && isOctalDigit(s[k])) k++;
       rep = String.fromCharCode(parseInt(s.slice(b + 1, k), 8));
       len = k - b;
     }
@@ -581,7 +584,7 @@ class Reader {
   // --- token helpers
 
   private kindAt(i: number): number {
-    return i < this.limit ? this.t.kind[i] : -1;
+    return i < this.limit ? this.t.kind[i]! : -1;
   }
 
   isOp(i: number, id: number): boolean {
@@ -590,7 +593,7 @@ class Reader {
 
   /** Keyword id of token i (0: no keyword, or no name). */
   private kw(i: number): number {
-    return i >= 0 && i < this.limit && this.t.kind[i] === T_NAME ? this.t.aux[i] : 0;
+    return i >= 0 && i < this.limit && this.t.kind[i] === T_NAME ? this.t.aux[i]! : 0;
   }
 
   private tokText(i: number): string {
@@ -599,12 +602,12 @@ class Reader {
 
   /** Opener character code of token i, 0 if no opener. */
   private opener(i: number): number {
-    return i < this.limit && this.t.kind[i] === T_OPEN ? this.text.charCodeAt(this.t.start[i]) : 0;
+    return i < this.limit && this.t.kind[i] === T_OPEN ? this.text.charCodeAt(this.t.start[i]!) : 0;
   }
 
   private afterGroup(i: number): number {
     const t = this.t;
-    return t.flags[i] & F_CLOSER ? t.aux[i] + 1 : t.aux[i];
+    return t.flags[i]! & F_CLOSER ? t.aux[i]! + 1 : t.aux[i]!;
   }
 
   fail(message: string, start: number, end: number): void {
@@ -617,10 +620,11 @@ class Reader {
     const t = this.t;
     if (this.pos < t.n && t.kind[this.pos] !== T_NL) {
       // the current token, or the group's closer
-      const s = t.start[this.pos];
-      this.fail(`${what}, found '${this.text.slice(s, Math.min(t.end[this.pos], s + 40))}'`, s, t.end[this.pos]);
+      const s = t.start[this.pos]!;
+      const e = t.end[this.pos]!;
+      this.fail(`${what}, found '${this.text.slice(s, Math.min(e, s + 40))}'`, s, e);
     } else {
-      const e = this.pos > 0 ? t.end[this.pos - 1] : 0;
+      const e = this.pos > 0 ? t.end[this.pos - 1]! : 0;
       this.fail(`${what} at the end`, e, e);
     }
   }
@@ -633,7 +637,10 @@ class Reader {
   private isOperandStart(i: number): boolean {
     if (i >= this.limit) return false;
     const k = this.t.kind[i];
-    if (k === T_NAME) return this.t.aux[i] === 0 || this.t.aux[i] > K_LAST_EXPR;
+    if (k === T_NAME) {
+      const w = this.t.aux[i]!;
+      return w === 0 || w > K_LAST_EXPR;
+    }
     return k === T_NUM || k === T_STR || k === T_OPEN || (k === T_OP && this.t.aux[i] === O_ELLIPSIS);
   }
 
@@ -682,22 +689,22 @@ class Reader {
       if (!operand) {
         if (this.pos === s) return null;
         if (!allowEmpty) this.failHere('expected an expression');
-        return this.other(t.start[s], t.end[this.pos - 1], parts ?? undefined);
+        return this.other(t.start[s]!, t.end[this.pos - 1]!, parts ?? undefined);
       }
       if (prefixes > 0) {
         if (signOnly && operand.kind === 'num' && t.kind[ps + prefixes] === T_NUM) {
-          operand.start = t.start[ps];
+          operand.start = t.start[ps]!;
           if (neg && operand.value !== 0) operand.value = -operand.value;
-        } else operand = this.other(t.start[ps], t.end[this.pos - 1], [operand]);
+        } else operand = this.other(t.start[ps]!, t.end[this.pos - 1]!, [operand]);
       }
       // (a parenthesised operand is its inner expression: the text read ends at the `)`)
-      const operandEnd = t.end[this.pos - 1];
+      const operandEnd = t.end[this.pos - 1]!;
       // a binary operator?
       const b = this.pos;
       let width = 0;
       if (b < this.limit) {
         const k = t.kind[b];
-        if (k === T_OP) width = BINARY[t.aux[b]];
+        if (k === T_OP) width = BINARY[t.aux[b]!]!;
         else if (k === T_NAME) {
           const w = t.aux[b];
           if (w === K_AND || w === K_OR || w === K_IN || w === K_IS || w === K_IF || w === K_ELSE || w === K_FOR) width = 1;
@@ -708,7 +715,7 @@ class Reader {
       if (width === 0) {
         if (!parts) return operand;
         parts.push(operand);
-        return this.other(t.start[s], operandEnd, parts);
+        return this.other(t.start[s]!, operandEnd, parts);
       }
       (parts ??= []).push(operand);
       this.pos += width;
@@ -736,33 +743,33 @@ class Reader {
     let e: PyExpr;
     if (k === T_NAME) {
       let name = this.tokText(s);
-      let end = t.end[s];
+      let end = t.end[s]!;
       this.pos++;
       while (this.isOp(this.pos, O_DOT) && this.kindAt(this.pos + 1) === T_NAME) {
         name += '.' + this.tokText(this.pos + 1);
-        end = t.end[this.pos + 1];
+        end = t.end[this.pos + 1]!;
         this.pos += 2;
       }
-      if (this.opener(this.pos) === 40) e = this.group(this.pos, GroupMode.Call, { name, start: t.start[s], end });
+      if (this.opener(this.pos) === 40) e = this.group(this.pos, GroupMode.Call, { name, start: t.start[s]!, end });
       else {
         this.nodes++;
-        e = { kind: 'name', name, start: t.start[s], end };
+        e = { kind: 'name', name, start: t.start[s]!, end };
       }
     } else if (k === T_NUM) {
       const raw = this.tokText(s);
-      const value = t.flags[s] & F_BADNUM ? NaN : numberValue(raw);
+      const value = t.flags[s]! & F_BADNUM ? NaN : numberValue(raw);
       this.pos++;
       if (Number.isNaN(value)) {
-        this.fail(`'${raw.slice(0, 40)}' is no number`, t.start[s], t.end[s]);
-        e = this.other(t.start[s], t.end[s]);
+        this.fail(`'${raw.slice(0, 40)}' is no number`, t.start[s]!, t.end[s]!);
+        e = this.other(t.start[s]!, t.end[s]!);
       } else {
         this.nodes++;
-        e = { kind: 'num', value, start: t.start[s], end: t.end[s] };
+        e = { kind: 'num', value, start: t.start[s]!, end: t.end[s]! };
       }
     } else if (k === T_STR) e = this.strings();
     else if (k === T_OPEN) e = this.group(this.pos, GroupMode.Plain);
     else {
-      e = this.other(t.start[s], t.end[s]); // `...`
+      e = this.other(t.start[s]!, t.end[s]!); // `...`
       this.pos++;
     }
     let parts: PyExpr[] | null = null;
@@ -771,11 +778,11 @@ class Reader {
       const p = this.pos;
       if (this.isOp(p, O_DOT)) {
         if (this.kindAt(p + 1) === T_NAME) {
-          end = t.end[p + 1];
+          end = t.end[p + 1]!;
           this.pos += 2;
         } else {
           this.failHere("expected a name after '.'");
-          end = t.end[p];
+          end = t.end[p]!;
           this.pos++;
         }
         parts ??= [e];
@@ -788,7 +795,7 @@ class Reader {
       if (g.kind === 'other' && g.parts) for (const x of g.parts) parts.push(x);
       end = g.end;
     }
-    return parts ? this.other(t.start[s], end, parts) : e;
+    return parts ? this.other(t.start[s]!, end, parts) : e;
   }
 
   /** Adjacent string literals, concatenated; f-strings and unterminated strings make an 'other'. */
@@ -799,39 +806,39 @@ class Reader {
     let ok = true;
     while (this.pos < this.limit && t.kind[this.pos] === T_STR) {
       const i = this.pos++;
-      const f = t.flags[i];
+      const f = t.flags[i]!;
       if (f & F_UNTERMINATED) {
-        this.fail('unterminated string', t.start[i], t.end[i]);
+        this.fail('unterminated string', t.start[i]!, t.end[i]!);
         ok = false;
       }
       if (f & F_FSTR) ok = false;
       if (!ok) continue;
-      const q = t.aux[i] >> 4;
-      const body = this.text.slice(t.start[i] + (t.aux[i] & 15) + q, t.end[i] - q);
+      const q = t.aux[i]! >> 4;
+      const body = this.text.slice(t.start[i]! + (t.aux[i]! & 15) + q, t.end[i]! - q);
       value += f & F_RAW ? body : unescapePython(body);
     }
-    const end = t.end[this.pos - 1];
-    if (!ok) return this.other(t.start[s], end);
+    const end = t.end[this.pos - 1]!;
+    if (!ok) return this.other(t.start[s]!, end);
     this.nodes++;
-    return { kind: 'str', value, start: t.start[s], end };
+    return { kind: 'str', value, start: t.start[s]!, end };
   }
 
   /** The group opened by token i; afterwards pos is after its closer. */
   group(i: number, mode: GroupMode, callee?: Callee): PyExpr {
     const t = this.t;
-    let close = t.aux[i];
-    let closed = (t.flags[i] & F_CLOSER) !== 0;
+    let close = t.aux[i]!;
+    let closed = (t.flags[i]! & F_CLOSER) !== 0;
     if (close > this.limit || (closed && close >= this.limit)) {
       // cannot happen with the tokenizer's nesting; keep the reader inside its limit regardless
       close = this.limit;
       closed = false;
     }
-    const oc = this.text[t.start[i]];
-    const start = callee ? callee.start : t.start[i];
-    const end = closed ? t.end[close] : close - 1 > i ? t.end[close - 1] : t.end[i];
+    const oc = this.text[t.start[i]!];
+    const start = callee ? callee.start : t.start[i]!;
+    const end = closed ? t.end[close]! : close - 1 > i ? t.end[close - 1]! : t.end[i]!;
     const after = closed ? close + 1 : close;
-    if (!closed) this.fail(`'${oc}' was never closed`, t.start[i], t.end[i]);
-    else if (t.flags[i] & F_MISMATCH) this.fail(`'${this.text[t.start[close]]}' does not close '${oc}'`, t.start[close], t.end[close]);
+    if (!closed) this.fail(`'${oc}' was never closed`, t.start[i]!, t.end[i]!);
+    else if (t.flags[i]! & F_MISMATCH) this.fail(`'${this.text[t.start[close]!]}' does not close '${oc}'`, t.start[close]!, t.end[close]!);
     if (this.depth >= PY_MAX_DEPTH || this.nodes >= PY_MAX_NODES) {
       this.pos = after;
       return this.other(start, end);
@@ -854,8 +861,9 @@ class Reader {
     } else if (oc === '{') e = this.braces(start, end);
     else {
       const r = this.items(false);
+      const only = r.items[0];
       if (r.comp) e = this.other(start, end, r.items);
-      else if (oc === '(' && r.items.length === 1 && !r.comma) e = r.items[0];
+      else if (oc === '(' && only && r.items.length === 1 && !r.comma) e = only;
       else {
         this.nodes++;
         e = { kind: oc === '(' ? 'tuple' : 'list', items: r.items, start, end };
@@ -893,15 +901,15 @@ class Reader {
         this.pos++;
         const v = this.parseTest();
         if (!v) this.failHere('expected an expression');
-        item = this.other(t.start[p], t.end[this.pos - 1], v ? [v] : undefined);
+        item = this.other(t.start[p]!, t.end[this.pos - 1]!, v ? [v] : undefined);
       } else if (allowKw && t.kind[p] === T_NAME && this.isOp(p + 1, O_EQ)) {
         this.pos += 2;
         let v = this.parseTest();
         if (!v) {
           this.failHere('expected a value');
-          v = this.other(t.end[p + 1], t.end[p + 1]);
+          v = this.other(t.end[p + 1]!, t.end[p + 1]!);
         }
-        kw = { name: this.tokText(p), nameStart: t.start[p], nameEnd: t.end[p], value: v };
+        kw = { name: this.tokText(p), nameStart: t.start[p]!, nameEnd: t.end[p]!, value: v };
         item = null;
       } else {
         this.sawFor = false;
@@ -942,8 +950,8 @@ class Reader {
       if (e) parts.push(e);
       if (this.pos === before) this.pos++;
     }
-    const start = first ? first.start : t.start[startTok];
-    return this.other(start, Math.max(t.end[this.pos - 1], first ? first.end : 0), parts);
+    const start = first ? first.start : t.start[startTok]!;
+    return this.other(start, Math.max(t.end[this.pos - 1]!, first ? first.end : 0), parts);
   }
 
   /** Subscript content (`a[1:2, ::3]`): every expression, separators ignored. */
@@ -987,7 +995,7 @@ class Reader {
         this.pos++;
         const v = this.parseTest();
         if (!v) this.failHere('expected an expression');
-        let item = this.other(t.start[p], t.end[this.pos - 1], v ? [v] : undefined);
+        let item = this.other(t.start[p]!, t.end[this.pos - 1]!, v ? [v] : undefined);
         if (this.pos < this.limit && !this.isOp(this.pos, O_COMMA)) item = this.absorb(item, p);
         parts.push(item);
         irregular = true;
@@ -999,11 +1007,11 @@ class Reader {
           let value = this.parseTest();
           if (!value) {
             this.failHere('expected a value');
-            value = this.other(t.end[colon], t.end[colon]);
+            value = this.other(t.end[colon]!, t.end[colon]!);
           }
           if (this.pos < this.limit && !this.isOp(this.pos, O_COMMA)) value = this.absorb(value, colon + 1);
-          const k = key ?? this.other(t.start[colon], t.start[colon]);
-          if (!key) this.fail('expected a key', t.start[colon], t.end[colon]);
+          const k = key ?? this.other(t.start[colon]!, t.start[colon]!);
+          if (!key) this.fail('expected a key', t.start[colon]!, t.end[colon]!);
           entries.push({ key: k, value });
           parts.push(k, value);
         } else {
@@ -1064,7 +1072,7 @@ class Reader {
       }
       if (k === T_NAME) {
         if (t.aux[p] !== 0) {
-          if (state === START && COMPOUND.has(t.aux[p])) compound = true;
+          if (state === START && COMPOUND.has(t.aux[p]!)) compound = true;
           inDef = t.aux[p] === K_DEF || t.aux[p] === K_CLASS;
           if (state !== ANNOTATION) state = NONE;
           this.pos++;
@@ -1103,12 +1111,12 @@ class Reader {
         continue;
       }
       if (k === T_OPEN) {
-        const oc = this.text.charCodeAt(t.start[p]);
+        const oc = this.text.charCodeAt(t.start[p]!);
         const prev = p - 1;
         const pk = prev >= 0 ? t.kind[prev] : T_NL;
         const trailer =
           oc !== 123 &&
-          ((pk === T_CLOSE && !(t.flags[prev] & F_STRAY)) || pk === T_STR || (pk === T_NAME && t.aux[prev] === 0));
+          ((pk === T_CLOSE && !(t.flags[prev]! & F_STRAY)) || pk === T_STR || (pk === T_NAME && t.aux[prev] === 0));
         if (trailer) {
           // `x[0]`, `Dict[str, int]`, `"".join(...)`: not an expression of its own
           this.pos = this.afterGroup(p);
@@ -1168,9 +1176,16 @@ export function children(e: PyExpr): PyExpr[] {
       const out: PyExpr[] = [];
       let a = 0;
       let k = 0;
-      while (a < e.args.length || k < e.kwargs.length) {
-        if (k >= e.kwargs.length || (a < e.args.length && e.args[a].start <= e.kwargs[k].value.start)) out.push(e.args[a++]);
-        else out.push(e.kwargs[k++].value);
+      for (;;) {
+        const arg = e.args[a];
+        const kw = e.kwargs[k];
+        if (arg && (!kw || arg.start <= kw.value.start)) {
+          out.push(arg);
+          a++;
+        } else if (kw) {
+          out.push(kw.value);
+          k++;
+        } else break;
       }
       return out;
     }
@@ -1197,7 +1212,7 @@ export function walk(e: PyExpr, visit: (x: PyExpr) => boolean | void): void {
     const x = stack.pop() as PyExpr;
     if (visit(x) === false) continue;
     const kids = children(x);
-    for (let i = kids.length - 1; i >= 0; i--) stack.push(kids[i]);
+    for (let i = kids.length - 1; i >= 0; i--) stack.push(kids[i]!);
   }
 }
 
@@ -1222,8 +1237,9 @@ function readOne(text: string, t: Tokens): { ok: true; expr: PyExpr } | { ok: fa
   const first = r.parseTest();
   let expr: PyExpr;
   if (!first) {
-    const s = t.start[r.pos];
-    return { ok: false, message: `expected an expression, found '${text.slice(s, Math.min(t.end[r.pos], s + 40))}'`, start: s, end: t.end[r.pos] };
+    const s = t.start[r.pos]!;
+    const e = t.end[r.pos]!;
+    return { ok: false, message: `expected an expression, found '${text.slice(s, Math.min(e, s + 40))}'`, start: s, end: e };
   }
   if (r.isOp(r.pos, O_COMMA)) {
     // `1, 2`: a tuple without brackets
@@ -1234,12 +1250,13 @@ function readOne(text: string, t: Tokens): { ok: true; expr: PyExpr } | { ok: fa
       if (!x) break;
       items.push(x);
     }
-    expr = { kind: 'tuple', items, start: first.start, end: t.end[r.pos - 1] };
+    expr = { kind: 'tuple', items, start: first.start, end: t.end[r.pos - 1]! };
   } else expr = first;
   while (r.pos < t.n && t.kind[r.pos] === T_NL) r.pos++;
   if (r.pos < t.n) {
-    const s = t.start[r.pos];
-    r.fail(`unexpected '${text.slice(s, Math.min(t.end[r.pos], s + 40))}' after the expression`, s, t.end[r.pos]);
+    const s = t.start[r.pos]!;
+    const e = t.end[r.pos]!;
+    r.fail(`unexpected '${text.slice(s, Math.min(e, s + 40))}' after the expression`, s, e);
   }
   if (r.problem) return { ok: false, ...r.problem };
   return { ok: true, expr };

@@ -26,14 +26,16 @@ export function parseTnb101Macro(text: string): ParseResult<Tnb101MacroArch> {
   if (!m || t.length > 64) {
     return { ok: false, problems: [{ message: `a TransNAS-Bench-101 macro architecture looks like 64-1234-basic, not "${clip(t)}"`, start: 0, end: Math.max(1, text.length) }] };
   }
+  // Both groups take part in every match.
+  const [, base = '', modules = ''] = m;
   const problems: { message: string; start: number; end: number }[] = [];
-  if (m[1] !== '64') problems.push({ message: `TransNAS-Bench-101 uses 64 base channels, not ${clip(m[1])}`, start: lead, end: lead + m[1].length });
-  const at = lead + m[1].length + 1;
-  const codes = [...m[2]].map(Number);
+  if (base !== '64') problems.push({ message: `TransNAS-Bench-101 uses 64 base channels, not ${clip(base)}`, start: lead, end: lead + base.length });
+  const at = lead + base.length + 1;
+  const codes = [...modules].map(Number);
   codes.forEach((c, i) => {
     if (c < 1 || c > 4) problems.push({ message: `module code ${c}: expected 1 (normal), 2 (double channels), 3 (downsample) or 4 (both)`, start: at + i, end: at + i + 1 });
   });
-  const whole = { start: at, end: at + m[2].length };
+  const whole = { start: at, end: at + modules.length };
   if (codes.length < 4 || codes.length > MAX_LEN) problems.push({ message: `the macro space has 4 to 6 modules, this has ${codes.length}`, ...whole });
   else if (problems.length === 0) {
     if (downs(codes) < 1 || downs(codes) > 4) problems.push({ message: `1 to 4 modules must downsample (codes 3, 4); this has ${downs(codes)}`, ...whole });

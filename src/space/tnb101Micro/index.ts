@@ -27,13 +27,15 @@ export function parseTnb101Micro(text: string): ParseResult<Tnb101MicroArch> {
   if (!m || t.length > 64) {
     return { ok: false, problems: [{ message: `a TransNAS-Bench-101 micro architecture looks like 64-41414-1_02_333, not "${clip(t)}"`, start: 0, end: Math.max(1, text.length) }] };
   }
+  // Every group takes part in every match (the digit groups possibly empty).
+  const [, base = '', skeleton = '', seg1 = '', seg2 = '', seg3 = ''] = m;
   let at = lead;
-  if (m[1] !== '64') problems.push({ message: `TransNAS-Bench-101 uses 64 base channels, not ${clip(m[1])}`, start: at, end: at + m[1].length });
-  at += m[1].length + 1;
-  if (m[2] !== '41414') problems.push({ message: `the micro space has the fixed macro skeleton 41414, not ${clip(m[2])}`, start: at, end: at + m[2].length });
-  at += m[2].length + 1;
+  if (base !== '64') problems.push({ message: `TransNAS-Bench-101 uses 64 base channels, not ${clip(base)}`, start: at, end: at + base.length });
+  at += base.length + 1;
+  if (skeleton !== '41414') problems.push({ message: `the micro space has the fixed macro skeleton 41414, not ${clip(skeleton)}`, start: at, end: at + skeleton.length });
+  at += skeleton.length + 1;
   const ops: number[] = [];
-  [m[3], m[4], m[5]].forEach((seg, s) => {
+  [seg1, seg2, seg3].forEach((seg, s) => {
     const node = s + 1;
     if (seg.length !== node) {
       problems.push({ message: `node ${node} has ${node} input edge${node > 1 ? 's' : ''} (from nodes 0..${node - 1}), so ${node} digit${node > 1 ? 's' : ''}; found ${seg.length}`, start: at, end: at + Math.max(1, seg.length) });
