@@ -48,7 +48,7 @@ for (const [name, text] of Object.entries(inputs)) {
       times.push(performance.now() - t);
     }
     times.sort((a, b) => a - b);
-    return `${times[2].toFixed(0)} / ${times[4].toFixed(0)}`.padStart(14);
+    return `${times[2]!.toFixed(0)} / ${times[4]!.toFixed(0)}`.padStart(14);
   });
   console.log(`${name.padEnd(26)}${cells.join('')}`);
 }
@@ -83,6 +83,6 @@ for (let e = 0; e < 31; e++) {
   nb301Only.push(performance.now() - t);
   if (e === 0) console.log(`\nPython genotypes file: ${lines.length} lines, ${pyDoc.length.toLocaleString('en-US')} characters, ${g} genotypes; ${found} architectures found per scan`);
 }
-const q = (xs: number[], p: number): number => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(p * xs.length))];
-console.log(`per edit, all built-in spaces (31 edits): median ${q(edits, 0.5).toFixed(1)} ms, p95 ${q(edits, 0.95).toFixed(1)} ms, first ${edits[0].toFixed(1)} ms`);
+const q = (xs: number[], p: number): number => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(p * xs.length))]!;
+console.log(`per edit, all built-in spaces (31 edits): median ${q(edits, 0.5).toFixed(1)} ms, p95 ${q(edits, 0.95).toFixed(1)} ms, first ${edits[0]!.toFixed(1)} ms`);
 console.log(`per edit, nb301 alone (tokenise + read + interpret): median ${q(nb301Only, 0.5).toFixed(1)} ms, p95 ${q(nb301Only, 0.95).toFixed(1)} ms`);

@@ -93,7 +93,7 @@ function showArch(r: RankedArch): void {
   $('selected').textContent = r.arch;
   const ex = [...r.experts].sort((a, b) => b.weight - a.weight);
   archGates.data.labels = ex.map((e) => e.name);
-  archGates.data.datasets[0].data = ex.map((e) => e.weight);
+  archGates.data.datasets[0]!.data = ex.map((e) => e.weight);
   archGates.update();
 }
 
@@ -108,7 +108,7 @@ function table(el: HTMLTableElement, rows: RankedArch[], clickable: boolean): vo
     const top = [...r.experts].sort((a, b) => b.weight - a.weight)[0];
     const cells = [String(i + 1), r.arch, fmt(r.predicted), fmt(r.percentile, 1), fmt(r.trueAccuracy), top ? `${top.name} ${top.weight.toFixed(2)}` : '–'];
     for (const c of cells) tr.insertCell().textContent = c;
-    tr.cells[1].className = 'arch';
+    tr.cells[1]!.className = 'arch';
     tr.addEventListener('click', () => {
       showArch(r);
       if (clickable && r.location) vscode.postMessage({ type: 'openLocation', location: r.location });
@@ -133,9 +133,9 @@ function render(): void {
   if (!rankings) return;
   const mg = [...rankings.meanGateWeights].sort((a, b) => b.weight - a.weight);
   gates.data.labels = mg.map((g) => g.name);
-  gates.data.datasets[0].data = mg.map((g) => g.weight);
+  gates.data.datasets[0]!.data = mg.map((g) => g.weight);
   gates.update();
-  scatter.data.datasets[0].data = rankings.scatter.map((s) => ({ x: s.true, y: s.predicted }));
+  scatter.data.datasets[0]!.data = rankings.scatter.map((s) => ({ x: s.true, y: s.predicted }));
   scatter.update();
   $('scatter-note').textContent = rankings.scatterLabel;
   $('benchmark-title').textContent = `Top predicted of ${rankings.referenceLabel || 'the space'}`;
