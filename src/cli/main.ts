@@ -511,6 +511,8 @@ async function cmdBench(o: Opts): Promise<void> {
     return;
   }
   const t0 = Date.now();
+  // The commit of the code that runs: taken before the run (the tree may change during a long bench).
+  const commit = gitCommit();
   const space = loadSpace(o);
   if (!bundledSpaceIds().includes(space.id)) throw new UsageError(`bench runs on bundled data; spaces with bundled data: ${bundledSpaceIds().join(', ')}`);
   const ds = loadBundled(space.id);
@@ -545,7 +547,7 @@ async function cmdBench(o: Opts): Promise<void> {
   const result: BenchFile = {
     space: space.id,
     fingerprint: ds.fingerprint,
-    commit: gitCommit(),
+    commit,
     command: `dele ${process.argv.slice(2).join(' ')}`,
     experts,
     optim,
