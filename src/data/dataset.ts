@@ -352,6 +352,14 @@ function recordsToDataset(header: string[], rows: RawTable['rows'], file: string
   if (ai < 0) {
     throw new DataError(`${file}: no "${archCol}" column; columns are: ${header.join(', ')}`);
   }
+  // A repeated name would silently read the first column's values twice (empty names, e.g. trailing commas, are
+  // left to the column checks below).
+  const seenAt = new Map<string, number>();
+  header.forEach((h, i) => {
+    const first = seenAt.get(h);
+    if (h !== '' && first !== undefined) throw new DataError(`${file}: column "${h}" appears twice (columns ${first + 1} and ${i + 1}); column names must be unique`);
+    seenAt.set(h, i);
+  });
   if (rows.length === 0) throw new DataError(`${file}: no data rows`);
   for (const name of [...(opts.targets ?? []), ...(opts.lfs ?? [])]) {
     if (!header.includes(name)) throw new DataError(`${file}: no column "${name}"; columns are: ${header.join(', ')}`);

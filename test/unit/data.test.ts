@@ -78,6 +78,7 @@ describe('user data import', () => {
     ['bad-number.csv', `arch,acc,flops\n${A},1,abc\n`, /bad-number.csv:2: column "flops" has "abc"/],
     ['ragged.csv', `arch,acc\n${A},1,2\n`, /ragged.csv:2: 3 cells, but the header has 2/],
     ['dup.csv', `arch,acc\n${A},1\n${A},2\n`, /dup.csv:3: duplicate architecture .*first at .*dup.csv:2/],
+    ['dup-col.csv', `arch,acc,x,x\n${A},1,2,3\n`, /dup-col.csv: column "x" appears twice \(columns 3 and 4\); column names must be unique/],
     ['empty.csv', '', /empty file/],
     ['bad.json', '{"arch": 1', /invalid JSON/],
     ['obj.json', '{"arch": "x"}', /expected a JSON array/],
