@@ -204,7 +204,7 @@ export const ARCH_TRIGGER_PATTERNS: readonly string[] = [
   '\\b\\d{1,6}-\\d{1,12}-basic\\b',
   // NB201's op-list form: ops: [nor_conv_3x3, skip_connect, ...]
   '(?:nb201_)?ops["\']?[ \\t]*[:=][ \\t]*\\[[^\\]\\n]{0,300}(?:nor_conv_|skip_connect|avg_pool_3x3)',
-  // DARTS genotypes and NAS-Bench-101 specs in Python (and DARTS training logs).
+  // DARTS genotypes and NAS-Bench-101 specs in Python.
   '\\b(?:Genotype|ModelSpec)[ \\t]*\\(',
   // NASLib's compact NB301 form: [[(0, 0), (1, 5), ...
   '\\[[ \\t]*[\\[(][ \\t]*[\\[(][ \\t]*\\d[ \\t]*,[ \\t]*\\d[ \\t]*[\\])][ \\t]*,',
