@@ -9,6 +9,8 @@ import { Worker } from 'node:worker_threads';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import {
   type CancellationToken,
+  type CodeAction,
+  CodeActionKind,
   type CodeLens,
   CodeLensRefreshRequest,
   type Connection,
@@ -141,6 +143,10 @@ function uriToPath(uri: string): string | undefined {
   }
 }
 
+/** Neighbours scored per request at most, and how many are offered. */
+const MAX_NEIGHBOURS = 2_000;
+const NEIGHBOUR_ACTIONS = 5;
+
 export function formatLens(p: ArchPrediction, unit = '%', top = 3): string {
   const experts = [...p.experts].sort((a, b) => b.weight - a.weight).slice(0, top);
   const digits = unit === '%' || Math.abs(p.accuracy) >= 10 ? 1 : 3;
@@ -217,6 +223,12 @@ export class DeleServer {
       const doc = this.documents.get(p.textDocument.uri);
       return doc ? this.hover(doc, doc.offsetAt(p.position)) : null;
     });
+    connection.onCodeAction(async (p) => {
+      await this.ready;
+      const doc = this.documents.get(p.textDocument.uri);
+      if (!doc || (p.context.only && !p.context.only.some((k) => CodeActionKind.QuickFix.startsWith(k)))) return [];
+      return this.betterNeighbours(doc, doc.offsetAt(p.range.start), doc.offsetAt(p.range.end));
+    });
     connection.onRequest(StatusRequest, async () => {
       await this.ready;
       return this.status();
@@ -258,6 +270,7 @@ export class DeleServer {
         textDocumentSync: TextDocumentSyncKind.Incremental,
         codeLensProvider: { resolveProvider: false },
         hoverProvider: true,
+        codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix] },
       },
       serverInfo: { name: 'dele-nas' },
     };
@@ -535,6 +548,40 @@ export class DeleServer {
     }
     lines.push(`\`${key}\``);
     return { contents: { kind: MarkupKind.Markdown, value: lines.join('\n') }, range };
+  }
+
+  /**
+   * "Try better neighbours": every architecture one edit away that is valid in its space, scored by the space's
+   * predictor; the best NEIGHBOUR_ACTIONS by predicted score as quick fixes that rewrite the architecture in
+   * the form it is written in, titled with the predicted value and its change.
+   */
+  betterNeighbours(doc: TextDocument, from: number, to: number): CodeAction[] {
+    const f = this.valid(doc).find((x) => from <= x.end && to >= x.start);
+    if (!f) return [];
+    const space = this.spaceById(f.space);
+    const host = this.hostFor(f.space);
+    if (!space?.neighbours || !space.render || !host || host === 'stale') return [];
+    const found = f;
+    const render = space.render.bind(space);
+    const ns = space.neighbours(f.result.arch).slice(0, MAX_NEIGHBOURS);
+    const preds = host.predict([f.result.arch, ...ns.map((n) => n.arch)]);
+    const [base] = preds;
+    if (!base || preds.length !== ns.length + 1) return [];
+    const unit = host.info?.targetUnit ?? '';
+    const digits = unit === '%' || Math.abs(base.accuracy) >= 10 ? 1 : 3;
+    const range = { start: doc.positionAt(f.start), end: doc.positionAt(f.end) };
+    return ns
+      .map((n, i) => ({ n, p: preds[i + 1] as ArchPrediction }))
+      .sort((a, b) => b.p.score - a.p.score)
+      .slice(0, NEIGHBOUR_ACTIONS)
+      .flatMap(({ n, p }) => {
+        const newText = render(n.arch, found);
+        if (newText === undefined) return [];
+        const delta = p.accuracy - base.accuracy;
+        const change = `${delta >= 0 ? '+' : '−'}${Math.abs(delta).toFixed(digits)}${unit === '%' ? ' pts' : ''}`;
+        const title = `DELE: ${change} (pred ${p.accuracy.toFixed(digits)}${unit}): ${n.change}`;
+        return [{ title, kind: CodeActionKind.QuickFix, edit: { changes: { [doc.uri]: [{ range, newText }] } } }];
+      });
   }
 
   /** Columns of a data file: bundled data on this thread (cached), a user's file in a short-lived worker. */

@@ -79,6 +79,26 @@ export interface ArchFeatures {
 
 export type EncoderName = 'gates' | 'lstm';
 
+/** An architecture one edit away from another, and the edit in words (`edge 2<-1 nor_conv_3x3`). */
+export interface Neighbour<A> {
+  arch: A;
+  change: string;
+}
+
+/** Neighbours of an architecture given as one op per edge slot: every other op on one edge. */
+export function opNeighbours(ops: readonly number[], opNames: readonly string[], edgeName: (e: number) => string): Neighbour<number[]>[] {
+  const out: Neighbour<number[]>[] = [];
+  ops.forEach((cur, e) => {
+    opNames.forEach((name, o) => {
+      if (o === cur) return;
+      const arch = [...ops];
+      arch[e] = o;
+      out.push({ arch, change: `${edgeName(e)} ${name}` });
+    });
+  });
+  return out;
+}
+
 /** A random source in [0, 1); spaces sample with it so callers control seeds. */
 export type Random = () => number;
 
@@ -101,6 +121,13 @@ export interface SearchSpace<A = unknown> {
   lint(a: A): ArchNote[];
   /** Markdown lines describing an architecture for hovers (e.g. both DARTS cells); default: its key. */
   describe?(a: A): string[];
+  /** The architectures one edit away (one op or one input changed) that are valid in the space. */
+  neighbours?(a: A): Neighbour<A>[];
+  /**
+   * The text that replaces `found.text` so that the document holds `a` in the form `found` was written in, or
+   * undefined when that form cannot be rewritten.
+   */
+  render?(a: A, found: FoundArch<A>): string | undefined;
   features(a: A): ArchFeatures;
   /** How many architectures a space that is not enumerated has, in words ("about 10^18"). */
   readonly sizeText?: string;

@@ -124,6 +124,16 @@ describe('NAS-Bench-301 (DARTS genotypes)', () => {
     }
   });
 
+  it('has 120 distinct single-edit neighbours (6 other ops per edge, and every other allowed input)', () => {
+    const { arch, key } = parseOk('[[(0, 0), (1, 5), (1, 1), (0, 1), (1, 3), (0, 3), (1, 3), (3, 2)], [(1, 0), (0, 2), (1, 3), (0, 3), (3, 0), (0, 1), (2, 0), (3, 6)]]');
+    const ns = nb301Space.neighbours?.(arch) ?? [];
+    assert.equal(ns.length, 2 * (8 * 6 + 2 * (0 + 1 + 2 + 3)));
+    const keys = new Set(ns.map((n) => nb301Key(n.arch)));
+    assert.equal(keys.size, ns.length);
+    assert.ok(!keys.has(key));
+    for (const n of ns) assert.equal(parseOk(nb301Key(n.arch)).key, nb301Key(n.arch));
+  });
+
   it('samples distinct valid architectures with a seed', () => {
     const r = new Rng(7);
     const s = nb301Space.sample(() => r.next(), 300);

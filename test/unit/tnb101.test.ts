@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { loadBundled } from '../../src/data/dataset';
 import { BUILTIN_SPACES, resolveSpace } from '../../src/space/registry';
+import type { SearchSpace } from '../../src/space/types';
 import { parseTnb101Macro, tnb101MacroSpace } from '../../src/space/tnb101Macro';
 import { parseTnb101Micro, tnb101MicroSpace } from '../../src/space/tnb101Micro';
 import { at } from './at';
@@ -109,6 +110,33 @@ describe('TransNAS-Bench-101 macro', () => {
     const f = tnb101MacroSpace.scan(json);
     assert.equal(f.length, 3);
     assert.ok(at(f, 0).result.ok && !at(f, 1).result.ok && !at(f, 2).result.ok);
+  });
+});
+
+describe('single-edit neighbours', () => {
+  it('NB201 and TNB101 micro: every other op on each edge; macro: every other module code that stays in the space', () => {
+    for (const [sp, text, n] of [
+      [BUILTIN_SPACES.find((x) => x.id === 'nb201'), '|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_3x3~2|', 24],
+      [tnb101MicroSpace, '64-41414-1_02_333', 18],
+    ] as [SearchSpace | undefined, string, number][]) {
+      assert.ok(sp?.neighbours);
+      const r = sp.parse(text);
+      assert.ok(r.ok);
+      const ns = sp.neighbours(r.arch);
+      assert.equal(ns.length, n);
+      assert.equal(new Set(ns.map((x) => sp.key(x.arch))).size, n);
+    }
+    const r = parseTnb101Macro('64-2311-basic');
+    assert.ok(r.ok);
+    const ns = tnb101MacroSpace.neighbours?.(r.arch) ?? [];
+    assert.ok(ns.length > 0 && ns.length < 12, String(ns.length));
+    for (const x of ns) {
+      const back = parseTnb101Macro(tnb101MacroSpace.key(x.arch));
+      assert.ok(back.ok, tnb101MacroSpace.key(x.arch));
+      assert.equal(x.arch.filter((c, i) => c !== r.arch[i]).length, 1);
+    }
+    // 64-2311 -> 64-1311 has no channel doubling, 64-2111 no downsampling: outside the space, not offered.
+    assert.ok(!ns.some((x) => ['64-1311-basic', '64-2111-basic'].includes(tnb101MacroSpace.key(x.arch))));
   });
 });
 

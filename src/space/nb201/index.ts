@@ -1,5 +1,5 @@
 /** NAS-Bench-201 as a SearchSpace: 15,625 cells, ops on the 6 edges of a 4-node DAG. */
-import { sampleEnumerable, type SearchSpace } from '../types';
+import { type FoundArch, opNeighbours, sampleEnumerable, type SearchSpace } from '../types';
 import {
   NB201_EDGE_FROM,
   NB201_EDGE_TO,
@@ -35,6 +35,8 @@ export const nb201Space: SearchSpace<Nb201Arch> = {
       ? []
       : [{ message: 'no path from the input to the output avoids `none`: this cell outputs zeros (about 10% accuracy on CIFAR-10)', severity: 'info' }],
   features: (a) => ({ ops: [...a], tokens: [...a] }),
+  neighbours: (a) => opNeighbours(a, NB201_OPS, (e) => `edge ${NB201_EDGE_TO[e]}<-${NB201_EDGE_FROM[e]}`),
+  render: renderNb201,
   size: NB201_SPACE_SIZE,
   fromIndex: nb201FromCode,
   indexOf: nb201Code,
@@ -42,3 +44,16 @@ export const nb201Space: SearchSpace<Nb201Arch> = {
     return sampleEnumerable(this, random, n);
   },
 };
+
+/** A cell string is rewritten whole; an op list keeps its key, quotes and separators and gets the new ops. */
+function renderNb201(a: Nb201Arch, found: FoundArch<Nb201Arch>): string | undefined {
+  if (found.form === 'cell-string') return nb201ToString(a);
+  if (found.form !== 'op-list') return undefined;
+  const open = found.text.indexOf('[');
+  const close = found.text.lastIndexOf(']');
+  if (open < 0 || close < open) return undefined;
+  const inner = found.text.slice(open + 1, close);
+  const quote = /^\s*(["'])/.exec(inner)?.[1] ?? '';
+  const sep = /,(\s*)/.exec(inner)?.[1] ?? ' ';
+  return `${found.text.slice(0, open + 1)}${a.map((o) => `${quote}${NB201_OPS[o]}${quote}`).join(`,${sep}`)}${found.text.slice(close)}`;
+}

@@ -172,6 +172,63 @@ function describe(a: Nb301Arch): string[] {
   return ['| cell | node 2 | node 3 | node 4 | node 5 |', '|---|---|---|---|---|', row('normal', a.normal), row('reduce', a.reduce), '', 'Inputs: 0 = c_{k-2}, 1 = c_{k-1}, 2..5 = intermediate nodes; output = concat(2, 3, 4, 5).'];
 }
 
+/** One edge changed: another op, or another input (not the node's other input). */
+function neighbours(a: Nb301Arch): { arch: Nb301Arch; change: string }[] {
+  const out: { arch: Nb301Arch; change: string }[] = [];
+  (['normal', 'reduce'] as const).forEach((name) => {
+    const cell = a[name];
+    cell.forEach((e, j) => {
+      const node = 2 + Math.floor(j / 2);
+      const partner = cell[j % 2 === 0 ? j + 1 : j - 1];
+      const put = (edge: Nb301Edge, change: string): void => {
+        const next = cell.map((x, i) => (i === j ? edge : x));
+        out.push({ arch: { ...a, [name]: canonicalCell(next) }, change: `${name} node ${node}: ${change}` });
+      };
+      NB301_OPS.forEach((op, o) => {
+        if (o !== e.op) put({ from: e.from, op: o }, `${op} <- ${e.from}`);
+      });
+      for (let from = 0; from < node; from++) {
+        if (from !== e.from && from !== partner?.from) put({ from, op: e.op }, `${NB301_OPS[e.op]} <- ${from} (was ${e.from})`);
+      }
+    });
+  });
+  return out;
+}
+
+/**
+ * The compact form is rewritten whole. A genotype keeps its layout and comments: only the op name or the
+ * input number of the one edge that differs is replaced.
+ */
+function renderNb301(a: Nb301Arch, found: FoundArch<Nb301Arch>): string | undefined {
+  if (found.form === 'naslib-compact') return nb301Key(a);
+  if (found.form !== 'genotype') return undefined;
+  const r = parseExpression(found.text);
+  if (!r.ok || !isGenotypeCall(r.expr)) return undefined;
+  const g = readGenotype(r.expr);
+  if (!g.ok) return undefined;
+  const edits: { start: number; end: number; text: string }[] = [];
+  for (const name of ['normal', 'reduce'] as const) {
+    const src = g.arch[name].edges;
+    const want = a[name];
+    for (let k = 0; k < NB301_NODES; k++) {
+      const orig = src.slice(2 * k, 2 * k + 2);
+      const target = want.slice(2 * k, 2 * k + 2).map((e) => ({ from: e.from, op: NB301_OPS[e.op] ?? '' }));
+      const missing = orig.filter((e) => !target.some((t) => t.from === e.from && t.op === e.op));
+      const extra = target.filter((t) => !orig.some((e) => t.from === e.from && t.op === e.op));
+      if (missing.length === 0) continue;
+      const [m] = missing;
+      const [x] = extra;
+      if (missing.length !== 1 || !m || !x) return undefined;
+      const quote = found.text[m.opAt.start] ?? "'";
+      if (m.op !== x.op) edits.push({ start: m.opAt.start, end: m.opAt.end, text: `${quote}${x.op}${quote}` });
+      if (m.from !== x.from) edits.push({ start: m.fromAt.start, end: m.fromAt.end, text: String(x.from) });
+    }
+  }
+  let text = found.text;
+  for (const e of edits.sort((p, q) => q.start - p.start)) text = `${text.slice(0, e.start)}${e.text}${text.slice(e.end)}`;
+  return text;
+}
+
 function randomCell(random: Random): Nb301Edge[] {
   const edges: Nb301Edge[] = [];
   for (let node = 2; node < 2 + NB301_NODES; node++) {
@@ -200,6 +257,8 @@ export const nb301Space: SearchSpace<Nb301Arch> = {
   key: nb301Key,
   lint: () => [],
   describe,
+  neighbours,
+  render: renderNb301,
   features,
   sample(random, n) {
     const out: Nb301Arch[] = [];

@@ -87,6 +87,20 @@ export const tnb101MacroSpace: SearchSpace<Tnb101MacroArch> = {
     const tokens = Array.from({ length: MAX_LEN }, (_, i) => a[i] ?? 0);
     return { ops: tokens, tokens };
   },
+  /** One module's code changed, kept when the skeleton stays in the space (downsampling and doubling limits). */
+  neighbours: (a) => {
+    const names = ['', 'normal', 'double channels', 'downsample', 'downsample + double'];
+    const out: { arch: Tnb101MacroArch; change: string }[] = [];
+    a.forEach((cur, i) => {
+      for (let c = 1; c <= 4; c++) {
+        if (c === cur) continue;
+        const arch = a.map((x, j) => (j === i ? c : x));
+        if (INDEX.has(arch.join(''))) out.push({ arch, change: `module ${i + 1} ${c} (${names[c]})` });
+      }
+    });
+    return out;
+  },
+  render: (a) => tnb101MacroToString(a),
   size: ALL.length,
   fromIndex: (i) => {
     const a = ALL[i];

@@ -3,7 +3,7 @@
  * a 4-node cell whose 6 edges carry one digit each (0 none, 1 skip_connect, 2 conv1x1, 3 conv3x3), written
  * node1<-0 _ node2<-0,1 _ node3<-0,1,2: the same edge order as NB201. 4^6 = 4,096 cells.
  */
-import { clip, type FoundArch, outputReachable, type ParseResult, sampleEnumerable, type SearchSpace, shiftProblems } from '../types';
+import { clip, type FoundArch, opNeighbours, outputReachable, type ParseResult, sampleEnumerable, type SearchSpace, shiftProblems } from '../types';
 
 export const TNB101_MICRO_ID = 'tnb101-micro';
 export const TNB101_MICRO_OPS = ['none', 'skip_connect', 'conv1x1', 'conv3x3'] as const;
@@ -89,6 +89,8 @@ export const tnb101MicroSpace: SearchSpace<Tnb101MicroArch> = {
   key: tnb101MicroToString,
   lint: (a) => (outputReachable(a, EDGE_FROM, EDGE_TO, 0) ? [] : [{ message: 'no path from the input to the output avoids `none` (digit 0): this cell outputs zeros', severity: 'info' }]),
   features: (a) => ({ ops: [...a], tokens: [...a] }),
+  neighbours: (a) => opNeighbours(a, TNB101_MICRO_OPS, (e) => `edge ${EDGE_TO[e]}<-${EDGE_FROM[e]}`),
+  render: (a) => tnb101MicroToString(a),
   size: SIZE,
   fromIndex,
   indexOf: (a) => a.reduce((c, op) => c * 4 + op, 0),
