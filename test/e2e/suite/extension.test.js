@@ -99,6 +99,37 @@ suite('DELE in a real VS Code', () => {
     assert.match(titles[3], LENS);
   });
 
+  test('the better-neighbour quick fix rewrites an NB201 cell and the lens shows the predicted gain', async () => {
+    const uri = file('neighbours.py');
+    const doc = await vscode.workspace.openTextDocument(uri);
+    await vscode.window.showTextDocument(doc);
+    const before = await poll(async () => {
+      const t = await lensTitles(uri);
+      return t.length === 1 && LENS.test(t[0]) ? Number(/pred ([\d.]+)%/.exec(t[0])[1]) : undefined;
+    });
+    const at = new vscode.Range(new vscode.Position(1, 20), new vscode.Position(1, 20));
+    const actions = await poll(async () => {
+      const a = (await vscode.commands.executeCommand('vscode.executeCodeActionProvider', uri, at)) || [];
+      const mine = a.filter((x) => x.title.startsWith('DELE: '));
+      return mine.length === 5 ? mine : undefined;
+    });
+    const [best] = actions;
+    console.log(`neighbour fixes: ${JSON.stringify(actions.map((a) => a.title))}`);
+    const m = /^DELE: ([+−])(\d+\.\d) pts \(pred (\d+\.\d)%\): edge \d<-\d \w+$/.exec(best.title);
+    assert.ok(m, best.title);
+    const text = doc.getText();
+    assert.ok(await vscode.workspace.applyEdit(best.edit));
+    assert.notEqual(doc.getText(), text, 'the fix changed the text');
+    const after = await poll(async () => {
+      const t = await lensTitles(uri);
+      const v = t.length === 1 && LENS.test(t[0]) ? Number(/pred ([\d.]+)%/.exec(t[0])[1]) : undefined;
+      return v !== undefined && v !== before ? v : undefined;
+    });
+    assert.equal(after.toFixed(1), m[3], 'the lens shows the value the fix promised');
+    assert.ok(after > before, `a gain: ${before} -> ${after}`);
+    await vscode.commands.executeCommand('workbench.action.files.revert');
+  });
+
   test('TransNAS-Bench-101 micro and macro strings get lenses from their bundled predictors', async () => {
     const uri = file('transnas.py');
     await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(uri));
