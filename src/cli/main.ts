@@ -39,10 +39,10 @@ Usage:
                [--pretrain-epochs N] [--seed N] [--split-seed N] [--subset-seed N] --out DIR
                (--subset-seed N: the ground-truth archs are a seeded shuffle's first N of the train split;
                default: the first N)
-  dele eval    --model DIR [--data bundled|FILE]
+  dele eval    --model DIR | --space ID [--data bundled|FILE]
   dele predict --model DIR | --space ID [ARCH ...]   (arch strings as arguments, or one per line on stdin;
                --space alone uses the predictor bundled for that space)
-  dele rank    --model DIR [--data bundled|FILE] [--top N]
+  dele rank    --model DIR | --space ID [--data bundled|FILE] [--top N]
   dele bench   [--space ID] [--target COL] [--encoder gates,lstm] [--ratios 0.01,0.05,0.1 | --counts 10,25,50] [--seeds N]
                [--preset cpu|paper|tiny]
                [--methods vanilla,single,dele] [--jobs N] [--json FILE] [--epochs N] [--pretrain-epochs N] [--subset-seeds]
@@ -261,7 +261,8 @@ function bundledPredictorDir(spaceId: string): string | undefined {
 
 /** Data for a loaded predictor: --data, else the data it was trained on when that is bundled. */
 function dataFor(o: Opts, p: Predictor): Dataset {
-  if (o.space !== undefined) throw new UsageError('a predictor knows its space: drop --space');
+  // --space alone names the bundled predictor of that space; with --model the predictor knows its space.
+  if (o.space !== undefined && (o.model !== undefined || o.space !== p.space.id)) throw new UsageError('a predictor knows its space: drop --space');
   const src = p.meta.dataset.source;
   const data = o.data ?? (bundledDataSpace(src) !== undefined || fs.existsSync(src) ? src : undefined);
   if (data === undefined) throw new UsageError(`the predictor was trained on ${src}, which is not here: name the data with --data FILE`);
@@ -524,8 +525,9 @@ async function cmdBench(o: Opts): Promise<void> {
     if (x < 2 || x > trainSize) throw new UsageError(`--counts ${c}: the ground truth is 2 to ${trainSize} archs (the train split of ${space.id}'s ${ds.archs.length})`);
     return x;
   });
-  // A count c is the ratio whose floor(ratio * train size) is c (groundTruthSubset).
-  const ratios = counts ? counts.map((c) => (c + 0.5) / trainSize) : (list(o.ratios) ?? ['0.01', '0.05', '0.1']).map((r) => num(r, 'ratios', 0, (x) => x > 0 && x <= 1));
+  if (counts && new Set(counts).size !== counts.length) throw new UsageError(`--counts ${o.counts}: each count once`);
+  // A count c is the ratio whose floor(ratio * train size) is c (groundTruthSubset); the whole train split is 1.
+  const ratios = counts ? counts.map((c) => Math.min(1, (c + 0.5) / trainSize)) : (list(o.ratios) ?? ['0.01', '0.05', '0.1']).map((r) => num(r, 'ratios', 0, (x) => x > 0 && x <= 1));
   const seeds = num(o.seeds, 'seeds', 3, (x) => Number.isInteger(x) && x > 0);
   const subsetSeeds = o['subset-seeds'] === true;
   const preset = oneOf<PresetName>(o.preset, 'preset', ['cpu', 'paper', 'tiny'], 'cpu');

@@ -206,8 +206,10 @@ export const ARCH_TRIGGER_PATTERNS: readonly string[] = [
   '(?:nb201_)?ops["\']?[ \\t]*[:=][ \\t]*\\[[^\\]\\n]{0,300}(?:nor_conv_|skip_connect|avg_pool_3x3)',
   // DARTS genotypes and NAS-Bench-101 specs in Python.
   '\\b(?:Genotype|ModelSpec)[ \\t]*\\(',
-  // NASLib's compact NB301 form: [[(0, 0), (1, 5), ...
-  '\\[[ \\t]*[\\[(][ \\t]*[\\[(][ \\t]*\\d[ \\t]*,[ \\t]*\\d[ \\t]*[\\])][ \\t]*,',
+  // NASLib's compact NB301 form: [[(0, 0), (1, 5), ... (lists or tuples, over lines)
+  '[\\[(]\\s*[\\[(]\\s*[\\[(]\\s*\\d\\s*,\\s*\\d\\s*[\\])]\\s*,',
+  // NB101 as a mapping: {'matrix': [[...]], 'ops': [...]}
+  '["\']?matrix["\']?\\s*[:=]\\s*(?:np\\.array\\()?\\[\\s*\\[',
 ];
 
 /** Glob of space files (declared search spaces). */

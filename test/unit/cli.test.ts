@@ -150,6 +150,12 @@ describe('dele CLI', () => {
     const both = dele(['bench', '--space', 'nb301', '--counts', '10', '--ratios', '0.1']);
     assert.equal(both.code, 2);
     assert.match(both.stderr, /either --ratios or --counts/);
+    const twice = dele(['bench', '--space', 'nb301', '--counts', '10,10']);
+    assert.equal(twice.code, 2);
+    assert.match(twice.stderr, /each count once/);
+    const evalBundled = dele(['eval', '--space', 'nb301']);
+    assert.equal(evalBundled.code, 0, evalBundled.stderr);
+    assert.match(evalBundled.stdout, /held-out split of bundled:nb301, target val_acc/);
     const tooMany = dele(['bench', '--space', 'nb101', '--counts', '500']);
     assert.equal(tooMany.code, 2);
     assert.match(tooMany.stderr, /--counts 500: the ground truth is 2 to 146 archs \(the train split of nb101's 292\)/);

@@ -89,6 +89,29 @@ describe('NAS-Bench-301 (DARTS genotypes)', () => {
     assert.equal(at(unknownField, problemsOf(parseNb301(unknownField))[0]), 'reduce_cat');
   });
 
+  it('code that builds genotypes from variables is not an architecture; AutoDL fields left at None are ignored', () => {
+    const code = [
+      'genotype = Genotype(normal=gene_normal, normal_concat=concat, reduce=gene_reduce, reduce_concat=concat)',
+      'g2 = Genotype(*parts)',
+      'g3 = Genotype(**fields)',
+      "g4 = Genotype(normal=[('sep_conv_3x3', 0)] + rest, normal_concat=[2, 3, 4, 5], reduce=r, reduce_concat=[2, 3, 4, 5])",
+    ].join('\n');
+    assert.deepEqual(scanNb301(code), []);
+    const autodl = "DARTS_V2 = Genotype(normal=[('sep_conv_3x3', 0), ('sep_conv_3x3', 1), ('sep_conv_3x3', 0), ('sep_conv_3x3', 1), ('sep_conv_3x3', 1), ('skip_connect', 0), ('skip_connect', 0), ('dil_conv_3x3', 2)], normal_concat=[2, 3, 4, 5], reduce=[('max_pool_3x3', 0), ('max_pool_3x3', 1), ('skip_connect', 2), ('max_pool_3x3', 1), ('max_pool_3x3', 0), ('skip_connect', 2), ('skip_connect', 2), ('max_pool_3x3', 1)], reduce_concat=[2, 3, 4, 5], connectN=None, connects=None)";
+    const [f] = scanNb301(autodl);
+    assert.ok(f?.result.ok, JSON.stringify(f?.result));
+  });
+
+  it('a concat that repeats a node, and a compact cell with one input twice, are outside NB-301 (information)', () => {
+    const text = nb301ToGenotype(parseOk('[[(0, 0), (1, 5), (1, 1), (0, 1), (1, 3), (0, 3), (1, 3), (3, 2)], [(1, 0), (0, 2), (1, 3), (0, 3), (3, 0), (0, 1), (2, 0), (3, 6)]]').arch).replace('normal_concat=[2, 3, 4, 5]', 'normal_concat=[2, 2, 3, 4, 5]');
+    const [f] = scanNb301(text);
+    assert.match(f?.unscorable ?? '', /normal_concat is not 2\.\.5/);
+    const compact = '[[(0, 0), (0, 5), (1, 1), (0, 1), (1, 3), (0, 3), (1, 3), (3, 2)], [(1, 0), (0, 2), (1, 3), (0, 3), (3, 0), (0, 1), (2, 0), (3, 6)]]';
+    const [c] = scanNb301(`x = ${compact}`);
+    assert.equal(c?.unscorable, 'a node takes one input twice');
+    assert.ok(c && !c.result.ok && c.result.problems.every((p) => p.severity === 'info'));
+  });
+
   it('accepts range(), positional fields, per-node groups, comments and keys that ignore pair order', () => {
     const byName = new Map(scanNb301(FIXTURE).map((f) => [f.name, f]));
     const pc = byName.get('PC_DARTS_cifar') as FoundArch;
@@ -197,6 +220,10 @@ describe('NAS-Bench-101 (ModelSpec)', () => {
     assert.equal(at(unknown, u), "'conv5x5'");
     const tooMany = `ModelSpec(matrix=[[0, 1, 1, 1, 1, 1, 1], [0, 0, 1, 1, 1, 1, 1], [0, 0, 0, 1, 1, 1, 1], [0, 0, 0, 0, 0, 0, 1], [0, 0, 0, 0, 0, 0, 1], [0, 0, 0, 0, 0, 0, 1], [0, 0, 0, 0, 0, 0, 0]], ops=['input', 'conv3x3-bn-relu', 'conv3x3-bn-relu', 'conv3x3-bn-relu', 'conv3x3-bn-relu', 'conv3x3-bn-relu', 'output'])`;
     assert.match(problemsOf(parseNb101(tooMany))[0].message, /at most 9 edges; this one has 1[0-9]/);
+  });
+
+  it('a spec built from variables is code, not an architecture', () => {
+    assert.deepEqual(scanNb101('spec = api.ModelSpec(matrix=matrix, ops=ops)\nspec2 = ModelSpec(np.array(m), ops)\n'), []);
   });
 
   it('an ops list of another kind in the same file is not an NB101 problem (no false errors)', () => {

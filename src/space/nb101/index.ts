@@ -57,6 +57,14 @@ export function isModelSpecCall(e: PyExpr): e is Extract<PyExpr, { kind: 'call' 
   return e.kind === 'call' && lastSegment(e.callee) === 'ModelSpec';
 }
 
+/** True when the matrix and the ops are written out (lists or tuples, `np.array([...])` around the matrix). */
+function isSpecLiteral(call: Extract<PyExpr, { kind: 'call' }>): boolean {
+  const seq = (v: PyExpr | undefined): boolean => v !== undefined && (v.kind === 'list' || v.kind === 'tuple');
+  const matrix = (v: PyExpr | undefined): boolean => seq(v) || (v?.kind === 'call' && /^(np|numpy)\.(array|asarray)$/.test(v.callee) && seq(v.args[0]));
+  const byName = new Map(call.kwargs.map((k) => [k.name, k.value]));
+  return matrix(call.args[0] ?? byName.get('matrix')) && seq(call.args[1] ?? byName.get('ops'));
+}
+
 /** A ModelSpec call as a `{matrix, ops}` mapping (positional arguments are matrix, ops). */
 function callToLit(call: Extract<PyExpr, { kind: 'call' }>): Lit {
   const entries: { key: Lit; value: Lit }[] = call.args
@@ -86,6 +94,8 @@ export function scanNb101(text: string): FoundArch<NodeCellArch>[] {
       let result: ParseResult<NodeCellArch> | undefined;
       let form = '';
       if (isModelSpecCall(e)) {
+        // A spec built from variables (`ModelSpec(matrix=matrix, ops=ops)`) is code, not an architecture.
+        if (!isSpecLiteral(e)) return true;
         result = interpret(text, callToLit(e), true);
         form = 'model-spec';
       } else if (e.kind === 'dict') {

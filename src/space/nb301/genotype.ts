@@ -63,6 +63,15 @@ export function isGenotypeCall(e: PyExpr): e is Extract<PyExpr, { kind: 'call' }
   return e.kind === 'call' && lastSegment(e.callee) === 'Genotype';
 }
 
+/**
+ * True when every field of the call is written out (lists, tuples, `range(...)`): a genotype literal. Code that
+ * builds a genotype from variables (`Genotype(normal=gene_normal, ...)`, `Genotype(*g)`) is not one.
+ */
+export function isGenotypeLiteral(call: Extract<PyExpr, { kind: 'call' }>): boolean {
+  const literal = (v: PyExpr): boolean => v.kind === 'list' || v.kind === 'tuple' || (v.kind === 'call' && v.callee === 'range');
+  return call.args.every(literal) && call.kwargs.every((k) => literal(k.value) || (k.value.kind === 'name' && k.value.name === 'None'));
+}
+
 /** Reads a `Genotype(...)` call; problems are errors at exact ranges (offsets of the source of `call`). */
 export function readGenotype(call: Extract<PyExpr, { kind: 'call' }>): ParseResult<DartsGenotype> {
   const problems: ArchProblem[] = [];
@@ -78,6 +87,8 @@ export function readGenotype(call: Extract<PyExpr, { kind: 'call' }>): ParseResu
   });
   for (const kw of call.kwargs) {
     const at = { start: kw.nameStart, end: kw.nameEnd };
+    // Extended namedtuples (AutoDL-Projects: connectN=None, connects=None) add fields left at None.
+    if (!(FIELDS as readonly string[]).includes(kw.name) && kw.value.kind === 'name' && kw.value.name === 'None') continue;
     if (!(FIELDS as readonly string[]).includes(kw.name)) add(`unknown Genotype field "${clip(kw.name)}"; fields: ${FIELDS.join(', ')}`, at);
     else if (fields.has(kw.name)) add(`${kw.name} is given twice`, at);
     else fields.set(kw.name, kw.value);
@@ -183,7 +194,8 @@ export function nb301Problems(g: DartsGenotype): { problems: ArchProblem[]; reas
   };
   for (const [name, c] of [['normal', g.normal], ['reduce', g.reduce]] as const) {
     const nodes = c.edges.length / 2;
-    const concat = [...new Set(c.concat)].sort((a, b) => a - b);
+    // Duplicates count: concat([2, 2, 3, 4, 5]) stacks five tensors, not NB-301's four.
+    const concat = [...c.concat].sort((a, b) => a - b);
     if (nodes !== NB301_NODES) {
       info(`NAS-Bench-301 cells have ${NB301_NODES} intermediate nodes (8 pairs); this ${name} cell has ${nodes}`, c.at);
       reasons.push(`${name} cell has ${nodes} nodes, NB-301 has ${NB301_NODES}`);

@@ -16,7 +16,7 @@
 import { type PyExpr, parseExpression, topLevelExpressions, walk } from '../python/expr';
 import type { ArchProblem, FoundArch, ParseResult, Random, SearchSpace } from '../types';
 import { clip } from '../types';
-import { type DartsGenotype, isGenotypeCall, type PySeq, NB301_NODES, NB301_OPS, nb301Problems, readGenotype } from './genotype';
+import { type DartsGenotype, isGenotypeCall, isGenotypeLiteral, type PySeq, NB301_NODES, NB301_OPS, nb301Problems, readGenotype } from './genotype';
 
 export { NB301_OPS } from './genotype';
 export const NB301_ID = 'nb301';
@@ -92,9 +92,11 @@ function looksCompact(e: PyExpr): boolean {
   return isSeq(e) && e.items.length === 2 && e.items.every((c) => isSeq(c) && c.items.length === 8 && c.items.every(isIntPair));
 }
 
-function interpretCompact(e: PyExpr): ParseResult<Nb301Arch> {
-  if (!looksCompact(e)) return { ok: false, problems: [{ message: `expected the ${COMPACT_SHAPE}`, start: e.start, end: Math.max(e.end, e.start + 1) }] };
+/** As interpretGenotype: one input twice is a well-formed cell outside NB-301 (information, unscorable). */
+function interpretCompact(e: PyExpr): { result: ParseResult<Nb301Arch>; unscorable?: string } {
+  if (!looksCompact(e)) return { result: { ok: false, problems: [{ message: `expected the ${COMPACT_SHAPE}`, start: e.start, end: Math.max(e.end, e.start + 1) }] } };
   const problems: ArchProblem[] = [];
+  const outside: ArchProblem[] = [];
   const cells = (e as PySeq).items.map((c, ci) =>
     (c as PySeq).items.map((pair, j) => {
       const [from, op] = (pair as PySeq).items as [Extract<PyExpr, { kind: 'num' }>, Extract<PyExpr, { kind: 'num' }>];
@@ -104,23 +106,24 @@ function interpretCompact(e: PyExpr): ParseResult<Nb301Arch> {
       if (j % 2 === 1) {
         const prev = ((c as PySeq).items[j - 1] as PySeq).items[0] as Extract<PyExpr, { kind: 'num' }>;
         if (prev.value === from.value) {
-          problems.push({ message: `in NAS-Bench-301 the two inputs of a node differ; node ${node} of the ${ci === 0 ? 'normal' : 'reduce'} cell takes input ${from.value} twice`, start: from.start, end: from.end });
+          outside.push({ message: `in NAS-Bench-301 the two inputs of a node differ; node ${node} of the ${ci === 0 ? 'normal' : 'reduce'} cell takes input ${from.value} twice`, start: from.start, end: from.end, severity: 'info' });
         }
       }
       return { from: from.value, op: op.value };
     }),
   );
-  if (problems.length > 0) return { ok: false, problems };
+  if (problems.length > 0) return { result: { ok: false, problems: [...problems, ...outside] } };
+  if (outside.length > 0) return { result: { ok: false, problems: outside }, unscorable: 'a node takes one input twice' };
   // looksCompact: two cells.
   const arch = { normal: canonicalCell(cells[0]!), reduce: canonicalCell(cells[1]!) };
-  return { ok: true, arch, key: nb301Key(arch) };
+  return { result: { ok: true, arch, key: nb301Key(arch) } };
 }
 
 export function parseNb301(text: string): ParseResult<Nb301Arch> {
   const r = parseExpression(text);
   if (!r.ok) return { ok: false, problems: [{ message: r.message, start: r.start, end: Math.max(r.end, r.start + 1) }] };
   if (isGenotypeCall(r.expr)) return interpretGenotype(r.expr).result;
-  if (isSeq(r.expr) && r.expr.items.length === 2 && r.expr.items.every(isSeq)) return interpretCompact(r.expr);
+  if (isSeq(r.expr) && r.expr.items.length === 2 && r.expr.items.every(isSeq)) return interpretCompact(r.expr).result;
   return { ok: false, problems: [{ message: `a NAS-Bench-301 architecture is a DARTS Genotype(normal=[...], normal_concat=..., reduce=[...], reduce_concat=...) or the ${COMPACT_SHAPE}; got "${clip(text.trim())}"`, start: 0, end: Math.max(1, text.length) }] };
 }
 
@@ -133,12 +136,15 @@ export function scanNb301(text: string): FoundArch<Nb301Arch>[] {
   for (const top of topLevelExpressions(text)) {
     walk(top.expr, (e) => {
       if (isGenotypeCall(e)) {
+        // A genotype built from variables is code, not an architecture: nothing to report.
+        if (!isGenotypeLiteral(e)) return true;
         const { result, unscorable } = interpretGenotype(e);
         out.push({ space: NB301_ID, start: e.start, end: e.end, text: text.slice(e.start, e.end), form: 'genotype', result, unscorable, name: top.expr === e ? top.assignedTo : undefined });
         return false;
       }
       if (looksCompact(e)) {
-        out.push({ space: NB301_ID, start: e.start, end: e.end, text: text.slice(e.start, e.end), form: 'naslib-compact', result: interpretCompact(e), name: top.expr === e ? top.assignedTo : undefined });
+        const { result, unscorable } = interpretCompact(e);
+        out.push({ space: NB301_ID, start: e.start, end: e.end, text: text.slice(e.start, e.end), form: 'naslib-compact', result, unscorable, name: top.expr === e ? top.assignedTo : undefined });
         return false;
       }
       return true;
