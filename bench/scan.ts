@@ -27,6 +27,9 @@ const inputs: Record<string, string> = {
   '#arch=[0 lines': fill('#arch=[0\n'),
   '#arch={a:1 lines': fill('#arch={a:1\n'),
   'arch = [ without ]': fill('arch = [0, 1, '),
+  'Genotype([( repeated': fill("Genotype([('sep_conv_3x3', "),
+  '[[(0, 0), repeated': fill('[[(0, 0), '),
+  'ModelSpec(matrix=[[ rep.': fill('ModelSpec(matrix=[[0, 1, '),
   'valid NB201 cells': fill('"|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_3x3~2|",\n'),
 };
 let commit = 'unknown';
