@@ -876,6 +876,13 @@ class Reader {
     return e;
   }
 
+  /** True (and the rest of the group skipped) once the document's node budget is spent. */
+  private capped(): boolean {
+    if (this.nodes < PY_MAX_NODES) return false;
+    this.pos = this.limit;
+    return true;
+  }
+
   /** Comma-separated items up to the group's end: positional, `name=value` (if allowKw), `*x`, `**x`. */
   private items(allowKw: boolean): Items {
     const t = this.t;
@@ -885,10 +892,7 @@ class Reader {
     let comma = false;
     let comp = false;
     while (this.pos < this.limit) {
-      if (this.nodes >= PY_MAX_NODES) {
-        this.pos = this.limit;
-        break;
-      }
+      if (this.capped()) break;
       const p = this.pos;
       if (this.isOp(p, O_COMMA)) {
         this.failHere('expected an item');
@@ -941,10 +945,7 @@ class Reader {
     this.failHere(first ? "expected ',' or a closing bracket" : 'expected an expression');
     const parts: PyExpr[] = first ? [first] : [];
     while (this.pos < this.limit && !this.isOp(this.pos, O_COMMA)) {
-      if (this.nodes >= PY_MAX_NODES) {
-        this.pos = this.limit;
-        break;
-      }
+      if (this.capped()) break;
       const before = this.pos;
       const e = this.parseTest();
       if (e) parts.push(e);
@@ -958,10 +959,7 @@ class Reader {
   private loose(): PyExpr[] {
     const parts: PyExpr[] = [];
     while (this.pos < this.limit) {
-      if (this.nodes >= PY_MAX_NODES) {
-        this.pos = this.limit;
-        break;
-      }
+      if (this.capped()) break;
       const before = this.pos;
       const e = this.parseTest();
       if (e) parts.push(e);
@@ -979,10 +977,7 @@ class Reader {
     let dict: boolean | undefined;
     let irregular = false;
     while (this.pos < this.limit) {
-      if (this.nodes >= PY_MAX_NODES) {
-        this.pos = this.limit;
-        break;
-      }
+      if (this.capped()) break;
       const p = this.pos;
       if (this.isOp(p, O_COMMA)) {
         this.failHere('expected an item');
