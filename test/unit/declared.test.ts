@@ -434,7 +434,16 @@ describe('cells with ops on nodes', () => {
     check('{matrix: [[0,1],[0,0]]}', /^missing ops/, '{matrix: [[0,1],[0,0]]}');
     check('[0, 1]', /^a cell is \{matrix/, '[0, 1]');
     const eight = `{matrix: ${JSON.stringify(Array.from({ length: 8 }, (_, i) => Array.from({ length: 8 }, (__, j) => (j === i + 1 ? 1 : 0))))}, ops: [input, ${Array(6).fill('maxpool3x3').join(', ')}, output]}`;
-    check(eight, /^a cell of this space has at most 7 vertices \(input and output included\); found 8/, `[input, ${Array(6).fill('maxpool3x3').join(', ')}, output]`);
+    check(eight, /^a cell of this space has at most 7 vertices \(input and output included\); found 8$/, `[input, ${Array(6).fill('maxpool3x3').join(', ')}, output]`);
+    // As NB101's ModelSpec: pruning comes first. An 8-vertex cell with a dead vertex (carrying an unknown op) is a
+    // valid 7-vertex cell; a live unknown op is still an error.
+    const m8 = Array.from({ length: 8 }, (_, i) => Array.from({ length: 8 }, (__, j) => (i !== 3 && j !== 3 && j === (i === 2 ? 4 : i + 1) ? 1 : 0)));
+    m8[0]![3] = 1; // vertex 3 gets an input but feeds nothing: pruned
+    const dead = `{matrix: ${JSON.stringify(m8)}, ops: [input, maxpool3x3, maxpool3x3, conv9x9, maxpool3x3, maxpool3x3, maxpool3x3, output]}`;
+    const d = nb101.parse(dead);
+    assert.ok(d.ok, JSON.stringify(!d.ok && d.problems));
+    assert.equal(d.arch.ops.length, 7);
+    check(dead.replace('maxpool3x3, conv9x9', 'conv9x9, conv9x9'), /^unknown op "conv9x9"/, 'conv9x9');
     const full = Array.from({ length: 6 }, (_, i) => Array.from({ length: 6 }, (__, j) => (j > i ? 1 : 0)));
     const dense = `{matrix: ${JSON.stringify(full)}, ops: [input, maxpool3x3, maxpool3x3, maxpool3x3, maxpool3x3, output]}`;
     check(dense, /^a cell of this space has at most 9 edges; this one has 15$/, JSON.stringify(full));

@@ -208,8 +208,9 @@ describe('NAS-Bench-101 (ModelSpec)', () => {
   });
 
   it('NB101 rules as problems at exact ranges: vertices, edges, triangularity, first/last op, unknown op', () => {
-    const eight = `ModelSpec(matrix=[${new Array(8).fill('[0, 0, 0, 0, 0, 0, 0, 0]').join(', ')}], ops=['input', ${new Array(6).fill("'conv3x3-bn-relu'").join(', ')}, 'output'])`;
-    assert.match(problemsOf(parseNb101(eight)).map((p) => p.message).join(' | '), /at most 7 vertices/);
+    const chain = JSON.stringify(Array.from({ length: 8 }, (_, i) => Array.from({ length: 8 }, (__, j) => (j === i + 1 ? 1 : 0))));
+    const eight = `ModelSpec(matrix=${chain}, ops=['input', ${new Array(6).fill("'conv3x3-bn-relu'").join(', ')}, 'output'])`;
+    assert.match(problemsOf(parseNb101(eight)).map((p) => p.message).join(' | '), /at most 7 vertices \(input and output included\); found 8$/);
     const lower = "ModelSpec(matrix=[[0, 1], [1, 0]], ops=['input', 'output'])";
     const [l] = problemsOf(parseNb101(lower));
     assert.match(l.message, /upper-triangular/);

@@ -36,22 +36,27 @@ export interface NodeCellArch {
 export const INPUT = 'input';
 export const OUTPUT = 'output';
 
-/** Keeps the vertices on a path from vertex 0 to the last vertex; undefined if there is no such path. */
-export function pruneCell(a: NodeCellArch): NodeCellArch | undefined {
-  const V = a.ops.length;
-  // A cell has one matrix row of V entries per op (parse checks it), so the rows below exist.
-  const m = a.matrix;
+/** How many vertices a cell may be written with before pruning (NB101's API accepts any; this bounds the work). */
+const MAX_WRITTEN_VERTICES = 32;
+
+/** The vertices on a path from vertex 0 to the last vertex, in order; undefined if there is no such path. */
+function keptVertices(matrix: readonly (readonly number[])[], V = matrix.length): number[] | undefined {
   const fwd = new Array<boolean>(V).fill(false);
   const bwd = new Array<boolean>(V).fill(false);
   fwd[0] = true;
-  for (let j = 1; j < V; j++) for (let i = 0; i < j; i++) if (fwd[i] && m[i]![j]) fwd[j] = true;
+  for (let j = 1; j < V; j++) for (let i = 0; i < j; i++) if (fwd[i] && matrix[i]?.[j]) fwd[j] = true;
   bwd[V - 1] = true;
-  for (let i = V - 2; i >= 0; i--) for (let j = i + 1; j < V; j++) if (bwd[j] && m[i]![j]) bwd[i] = true;
+  for (let i = V - 2; i >= 0; i--) for (let j = i + 1; j < V; j++) if (bwd[j] && matrix[i]?.[j]) bwd[i] = true;
   if (!fwd[V - 1]) return undefined;
-  const kept = (v: number): boolean => fwd[v] === true && bwd[v] === true;
-  const keep = a.ops.map((_, v) => v).filter(kept);
-  if (keep.length === V) return a;
-  return { matrix: keep.map((i) => keep.map((j) => (m[i]![j] ? 1 : 0))), ops: a.ops.filter((_, v) => kept(v)) };
+  return Array.from({ length: V }, (_, v) => v).filter((v) => fwd[v] === true && bwd[v] === true);
+}
+
+/** Keeps the vertices on a path from vertex 0 to the last vertex; undefined if there is no such path. */
+export function pruneCell(a: NodeCellArch): NodeCellArch | undefined {
+  const keep = keptVertices(a.matrix, a.ops.length);
+  if (!keep) return undefined;
+  if (keep.length === a.ops.length) return a;
+  return { matrix: keep.map((i) => keep.map((j) => (a.matrix[i]?.[j] ? 1 : 0))), ops: keep.map((v) => a.ops[v] ?? '') };
 }
 
 export function countEdges(a: NodeCellArch): number {
@@ -202,13 +207,15 @@ export function nodeCellInterpreter(decl: Pick<NodeCellSpaceDeclaration, 'nodes'
       add(`missing ${!mEntry ? 'matrix' : 'ops'}; ${shape}`, whole);
       return { ok: false, problems };
     }
-    // ops
+    // ops. As NB101's ModelSpec does, vertices off every input-output path are pruned before the vertex limit
+    // and the op names are checked: a dead vertex may carry any op, and a cell may be written with more vertices.
     const ops: string[] = [];
+    const opProblems = new Map<number, { message: string; start: number; end: number }>();
     const ol = oEntry.value;
     if (ol.kind !== 'list') add('ops is a list of op names, from input to output', ol);
     else {
       if (ol.items.length < 2) add(`ops lists at least input and output; found ${ol.items.length} op${ol.items.length === 1 ? '' : 's'}`, ol);
-      else if (ol.items.length > N) add(`a cell of this space has at most ${N} vertices (input and output included); found ${ol.items.length}`, ol);
+      else if (ol.items.length > MAX_WRITTEN_VERTICES) add(`a cell of this space has at most ${N} vertices (input and output included); found ${ol.items.length}`, ol);
       ol.items.forEach((it, v) => {
         const name = scalarText(src, it);
         const last = v === ol.items.length - 1;
@@ -216,7 +223,8 @@ export function nodeCellInterpreter(decl: Pick<NodeCellSpaceDeclaration, 'nodes'
         else if (v === 0 && name !== INPUT) add(`the first op is "input", not "${clip(name)}"`, it);
         else if (last && v > 0 && name !== OUTPUT) add(`the last op is "output", not "${clip(name)}"`, it);
         else if (v > 0 && !last && !opSet.has(name)) {
-          add(name === INPUT || name === OUTPUT ? `"${name}" only as the first (input) or last (output) op` : `unknown op "${clip(name)}"; ops: ${opsList}`, it);
+          const message = name === INPUT || name === OUTPUT ? `"${name}" only as the first (input) or last (output) op` : `unknown op "${clip(name)}"; ops: ${opsList}`;
+          opProblems.set(v, { message, start: it.start, end: Math.max(it.end, it.start + 1) });
         }
         ops.push(name ?? '');
       });
@@ -242,7 +250,15 @@ export function nodeCellInterpreter(decl: Pick<NodeCellSpaceDeclaration, 'nodes'
         });
       });
     }
-    if (problems.length > 0) return { ok: false, problems };
+    if (problems.length > 0) return { ok: false, problems: [...problems, ...[...opProblems.values()].slice(0, MAX_PROBLEMS - problems.length)] };
+    const kept = keptVertices(matrix);
+    if (!kept) return { ok: false, problems: [{ message: 'no path from the input (vertex 0) to the output (last vertex)', ...whole, start: ml.start, end: ml.end }] };
+    const keptOpProblems = kept.flatMap((v) => opProblems.get(v) ?? []);
+    if (keptOpProblems.length > 0) return { ok: false, problems: keptOpProblems.slice(0, MAX_PROBLEMS) };
+    if (kept.length > N) {
+      const after = kept.length < V ? ` after pruning ${V - kept.length} vert${V - kept.length === 1 ? 'ex' : 'ices'} off the input-output paths` : '';
+      return { ok: false, problems: [{ message: `a cell of this space has at most ${N} vertices (input and output included); found ${kept.length}${after}`, start: ol.start, end: Math.max(ol.end, ol.start + 1) }] };
+    }
     const pruned = pruneCell({ matrix, ops });
     if (!pruned) return { ok: false, problems: [{ message: 'no path from the input (vertex 0) to the output (last vertex)', ...whole, start: ml.start, end: ml.end }] };
     const edges = countEdges(pruned);
