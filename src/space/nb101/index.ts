@@ -8,7 +8,7 @@
  */
 import { INPUT, type NodeCellArch, nodeCellInterpreter, nodeCellSpace, OUTPUT } from '../declared/nodeCell';
 import type { Lit } from '../declared/literal';
-import { type PyExpr, parseExpression, topLevelExpressions, walk } from '../python/expr';
+import { isSeq, lastSegment, type PyExpr, parseExpression, topLevelExpressions, walk } from '../python/expr';
 import type { FoundArch, ParseResult, SearchSpace } from '../types';
 import { clip } from '../types';
 
@@ -23,7 +23,8 @@ const SHAPE = 'ModelSpec(matrix=[[0, 1, ...], ...], ops=[INPUT, ..., OUTPUT])';
 /** ModelSpec arguments that do not change the architecture. */
 const IGNORED_ARGS = new Set(['data_format']);
 
-const lastSegment = (name: string): string => name.slice(name.lastIndexOf('.') + 1);
+/** `np.array(...)` / `numpy.asarray(...)` around a matrix. */
+const NP_ARRAY_RE = /^(np|numpy)\.(array|asarray)$/;
 
 /** A Python expression as the literal the node-cell reader takes: constants become their strings. */
 function toLit(e: PyExpr): Lit {
@@ -45,7 +46,7 @@ function toLit(e: PyExpr): Lit {
     case 'call': {
       // np.array([[...]]) around a matrix.
       const [first] = e.args;
-      if (first && /^(np|numpy)\.(array|asarray)$/.test(e.callee)) return toLit(first);
+      if (first && NP_ARRAY_RE.test(e.callee)) return toLit(first);
       return { kind: 'word', start: e.start, end: e.end };
     }
     default:
@@ -59,8 +60,8 @@ export function isModelSpecCall(e: PyExpr): e is Extract<PyExpr, { kind: 'call' 
 
 /** True when the matrix and the ops are written out (lists or tuples, `np.array([...])` around the matrix). */
 function isSpecLiteral(call: Extract<PyExpr, { kind: 'call' }>): boolean {
-  const seq = (v: PyExpr | undefined): boolean => v !== undefined && (v.kind === 'list' || v.kind === 'tuple');
-  const matrix = (v: PyExpr | undefined): boolean => seq(v) || (v?.kind === 'call' && /^(np|numpy)\.(array|asarray)$/.test(v.callee) && seq(v.args[0]));
+  const seq = (v: PyExpr | undefined): boolean => v !== undefined && isSeq(v);
+  const matrix = (v: PyExpr | undefined): boolean => seq(v) || (v?.kind === 'call' && NP_ARRAY_RE.test(v.callee) && seq(v.args[0]));
   const byName = new Map(call.kwargs.map((k) => [k.name, k.value]));
   return matrix(call.args[0] ?? byName.get('matrix')) && seq(call.args[1] ?? byName.get('ops'));
 }

@@ -12,10 +12,7 @@
  */
 import type { ArchProblem, ParseResult } from '../types';
 import { clip } from '../types';
-import type { PyExpr } from '../python/expr';
-
-/** A list or tuple. */
-export type PySeq = Extract<PyExpr, { items: PyExpr[] }>;
+import { isInt, isSeq, lastSegment, type PyExpr } from '../python/expr';
 
 /** NAS-Bench-301's ops, in NASLib's order (the compact form's op indices). */
 export const NB301_OPS = ['max_pool_3x3', 'avg_pool_3x3', 'skip_connect', 'sep_conv_3x3', 'sep_conv_5x5', 'dil_conv_3x3', 'dil_conv_5x5'] as const;
@@ -55,9 +52,6 @@ const SHAPE = 'Genotype(normal=[(op, input), ...], normal_concat=[2, 3, 4, 5], r
 const FIELDS = ['normal', 'normal_concat', 'reduce', 'reduce_concat'] as const;
 const MAX_CELL_EDGES = 64;
 
-const isList = (e: PyExpr): e is PySeq => e.kind === 'list' || e.kind === 'tuple';
-const isInt = (e: PyExpr): e is Extract<PyExpr, { kind: 'num' }> => e.kind === 'num' && Number.isInteger(e.value);
-const lastSegment = (name: string): string => name.slice(name.lastIndexOf('.') + 1);
 
 export function isGenotypeCall(e: PyExpr): e is Extract<PyExpr, { kind: 'call' }> {
   return e.kind === 'call' && lastSegment(e.callee) === 'Genotype';
@@ -68,7 +62,7 @@ export function isGenotypeCall(e: PyExpr): e is Extract<PyExpr, { kind: 'call' }
  * builds a genotype from variables (`Genotype(normal=gene_normal, ...)`, `Genotype(*g)`) is not one.
  */
 export function isGenotypeLiteral(call: Extract<PyExpr, { kind: 'call' }>): boolean {
-  const literal = (v: PyExpr): boolean => v.kind === 'list' || v.kind === 'tuple' || (v.kind === 'call' && v.callee === 'range');
+  const literal = (v: PyExpr): boolean => isSeq(v) || (v.kind === 'call' && v.callee === 'range');
   return call.args.every(literal) && call.kwargs.every((k) => literal(k.value) || (k.value.kind === 'name' && k.value.name === 'None'));
 }
 
@@ -103,13 +97,13 @@ export function readGenotype(call: Extract<PyExpr, { kind: 'call' }>): ParseResu
 }
 
 function readCell(list: PyExpr, concatExpr: PyExpr, name: string, add: (m: string, at: Range) => void): GenotypeCell | undefined {
-  if (!isList(list)) {
+  if (!isSeq(list)) {
     add(`${name} is a list of (op, input) pairs, e.g. [('sep_conv_3x3', 0), ('skip_connect', 1), ...]`, list);
     return undefined;
   }
   let items = list.items;
   // Some code bases group the pairs per node: [[(op, input), (op, input)], ...].
-  if (items.length > 0 && items.every((it) => isList(it) && it.items.length > 0 && it.items.every(isList))) {
+  if (items.length > 0 && items.every((it) => isSeq(it) && it.items.length > 0 && it.items.every(isSeq))) {
     const group = items.find((it) => (it as { items: PyExpr[] }).items.length !== 2);
     if (group) {
       add(`a DARTS node takes two (op, input) pairs; this group has ${(group as { items: PyExpr[] }).items.length}`, group);
@@ -125,7 +119,7 @@ function readCell(list: PyExpr, concatExpr: PyExpr, name: string, add: (m: strin
   let bad = false;
   items.forEach((item, j) => {
     const node = 2 + Math.floor(j / 2);
-    const [op, from] = isList(item) && item.items.length === 2 ? item.items : [];
+    const [op, from] = isSeq(item) && item.items.length === 2 ? item.items : [];
     if (!op || !from) {
       add(`expected an (op, input) pair, e.g. ('sep_conv_3x3', 0)`, item);
       bad = true;
@@ -154,7 +148,7 @@ function readCell(list: PyExpr, concatExpr: PyExpr, name: string, add: (m: strin
 
 function readConcat(e: PyExpr, cell: string, lastNode: number, add: (m: string, at: Range) => void): number[] | undefined {
   let values: number[] | undefined;
-  if (isList(e) && e.items.every(isInt)) values = e.items.map((x) => (x as { value: number }).value);
+  if (isSeq(e) && e.items.every(isInt)) values = e.items.map((x) => (x as { value: number }).value);
   else if (e.kind === 'call' && e.callee === 'range' && e.kwargs.length === 0 && e.args.length >= 1 && e.args.length <= 3 && e.args.every(isInt)) {
     // range(stop), range(start, stop) or range(start, stop, step): one to three integers.
     const [first = 0, second, step = 1] = e.args.map((x) => (x as { value: number }).value);

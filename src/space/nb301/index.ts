@@ -13,10 +13,10 @@
  * of nodes 2..5. Sequence view (LSTM): per cell and node the two (input, op) pairs, input tokens 0..4 and
  * op tokens 5..11: 32 tokens.
  */
-import { type PyExpr, parseExpression, topLevelExpressions, walk } from '../python/expr';
+import { isInt, isSeq, type PyExpr, type PySeq, parseExpression, topLevelExpressions, walk } from '../python/expr';
 import type { ArchProblem, FoundArch, ParseResult, Random, SearchSpace } from '../types';
 import { clip } from '../types';
-import { type DartsGenotype, isGenotypeCall, isGenotypeLiteral, type PySeq, NB301_NODES, NB301_OPS, nb301Problems, readGenotype } from './genotype';
+import { type DartsGenotype, isGenotypeCall, isGenotypeLiteral, NB301_NODES, NB301_OPS, nb301Problems, readGenotype } from './genotype';
 
 export { NB301_OPS } from './genotype';
 export const NB301_ID = 'nb301';
@@ -84,8 +84,7 @@ function interpretGenotype(call: Extract<PyExpr, { kind: 'call' }>): { result: P
   return { result: { ok: true, arch, key: nb301Key(arch) } };
 }
 
-const isSeq = (e: PyExpr): e is PySeq => e.kind === 'list' || e.kind === 'tuple';
-const isIntPair = (e: PyExpr): boolean => isSeq(e) && e.items.length === 2 && e.items.every((x) => x.kind === 'num' && Number.isInteger(x.value));
+const isIntPair = (e: PyExpr): boolean => isSeq(e) && e.items.length === 2 && e.items.every(isInt);
 
 /** True when `e` has the compact form's shape: two sequences of 8 integer pairs. */
 function looksCompact(e: PyExpr): boolean {

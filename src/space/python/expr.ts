@@ -1200,6 +1200,22 @@ export function children(e: PyExpr): PyExpr[] {
   }
 }
 
+/** A list or a tuple (ordered items). */
+export type PySeq = Extract<PyExpr, { items: PyExpr[] }>;
+
+export function isSeq(e: PyExpr): e is PySeq {
+  return e.kind === 'list' || e.kind === 'tuple';
+}
+
+export function isInt(e: PyExpr): e is Extract<PyExpr, { kind: 'num' }> {
+  return e.kind === 'num' && Number.isInteger(e.value);
+}
+
+/** The last part of a dotted name: `ModelSpec` for `api.ModelSpec`. */
+export function lastSegment(name: string): string {
+  return name.slice(name.lastIndexOf('.') + 1);
+}
+
 /** Depth-first visit of e and all sub-expressions, in text order. Return false from visit to skip children. */
 export function walk(e: PyExpr, visit: (x: PyExpr) => boolean | void): void {
   const stack: PyExpr[] = [e];
