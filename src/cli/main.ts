@@ -13,6 +13,7 @@ import {
   column,
   type Dataset,
   DataError,
+  findShipped,
   importDataFile,
   lfNames,
   loadBundled,
@@ -250,13 +251,8 @@ function loadPredictor(o: Opts): Predictor {
 }
 
 function bundledPredictorDir(spaceId: string): string | undefined {
-  let dir = __dirname;
-  for (let i = 0; i < 5; i++) {
-    const p = path.join(dir, 'media', 'predictors', spaceId);
-    if (fs.existsSync(path.join(p, 'model.json'))) return p;
-    dir = path.dirname(dir);
-  }
-  return undefined;
+  const model = findShipped(path.join('media', 'predictors', spaceId, 'model.json'));
+  return model === undefined ? undefined : path.dirname(model);
 }
 
 /** Data for a loaded predictor: --data, else the data it was trained on when that is bundled. */

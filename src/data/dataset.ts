@@ -104,15 +104,25 @@ export function shortLfName(name: string): string {
     .replace(/_latency$/, '_lat');
 }
 
-/** Finds `data/<file>` by walking up from this module (works from src/ and from the dist/ bundle). */
-export function findDataFile(file: string, from: string = __dirname): string {
+/**
+ * Finds a file shipped with the project (`data/…`, `media/…`) by walking up from this module, so the same path
+ * works from src/ and from the dist/ bundle; undefined when it is not there.
+ */
+export function findShipped(relative: string, from: string = __dirname): string | undefined {
   let dir = from;
   for (let i = 0; i < 5; i++) {
-    const p = path.join(dir, 'data', file);
+    const p = path.join(dir, relative);
     if (fs.existsSync(p)) return p;
     dir = path.dirname(dir);
   }
-  throw new DataError(`bundled data file data/${file} not found near ${from}`);
+  return undefined;
+}
+
+/** Finds `data/<file>` (see findShipped). */
+export function findDataFile(file: string, from: string = __dirname): string {
+  const p = findShipped(path.join('data', file), from);
+  if (p === undefined) throw new DataError(`bundled data file data/${file} not found near ${from}`);
+  return p;
 }
 
 interface BundledFile {
