@@ -54,7 +54,11 @@ function keptVertices(matrix: readonly (readonly number[])[], V = matrix.length)
 /** Keeps the vertices on a path from vertex 0 to the last vertex; undefined if there is no such path. */
 export function pruneCell(a: NodeCellArch): NodeCellArch | undefined {
   const keep = keptVertices(a.matrix, a.ops.length);
-  if (!keep) return undefined;
+  return keep && selectVertices(a, keep);
+}
+
+/** The cell restricted to the vertices `keep` (in order). */
+function selectVertices(a: NodeCellArch, keep: readonly number[]): NodeCellArch {
   if (keep.length === a.ops.length) return a;
   return { matrix: keep.map((i) => keep.map((j) => (a.matrix[i]?.[j] ? 1 : 0))), ops: keep.map((v) => a.ops[v] ?? '') };
 }
@@ -259,8 +263,7 @@ export function nodeCellInterpreter(decl: Pick<NodeCellSpaceDeclaration, 'nodes'
       const after = kept.length < V ? ` after pruning ${V - kept.length} vert${V - kept.length === 1 ? 'ex' : 'ices'} off the input-output paths` : '';
       return { ok: false, problems: [{ message: `a cell of this space has at most ${N} vertices (input and output included); found ${kept.length}${after}`, start: ol.start, end: Math.max(ol.end, ol.start + 1) }] };
     }
-    const pruned = pruneCell({ matrix, ops });
-    if (!pruned) return { ok: false, problems: [{ message: 'no path from the input (vertex 0) to the output (last vertex)', ...whole, start: ml.start, end: ml.end }] };
+    const pruned = selectVertices({ matrix, ops }, kept);
     const edges = countEdges(pruned);
     if (edges > decl.maxEdges) {
       const prunedNote = pruned.ops.length < V ? ` after pruning ${V - pruned.ops.length} vert${V - pruned.ops.length === 1 ? 'ex' : 'ices'} off the input-output paths` : '';
