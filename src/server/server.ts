@@ -147,9 +147,14 @@ function uriToPath(uri: string): string | undefined {
 const MAX_NEIGHBOURS = 2_000;
 const NEIGHBOUR_ACTIONS = 5;
 
+/** Decimals a predicted value is shown with: one for percentages and large values, three for small scores. */
+function valueDigits(value: number, unit: string): number {
+  return unit === '%' || Math.abs(value) >= 10 ? 1 : 3;
+}
+
 export function formatLens(p: ArchPrediction, unit = '%', top = 3): string {
   const experts = [...p.experts].sort((a, b) => b.weight - a.weight).slice(0, top);
-  const digits = unit === '%' || Math.abs(p.accuracy) >= 10 ? 1 : 3;
+  const digits = valueDigits(p.accuracy, unit);
   const acc = Number.isFinite(p.accuracy) ? `${p.accuracy.toFixed(digits)}${unit}` : 'n/a';
   if (experts.length <= 1) return `pred ${acc}`;
   return `pred ${acc} · top-${experts.length} experts ${experts.map((e) => `${shortLfName(e.name)} ${e.weight.toFixed(2)}`).join(' ')}`;
@@ -488,9 +493,9 @@ export class DeleServer {
       .map((f) => ({
         range: { start: doc.positionAt(f.start), end: doc.positionAt(f.end) },
         // No command id: VS Code shows the lens as text, not a link.
-        command: { title: `${this.spaceById(f.space)?.title ?? f.space}: cannot score · ${f.unscorable}`, command: '', arguments: [] as { space: string }[] },
+        command: { title: `${this.spaceById(f.space)?.title ?? f.space}: cannot score · ${f.unscorable}`, command: '' },
       }));
-    return valid.flatMap((f) => {
+    return valid.flatMap((f): CodeLens[] => {
       const range = { start: doc.positionAt(f.start), end: doc.positionAt(f.end) };
       const hit = predOf.get(f);
       if (hit) return [{ range, command: { title: formatLens(hit.p, hit.unit), command: 'dele.showPanel', arguments: [{ space: f.space }] } }];
@@ -561,21 +566,20 @@ export class DeleServer {
     const space = this.spaceById(f.space);
     const host = this.hostFor(f.space);
     if (!space?.neighbours || !space.render || !host || host === 'stale') return [];
-    const found = f;
     const render = space.render.bind(space);
     const ns = space.neighbours(f.result.arch).slice(0, MAX_NEIGHBOURS);
     const preds = host.predict([f.result.arch, ...ns.map((n) => n.arch)]);
     const [base] = preds;
     if (!base || preds.length !== ns.length + 1) return [];
     const unit = host.info?.targetUnit ?? '';
-    const digits = unit === '%' || Math.abs(base.accuracy) >= 10 ? 1 : 3;
+    const digits = valueDigits(base.accuracy, unit);
     const range = { start: doc.positionAt(f.start), end: doc.positionAt(f.end) };
     return ns
       .map((n, i) => ({ n, p: preds[i + 1] as ArchPrediction }))
       .sort((a, b) => b.p.score - a.p.score)
       .slice(0, NEIGHBOUR_ACTIONS)
       .flatMap(({ n, p }) => {
-        const newText = render(n.arch, found);
+        const newText = render(n.arch, f);
         if (newText === undefined) return [];
         const delta = p.accuracy - base.accuracy;
         const change = `${delta >= 0 ? '+' : '−'}${Math.abs(delta).toFixed(digits)}${unit === '%' ? ' pts' : ''}`;
