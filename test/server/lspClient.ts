@@ -8,11 +8,23 @@ import { pathToFileURL } from 'node:url';
 import { createMessageConnection, type MessageConnection, StreamMessageReader, StreamMessageWriter } from 'vscode-jsonrpc/node';
 import { createConnection } from 'vscode-languageserver/node';
 import type { Diagnostic } from 'vscode-languageserver-protocol';
-import { DEFAULT_SETTINGS, type DeleSettings } from '../../src/protocol/lsp';
+import { DEFAULT_SETTINGS, type DeleSettings, type TrainParams } from '../../src/protocol/lsp';
 import { DeleServer } from '../../src/server/server';
 
 export const ROOT = path.resolve(__dirname, '../..');
 export const TINY_PREDICTOR = path.join(ROOT, 'test/fixtures/predictor-tiny');
+/** A training request that finishes in seconds on the bundled NB201 data (tiny preset, two experts). */
+export const TINY_TRAINING: TrainParams = {
+  data: 'bundled',
+  target: 'c10_test_200ep',
+  method: 'dele',
+  encoder: 'gates',
+  trainRatio: 0.02,
+  preset: 'tiny',
+  experts: ['zc_c10_synflow', 'zc_c10_jacov'],
+  pretrainEpochs: 1,
+  epochs: 2,
+};
 
 export interface TestSession {
   client: MessageConnection;

@@ -10,19 +10,9 @@ import * as path from 'node:path';
 import { after, before } from 'node:test';
 import type { DataInfoResult, StatusResult, TrainParams, TrainResult } from '../../src/protocol/lsp';
 import { MAX_DATA_FILE_MB } from '../../src/server/server';
-import { describe, it, ROOT, startSession, type TestSession } from './lspClient';
+import { describe, it, ROOT, startSession, type TestSession, TINY_TRAINING } from './lspClient';
 
-const VALID: TrainParams = {
-  data: 'bundled',
-  target: 'c10_test_200ep',
-  method: 'dele',
-  encoder: 'gates',
-  trainRatio: 0.02,
-  preset: 'tiny',
-  experts: ['zc_c10_synflow', 'zc_c10_jacov'],
-  pretrainEpochs: 1,
-  epochs: 2,
-};
+const VALID: TrainParams = TINY_TRAINING;
 
 describe('language server robustness', () => {
   let s: TestSession;

@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { after, before } from 'node:test';
 import type { CodeLens, Hover } from 'vscode-languageserver-protocol';
 import type { RankingsResult, StatusResult, TrainResult } from '../../src/protocol/lsp';
-import { describe, it, startSession, type TestSession } from './lspClient';
+import { describe, it, startSession, type TestSession, TINY_TRAINING } from './lspClient';
 import { at } from '../unit/at';
 
 const BEST = '|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_3x3~2|';
@@ -139,18 +139,7 @@ describe('language server over LSP', () => {
     await s.setText(URI, PY);
     await lensesOn();
     const refreshes = s.refreshes;
-    const r = (await s.client.sendRequest('dele/train', {
-      data: 'bundled',
-      target: 'c10_test_200ep',
-      method: 'dele',
-      encoder: 'gates',
-      trainRatio: 0.02,
-      preset: 'tiny',
-      experts: ['zc_c10_synflow', 'zc_c10_jacov'],
-      pretrainEpochs: 1,
-      epochs: 20,
-      subsetSeed: 2,
-    })) as TrainResult;
+    const r = (await s.client.sendRequest('dele/train', { ...TINY_TRAINING, epochs: 20, subsetSeed: 2 })) as TrainResult;
     assert.equal(r.status, 'completed', r.message);
     assert.equal(JSON.parse(fs.readFileSync(path.join(s.storage, 'predictors', 'nb201', 'model.json'), 'utf8')).subsetSeed, 2, 'the subset seed reaches the trainer');
     assert.ok((r.kendallTau ?? 0) > 0.3, String(r.kendallTau));
