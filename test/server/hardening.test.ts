@@ -20,6 +20,21 @@ describe('language server hardening', () => {
     }
   });
 
+  it('a settings change whose configuration request fails is logged, and the server keeps serving', async () => {
+    const s = await startSession({}, { failLaterConfiguration: true });
+    try {
+      await s.client.sendNotification('workspace/didChangeConfiguration', { settings: null });
+      const logged = await s.waitFor(() =>
+        s.notifications.find((n) => n.method === 'window/logMessage' && /applying changed settings failed: .*configuration unavailable/.test((n.params as { message: string }).message)),
+      );
+      assert.ok(logged);
+      const st = (await s.client.sendRequest('dele/status')) as StatusResult;
+      assert.equal(st.predictor?.source, 'bundled');
+    } finally {
+      await s.close();
+    }
+  });
+
   it('a failed workspace/configuration at start-up still loads the predictor', async () => {
     const s = await startSession({}, { failFirstConfiguration: true });
     try {

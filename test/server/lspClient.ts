@@ -57,6 +57,8 @@ export interface SessionOptions {
   workspace?: string;
   /** Make the first workspace/configuration request fail, as a flaky client might. */
   failFirstConfiguration?: boolean;
+  /** Make every workspace/configuration request after the first (the start-up one) fail. */
+  failLaterConfiguration?: boolean;
 }
 
 /**
@@ -137,7 +139,8 @@ export async function startSession(settings: Partial<DeleSettings> = {}, options
   };
   let configRequests = 0;
   client.onRequest('workspace/configuration', (p: { items: unknown[] }) => {
-    if (configRequests++ === 0 && options.failFirstConfiguration) throw new Error('configuration unavailable');
+    const n = configRequests++;
+    if ((n === 0 && options.failFirstConfiguration) || (n > 0 && options.failLaterConfiguration)) throw new Error('configuration unavailable');
     configAnswers++;
     return p.items.map(() => s.settings);
   });

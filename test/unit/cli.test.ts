@@ -156,6 +156,11 @@ describe('dele CLI', () => {
     const evalBundled = dele(['eval', '--space', 'nb301']);
     assert.equal(evalBundled.code, 0, evalBundled.stderr);
     assert.match(evalBundled.stdout, /held-out split of bundled:nb301, target val_acc/);
+    // The whole train split (146 of NB101's 292) is a valid count: every training arch labelled.
+    const whole = dele(['bench', '--space', 'nb101', '--counts', '146', '--methods', 'vanilla', '--encoder', 'gates', '--preset', 'tiny', '--seeds', '1', '--jobs', '1', '--epochs', '1']);
+    assert.equal(whole.code, 0, whole.stderr);
+    assert.match(whole.stdout, /GATES\s+vanilla\s+-?0\.\d{4} \(0\.0000\)/);
+    assert.match(whole.stdout, /146 archs/);
     const tooMany = dele(['bench', '--space', 'nb101', '--counts', '500']);
     assert.equal(tooMany.code, 2);
     assert.match(tooMany.stderr, /--counts 500: the ground truth is 2 to 146 archs \(the train split of nb101's 292\)/);

@@ -66,6 +66,13 @@ describe('user data import', () => {
     assert.ok(Number.isNaN(column(ds, 'synflow').values[1]));
   });
 
+  it('reads a JSON column named like an Object property ("constructor") as data, missing where a row lacks it', () => {
+    const ds = importDataFile(write('proto.json', JSON.stringify([{ arch: A, accuracy: 93, constructor: 1 }, { arch: B, accuracy: 10 }])));
+    assert.deepEqual(lfNames(ds), ['constructor']);
+    assert.equal(column(ds, 'constructor').values[0], 1);
+    assert.ok(Number.isNaN(column(ds, 'constructor').values[1]));
+  });
+
   it('reads JSON arrays of objects', () => {
     const ds = importDataFile(write('ok.json', JSON.stringify([{ arch: A, accuracy: 93, flops: 1 }, { arch: B, accuracy: 10, flops: null }])));
     assert.deepEqual(targetNames(ds), ['accuracy']);

@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { describe, it } from 'node:test';
 import { nb101Space, parseNb101, scanNb101 } from '../../src/space/nb101';
 import { nb301Key, nb301Space, nb301ToGenotype, parseNb301, scanNb301 } from '../../src/space/nb301';
+import { ARCH_TRIGGER_PATTERNS } from '../../src/protocol/lsp';
 import { BUILTIN_SPACES } from '../../src/space/registry';
 import type { ArchProblem, FoundArch } from '../../src/space/types';
 import { Rng } from '../../src/predictor/rng';
@@ -162,6 +163,22 @@ describe('NAS-Bench-301 (DARTS genotypes)', () => {
     const s = nb301Space.sample(() => r.next(), 300);
     assert.equal(new Set(s.map(nb301Key)).size, 300);
     for (const a of s) assert.equal(parseOk(nb301Key(a)).key, nb301Key(a));
+  });
+});
+
+describe('client triggers for Python architectures', () => {
+  // The client starts the server for a document only when one of these patterns matches it.
+  const triggers = ARCH_TRIGGER_PATTERNS.map((p) => new RegExp(p));
+  const fires = (text: string): boolean => triggers.some((t) => t.test(text));
+
+  it('fire on genotypes, specs, compact forms over lines or as tuples, and NB101 mappings; not on ordinary code', () => {
+    assert.ok(fires(FIXTURE));
+    assert.ok(fires('spec = api.ModelSpec(matrix=m, ops=o)'));
+    assert.ok(fires('arch = [\n    [(0, 0), (1, 5), (1, 1)],\n    [(1, 0), (0, 2)],\n]'));
+    assert.ok(fires('arch = ((0, 0), (1, 5)), ((1, 0), (0, 2))'.replace(/^arch = /, 'arch = (') + ')'));
+    assert.ok(fires("cell = {'matrix': [[0, 1], [0, 0]], 'ops': ['input', 'output']}"));
+    assert.ok(fires('cell = {"matrix": np.array([[0, 1], [0, 0]]), "ops": ops}'));
+    assert.ok(!fires('import torch\nx = [1, 2, 3]\nm = matrix @ other\ny = [[1, 2], [3, 4]]\n'));
   });
 });
 
