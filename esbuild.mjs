@@ -34,6 +34,7 @@ const entries = [
 if (fs.existsSync('src/client/extension.ts')) entries.push({ ...node, entryPoints: ['src/client/extension.ts'], outfile: `${dist}/extension.js` });
 if (fs.existsSync('src/server/main.ts')) entries.push({ ...node, entryPoints: ['src/server/main.ts'], outfile: `${dist}/server.js` });
 if (fs.existsSync('src/server/trainWorker.ts')) entries.push({ ...node, entryPoints: ['src/server/trainWorker.ts'], outfile: `${dist}/trainWorker.js` });
+entries.push({ ...node, entryPoints: ['src/lf/worker.ts'], outfile: `${dist}/lfWorker.js` });
 if (fs.existsSync('webview/main.ts')) {
   entries.push({ bundle: true, platform: 'browser', target: 'es2022', format: 'iife', entryPoints: ['webview/main.ts'], outfile: `${dist}/webview.js`, sourcemap: !production, minify: production, logLevel: 'warning' });
 }

@@ -4,6 +4,7 @@
  */
 import { fork } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { execFileSync } from 'node:child_process';
@@ -15,6 +16,7 @@ import {
   DataError,
   findShipped,
   importDataFile,
+  joinDatasets,
   lfNames,
   loadBundled,
   splitDataset,
@@ -31,6 +33,12 @@ import type { EncoderType } from '../predictor/model';
 import { Predictor, PredictorFileError, resolveExperts, trainPredictor } from '../predictor/predictor';
 import type { PresetName } from '../predictor/presets';
 import { type Method, TrainingCancelled } from '../predictor/train';
+import { LfCache } from '../lf/cache';
+import { archsInText, lfCsv, parseShard, sampleJobs, shardOfKey } from '../lf/jobs';
+import { DEFAULT_LF_MEASURES, DEFAULT_LF_SETTINGS, LF_MEASURES, type LfEngine } from '../lf/measures';
+import { runLf } from '../lf/pool';
+import { LF_SPACES, lfSpace } from '../lf/registry';
+import { measuresOf } from '../lf/space';
 
 const USAGE = `dele: DELE accuracy predictor for NAS
 
@@ -50,6 +58,13 @@ Usage:
                (--subset-seeds: seed i also labels subset i, so seeds vary the labelled archs too; default: the
                first N of the train split for every seed)
   dele bench   --report FILE                (re-print the tables of a saved --json run)
+  dele lf      --space nb201|nb301|nb101 [--measures A,B,..] (--archs FILE | --sample N [--seed S]) [--jobs N]
+               [--shard K/N] [--batch 64] [--cache FILE | --no-cache] --out lf.csv
+               (low-fidelity measures computed here, NAS-Bench-Suite-Zero's definitions; measures:
+               ${LF_MEASURES.map((m) => m.id).join(', ')}; default ${DEFAULT_LF_MEASURES.join(',')}; nb101: flops, params.
+               --archs: every architecture found in a file (any format the editor reads); --shard K/N: the
+               architectures whose key hashes to K (0-based) of N, for job arrays; results are cached, so a re-run
+               resumes. Train on them: dele train --data lf.csv,truth.csv)
   dele info    [--space ID|FILE] [--data bundled|FILE]   (columns: targets and LF measures)
   dele spaces                                (the built-in search spaces)
 
@@ -88,6 +103,13 @@ const OPTIONS = {
   methods: { type: 'string' },
   backend: { type: 'string' },
   'arch-column': { type: 'string' },
+  measures: { type: 'string' },
+  archs: { type: 'string' },
+  sample: { type: 'string' },
+  shard: { type: 'string' },
+  batch: { type: 'string' },
+  cache: { type: 'string' },
+  'no-cache': { type: 'boolean' },
   targets: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
@@ -139,7 +161,10 @@ function loadData(o: Opts, fallback?: SearchSpace): Dataset {
     if (bundled !== space.id) throw new UsageError(`--data bundled:${bundled} does not match --space ${space.id}`);
     return loadBundled(space.id);
   }
-  return importDataFile(o.data as string, { space, archColumn: o['arch-column'], targets: list(o.targets) });
+  const data = o.data as string;
+  // Several files (a, b, …) join by architecture: `dele lf` output (or its shards) with a ground-truth file.
+  const files = fs.existsSync(data) ? [data] : (list(data) ?? []);
+  return joinDatasets(files.map((f) => importDataFile(f, { space, archColumn: o['arch-column'], targets: list(o.targets) })));
 }
 
 /** The target to train on: --target, else the data's default, else its first target column. */
@@ -568,6 +593,91 @@ async function cmdBench(o: Opts): Promise<void> {
   if (o.json) fs.writeFileSync(o.json, JSON.stringify(result, null, 1));
 }
 
+/** The CLI's LF cache: --cache FILE, else $XDG_CACHE_HOME/dele-nas (or ~/.cache/dele-nas)/lf-cache.jsonl. */
+function lfCachePath(o: Opts): string | undefined {
+  if (o['no-cache']) return undefined;
+  if (o.cache !== undefined) return o.cache;
+  return path.join(process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache'), 'dele-nas', 'lf-cache.jsonl');
+}
+
+async function cmdLf(o: Opts): Promise<void> {
+  if (!o.out) throw new UsageError('lf needs --out FILE (a CSV)');
+  const space = loadSpace(o);
+  const lf = lfSpace(space.id);
+  if (!lf) throw new UsageError(`dele lf computes measures for ${LF_SPACES.map((x) => x.id).join(', ')}; ${space.id} has no network here (its bundled data holds published LF values: dele info --space ${space.id})`);
+  const offered = measuresOf(lf).map((m) => m.id);
+  const measures = list(o.measures) ?? DEFAULT_LF_MEASURES.filter((m) => offered.includes(m));
+  for (const m of measures) {
+    if (!LF_MEASURES.some((x) => x.id === m)) throw new UsageError(`--measures: unknown measure "${m}"; known: ${LF_MEASURES.map((x) => x.id).join(', ')}`);
+    if (!offered.includes(m)) throw new UsageError(`--measures: ${m} needs the network of ${space.id}, which is known only in closed form; ${space.id} offers ${offered.join(', ')}`);
+  }
+  if (new Set(measures).size !== measures.length) throw new UsageError('--measures: each measure once');
+  if ((o.archs === undefined) === (o.sample === undefined)) throw new UsageError('lf needs either --archs FILE or --sample N');
+  const seed = num(o.seed, 'seed', DEFAULT_LF_SETTINGS.seed, (x) => Number.isInteger(x) && x >= 0);
+  const settings = { batch: num(o.batch, 'batch', DEFAULT_LF_SETTINGS.batch, (x) => Number.isInteger(x) && x >= 2 && x <= 256), seed };
+  let jobs;
+  if (o.archs !== undefined) {
+    let text: string;
+    try {
+      text = fs.readFileSync(o.archs, 'utf8');
+    } catch (e) {
+      throw new DataError(`cannot read ${o.archs}: ${(e as Error).message}`);
+    }
+    const found = archsInText(space, text);
+    if (found.invalid > 0) err(`${o.archs}: skipped ${found.invalid} invalid ${space.id} architecture(s) (open the file in VS Code to see why)`);
+    if (found.jobs.length === 0) throw new DataError(`${o.archs}: no ${space.title} architecture found`);
+    jobs = found.jobs;
+  } else {
+    jobs = sampleJobs(space, num(o.sample, 'sample', 0, (x) => Number.isInteger(x) && x >= 1 && x <= 1_000_000), seed);
+  }
+  if (o.shard !== undefined) {
+    let shard;
+    try {
+      shard = parseShard(o.shard);
+    } catch (e) {
+      throw new UsageError((e as Error).message);
+    }
+    const all = jobs.length;
+    jobs = jobs.filter((j) => shardOfKey(j.key, shard.count) === shard.index);
+    err(`shard ${shard.index}/${shard.count}: ${jobs.length} of ${all} architectures`);
+  }
+  const cacheFile = lfCachePath(o);
+  const cache = new LfCache(cacheFile);
+  const workerCount = num(o.jobs, 'jobs', os.availableParallelism(), (x) => Number.isInteger(x) && x >= 1 && x <= 64);
+  const abort = new AbortController();
+  const onSigint = (): void => abort.abort();
+  process.once('SIGINT', onSigint);
+  const t0 = Date.now();
+  err(`dele lf: ${jobs.length} ${space.id} architectures, measures ${measures.join(',')}, ${workerCount} worker(s), batch ${settings.batch}, seed ${seed}${cacheFile ? `, cache ${cacheFile}` : ''}`);
+  const r = await runLf(jobs, {
+    space: space.id,
+    measures,
+    settings,
+    jobs: workerCount,
+    cache,
+    workerScript: path.join(__dirname, 'lfWorker.js'),
+    backend: backendOpt(o),
+    signal: abort.signal,
+    onProgress: (p) => err(`[${p.done}/${p.total}] ${p.key}${p.error !== undefined ? `: failed: ${p.error}` : ''} (${((Date.now() - t0) / 1000).toFixed(1)} s)`),
+  }).finally(() => process.off('SIGINT', onSigint));
+  if (r.cancelled) {
+    err(`dele lf: interrupted; ${r.computed} architecture(s) computed and cached, ${o.out} not written. Run the same command again to resume.`);
+    process.exitCode = 130;
+    return;
+  }
+  const tmp = `${o.out}.tmp-${process.pid}`;
+  fs.writeFileSync(tmp, lfCsv(jobs, measures, r.values));
+  fs.renameSync(tmp, o.out);
+  const perEngine = new Map<LfEngine, number[]>();
+  for (const s of r.seconds) for (const [e, v] of Object.entries(s)) perEngine.set(e as LfEngine, [...(perEngine.get(e as LfEngine) ?? []), v]);
+  const cost = [...perEngine].map(([e, v]) => `${e} ${(v.reduce((a, b) => a + b, 0) / v.length).toFixed(2)} s`).join(', ');
+  err(`dele lf: wrote ${o.out} (${jobs.length} architectures: ${r.computed} computed, ${r.cached} from the cache, ${r.failed.length} failed) in ${((Date.now() - t0) / 1000).toFixed(1)} s${r.backend ? ` on ${r.backend}` : ''}${cost ? `; per architecture: ${cost}` : ''}`);
+  if (r.failed.length > 0) {
+    for (const f of r.failed.slice(0, 5)) err(`  failed ${f.key}: ${f.message}`);
+    process.exitCode = 1;
+  }
+}
+
 export async function main(argv: string[]): Promise<number> {
   let parsed;
   try {
@@ -598,6 +708,9 @@ export async function main(argv: string[]): Promise<number> {
         break;
       case 'bench':
         await cmdBench(o);
+        break;
+      case 'lf':
+        await cmdLf(o);
         break;
       case 'info':
         cmdInfo(o);

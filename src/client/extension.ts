@@ -21,6 +21,9 @@ import {
 import {
   ARCH_TRIGGER_PATTERNS,
   CancelTrainingNotification,
+  type ComputeLfParams,
+  ComputeLfRequest,
+  type ComputeLfResult,
   DataInfoRequest,
   DEFAULT_SETTINGS,
   type SpaceInfo,
@@ -164,6 +167,7 @@ class DeleExtension implements vscode.Disposable {
     const initializationOptions: InitOptions = {
       bundledPredictors: this.context.asAbsolutePath(path.join('media', 'predictors')),
       storagePath: storage,
+      lfCachePath: path.join(this.context.globalStorageUri.fsPath, 'lf-cache.jsonl'),
     };
     const clientOptions: LanguageClientOptions = {
       documentSelector: DOCUMENTS.map((d) => ({ ...d, scheme: 'file' })).concat(DOCUMENTS.map((d) => ({ ...d, scheme: 'untitled' }))),
@@ -270,12 +274,14 @@ class DeleExtension implements vscode.Disposable {
       if (!pick) return undefined;
       space = pick.space;
     }
+    const join = preset?.join ?? [];
+    const joining = join.length > 0 ? ` (joined with ${join.map((f) => path.basename(f)).join(', ')} by architecture)` : '';
     const dataPick = await vscode.window.showQuickPick(
       [
-        ...(space.bundled ? [{ label: `Bundled ${space.title}`, description: `the bundled benchmark table: architectures with their benchmark values and low-fidelity measures`, value: 'bundled' }] : []),
-        { label: 'Choose a CSV or JSON file…', description: `arch column (${space.title} syntax) + target + LF columns`, value: 'file' },
+        ...(space.bundled ? [{ label: `Bundled ${space.title}${joining}`, description: `the bundled benchmark table: architectures with their benchmark values and low-fidelity measures`, value: 'bundled' }] : []),
+        { label: `Choose a CSV or JSON file…${joining}`, description: join.length > 0 ? 'arch column + ground-truth (target) columns' : `arch column (${space.title} syntax) + target + LF columns`, value: 'file' },
       ],
-      { title: 'DELE: training data (1/5)', ignoreFocusOut: true },
+      { title: join.length > 0 ? 'DELE: ground truth to join with the LF measures (1/5)' : 'DELE: training data (1/5)', ignoreFocusOut: true },
     );
     if (!dataPick) return undefined;
     let data = 'bundled';
@@ -286,7 +292,7 @@ class DeleExtension implements vscode.Disposable {
     }
     let info;
     try {
-      info = await client.sendRequest(DataInfoRequest, { data, space: space.id });
+      info = await client.sendRequest(DataInfoRequest, { data, space: space.id, ...(join.length > 0 ? { join } : {}) });
     } catch (e) {
       void vscode.window.showErrorMessage(`DELE: ${(e as Error).message}`);
       return undefined;
@@ -332,6 +338,84 @@ class DeleExtension implements vscode.Disposable {
     return { ...preset, space: space.id, data, target, method: methodPick.value, experts, trainRatio: Number(ratioPick.label.replace('%', '')) / 100, encoder };
   }
 
+  /**
+   * Command: DELE: Compute Low-Fidelity Measures… (quick picks; `params` skips them, for scripts and tests).
+   * The server computes in worker threads with cancellable progress; the CSV can then be joined with ground truth.
+   */
+  async computeLf(params?: ComputeLfParams): Promise<ComputeLfResult | undefined> {
+    await this.ensureStarted().catch(() => undefined);
+    const client = this.client;
+    if (!client) {
+      void vscode.window.showErrorMessage('DELE: the language server is not running.');
+      return undefined;
+    }
+    const full = params ?? (await this.askLfParams(client));
+    if (!full) return undefined;
+    this.log.info(`LF measures: ${JSON.stringify({ ...full, source: full.source.kind })}`);
+    let result: ComputeLfResult;
+    try {
+      result = await client.sendRequest(ComputeLfRequest, full);
+    } catch (e) {
+      void vscode.window.showErrorMessage(`DELE: ${(e as Error).message}`);
+      return undefined;
+    }
+    this.log.info(`LF measures ${result.status}: ${result.message}`);
+    if (result.status === 'completed' && result.out) {
+      const out = result.out;
+      if (!params) {
+        void vscode.window.showInformationMessage(`DELE: LF measures of ${result.message}, written to ${path.basename(out)}.`, 'Open', 'Train with these…').then((choice) => {
+          if (choice === 'Open') void vscode.window.showTextDocument(vscode.Uri.file(out));
+          else if (choice === 'Train with these…') void this.train({ space: full.space, join: [out] });
+        });
+      }
+    } else if (result.status === 'cancelled') void vscode.window.showInformationMessage(`DELE: ${result.message}.`);
+    else void vscode.window.showErrorMessage(`DELE: computing LF measures failed: ${result.message}`);
+    return result;
+  }
+
+  private async askLfParams(client: LanguageClient): Promise<ComputeLfParams | undefined> {
+    const spaces = (await client.sendRequest(SpacesRequest)).filter((x) => x.lfMeasures);
+    const spacePick = await vscode.window.showQuickPick(
+      spaces.map((x) => ({ label: x.title, description: x.id, space: x })),
+      { title: 'DELE: low-fidelity measures for which search space? (1/4)', ignoreFocusOut: true },
+    );
+    if (!spacePick) return undefined;
+    const space = spacePick.space;
+    const sourcePick = await vscode.window.showQuickPick(
+      [
+        { label: 'Architectures in this workspace', description: `every ${space.title} architecture in the workspace's files`, value: 'workspace' as const },
+        { label: 'A sample of the space…', description: 'distinct architectures drawn with a seed: the pretraining set of a space without tables', value: 'sample' as const },
+      ],
+      { title: 'DELE: which architectures (2/4)', ignoreFocusOut: true },
+    );
+    if (!sourcePick) return undefined;
+    let source: ComputeLfParams['source'];
+    if (sourcePick.value === 'sample') {
+      const n = await vscode.window.showInputBox({
+        title: 'DELE: sample size',
+        value: '200',
+        validateInput: (v) => (/^\d+$/.test(v.trim()) && Number(v) >= 1 && Number(v) <= 100000 ? undefined : 'a whole number from 1 to 100,000'),
+        ignoreFocusOut: true,
+      });
+      if (n === undefined) return undefined;
+      source = { kind: 'sample', count: Number(n), seed: 0 };
+    } else {
+      const found = await vscode.workspace.findFiles('**/*.{py,json,jsonc,yaml,yml,arch,txt,csv}', '**/{node_modules,.git,.venv,venv,__pycache__}/**', 5000);
+      source = { kind: 'workspace', files: found.map((u) => u.fsPath) };
+    }
+    const items = (space.lfMeasures ?? []).map((m) => ({ label: m.id, description: m.description, picked: m.byDefault }));
+    const picked = await vscode.window.showQuickPick(items, { title: 'DELE: measures (3/4)', canPickMany: true, ignoreFocusOut: true });
+    if (!picked || picked.length === 0) return undefined;
+    const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
+    const target = await vscode.window.showSaveDialog({
+      title: 'DELE: save the LF measures as (4/4)',
+      filters: { CSV: ['csv'] },
+      ...(folder ? { defaultUri: vscode.Uri.joinPath(folder, `lf-${space.id}.csv`) } : {}),
+    });
+    if (!target) return undefined;
+    return { space: space.id, measures: picked.map((p) => p.label), source, out: target.fsPath };
+  }
+
   cancelTraining(): void {
     if (this.client) void this.client.sendNotification(CancelTrainingNotification);
   }
@@ -357,6 +441,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<DeleAp
     { dispose: () => void ext.dispose() },
     vscode.commands.registerCommand('dele.trainPredictor', (params?: Partial<TrainParams>) => ext.train(params)),
     vscode.commands.registerCommand('dele.cancelTraining', () => ext.cancelTraining()),
+    vscode.commands.registerCommand('dele.computeLf', (params?: ComputeLfParams) => ext.computeLf(params)),
     vscode.commands.registerCommand('dele.restartServer', () => ext.restart()),
     vscode.commands.registerCommand('dele.showPanel', async (arg?: { space?: string }) => {
       await ext.ensureStarted().catch(() => undefined);

@@ -218,6 +218,46 @@ export function makeDataset(source: string, space: SearchSpace, archs: unknown[]
   return { space, source, archs, keys, features: archs.map((a) => space.features(a)), columns, fingerprint: h.digest('hex').slice(0, 16) };
 }
 
+/**
+ * Joins datasets of one space by architecture (canonical key): the union of their architectures (first-seen
+ * order) and of their columns, so an LF file from `dele lf` (or its shards) joins a ground-truth file. A column
+ * in several files must agree where both have a value; an architecture a file lacks is missing there.
+ */
+export function joinDatasets(parts: Dataset[]): Dataset {
+  const first = parts[0];
+  if (!first) throw new DataError('nothing to join');
+  if (parts.length === 1) return first;
+  const index = new Map<string, number>();
+  const archs: unknown[] = [];
+  for (const d of parts) {
+    if (d.space.id !== first.space.id) throw new DataError(`cannot join ${d.source} (${d.space.id}) with ${first.source} (${first.space.id})`);
+    d.keys.forEach((k, i) => {
+      if (index.has(k)) return;
+      index.set(k, archs.length);
+      archs.push(d.archs[i]);
+    });
+  }
+  const columns = new Map<string, Column>();
+  for (const d of parts) {
+    for (const c of d.columns) {
+      let joined = columns.get(c.name);
+      if (!joined) {
+        joined = { name: c.name, kind: c.kind, description: c.description, values: new Float64Array(archs.length).fill(NaN) };
+        columns.set(c.name, joined);
+      } else if (joined.kind !== c.kind) throw new DataError(`column "${c.name}" is a ${joined.kind} in one file and a ${c.kind} in ${d.source}`);
+      for (let i = 0; i < d.keys.length; i++) {
+        const v = c.values[i] as number;
+        if (Number.isNaN(v)) continue;
+        const at = index.get(d.keys[i] as string) as number;
+        const old = joined.values[at] as number;
+        if (!Number.isNaN(old) && old !== v) throw new DataError(`column "${c.name}" has two values for ${d.keys[i]}: ${old} and ${v} (${d.source})`);
+        joined.values[at] = v;
+      }
+    }
+  }
+  return makeDataset(parts.map((d) => d.source).join('+'), first.space, archs, [...columns.values()]);
+}
+
 export interface ImportOptions {
   /** Search space of the architectures; default NAS-Bench-201. */
   space?: SearchSpace;

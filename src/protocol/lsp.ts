@@ -29,6 +29,8 @@ export interface InitOptions {
   bundledPredictors: string;
   /** Folder where predictors trained from the command palette are stored (workspace storage). */
   storagePath: string;
+  /** File of the LF cache (global storage: LF values do not depend on the workspace); absent: memory only. */
+  lfCachePath?: string;
 }
 
 export interface PredictorInfo {
@@ -79,6 +81,8 @@ export interface DataInfoParams {
   data: string;
   /** Search space id (default nb201). */
   space?: string;
+  /** Further CSV/JSON files joined with `data` by architecture (e.g. LF measures from `dele/computeLf`). */
+  join?: string[];
 }
 
 export interface DataInfoResult {
@@ -106,6 +110,8 @@ export interface SpaceInfo {
   /** Bundled benchmark data exists for it. */
   bundled: boolean;
   syntax: string;
+  /** The LF measures the server can compute for this space (it builds the space's network); absent: none. */
+  lfMeasures?: { id: string; description: string; byDefault: boolean }[];
 }
 
 /** client -> server: the search spaces the server knows (built-in and declared in workspace space files). */
@@ -127,6 +133,8 @@ export interface TrainParams {
   seed?: number;
   /** Which training archs carry ground truth: undefined = the first N of the training split, else a seeded draw. */
   subsetSeed?: number;
+  /** Further CSV/JSON files joined with `data` by architecture (e.g. LF measures from `dele/computeLf`). */
+  join?: string[];
 }
 
 export interface TrainResult {
@@ -158,6 +166,39 @@ export interface TrainingEpoch {
 
 /** server -> client: one finished epoch of the running training (live curves). */
 export const TrainingEpochNotification = new NotificationType<TrainingEpoch>('dele/trainingEpoch');
+
+export interface ComputeLfParams {
+  /** A space with `lfMeasures` in its SpaceInfo. */
+  space: string;
+  /** Measure ids; default the space's `byDefault` ones. */
+  measures?: string[];
+  /**
+   * 'workspace': the space's valid architectures in the open documents and in `files` (absolute paths, each read
+   * up to 2 MB); 'sample': `count` distinct architectures of the space drawn with `seed`.
+   */
+  source: { kind: 'workspace'; files?: string[] } | { kind: 'sample'; count: number; seed?: number };
+  /** Absolute path of the CSV to write (arch column + one column per measure); written whole or not at all. */
+  out: string;
+  /** Worker threads; default all cores but one (at least 1). */
+  jobs?: number;
+}
+
+export interface ComputeLfResult {
+  status: 'completed' | 'cancelled' | 'failed';
+  message: string;
+  archs: number;
+  computed: number;
+  cached: number;
+  failed: number;
+  /** The CSV written (completed runs only). */
+  out?: string;
+}
+
+/**
+ * client -> server: compute LF measures in worker threads with cancellable work-done progress. Results are
+ * cached (an interrupted run resumes) and listed in hovers.
+ */
+export const ComputeLfRequest = new RequestType<ComputeLfParams, ComputeLfResult, void>('dele/computeLf');
 
 export interface ArchLocation {
   uri: string;

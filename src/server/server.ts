@@ -39,8 +39,13 @@ import { initBackend } from '../predictor/backend';
 import { BUILTIN_SPACES, builtinSpace, DEFAULT_SPACE_ID } from '../space/registry';
 import type { FoundArch, SearchSpace } from '../space/types';
 import { SpaceFiles } from './spaceFiles';
+import { LfHost } from './lfHost';
+import { LF_SPACES } from '../lf/registry';
 import {
   CancelTrainingNotification,
+  type ComputeLfParams,
+  ComputeLfRequest,
+  type ComputeLfResult,
   DataInfoRequest,
   type DataInfoResult,
   DEFAULT_SETTINGS,
@@ -69,6 +74,8 @@ import { PRESETS } from '../predictor/presets';
 export interface ServerOptions {
   /** Path of the bundled trainWorker.js. */
   workerScript: string;
+  /** Path of the bundled lfWorker.js (LF measures); default next to workerScript. */
+  lfWorkerScript?: string;
 }
 
 interface ParsedDoc {
@@ -124,7 +131,25 @@ export function trainParamsProblem(p: unknown, spaceById: (id: string) => Search
   }
   if (o.seed !== undefined && !isInt(o.seed)) return `seed must be an integer, got ${show(o.seed)}`;
   if (o.subsetSeed !== undefined && !(isInt(o.subsetSeed) && o.subsetSeed >= 0)) return `subsetSeed must be an integer >= 0, got ${show(o.subsetSeed)}`;
+  if (o.join !== undefined && (!Array.isArray(o.join) || o.join.length > 16 || !o.join.every((x) => typeof x === 'string' && x !== ''))) {
+    return `join must be an array of at most 16 file paths, got ${show(o.join)}`;
+  }
   return undefined;
+}
+
+/** Throws a readable Error unless `file` is a readable data file of at most MAX_DATA_FILE_MB. */
+function checkDataFile(file: string): void {
+  let st: fs.Stats;
+  try {
+    st = fs.statSync(file);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new Error(`cannot read ${file}: ${code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : oneLine(e)}`);
+  }
+  if (!st.isFile()) throw new Error(`cannot read ${file}: not a file`);
+  if (st.size > MAX_DATA_FILE_MB * 1024 * 1024) {
+    throw new Error(`${file} is ${(st.size / 1024 / 1024).toFixed(0)} MB; data files of at most ${MAX_DATA_FILE_MB} MB can be read here`);
+  }
 }
 
 /** A worker's 'error' event as one readable line (an exceeded heap cap says so). */
@@ -181,8 +206,11 @@ export class DeleServer {
   private readonly ready: Promise<void>;
   private markReady!: () => void;
 
+  private readonly lf: LfHost;
+
   constructor(private readonly options: ServerOptions) {
     this.ready = new Promise((resolve) => (this.markReady = resolve));
+    this.lf = new LfHost(options.lfWorkerScript ?? path.join(path.dirname(options.workerScript), 'lfWorker.js'), () => this.init.lfCachePath);
   }
 
   listen(connection: Connection): void {
@@ -240,11 +268,12 @@ export class DeleServer {
     });
     connection.onRequest(DataInfoRequest, async (p) => {
       await this.ready;
-      return this.dataInfo(p?.data, p?.space);
+      return this.dataInfo(p?.data, p?.space, p?.join);
     });
     connection.onRequest(TrainRequest, (p, token) => this.train(p, token));
     connection.onNotification(CancelTrainingNotification, () => this.training?.cancel());
     connection.onRequest(SpacesRequest, () => this.spaceInfos());
+    connection.onRequest(ComputeLfRequest, (p, token) => this.computeLf(p, token));
     connection.onDidChangeWatchedFiles((p) => {
       for (const c of p.changes) {
         const file = uriToPath(c.uri);
@@ -265,7 +294,7 @@ export class DeleServer {
 
   private onInitialize(p: InitializeParams): InitializeResult {
     const o = (p.initializationOptions ?? {}) as Partial<InitOptions>;
-    this.init = { bundledPredictors: o.bundledPredictors ?? '', storagePath: o.storagePath ?? '' };
+    this.init = { bundledPredictors: o.bundledPredictors ?? '', storagePath: o.storagePath ?? '', ...(typeof o.lfCachePath === 'string' && o.lfCachePath !== '' ? { lfCachePath: o.lfCachePath } : {}) };
     const folders = p.workspaceFolders?.map((f) => f.uri) ?? (p.rootUri ? [p.rootUri] : []);
     this.workspaceRoots = folders.flatMap((u) => uriToPath(u) ?? []);
     this.canRefreshLenses = p.capabilities.workspace?.codeLens?.refreshSupport === true;
@@ -347,6 +376,7 @@ export class DeleServer {
       size: sp.size,
       bundled: bundled.includes(sp.id),
       syntax: sp.syntax,
+      ...(LfHost.measuresFor(sp.id) ? { lfMeasures: LfHost.measuresFor(sp.id) } : {}),
     }));
   }
 
@@ -519,6 +549,7 @@ export class DeleServer {
     const described = space?.describe?.(arch) ?? [];
     const truth = this.trueValue(f.space, key);
     const truthLine = truth ? `${space?.title ?? f.space} benchmark ${truth.target}: ${truth.value.toFixed(2)}` : undefined;
+    const lfLines = this.lf.hoverLines(f.space, key).flatMap((l) => [l, '']);
     const host = this.hostFor(f.space);
     if (!host || host === 'stale') {
       const lines = [`**DELE** · ${space?.title ?? f.space} architecture`, ''];
@@ -529,6 +560,7 @@ export class DeleServer {
           : `No predictor for this space yet: train one with **DELE: Train Predictor…**.`,
         '',
         ...(described.length > 0 ? [...described, ''] : []),
+        ...lfLines,
         `\`${key}\``,
       );
       return { contents: { kind: MarkupKind.Markdown, value: lines.join('\n') }, range };
@@ -551,7 +583,7 @@ export class DeleServer {
         `_${info.method} · ${info.encoder} · ${info.spaceTitle} · ${info.source} predictor · trained on ${(info.trainRatio * 100).toFixed(0)}% ground truth of ${info.dataSource} · held-out Kendall's τ ${info.kendallTau?.toFixed(3) ?? 'n/a'}_`,
       );
     }
-    lines.push(`\`${key}\``);
+    lines.push(...(lfLines.length > 0 ? ['', ...lfLines] : []), `\`${key}\``);
     return { contents: { kind: MarkupKind.Markdown, value: lines.join('\n') }, range };
   }
 
@@ -589,34 +621,30 @@ export class DeleServer {
   }
 
   /** Columns of a data file: bundled data on this thread (cached), a user's file in a short-lived worker. */
-  private async dataInfo(data: unknown, spaceId: unknown = DEFAULT_SPACE_ID): Promise<DataInfoResult> {
+  private async dataInfo(data: unknown, spaceId: unknown = DEFAULT_SPACE_ID, join: unknown = undefined): Promise<DataInfoResult> {
     try {
       if (typeof data !== 'string' || data === '') throw new Error(`data must be "bundled" or the path of a CSV or JSON file, got ${show(data)}`);
       const space = typeof spaceId === 'string' ? this.spaceById(spaceId) : undefined;
       if (!space) throw new Error(`unknown search space ${show(spaceId)}`);
+      if (join !== undefined && (!Array.isArray(join) || join.length > 16 || !join.every((x) => typeof x === 'string' && x !== ''))) {
+        throw new Error(`join must be an array of at most 16 file paths, got ${show(join)}`);
+      }
+      const joined = (join as string[] | undefined) ?? [];
+      for (const f of joined) checkDataFile(f);
+      if (joined.length > 0) return await this.dataInfoInWorker(data, space, joined);
       if (data === 'bundled') {
         const b = this.benchmark(space.id);
         if (!b) throw new Error(`${space.title} has no bundled data; choose a CSV or JSON file`);
         return dataInfoOf(b.ds);
       }
-      let st: fs.Stats;
-      try {
-        st = fs.statSync(data);
-      } catch (e) {
-        const code = (e as NodeJS.ErrnoException).code;
-        throw new Error(`cannot read ${data}: ${code === 'ENOENT' ? 'no such file' : code === 'EACCES' ? 'permission denied' : oneLine(e)}`);
-      }
-      if (!st.isFile()) throw new Error(`cannot read ${data}: not a file`);
-      if (st.size > MAX_DATA_FILE_MB * 1024 * 1024) {
-        throw new Error(`${data} is ${(st.size / 1024 / 1024).toFixed(0)} MB; data files of at most ${MAX_DATA_FILE_MB} MB can be read here`);
-      }
-      return await this.dataInfoInWorker(data, space);
+      checkDataFile(data);
+      return await this.dataInfoInWorker(data, space, []);
     } catch (e) {
       throw new ResponseError(1, (e as Error).message);
     }
   }
 
-  private dataInfoInWorker(data: string, space: SearchSpace): Promise<DataInfoResult> {
+  private dataInfoInWorker(data: string, space: SearchSpace, join: string[]): Promise<DataInfoResult> {
     return new Promise((resolve, reject) => {
       const worker = new Worker(this.options.workerScript, { resourceLimits: { maxOldGenerationSizeMb: WORKER_HEAP_MB } });
       let settled = false;
@@ -632,8 +660,32 @@ export class DeleServer {
       });
       worker.on('error', (e) => finish(() => reject(new Error(workerFailure(e, `reading ${data}`)))));
       worker.on('exit', (code) => finish(() => reject(new Error(`reading ${data} failed: the data worker exited (${code})`))));
-      worker.postMessage({ type: 'dataInfo', data, space: space.id, declaration: space.declaration } satisfies ToWorker);
+      worker.postMessage({ type: 'dataInfo', data, join, space: space.id, declaration: space.declaration } satisfies ToWorker);
     });
+  }
+
+  private async computeLf(p: ComputeLfParams, token: CancellationToken): Promise<ComputeLfResult> {
+    await this.ready;
+    const space = typeof p?.space === 'string' ? this.spaceById(p.space) : undefined;
+    if (!space || !LfHost.measuresFor(space.id)) throw new ResponseError(ErrorCodes.InvalidParams, `LF measures can be computed for ${LF_SPACES.map((x) => x.id).join(', ')}, not ${show(p?.space)}`);
+    if (typeof p.out !== 'string' || !path.isAbsolute(p.out)) throw new ResponseError(ErrorCodes.InvalidParams, `out must be an absolute path, got ${show(p.out)}`);
+    const known = (LfHost.measuresFor(space.id) ?? []).map((m) => m.id);
+    if (p.measures !== undefined && (!Array.isArray(p.measures) || p.measures.length === 0 || !p.measures.every((m) => known.includes(m)) || new Set(p.measures).size !== p.measures.length)) {
+      throw new ResponseError(ErrorCodes.InvalidParams, `measures must be distinct ids among ${known.join(', ')}, got ${show(p.measures)}`);
+    }
+    if (p.jobs !== undefined && !(Number.isInteger(p.jobs) && p.jobs >= 1 && p.jobs <= 64)) throw new ResponseError(ErrorCodes.InvalidParams, `jobs must be 1 to 64, got ${show(p.jobs)}`);
+    let jobs;
+    try {
+      const docs = this.documents.all().map((d) => ({ path: uriToPath(d.uri), text: d.getText() }));
+      jobs = this.lf.jobs(space, p, docs);
+    } catch (e) {
+      throw new ResponseError(ErrorCodes.InvalidParams, (e as Error).message);
+    }
+    const progress = await this.connection.window.createWorkDoneProgress();
+    progress.begin('DELE: computing low-fidelity measures', 0, `${space.title} · ${jobs.length} architectures`, true);
+    const r = await this.lf.compute(space, p, jobs, progress, token);
+    if (r.status === 'failed') this.connection.console.error(`DELE LF measures failed: ${r.message}`);
+    return r;
   }
 
   private async train(params: TrainParams, token: CancellationToken): Promise<TrainResult> {

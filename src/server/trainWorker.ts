@@ -3,12 +3,12 @@
  * hover requests. It has its own TF.js instance.
  */
 import { parentPort } from 'node:worker_threads';
-import { bundledDataSpace, DataError, importDataFile, loadBundled } from '../data/dataset';
+import { DataError } from '../data/dataset';
 import { resolveSpace } from '../space/registry';
 import { initBackend } from '../predictor/backend';
 import { trainPredictor } from '../predictor/predictor';
 import { TrainingCancelled } from '../predictor/train';
-import { dataInfoOf, type FromWorker, oneLine, type ToWorker } from './workerProtocol';
+import { dataInfoOf, type FromWorker, loadRequestData, oneLine, type ToWorker } from './workerProtocol';
 
 const port = parentPort;
 if (!port) throw new Error('trainWorker must run in a worker thread');
@@ -18,13 +18,13 @@ const abort = new AbortController();
 port.on('message', (m: ToWorker) => {
   if (m.type === 'cancel') abort.abort();
   else if (m.type === 'start') void run(m.params, m.outDir, m.declaration);
-  else if (m.type === 'dataInfo') dataInfo(m.data, m.space, m.declaration);
+  else if (m.type === 'dataInfo') dataInfo(m.data, m.join, m.space, m.declaration);
 });
 
 /** Reads a user's data file for `dele/dataInfo` (no TF.js backend needed). */
-function dataInfo(data: string, spaceId: string, declaration?: unknown): void {
+function dataInfo(data: string, join: string[], spaceId: string, declaration?: unknown): void {
   try {
-    post({ type: 'dataInfo', result: dataInfoOf(importDataFile(data, { space: resolveSpace(spaceId, declaration) })) });
+    post({ type: 'dataInfo', result: dataInfoOf(loadRequestData(data, join, resolveSpace(spaceId, declaration))) });
   } catch (e) {
     if (!DataError.is(e)) console.error(`DELE data worker: ${(e as Error).stack ?? String(e)}`);
     post({ type: 'error', message: DataError.is(e) ? e.message : oneLine(e) });
@@ -36,7 +36,7 @@ async function run(p: Extract<ToWorker, { type: 'start' }>['params'], outDir: st
   try {
     post({ type: 'backend', name: await initBackend('auto') });
     const space = resolveSpace(p.space ?? 'nb201', declaration);
-    const ds = bundledDataSpace(p.data, space.id) !== undefined ? loadBundled(space.id) : importDataFile(p.data, { space });
+    const ds = loadRequestData(p.data, p.join ?? [], space);
     const r = await trainPredictor(
       ds,
       {

@@ -1,5 +1,6 @@
 /** Messages between the language server and its worker thread (training, and reading a user's data file). */
-import { type Dataset, lfNames, targetNames } from '../data/dataset';
+import { bundledDataSpace, type Dataset, importDataFile, joinDatasets, lfNames, loadBundled, targetNames } from '../data/dataset';
+import type { SearchSpace } from '../space/types';
 import type { DataInfoResult, TrainingEpoch, TrainParams } from '../protocol/lsp';
 
 /**
@@ -9,7 +10,7 @@ import type { DataInfoResult, TrainingEpoch, TrainParams } from '../protocol/lsp
 export type ToWorker =
   | { type: 'start'; params: TrainParams; declaration?: unknown; outDir: string }
   | { type: 'cancel' }
-  | { type: 'dataInfo'; data: string; space: string; declaration?: unknown };
+  | { type: 'dataInfo'; data: string; join: string[]; space: string; declaration?: unknown };
 
 export type FromWorker =
   | { type: 'backend'; name: string }
@@ -34,4 +35,10 @@ export function oneLine(e: unknown): string {
   const msg = e instanceof Error ? `${e.message}` : String(e);
   const first = msg.split('\n').find((l) => l.trim() !== '') ?? msg;
   return first.length > 500 ? `${first.slice(0, 500)}…` : first;
+}
+
+/** The data of a training or data-info request: bundled data or a file, joined with `join` files by architecture. */
+export function loadRequestData(data: string, join: readonly string[], space: SearchSpace): Dataset {
+  const base = bundledDataSpace(data, space.id) !== undefined ? loadBundled(space.id) : importDataFile(data, { space });
+  return join.length === 0 ? base : joinDatasets([base, ...join.map((f) => importDataFile(f, { space }))]);
 }

@@ -175,4 +175,76 @@ describe('dele CLI', () => {
     assert.equal(bad.code, 1);
     assert.match(bad.stderr, /cannot read bench results/);
   });
+
+  describe('dele lf', () => {
+    const cache = path.join(tmp, 'lf-cache.jsonl');
+    const archFile = path.join(tmp, 'cells.py');
+    fs.writeFileSync(archFile, `# two cells and a broken one\ncells = ["${BEST}", "${WORST}", "|bogus~0|+|none~0|none~1|+|none~0|none~1|none~2|"]\n`);
+    const rows = (file: string): string[] => fs.readFileSync(file, 'utf8').trim().split('\n');
+
+    it('computes measures for the architectures of a file, with the closed-form values of NASLib\'s network', () => {
+      const out = path.join(tmp, 'lf.csv');
+      const r = dele(['lf', '--space', 'nb201', '--archs', archFile, '--measures', 'flops,params,snip', '--jobs', '2', '--cache', cache, '--out', out]);
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stderr, /skipped 1 invalid nb201 architecture/);
+      assert.match(r.stderr, /2 computed, 0 from the cache/);
+      const lines = rows(out);
+      assert.equal(at(lines, 0), 'arch,flops,params,snip');
+      // The all-none cell: stem, residual blocks and head only (lf-compute.md's closed form, n3 = n1 = np = 0).
+      const worst = at(lines, 2).split(',');
+      assert.equal(at(worst, 0), WORST, "NB201 cells need no CSV quoting");
+      assert.equal(Number(at(worst, 1)), 7.943872);
+      assert.equal(Number(at(worst, 2)), 0.073306);
+      // The best cell: 5 conv3x3 and one skip per cell.
+      const best = at(lines, 1).split(',');
+      assert.ok(Math.abs(Number(at(best, 1)) - (7943872 + 35819520 * 5) / 1e6) < 1e-6, at(lines, 1));
+      assert.ok(Number(at(best, 3)) > 0, 'snip is a positive sum');
+    });
+
+    it('a re-run answers from the cache; other settings recompute only the measures that depend on them', () => {
+      const out = path.join(tmp, 'lf2.csv');
+      const r = dele(['lf', '--space', 'nb201', '--archs', archFile, '--measures', 'flops,params,snip', '--cache', cache, '--out', out]);
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stderr, /0 computed, 2 from the cache/);
+      assert.equal(fs.readFileSync(out, 'utf8'), fs.readFileSync(path.join(tmp, 'lf.csv'), 'utf8'));
+      const other = dele(['lf', '--space', 'nb201', '--archs', archFile, '--measures', 'flops,snip', '--seed', '3', '--cache', cache, '--out', out]);
+      assert.equal(other.code, 0, other.stderr);
+      assert.match(other.stderr, /2 computed, 0 from the cache/);
+      assert.notEqual(at(at(rows(out), 1).split(','), 2), at(at(rows(path.join(tmp, 'lf.csv')), 1).split(','), 3), 'another seed, other weights');
+    });
+
+    it('shards split a sample between jobs and join back by architecture', () => {
+      const whole = path.join(tmp, 'whole.csv');
+      assert.equal(dele(['lf', '--space', 'nb201', '--sample', '12', '--seed', '5', '--measures', 'flops', '--no-cache', '--out', whole]).code, 0);
+      const parts = [0, 1, 2].map((k) => {
+        const f = path.join(tmp, `shard${k}.csv`);
+        const r = dele(['lf', '--space', 'nb201', '--sample', '12', '--seed', '5', '--measures', 'flops', '--shard', `${k}/3`, '--no-cache', '--out', f]);
+        assert.equal(r.code, 0, r.stderr);
+        return f;
+      });
+      const sharded = parts.flatMap((f) => rows(f).slice(1));
+      assert.deepEqual([...sharded].sort(), rows(whole).slice(1).sort());
+      const info = dele(['info', '--data', parts.join(',')]);
+      assert.equal(info.code, 0, info.stderr);
+      assert.match(info.stdout, /12 archs/);
+    });
+
+    it('refuses what it cannot do, with a clear message', () => {
+      const out = path.join(tmp, 'never.csv');
+      const cases: [string[], RegExp][] = [
+        [['lf', '--space', 'tnb101-micro', '--sample', '2', '--out', out], /computes measures for nb201, nb301, nb101/],
+        [['lf', '--space', 'nb101', '--sample', '2', '--measures', 'flops,synflow', '--out', out], /synflow needs the network of nb101/],
+        [['lf', '--space', 'nb201', '--out', out], /either --archs FILE or --sample N/],
+        [['lf', '--space', 'nb201', '--sample', '2', '--measures', 'flops,zen', '--out', out], /unknown measure "zen"/],
+        [['lf', '--space', 'nb201', '--sample', '2', '--shard', '3/3', '--out', out], /0 <= K < N/],
+        [['lf', '--space', 'nb201', '--sample', '2'], /needs --out/],
+      ];
+      for (const [args, msg] of cases) {
+        const r = dele(args);
+        assert.equal(r.code, 2, `${args.join(' ')}: ${r.stderr}`);
+        assert.match(r.stderr, msg);
+      }
+      assert.ok(!fs.existsSync(out));
+    });
+  });
 });

@@ -8,12 +8,14 @@ import { defined } from './at';
 const ROOT = path.resolve(__dirname, '../..');
 const RULES: { dir: string; forbidden: RegExp; why: string }[] = [
   // Search spaces (parsers, scanners, encodings) are pure: no tfjs, no editor, nothing above them.
-  { dir: 'src/space', forbidden: /^(vscode|vscode-language.*|@tensorflow\/.*|(\.\.\/)+(predictor|server|client|data|protocol|cli).*)$/, why: 'search spaces are pure' },
-  { dir: 'src/data', forbidden: /^(vscode|vscode-language.*|@tensorflow\/.*|\.\.\/(predictor|server|client|protocol).*)$/, why: 'data loading needs no tfjs or editor' },
-  { dir: 'src/predictor', forbidden: /^(vscode|vscode-language.*|\.\.\/(server|client|protocol).*)$/, why: 'the predictor is vscode-free' },
-  { dir: 'src/protocol', forbidden: /^(vscode|vscode-languageserver|vscode-languageclient.*|@tensorflow\/.*|\.\.\/(space|data|predictor|server|client).*)$/, why: 'protocol files hold types and message objects only' },
+  { dir: 'src/space', forbidden: /^(vscode|vscode-language.*|@tensorflow\/.*|(\.\.\/)+(predictor|server|client|data|protocol|cli|lf).*)$/, why: 'search spaces are pure' },
+  { dir: 'src/data', forbidden: /^(vscode|vscode-language.*|@tensorflow\/.*|\.\.\/(predictor|server|client|protocol|lf).*)$/, why: 'data loading needs no tfjs or editor' },
+  // LF measures (networks, engines, cache, worker pool) are editor-free.
+  { dir: 'src/lf', forbidden: /^(vscode|vscode-language.*|(\.\.\/)+(server|client|protocol|cli).*)$/, why: 'LF measures are editor-free' },
+  { dir: 'src/predictor', forbidden: /^(vscode|vscode-language.*|\.\.\/(server|client|protocol|lf).*)$/, why: 'the predictor is vscode-free' },
+  { dir: 'src/protocol', forbidden: /^(vscode|vscode-languageserver|vscode-languageclient.*|@tensorflow\/.*|\.\.\/(space|data|predictor|server|client|lf).*)$/, why: 'protocol files hold types and message objects only' },
   { dir: 'src/server', forbidden: /^(vscode|vscode-languageclient.*|\.\.\/client.*)$/, why: 'the server never imports the client' },
-  { dir: 'src/client', forbidden: /^(@tensorflow\/.*|\.\.\/(space|data|predictor|server).*)$/, why: 'the client talks to the server through the protocol only' },
+  { dir: 'src/client', forbidden: /^(@tensorflow\/.*|\.\.\/(space|data|predictor|server|lf).*)$/, why: 'the client talks to the server through the protocol only' },
 ];
 
 function imports(file: string): string[] {

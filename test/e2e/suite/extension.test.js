@@ -239,6 +239,29 @@ suite('DELE in a real VS Code', () => {
     console.log(`declared-space lenses: ${JSON.stringify(titles)}`);
   });
 
+  test('the LF command computes measures for the workspace architectures and the hover lists them', async () => {
+    const out = file('lf-nb201.csv').fsPath;
+    const result = await vscode.commands.executeCommand('dele.computeLf', {
+      space: 'nb201',
+      measures: ['flops', 'params', 'synflow', 'nwot'],
+      source: { kind: 'workspace', files: [file('search_space.py').fsPath] },
+      out,
+      jobs: 2,
+    });
+    assert.equal(result.status, 'completed', result.message);
+    assert.ok(result.archs >= 3, result.message);
+    const csv = Buffer.from(await vscode.workspace.fs.readFile(vscode.Uri.file(out))).toString('utf8').trim().split('\n');
+    assert.equal(csv[0], 'arch,flops,params,synflow,nwot');
+    assert.equal(csv.length, result.archs + 1);
+    const uri = file('search_space.py');
+    const text = await poll(async () => {
+      const h = await vscode.commands.executeCommand('vscode.executeHoverProvider', uri, new vscode.Position(2, 20));
+      const t = (h || []).flatMap((x) => x.contents.map((c) => (typeof c === 'string' ? c : c.value))).join('\n');
+      return /Low-fidelity measures computed here: flops [\d.]+ · params [\d.]+ · synflow [\d.]+ · nwot [\d.]+/.test(t) ? t : undefined;
+    });
+    console.log(`hover with LF: ${text.split('\n').find((l) => l.startsWith('Low-fidelity'))}`);
+  });
+
   test('the train command trains a predictor and the lenses switch to it', async () => {
     const result = await vscode.commands.executeCommand('dele.trainPredictor', {
       data: 'bundled',

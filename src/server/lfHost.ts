@@ -1,0 +1,139 @@
+/**
+ * `dele/computeLf`: LF measures for the workspace's architectures or a sample of a space, in worker threads
+ * (src/lf/pool.ts) with cancellable work-done progress; values land in the LF cache, which hovers read.
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type { CancellationToken, WorkDoneProgressServerReporter } from 'vscode-languageserver/node';
+import { LfCache } from '../lf/cache';
+import { archsInText, lfCsv, sampleJobs } from '../lf/jobs';
+import { DEFAULT_LF_MEASURES, LF_MEASURES } from '../lf/measures';
+import { type LfJob, runLf } from '../lf/pool';
+import { lfSpace } from '../lf/registry';
+import { measuresOf } from '../lf/space';
+import type { ComputeLfParams, ComputeLfResult, SpaceInfo } from '../protocol/lsp';
+import type { SearchSpace } from '../space/types';
+
+/** Bytes read per workspace file and files per run: work per request stays bounded. */
+export const LF_FILE_BYTES = 2_000_000;
+export const LF_MAX_FILES = 5000;
+export const LF_MAX_ARCHS = 100_000;
+
+export class LfHost {
+  private cacheOf?: LfCache;
+  private running = false;
+
+  constructor(
+    private readonly workerScript: string,
+    private readonly cacheFile: () => string | undefined,
+  ) {}
+
+  get busy(): boolean {
+    return this.running;
+  }
+
+  /** The cache, opened on first use (hovers read it; a run appends to the same instance). */
+  cache(): LfCache {
+    if (!this.cacheOf || this.cacheOf.file !== this.cacheFile()) {
+      try {
+        this.cacheOf = new LfCache(this.cacheFile());
+      } catch {
+        this.cacheOf = new LfCache();
+      }
+    }
+    return this.cacheOf;
+  }
+
+  /** SpaceInfo.lfMeasures of a space, or undefined when its network cannot be built here. */
+  static measuresFor(spaceId: string): SpaceInfo['lfMeasures'] {
+    const space = lfSpace(spaceId);
+    if (!space) return undefined;
+    return measuresOf(space).map((m) => ({ id: m.id, description: m.description, byDefault: (DEFAULT_LF_MEASURES as readonly string[]).includes(m.id) }));
+  }
+
+  /** Hover lines: the measures computed for an architecture (any settings), or nothing. */
+  hoverLines(spaceId: string, key: string): string[] {
+    if (!lfSpace(spaceId)) return [];
+    const all = this.cache().all(spaceId, key);
+    if (all.size === 0) return [];
+    const shown = LF_MEASURES.filter((m) => all.has(m.id)).map((m) => {
+      const v = all.get(m.id)?.value;
+      return `${m.id} ${v === null || v === undefined ? 'n/a' : Number(v.toPrecision(5))}`;
+    });
+    return [`Low-fidelity measures computed here: ${shown.join(' · ')}`];
+  }
+
+  /** Which architectures a request covers: problems are thrown as Errors with a readable message. */
+  jobs(space: SearchSpace, p: ComputeLfParams, openDocs: { path?: string; text: string }[]): LfJob[] {
+    if (p.source.kind === 'sample') {
+      const n = p.source.count;
+      if (!(Number.isInteger(n) && n >= 1 && n <= LF_MAX_ARCHS)) throw new Error(`sample size must be 1 to ${LF_MAX_ARCHS}, got ${n}`);
+      return sampleJobs(space, n, p.source.seed ?? 0);
+    }
+    const texts = [...openDocs];
+    const open = new Set(openDocs.map((d) => d.path).filter((x) => x !== undefined));
+    for (const f of (p.source.files ?? []).slice(0, LF_MAX_FILES)) {
+      if (open.has(f)) continue;
+      try {
+        const fd = fs.openSync(f, 'r');
+        try {
+          const buf = Buffer.alloc(Math.min(LF_FILE_BYTES, fs.fstatSync(fd).size));
+          fs.readSync(fd, buf, 0, buf.length, 0);
+          texts.push({ path: f, text: buf.toString('utf8') });
+        } finally {
+          fs.closeSync(fd);
+        }
+      } catch {
+        // unreadable or vanished: skipped
+      }
+    }
+    const seen = new Set<string>();
+    const jobs: LfJob[] = [];
+    for (const t of texts) {
+      for (const j of archsInText(space, t.text).jobs) {
+        if (seen.has(j.key) || jobs.length >= LF_MAX_ARCHS) continue;
+        seen.add(j.key);
+        jobs.push(j);
+      }
+    }
+    return jobs;
+  }
+
+  async compute(space: SearchSpace, p: ComputeLfParams, jobs: LfJob[], progress: WorkDoneProgressServerReporter, token: CancellationToken): Promise<ComputeLfResult> {
+    const offered = measuresOf(lfSpace(space.id) as NonNullable<ReturnType<typeof lfSpace>>).map((m) => m.id);
+    const measures = p.measures ?? DEFAULT_LF_MEASURES.filter((m) => offered.includes(m));
+    const none = { archs: jobs.length, computed: 0, cached: 0, failed: 0 };
+    if (this.running) return { status: 'failed', message: 'LF measures are already being computed', ...none };
+    if (jobs.length === 0) return { status: 'failed', message: `no ${space.title} architecture found${p.source.kind === 'workspace' ? ' in the workspace' : ''}`, ...none };
+    this.running = true;
+    const abort = new AbortController();
+    token.onCancellationRequested(() => abort.abort());
+    progress.token.onCancellationRequested(() => abort.abort());
+    const t0 = Date.now();
+    try {
+      const r = await runLf(jobs, {
+        space: space.id,
+        measures,
+        settings: { batch: 64, seed: 0 },
+        jobs: p.jobs ?? Math.max(1, os.availableParallelism() - 1),
+        cache: this.cache(),
+        workerScript: this.workerScript,
+        signal: abort.signal,
+        onProgress: (x) => progress.report(Math.floor((100 * x.done) / x.total), `${x.done}/${x.total} architectures${x.cached ? ` (${x.cached} cached)` : ''}`),
+      });
+      const counts = { archs: jobs.length, computed: r.computed, cached: r.cached, failed: r.failed.length };
+      if (r.cancelled) return { status: 'cancelled', message: `cancelled after ${r.computed} of ${jobs.length} architectures; they are cached, so running again resumes`, ...counts };
+      const tmp = path.join(path.dirname(p.out), `.${path.basename(p.out)}.tmp-${process.pid}`);
+      fs.writeFileSync(tmp, lfCsv(jobs, measures, r.values));
+      fs.renameSync(tmp, p.out);
+      const failed = r.failed.length > 0 ? `; ${r.failed.length} failed (${r.failed[0]?.message})` : '';
+      return { status: 'completed', message: `${jobs.length} architectures (${r.computed} computed, ${r.cached} cached) in ${((Date.now() - t0) / 1000).toFixed(0)} s${failed}`, ...counts, out: p.out };
+    } catch (e) {
+      return { status: 'failed', message: (e as Error).message, ...none };
+    } finally {
+      this.running = false;
+      progress.done();
+    }
+  }
+}

@@ -1,0 +1,128 @@
+/**
+ * "DELE: Compute Low-Fidelity Measures…" over LSP: the workspace's architectures (open documents and listed
+ * files) or a sample, computed in worker threads with cancellable progress, written as a CSV, listed in hovers,
+ * and joinable with ground truth for training.
+ */
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { after, before } from 'node:test';
+import type { Hover } from 'vscode-languageserver-protocol';
+import { loadBundled } from '../../src/data/dataset';
+import type { ComputeLfResult, DataInfoResult, SpaceInfo, StatusResult, TrainResult } from '../../src/protocol/lsp';
+import { describe, it, startSession, type TestSession } from './lspClient';
+
+const OPEN_CELL = '|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_3x3~2|';
+const FILE_CELL = '|none~0|+|none~0|none~1|+|none~0|none~1|none~2|';
+
+describe('LF measures from the editor', () => {
+  let s: TestSession;
+  let ws: string;
+  let uri: string;
+
+  before(async () => {
+    ws = fs.mkdtempSync(path.join(os.tmpdir(), 'dele-lf-'));
+    fs.writeFileSync(path.join(ws, 'more.py'), `other = "${FILE_CELL}"\n`);
+    s = await startSession({}, { workspace: ws });
+    uri = pathToFileURL(path.join(ws, 'open.py')).href;
+  });
+  after(async () => {
+    await s.close();
+    fs.rmSync(ws, { recursive: true, force: true });
+  });
+
+  const hoverText = async (line: number, character: number): Promise<string> => {
+    const h = (await s.client.sendRequest('textDocument/hover', { textDocument: { uri }, position: { line, character } })) as Hover | null;
+    return JSON.stringify(h?.contents ?? '');
+  };
+
+  it('lists the measures of the spaces whose networks it builds', async () => {
+    const spaces = (await s.client.sendRequest('dele/spaces')) as SpaceInfo[];
+    const by = (id: string): SpaceInfo | undefined => spaces.find((x) => x.id === id);
+    assert.ok(by('nb201')?.lfMeasures?.some((m) => m.id === 'jacov' && m.byDefault));
+    assert.ok(by('nb301')?.lfMeasures?.some((m) => m.id === 'synflow'));
+    assert.deepEqual(by('nb101')?.lfMeasures?.map((m) => m.id), ['flops', 'params'], 'NB101: closed form only');
+    assert.equal(by('tnb101-micro')?.lfMeasures, undefined);
+  });
+
+  it('computes the workspace architectures with progress, writes the CSV and lists the values in the hover', async () => {
+    await s.setText(uri, `cell = "${OPEN_CELL}"\n`);
+    assert.doesNotMatch(await hoverText(0, 10), /Low-fidelity/);
+    const out = path.join(ws, 'lf-nb201.csv');
+    const before = s.progress.length;
+    const r = (await s.client.sendRequest('dele/computeLf', {
+      space: 'nb201',
+      measures: ['flops', 'params', 'nwot'],
+      source: { kind: 'workspace', files: [path.join(ws, 'more.py'), path.join(ws, 'missing.py')] },
+      out,
+      jobs: 2,
+    })) as ComputeLfResult;
+    assert.equal(r.status, 'completed', r.message);
+    assert.equal(r.archs, 2);
+    assert.equal(r.computed, 2);
+    const lines = fs.readFileSync(out, 'utf8').trim().split('\n');
+    assert.equal(lines[0], 'arch,flops,params,nwot');
+    assert.ok(lines[1]?.startsWith(`${OPEN_CELL},`) && lines[2]?.startsWith(`${FILE_CELL},7.943872,0.073306,`), lines.join('\n'));
+    const kinds = s.progress.slice(before).map((p) => (p as { value: { kind: string } }).value.kind);
+    assert.deepEqual([kinds[0], kinds.at(-1)], ['begin', 'end']);
+    assert.ok(kinds.includes('report'));
+    assert.match(await hoverText(0, 10), /Low-fidelity measures computed here: flops 187\.04 · params 1\.2885 · nwot \d+/);
+  });
+
+  it('the CSV joins a ground-truth file for training (data info sees both)', async () => {
+    const truth = path.join(ws, 'truth.csv');
+    fs.writeFileSync(truth, `arch,val_acc\n"${OPEN_CELL}",94.1\n"${FILE_CELL}",10\n`);
+    const info = (await s.client.sendRequest('dele/dataInfo', { data: truth, space: 'nb201', join: [path.join(ws, 'lf-nb201.csv')] })) as DataInfoResult;
+    assert.equal(info.archCount, 2);
+    assert.deepEqual(info.targets, ['val_acc']);
+    assert.deepEqual(info.lfs, ['flops', 'params', 'nwot']);
+    await assert.rejects(s.client.sendRequest('dele/dataInfo', { data: truth, space: 'nb201', join: [path.join(ws, 'nope.csv')] }), /no such file/);
+  });
+
+  it('training joins the computed measures with a ground-truth file and uses them as experts', async () => {
+    const out = path.join(ws, 'lf-sample.csv');
+    const r = (await s.client.sendRequest('dele/computeLf', { space: 'nb201', measures: ['flops', 'params'], source: { kind: 'sample', count: 24, seed: 2 }, out })) as ComputeLfResult;
+    assert.equal(r.status, 'completed', r.message);
+    const bench = loadBundled('nb201');
+    const acc = bench.columns.find((c) => c.name === 'c10_test_200ep')?.values;
+    const rows = fs.readFileSync(out, 'utf8').trim().split('\n').slice(1).map((l) => l.split(',')[0] as string);
+    const truth = path.join(ws, 'truth-sample.csv');
+    fs.writeFileSync(truth, `arch,val_acc\n${rows.map((a) => `${a},${acc?.[bench.keys.indexOf(a)]}`).join('\n')}\n`);
+    const t = (await s.client.sendRequest('dele/train', { data: truth, join: [out], target: 'val_acc', method: 'dele', encoder: 'gates', trainRatio: 1, experts: ['flops', 'params'], preset: 'tiny', pretrainEpochs: 1, epochs: 2 })) as TrainResult;
+    assert.equal(t.status, 'completed', t.message);
+    const st = (await s.client.sendRequest('dele/status')) as StatusResult;
+    assert.deepEqual(st.predictor?.experts, ['flops', 'params']);
+    assert.match(st.predictor?.dataSource ?? '', /truth-sample\.csv\+.*lf-sample\.csv/);
+  });
+
+  it('cancel stops the workers, keeps what finished in the cache and writes no CSV', async () => {
+    const out = path.join(ws, 'cancelled.csv');
+    const before = s.progress.length;
+    const pending = s.client.sendRequest('dele/computeLf', { space: 'nb201', measures: ['jacov'], source: { kind: 'sample', count: 40, seed: 9 }, out, jobs: 1 }) as Promise<ComputeLfResult>;
+    const begin = await s.waitFor(() => s.progress.slice(before).find((p) => (p as { value: { kind: string } }).value.kind === 'report') as { token: string } | undefined);
+    void s.client.sendNotification('window/workDoneProgress/cancel', { token: begin.token });
+    const r = await pending;
+    assert.equal(r.status, 'cancelled', r.message);
+    assert.ok(r.computed >= 1 && r.computed < 40, r.message);
+    assert.ok(!fs.existsSync(out));
+    // Running again resumes: what finished comes from the cache.
+    const again = (await s.client.sendRequest('dele/computeLf', { space: 'nb201', measures: ['jacov'], source: { kind: 'sample', count: r.computed, seed: 9 }, out, jobs: 1 })) as ComputeLfResult;
+    assert.equal(again.status, 'completed', again.message);
+    assert.ok(again.cached >= 1, again.message);
+  });
+
+  it('refuses bad requests with a readable error and starts nothing', async () => {
+    const out = path.join(ws, 'x.csv');
+    const bad: [unknown, RegExp][] = [
+      [{ space: 'tnb101-micro', source: { kind: 'sample', count: 2 }, out }, /can be computed for nb201, nb301, nb101/],
+      [{ space: 'nb201', source: { kind: 'sample', count: 2 }, out: 'relative.csv' }, /absolute path/],
+      [{ space: 'nb201', measures: ['flops', 'zen'], source: { kind: 'sample', count: 2 }, out }, /measures must be/],
+      [{ space: 'nb201', source: { kind: 'sample', count: 0 }, out }, /sample size/],
+      [{ space: 'nb201', source: { kind: 'sample', count: 2 }, out, jobs: 0 }, /jobs must be/],
+    ];
+    for (const [params, msg] of bad) await assert.rejects(s.client.sendRequest('dele/computeLf', params), msg);
+    assert.ok(!fs.existsSync(out));
+  });
+});
