@@ -22,7 +22,7 @@ const arg = (name: string, dflt: number): number => {
 };
 const CELLS = arg('cells', 200);
 const JOBS = arg('jobs', 2);
-const TIMING = arg('timing-cells', 8);
+const TIMING = arg('timing-cells', 20);
 const SEED = arg('seed', 0);
 const TARGET = 'naslib_c10_val_200ep';
 const OUT = path.resolve('bench-results/lf-validation');
@@ -58,17 +58,20 @@ async function main(): Promise<void> {
   const settings = { ...DEFAULT_LF_SETTINGS, seed: SEED };
   const log = (s: string): void => void process.stderr.write(`${s}\n`);
 
-  // Cost: the first TIMING cells with 1 worker, then every cell with JOBS workers (memory caches: nothing reused).
-  const timing = async (n: number, workers: number): Promise<{ wall: number; perEngine: Partial<Record<LfEngine, number>>; values: Map<string, Record<string, number | null>> }> => {
+  // Cost: a flops-stratified subset of TIMING cells with 1 worker and with JOBS workers, then every cell with JOBS
+  // workers (memory caches: nothing is reused between runs).
+  const timingJobs = Array.from({ length: TIMING }, (_, k) => jobs[Math.floor((k * jobs.length) / TIMING)] as LfJob);
+  const timing = async (subset: LfJob[], workers: number): Promise<{ wall: number; perEngine: Partial<Record<LfEngine, number>>; values: Map<string, Record<string, number | null>> }> => {
     const t0 = performance.now();
-    const r = await runLf(jobs.slice(0, n), { space: 'nb201', measures, settings, jobs: workers, cache: new LfCache(), workerScript: WORKER, onProgress: (p) => log(`[${workers} worker(s)] ${p.done}/${p.total} ${p.error ?? ''}`) });
+    const r = await runLf(subset, { space: 'nb201', measures, settings, jobs: workers, cache: new LfCache(), workerScript: WORKER, onProgress: (p) => log(`[${workers} worker(s)] ${p.done}/${p.total} ${p.error ?? ''}`) });
     if (r.failed.length > 0) log(`failed: ${JSON.stringify(r.failed.slice(0, 3))}`);
     const perEngine: Partial<Record<LfEngine, number>> = {};
     for (const s of r.seconds) for (const [e, v] of Object.entries(s)) perEngine[e as LfEngine] = (perEngine[e as LfEngine] ?? 0) + v / r.seconds.length;
     return { wall: (performance.now() - t0) / 1000, perEngine, values: r.values };
   };
-  const one = await timing(TIMING, 1);
-  const all = await timing(jobs.length, JOBS);
+  const one = await timing(timingJobs, 1);
+  const two = await timing(timingJobs, JOBS);
+  const all = await timing(jobs, JOBS);
   const peakRssMb = process.resourceUsage().maxRSS / 1024;
 
   const acc = column(ds, TARGET).values;
@@ -113,13 +116,30 @@ async function main(): Promise<void> {
     '|---|---|---|---|---|---|',
     ...rows.map((r) => `| ${r.measure} | ${f(r.spearmanVsPublished)} | ${f(r.tauOurs)} | ${f(r.tauPublishedSameCells)} | ${f(r.tauPublishedAll)} | ${r.finite}/${CELLS} |`),
     '',
-    `Seconds per architecture (mean over cells, every measure): 1 worker on ${TIMING} cells: ${f(one.wall / TIMING, 2)} s wall; ${JOBS} workers on ${CELLS} cells: ${f(all.wall / CELLS, 2)} s wall.`,
-    `Per engine, 1 worker: ${Object.entries(one.perEngine).map(([e, v]) => `${e} ${f(v, 2)} s`).join(', ')}.`,
-    `Per engine, ${JOBS} workers: ${Object.entries(all.perEngine).map(([e, v]) => `${e} ${f(v, 2)} s`).join(', ')}.`,
+    `Wall seconds per architecture, every measure, on ${TIMING} cells spread over the flops range: ${f(one.wall / TIMING, 2)} s with 1 worker, ${f(two.wall / TIMING, 2)} s with ${JOBS} workers (${f(one.wall / two.wall, 2)}x); all ${CELLS} cells with ${JOBS} workers: ${f(all.wall / CELLS, 2)} s.`,
+    `Seconds per architecture per engine inside a worker (mean), 1 worker: ${Object.entries(one.perEngine).map(([e, v]) => `${e} ${f(v, 2)}`).join(', ')}; ${JOBS} workers: ${Object.entries(two.perEngine).map(([e, v]) => `${e} ${f(v, 2)}`).join(', ')} (engines: count = flops, params, relu_count; init = l2_norm; loss = nwot + snip, grad_norm, fisher, plain from one forward and one backward; jacov = one more backward).`,
     `Peak RSS of the process (all workers): ${peakRssMb.toFixed(0)} MB.`,
   ];
   fs.mkdirSync(path.dirname(OUT), { recursive: true });
-  fs.writeFileSync(`${OUT}.json`, JSON.stringify({ config, rows, cost: { oneWorker: { cells: TIMING, wallSeconds: one.wall, perEngine: one.perEngine }, workers: { jobs: JOBS, cells: CELLS, wallSeconds: all.wall, perEngine: all.perEngine }, peakRssMb }, values: Object.fromEntries(all.values) }, null, 1));
+  fs.writeFileSync(
+    `${OUT}.json`,
+    JSON.stringify(
+      {
+        config,
+        rows,
+        cost: {
+          timingCells: timingJobs.map((j) => j.key),
+          oneWorker: { wallSeconds: one.wall, perEngine: one.perEngine },
+          workers: { jobs: JOBS, wallSeconds: two.wall, perEngine: two.perEngine },
+          allCells: { jobs: JOBS, cells: CELLS, wallSeconds: all.wall, perEngine: all.perEngine },
+          peakRssMb,
+        },
+        values: Object.fromEntries(all.values),
+      },
+      null,
+      1,
+    ),
+  );
   fs.writeFileSync(`${OUT}.txt`, `${lines.join('\n')}\n`);
   process.stdout.write(`${lines.join('\n')}\n`);
 }
