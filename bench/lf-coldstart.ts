@@ -7,9 +7,9 @@
  * Needs the build (dist/lfWorker.js). Run:
  *   npm run bench:lf-coldstart [-- --sample 1000 --labels 78 --seeds 3 --measures flops,params,... --jobs 2]
  */
-import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { benchCommit } from './provenance';
 import { column, type Column, loadBundled, makeDataset, splitDataset } from '../src/data/dataset';
 import { LfCache } from '../src/lf/cache';
 import { imageBatch } from '../src/lf/images';
@@ -35,16 +35,9 @@ const CACHE = path.resolve(arg('cache', '.cache/lf-bench.jsonl'));
 const TARGET = 'c10_test_200ep';
 const OUT = path.resolve(arg('out', 'bench-results/lf-coldstart'));
 
-function git(args: string[]): string {
-  try {
-    return execFileSync('git', args, { stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim();
-  } catch {
-    return 'unknown';
-  }
-}
 
 async function main(): Promise<void> {
-  const commit = git(['rev-parse', '--short=12', 'HEAD']) + (git(['status', '--porcelain', '--untracked-files=no']) ? '+dirty' : '');
+  const commit = benchCommit();
   const log = (s: string): void => void process.stderr.write(`${s}\n`);
   const full = loadBundled('nb201');
   const n = full.archs.length;

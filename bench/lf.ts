@@ -5,9 +5,9 @@
  * tau (same cells, and all 9,445), seconds per architecture per engine with 1 and N workers, and peak RSS.
  * Needs the build (dist/lfWorker.js). Run: npm run bench:lf [-- --cells 200 --jobs 2 --timing-cells 8 --seed 0]
  */
-import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { benchCommit } from './provenance';
 import { column, loadBundled } from '../src/data/dataset';
 import { LfCache } from '../src/lf/cache';
 import { imageBatch } from '../src/lf/images';
@@ -28,17 +28,10 @@ const TARGET = 'naslib_c10_val_200ep';
 const OUT = path.resolve('bench-results/lf-validation');
 const WORKER = path.resolve('dist/lfWorker.js');
 
-function git(args: string[]): string {
-  try {
-    return execFileSync('git', args, { stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim();
-  } catch {
-    return 'unknown';
-  }
-}
 
 async function main(): Promise<void> {
   if (!fs.existsSync(WORKER)) throw new Error('run npm run build first (dist/lfWorker.js is missing)');
-  const commit = git(['rev-parse', '--short=12', 'HEAD']) + (git(['status', '--porcelain', '--untracked-files=no']) ? '+dirty' : '');
+  const commit = benchCommit();
   const ds = loadBundled('nb201');
   const flops = column(ds, 'zc_c10_flops').values;
   const withProxies = [...flops.keys()].filter((i) => Number.isFinite(flops[i]));

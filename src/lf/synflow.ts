@@ -95,29 +95,40 @@ interface ConvGeom {
   dilation: number;
 }
 
-function convForward(x: Float64Array, wt: Float64Array, bias: Float64Array | undefined, g: ConvGeom): Float64Array {
+/** The receptive fields of a conv as (input offset, output offset, weight offset) triples, padding skipped. */
+function convTaps(g: ConvGeom): Int32Array {
   const { h, w, ci, ho, wo, co, k, stride, pad, dilation } = g;
-  const y = new Float64Array(ho * wo * co);
-  if (bias) for (let p = 0; p < ho * wo; p++) y.set(bias, p * co);
+  const taps: number[] = [];
   for (let oy = 0; oy < ho; oy++) {
     for (let ky = 0; ky < k; ky++) {
       const iy = oy * stride - pad + ky * dilation;
       if (iy < 0 || iy >= h) continue;
       for (let ox = 0; ox < wo; ox++) {
-        const yo = (oy * wo + ox) * co;
         for (let kx = 0; kx < k; kx++) {
           const ix = ox * stride - pad + kx * dilation;
           if (ix < 0 || ix >= w) continue;
-          const xo = (iy * w + ix) * ci;
-          const wo0 = (ky * k + kx) * ci * co;
-          for (let c = 0; c < ci; c++) {
-            const xv = x[xo + c]!;
-            if (xv === 0) continue;
-            const wb = wo0 + c * co;
-            for (let o = 0; o < co; o++) y[yo + o]! += xv * wt[wb + o]!;
-          }
+          taps.push((iy * w + ix) * ci, (oy * wo + ox) * co, (ky * k + kx) * ci * co);
         }
       }
+    }
+  }
+  return Int32Array.from(taps);
+}
+
+function convForward(x: Float64Array, wt: Float64Array, bias: Float64Array | undefined, g: ConvGeom): Float64Array {
+  const { ho, wo, ci, co } = g;
+  const y = new Float64Array(ho * wo * co);
+  if (bias) for (let p = 0; p < ho * wo; p++) y.set(bias, p * co);
+  const taps = convTaps(g);
+  for (let t = 0; t < taps.length; t += 3) {
+    const xo = taps[t]!;
+    const yo = taps[t + 1]!;
+    const wo0 = taps[t + 2]!;
+    for (let c = 0; c < ci; c++) {
+      const xv = x[xo + c]!;
+      if (xv === 0) continue;
+      const wb = wo0 + c * co;
+      for (let o = 0; o < co; o++) y[yo + o]! += xv * wt[wb + o]!;
     }
   }
   return y;
@@ -125,53 +136,35 @@ function convForward(x: Float64Array, wt: Float64Array, bias: Float64Array | und
 
 /** dx += conv-transpose(dy, W). */
 function convBackwardInput(dy: Float64Array, wt: Float64Array, dx: Float64Array, g: ConvGeom): void {
-  const { h, w, ci, ho, wo, co, k, stride, pad, dilation } = g;
-  for (let oy = 0; oy < ho; oy++) {
-    for (let ky = 0; ky < k; ky++) {
-      const iy = oy * stride - pad + ky * dilation;
-      if (iy < 0 || iy >= h) continue;
-      for (let ox = 0; ox < wo; ox++) {
-        const yo = (oy * wo + ox) * co;
-        for (let kx = 0; kx < k; kx++) {
-          const ix = ox * stride - pad + kx * dilation;
-          if (ix < 0 || ix >= w) continue;
-          const xo = (iy * w + ix) * ci;
-          const wo0 = (ky * k + kx) * ci * co;
-          for (let c = 0; c < ci; c++) {
-            const wb = wo0 + c * co;
-            let s = 0;
-            for (let o = 0; o < co; o++) s += dy[yo + o]! * wt[wb + o]!;
-            dx[xo + c]! += s;
-          }
-        }
-      }
+  const { ci, co } = g;
+  const taps = convTaps(g);
+  for (let t = 0; t < taps.length; t += 3) {
+    const xo = taps[t]!;
+    const yo = taps[t + 1]!;
+    const wo0 = taps[t + 2]!;
+    for (let c = 0; c < ci; c++) {
+      const wb = wo0 + c * co;
+      let s = 0;
+      for (let o = 0; o < co; o++) s += dy[yo + o]! * wt[wb + o]!;
+      dx[xo + c]! += s;
     }
   }
 }
 
 /** dW = Σ over positions of x ⊗ dy. */
 function convBackwardWeights(x: Float64Array, dy: Float64Array, g: ConvGeom): Float64Array {
-  const { h, w, ci, ho, wo, co, k, stride, pad, dilation } = g;
+  const { k, ci, co } = g;
   const dw = new Float64Array(k * k * ci * co);
-  for (let oy = 0; oy < ho; oy++) {
-    for (let ky = 0; ky < k; ky++) {
-      const iy = oy * stride - pad + ky * dilation;
-      if (iy < 0 || iy >= h) continue;
-      for (let ox = 0; ox < wo; ox++) {
-        const yo = (oy * wo + ox) * co;
-        for (let kx = 0; kx < k; kx++) {
-          const ix = ox * stride - pad + kx * dilation;
-          if (ix < 0 || ix >= w) continue;
-          const xo = (iy * w + ix) * ci;
-          const wo0 = (ky * k + kx) * ci * co;
-          for (let c = 0; c < ci; c++) {
-            const xv = x[xo + c]!;
-            if (xv === 0) continue;
-            const wb = wo0 + c * co;
-            for (let o = 0; o < co; o++) dw[wb + o]! += xv * dy[yo + o]!;
-          }
-        }
-      }
+  const taps = convTaps(g);
+  for (let t = 0; t < taps.length; t += 3) {
+    const xo = taps[t]!;
+    const yo = taps[t + 1]!;
+    const wo0 = taps[t + 2]!;
+    for (let c = 0; c < ci; c++) {
+      const xv = x[xo + c]!;
+      if (xv === 0) continue;
+      const wb = wo0 + c * co;
+      for (let o = 0; o < co; o++) dw[wb + o]! += xv * dy[yo + o]!;
     }
   }
   return dw;
