@@ -1,5 +1,5 @@
 /**
- * The cold-start proof (figures only): NB201 treated as a space without tables. Sample cells from the training
+ * The cold-start proof (figures only): NB201 (or NB301, --space nb301) treated as a space without tables. Sample cells from the training
  * split, compute their LF measures here (dele lf's engines), label a few of them with ground truth, train DELE on
  * the local LF, and score the whole held-out split. Next to it, with the same labelled cells and seeds: vanilla
  * (ground truth only) and DELE on NAS-Bench-Suite-Zero's published values of the same measures for the same
@@ -26,20 +26,21 @@ const arg = (name: string, dflt: string): string => {
   const i = argv.indexOf(`--${name}`);
   return i > 0 ? (argv[i + 1] as string) : dflt;
 };
+const SPACE = arg('space', 'nb201');
 const SAMPLE = Number(arg('sample', '1000'));
 const LABELS = Number(arg('labels', '78'));
 const SEEDS = Number(arg('seeds', '3'));
 const JOBS = Number(arg('jobs', '2'));
 const MEASURES = arg('measures', DEFAULT_LF_MEASURES.join(',')).split(',');
 const CACHE = path.resolve(arg('cache', '.cache/lf-bench.jsonl'));
-const TARGET = 'c10_test_200ep';
-const OUT = path.resolve(arg('out', 'bench-results/lf-coldstart'));
+const OUT = path.resolve(arg('out', SPACE === 'nb201' ? 'bench-results/lf-coldstart' : `bench-results/lf-coldstart-${SPACE}`));
 
 
 async function main(): Promise<void> {
   const commit = benchCommit();
   const log = (s: string): void => void process.stderr.write(`${s}\n`);
-  const full = loadBundled('nb201');
+  const full = loadBundled(SPACE);
+  const TARGET = full.defaultTarget ?? 'c10_test_200ep';
   const n = full.archs.length;
   const split = splitDataset(n, 0);
   // The sampled cells: a seeded draw from the training split (the held-out split is never touched).
@@ -49,11 +50,11 @@ async function main(): Promise<void> {
     const j = Math.floor(rng.next() * (i + 1));
     [pool[i], pool[j]] = [pool[j] as number, pool[i] as number];
   }
-  const sampled = pool.slice(0, SAMPLE);
+  const sampled = pool.slice(0, Math.min(SAMPLE, pool.length));
   const settings = DEFAULT_LF_SETTINGS;
   const t0 = performance.now();
   const r = await runLf(sampled.map((i) => ({ key: full.keys[i] as string, arch: full.archs[i] })), {
-    space: 'nb201',
+    space: SPACE,
     measures: MEASURES,
     settings,
     jobs: JOBS,
@@ -71,7 +72,8 @@ async function main(): Promise<void> {
   const lfCols = (published: boolean): Column[] =>
     MEASURES.map((m): Column | undefined => {
       const values = new Float64Array(n).fill(NaN);
-      const pub = published ? lfMeasure(m).published : undefined;
+      // The published value: the bundled column named like the measure (NB301, NB101), else NB201's zc_c10_ column.
+      const pub = !published ? undefined : full.columns.some((c) => c.name === m && c.kind === 'lf') ? m : lfMeasure(m).published;
       if (published && !pub) return undefined;
       for (const i of sampled) values[i] = pub ? (column(full, pub).values[i] as number) : (r.values.get(full.keys[i] as string)?.[m] ?? NaN);
       return { name: published ? `published_${m}` : `local_${m}`, kind: 'lf', description: '', values };
@@ -107,10 +109,11 @@ async function main(): Promise<void> {
     }
   }
   const config = {
-    command: `npm run bench:lf-coldstart -- --sample ${SAMPLE} --labels ${LABELS} --seeds ${SEEDS} --measures ${MEASURES.join(',')} --jobs ${JOBS}`,
+    command: `npm run bench:lf-coldstart -- --space ${SPACE} --sample ${SAMPLE} --labels ${LABELS} --seeds ${SEEDS} --measures ${MEASURES.join(',')} --jobs ${JOBS}`,
     commit,
     data: { source: full.source, fingerprint: full.fingerprint, target: TARGET, splitSeed: 0, heldOut: split.heldOut.length },
-    sample: SAMPLE,
+    space: SPACE,
+    sample: sampled.length,
     sampleSeed: 4242,
     labels: LABELS,
     labelSeeds: Array.from({ length: SEEDS }, (_, s) => 1000 + s),
@@ -129,7 +132,7 @@ async function main(): Promise<void> {
     return `| ${v} | ${mean.toFixed(4)} ± ${std.toFixed(4)} | ${taus.map((x) => x.toFixed(4)).join(', ')} |`;
   });
   const lines = [
-    `Cold start on NB201 (${config.command}; commit ${commit}; data ${full.fingerprint}): ${SAMPLE} cells sampled from the training split, LF computed here for them (${MEASURES.join(', ')}), ground truth (${TARGET}) for ${LABELS} of them, GATES cpu preset, held-out Kendall's tau on all ${split.heldOut.length} held-out cells, ${SEEDS} seeds (model seed s, labelled cells drawn with seed 1000+s).`,
+    `Cold start on ${full.space.title} (${config.command}; commit ${commit}; data ${full.fingerprint}): ${sampled.length} architectures sampled from the training split, LF computed here for them (${MEASURES.join(', ')}), ground truth (${TARGET}) for ${LABELS} of them, GATES cpu preset, held-out Kendall's tau on all ${split.heldOut.length} held-out architectures, ${SEEDS} seeds (model seed s, labelled cells drawn with seed 1000+s).`,
     '',
     '| predictor | held-out tau (mean ± std) | per seed |',
     '|---|---|---|',
