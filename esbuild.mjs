@@ -35,6 +35,7 @@ if (fs.existsSync('src/client/extension.ts')) entries.push({ ...node, entryPoint
 if (fs.existsSync('src/server/main.ts')) entries.push({ ...node, entryPoints: ['src/server/main.ts'], outfile: `${dist}/server.js` });
 if (fs.existsSync('src/server/trainWorker.ts')) entries.push({ ...node, entryPoints: ['src/server/trainWorker.ts'], outfile: `${dist}/trainWorker.js` });
 entries.push({ ...node, entryPoints: ['src/lf/worker.ts'], outfile: `${dist}/lfWorker.js` });
+entries.push({ ...node, entryPoints: ['src/predictor/expertWorker.ts'], outfile: `${dist}/expertWorker.js` });
 if (fs.existsSync('webview/main.ts')) {
   entries.push({ bundle: true, platform: 'browser', target: 'es2022', format: 'iife', entryPoints: ['webview/main.ts'], outfile: `${dist}/webview.js`, sourcemap: !production, minify: production, logLevel: 'warning' });
 }

@@ -12,7 +12,7 @@ import {
   ScatterController,
   Tooltip,
 } from 'chart.js';
-import type { RankedArch, RankingsResult, StatusResult, TrainingEpoch } from '../src/protocol/lsp';
+import type { RankedArch, RankingsResult, SearchResponse, StatusResult, TrainingEpoch } from '../src/protocol/lsp';
 import type { HostToWebview, WebviewToHost } from '../src/protocol/webview';
 
 Chart.register(BarController, BarElement, CategoryScale, LinearScale, LineController, LineElement, PointElement, ScatterController, Tooltip, Legend);
@@ -26,6 +26,7 @@ interface SavedState {
   rankings?: RankingsResult;
   status?: StatusResult;
   epochs: TrainingEpoch[];
+  proposals?: SearchResponse;
 }
 declare function acquireVsCodeApi(): VsCodeApi;
 
@@ -117,6 +118,31 @@ function table(el: HTMLTableElement, rows: RankedArch[], clickable: boolean): vo
   if (rows.length === 0) body.insertRow().insertCell().textContent = clickable ? 'No architectures in open documents.' : 'Computing…';
 }
 
+/** The latest search results; a click inserts that proposal at the cursor of the last active text editor. */
+function renderProposals(): void {
+  const r = state.proposals;
+  const el = $('proposals') as HTMLTableElement;
+  el.replaceChildren();
+  $('proposals-note').textContent = r ? `${r.spaceTitle}: ${r.message}. Click a row to insert it at the cursor.` : 'No proposals yet. Run “DELE: Propose Top Architectures…”.';
+  if (!r) return;
+  const head = el.createTHead().insertRow();
+  for (const h of ['#', 'architecture', 'predicted', 'percentile', 'benchmark', 'top expert']) head.insertCell().textContent = h;
+  const body = el.createTBody();
+  r.proposals.forEach((p, i) => {
+    const tr = body.insertRow();
+    tr.className = 'row clickable';
+    tr.title = 'Insert at the cursor';
+    const top = [...p.experts].sort((a, b) => b.weight - a.weight)[0];
+    for (const c of [String(i + 1), p.text, fmt(p.predicted), fmt(p.percentile, 1), fmt(p.trueAccuracy), top ? `${top.name} ${top.weight.toFixed(2)}` : '–']) tr.insertCell().textContent = c;
+    tr.cells[1]!.className = 'arch';
+    tr.addEventListener('click', () => {
+      showArch(p);
+      vscode.postMessage({ type: 'insertProposal', index: i, key: p.arch });
+    });
+  });
+  if (r.proposals.length === 0) body.insertRow().insertCell().textContent = 'The search found nothing to propose.';
+}
+
 function render(): void {
   const { rankings, status } = state;
   // The predictor shown: the one the rankings are for (the selected space), else the primary one.
@@ -150,8 +176,12 @@ window.addEventListener('message', (ev: MessageEvent<HostToWebview>) => {
   $('error').hidden = true;
   switch (m.type) {
     case 'state':
-      state = { rankings: m.rankings, status: m.status, epochs: m.epochs };
+      state = { ...state, rankings: m.rankings, status: m.status, epochs: m.epochs };
       render();
+      break;
+    case 'proposals':
+      state.proposals = m.result;
+      renderProposals();
       break;
     case 'trainingStarted':
       state.epochs = [];
@@ -174,4 +204,5 @@ $('refresh').addEventListener('click', () => vscode.postMessage({ type: 'refresh
 $('space').addEventListener('change', () => vscode.postMessage({ type: 'selectSpace', space: ($('space') as HTMLSelectElement).value }));
 $('train').addEventListener('click', () => vscode.postMessage({ type: 'train' }));
 render();
+renderProposals();
 vscode.postMessage({ type: 'ready' });

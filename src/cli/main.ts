@@ -33,10 +33,12 @@ import type { EncoderType } from '../predictor/model';
 import { Predictor, PredictorFileError, resolveExperts, trainPredictor } from '../predictor/predictor';
 import type { PresetName } from '../predictor/presets';
 import { type Method, TrainingCancelled } from '../predictor/train';
+import { proposalsCsv, type ProposalRow, searchSpace } from '../search';
 import { LfCache } from '../lf/cache';
 import { archsInText, lfCsv, parseShard, sampleJobs, shardOfKey } from '../lf/jobs';
 import { DEFAULT_LF_MEASURES, DEFAULT_LF_SETTINGS, LF_MEASURES, type LfEngine } from '../lf/measures';
 import { runLf } from '../lf/pool';
+import { defaultTrainingJobs } from '../predictor/parallel';
 import { LF_SPACES, lfSpace } from '../lf/registry';
 import { measuresOf } from '../lf/space';
 
@@ -45,13 +47,20 @@ const USAGE = `dele: DELE accuracy predictor for NAS
 Usage:
   dele train   [--space ID|FILE] [--data bundled|FILE] [--target COL] [--method dele|single|vanilla] [--lf A,B,..]
                [--ratio 0.01] [--encoder gates|lstm] [--preset cpu|paper|tiny] [--epochs N]
-               [--pretrain-epochs N] [--seed N] [--split-seed N] [--subset-seed N] --out DIR
+               [--pretrain-epochs N] [--seed N] [--split-seed N] [--subset-seed N] [--jobs N] --out DIR
                (--subset-seed N: the ground-truth archs are a seeded shuffle's first N of the train split;
-               default: the first N)
+               default: the first N. --jobs N: worker threads for step 1, the experts on LF; default all
+               cores but one, at least 1; the result is the same bit for bit with any N)
   dele eval    --model DIR | --space ID [--data bundled|FILE]
   dele predict --model DIR | --space ID [ARCH ...]   (arch strings as arguments, or one per line on stdin;
                --space alone uses the predictor bundled for that space)
   dele rank    --model DIR | --space ID [--data bundled|FILE] [--top N]
+  dele search  --model DIR | --space ID [--top 10] [--budget 2000] [--from ARCH ...] [--seed 0] [--csv FILE]
+               (proposes the architectures the predictor rates best: the whole space is scored when it has at
+               most --budget architectures, else a regularised evolution, seeded, scores --budget of them; --from
+               starts it from an architecture and its neighbours. JSON on stdout as rank: predicted accuracy, true
+               value where the bundled table has the architecture, top-3 gate weights. Ctrl-C stops the search and
+               prints the best found so far)
   dele bench   [--space ID] [--target COL] [--encoder gates,lstm] [--ratios 0.01,0.05,0.1 | --counts 10,25,50] [--seeds N]
                [--preset cpu|paper|tiny]
                [--methods vanilla,single,dele] [--jobs N] [--json FILE] [--epochs N] [--pretrain-epochs N] [--subset-seeds]
@@ -97,6 +106,9 @@ const OPTIONS = {
   out: { type: 'string' },
   model: { type: 'string' },
   top: { type: 'string' },
+  budget: { type: 'string' },
+  from: { type: 'string', multiple: true },
+  csv: { type: 'string' },
   jobs: { type: 'string' },
   json: { type: 'string' },
   report: { type: 'string' },
@@ -221,7 +233,8 @@ async function cmdTrain(o: Opts): Promise<void> {
   const preset = oneOf<PresetName>(o.preset, 'preset', ['cpu', 'paper', 'tiny'], 'cpu');
   const target = pickTarget(o, ds);
   const ratio = num(o.ratio, 'ratio', 0.01, (x) => x > 0 && x <= 1);
-  err(`backend ${backend}; space ${ds.space.id}; data ${ds.source} (${ds.archs.length} archs); ${method} ${encoder} preset ${preset}; target ${target}; ratio ${ratio}`);
+  const jobs = num(o.jobs, 'jobs', defaultTrainingJobs(), (x) => Number.isInteger(x) && x >= 1 && x <= 64);
+  err(`backend ${backend}; space ${ds.space.id}; data ${ds.source} (${ds.archs.length} archs); ${method} ${encoder} preset ${preset}; target ${target}; ratio ${ratio}; ${jobs} step-1 worker${jobs === 1 ? '' : 's'}`);
   const ac = new AbortController();
   process.once('SIGINT', () => {
     err('cancelling...');
@@ -245,6 +258,7 @@ async function cmdTrain(o: Opts): Promise<void> {
       subsetSeed: o['subset-seed'] === undefined ? undefined : num(o['subset-seed'], 'subset-seed', 0, (x) => Number.isInteger(x) && x >= 0),
       optim,
       backend,
+      jobs,
     },
     {
       signal: ac.signal,
@@ -347,6 +361,89 @@ async function cmdRank(o: Opts): Promise<void> {
   }));
   process.stdout.write(`${JSON.stringify(rows, null, 1)}\n`);
   p.dispose();
+}
+
+/** The bundled table's value of `target` per key, when the space ships one with that column. */
+function bundledTruth(spaceId: string, target: string): Map<string, number> | undefined {
+  if (!bundledSpaceIds().includes(spaceId)) return undefined;
+  const ds = loadBundled(spaceId);
+  const col = ds.columns.find((c) => c.name === target);
+  if (!col) return undefined;
+  const m = new Map<string, number>();
+  ds.keys.forEach((k, i) => {
+    const v = col.values[i];
+    if (v !== undefined && Number.isFinite(v)) m.set(k, v);
+  });
+  return m;
+}
+
+async function cmdSearch(o: Opts): Promise<number> {
+  const top = num(o.top, 'top', 10, (x) => Number.isInteger(x) && x > 0);
+  const budget = num(o.budget, 'budget', 2000, (x) => Number.isInteger(x) && x > 0 && x <= 10_000_000);
+  const seed = num(o.seed, 'seed', 0, Number.isInteger);
+  await initBackend(backendOpt(o));
+  const p = loadPredictor(o);
+  try {
+    if (o.space !== undefined && o.space !== p.space.id) throw new UsageError(`the predictor is for space ${p.space.id}, not ${o.space}`);
+    const space = p.space;
+    const from = (o.from ?? []).map((t) => {
+      try {
+        return parseOrThrow(space, t);
+      } catch (e) {
+        throw ArchParseError.is(e) ? new DataError(`--from: ${e.message} (${space.id} syntax: ${space.syntax})`) : e;
+      }
+    });
+    const truth = bundledTruth(space.id, p.meta.target);
+    const ac = new AbortController();
+    const onSigint = (): void => {
+      err('search: stopping; printing the best found so far');
+      ac.abort();
+    };
+    process.once('SIGINT', onSigint);
+    const t0 = Date.now();
+    let shown = 0;
+    err(`search: ${space.id} (${space.size !== undefined ? `${space.size.toLocaleString('en-US')} architectures` : (space.sizeText ?? 'size unknown')}), predictor target ${p.meta.target}, budget ${budget}, seed ${seed}${from.length ? `, from ${from.length} architecture(s)` : ''}`);
+    const r = await searchSpace(space, (archs) => Array.from(p.scores(archs)), {
+      top,
+      budget,
+      seed,
+      from,
+      signal: ac.signal,
+      onProgress: (pr) => {
+        // About ten lines per search.
+        if (pr.evaluated < pr.budget && pr.evaluated < shown + pr.budget / 10) return;
+        shown = pr.evaluated;
+        err(`search: ${pr.evaluated}/${pr.budget} scored, best predicted ${fmt(applyCalibration(p.meta.calibration, pr.bestScore), 2)} (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
+      },
+    }).finally(() => process.off('SIGINT', onSigint));
+    const preds = p.predict(r.proposals.map((x) => x.arch));
+    const rows: ProposalRow[] = preds.map((x, i) => {
+      const t = truth?.get(x.arch);
+      return {
+        rank: i + 1,
+        arch: x.arch,
+        predicted: Number(x.accuracy.toFixed(3)),
+        score: Number(x.score.toFixed(6)),
+        ...(t !== undefined ? { true: t } : {}),
+        experts: [...x.experts]
+          .sort((a, b) => b.weight - a.weight)
+          .slice(0, 3)
+          .map((e) => ({ name: e.name, weight: Number(e.weight.toFixed(4)) })),
+      };
+    });
+    err(
+      `search: ${r.method === 'enumerate' ? 'enumerated' : 'evolution scored'} ${r.evaluated} architectures in ${((Date.now() - t0) / 1000).toFixed(1)} s${r.cancelled ? ' (interrupted)' : ''}` +
+        (truth ? `; true values: ${p.meta.target} from the bundled table` : `; no bundled table of ${p.meta.target} for ${space.id}: no true values`),
+    );
+    if (o.csv) {
+      fs.writeFileSync(o.csv, proposalsCsv(rows, 3));
+      err(`search: wrote ${o.csv}`);
+    }
+    process.stdout.write(`${JSON.stringify(rows, null, 1)}\n`);
+    return r.cancelled ? 130 : 0;
+  } finally {
+    p.dispose();
+  }
 }
 
 function cmdSpaces(): void {
@@ -600,7 +697,8 @@ function lfCachePath(o: Opts): string | undefined {
   return path.join(process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache'), 'dele-nas', 'lf-cache.jsonl');
 }
 
-async function cmdLf(o: Opts): Promise<void> {
+/** Exit code: 0, 1 when some architectures failed, 130 when interrupted. */
+async function cmdLf(o: Opts): Promise<number> {
   if (!o.out) throw new UsageError('lf needs --out FILE (a CSV)');
   const space = loadSpace(o);
   const lf = lfSpace(space.id);
@@ -662,8 +760,7 @@ async function cmdLf(o: Opts): Promise<void> {
   }).finally(() => process.off('SIGINT', onSigint));
   if (r.cancelled) {
     err(`dele lf: interrupted; ${r.computed} architecture(s) computed and cached, ${o.out} not written. Run the same command again to resume.`);
-    process.exitCode = 130;
-    return;
+    return 130;
   }
   const tmp = `${o.out}.tmp-${process.pid}`;
   fs.writeFileSync(tmp, lfCsv(jobs, measures, r.values));
@@ -672,10 +769,8 @@ async function cmdLf(o: Opts): Promise<void> {
   for (const s of r.seconds) for (const [e, v] of Object.entries(s)) perEngine.set(e as LfEngine, [...(perEngine.get(e as LfEngine) ?? []), v]);
   const cost = [...perEngine].map(([e, v]) => `${e} ${(v.reduce((a, b) => a + b, 0) / v.length).toFixed(2)} s`).join(', ');
   err(`dele lf: wrote ${o.out} (${jobs.length} architectures: ${r.computed} computed, ${r.cached} from the cache, ${r.failed.length} failed) in ${((Date.now() - t0) / 1000).toFixed(1)} s${r.backend ? ` on ${r.backend}` : ''}${cost ? `; per architecture: ${cost}` : ''}`);
-  if (r.failed.length > 0) {
-    for (const f of r.failed.slice(0, 5)) err(`  failed ${f.key}: ${f.message}`);
-    process.exitCode = 1;
-  }
+  for (const f of r.failed.slice(0, 5)) err(`  failed ${f.key}: ${f.message}`);
+  return r.failed.length > 0 ? 1 : 0;
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -706,12 +801,14 @@ export async function main(argv: string[]): Promise<number> {
       case 'rank':
         await cmdRank(o);
         break;
+      case 'search':
+        // 130 when Ctrl-C stopped it (the best found so far is printed).
+        return await cmdSearch(o);
       case 'bench':
         await cmdBench(o);
         break;
       case 'lf':
-        await cmdLf(o);
-        break;
+        return await cmdLf(o);
       case 'info':
         cmdInfo(o);
         break;

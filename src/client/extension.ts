@@ -31,6 +31,7 @@ import {
   SPACE_FILE_GLOB,
   type InitOptions,
   PredictorChangedNotification,
+  type SearchParams,
   StatusRequest,
   type StatusResult,
   TrainingEpochNotification,
@@ -38,7 +39,9 @@ import {
   TrainRequest,
   type TrainResult,
 } from '../protocol/lsp';
-import { PredictorPanel } from './panel';
+import { type PanelHooks, PredictorPanel } from './panel';
+import { Proposer } from './propose';
+import { SideBar } from './views';
 
 const LANGUAGES = ['python', 'json', 'jsonc', 'yaml', 'dele-arch'];
 const DOCUMENTS = LANGUAGES.map((language) => ({ language }));
@@ -99,6 +102,8 @@ export interface DeleApi {
   status(): Promise<StatusResult>;
   /** Starts the language server if it waits for a file with an architecture, and resolves when it runs. */
   whenStarted(): Promise<void>;
+  /** The DELE side bar's tree views, as they show (leaf items in order). */
+  views: { architectures(): vscode.TreeItem[]; proposals(): vscode.TreeItem[] };
 }
 
 class DeleExtension implements vscode.Disposable {
@@ -107,6 +112,8 @@ class DeleExtension implements vscode.Disposable {
   private clientScope: vscode.Disposable[] = [];
   private readonly statusItem: vscode.StatusBarItem;
   private lastStatus?: StatusResult;
+  /** Set by activate(): refreshed when a predictor changes. */
+  sideBar?: SideBar;
 
   constructor(
     private readonly context: vscode.ExtensionContext,
@@ -209,6 +216,7 @@ class DeleExtension implements vscode.Disposable {
     if (s.note) this.log.info(s.note);
     if (!p && s.error) this.log.error(`no predictor: ${s.error}`);
     PredictorPanel.current?.refresh();
+    this.sideBar?.scheduleRefresh();
   }
 
   getClient(): LanguageClient | undefined {
@@ -437,7 +445,27 @@ export async function activate(context: vscode.ExtensionContext): Promise<DeleAp
   context.subscriptions.push(log);
   const ext = new DeleExtension(context, log);
   extension = ext;
+  const client = (): LanguageClient | undefined => ext.getClient();
+  const ensureStarted = (): Promise<void> => ext.ensureStarted();
+  // The side bar inserts through the proposer and the proposer shows through the side bar: both exist before either is used.
+  const insert = (text: string): Promise<boolean> => proposer.insert(text);
+  const sideBar = new SideBar({ client, ensureStarted, log, insert });
+  const proposer = new Proposer({
+    client,
+    ensureStarted,
+    log,
+    show: (r, interactive) => sideBar.showProposals(r, interactive),
+    exportCsv: () => vscode.commands.executeCommand('dele.exportProposals'),
+  });
+  ext.sideBar = sideBar;
+  const hooks: PanelHooks = { proposals: () => sideBar.latestProposals, insert };
   context.subscriptions.push(
+    sideBar,
+    proposer,
+    sideBar.onDidChangeProposals((r) => {
+      if (r) PredictorPanel.current?.showProposals(r);
+    }),
+    vscode.commands.registerCommand('dele.proposeArchitectures', (params?: Partial<SearchParams>) => proposer.propose(params)),
     { dispose: () => void ext.dispose() },
     vscode.commands.registerCommand('dele.trainPredictor', (params?: Partial<TrainParams>) => ext.train(params)),
     vscode.commands.registerCommand('dele.cancelTraining', () => ext.cancelTraining()),
@@ -445,11 +473,11 @@ export async function activate(context: vscode.ExtensionContext): Promise<DeleAp
     vscode.commands.registerCommand('dele.restartServer', () => ext.restart()),
     vscode.commands.registerCommand('dele.showPanel', async (arg?: { space?: string }) => {
       await ext.ensureStarted().catch(() => undefined);
-      PredictorPanel.createOrShow(context, ext.getClient.bind(ext), log).showSpace(arg?.space);
+      PredictorPanel.createOrShow(context, ext.getClient.bind(ext), log, hooks).showSpace(arg?.space);
     }),
     vscode.window.registerWebviewPanelSerializer(PredictorPanel.viewType, {
       deserializeWebviewPanel: async (panel) => {
-        PredictorPanel.revive(panel, context, ext.getClient.bind(ext), log);
+        PredictorPanel.revive(panel, context, ext.getClient.bind(ext), log, hooks);
       },
     }),
   );
@@ -461,7 +489,12 @@ export async function activate(context: vscode.ExtensionContext): Promise<DeleAp
     void vscode.window.showErrorMessage(`DELE failed to start: ${(e as Error).message}`);
     throw e;
   }
-  return { client: () => ext.getClient(), status: () => ext.status(), whenStarted: () => ext.ensureStarted() };
+  return {
+    client: () => ext.getClient(),
+    status: () => ext.status(),
+    whenStarted: () => ext.ensureStarted(),
+    views: { architectures: () => sideBar.architectureItems(), proposals: () => sideBar.proposalItems() },
+  };
 }
 
 export async function deactivate(): Promise<void> {

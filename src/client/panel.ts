@@ -5,10 +5,17 @@
 import * as crypto from 'node:crypto';
 import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
-import { RankingsRequest, StatusRequest, type TrainingEpoch } from '../protocol/lsp';
+import { RankingsRequest, type SearchResponse, StatusRequest, type TrainingEpoch } from '../protocol/lsp';
 import { type HostToWebview, isWebviewToHost, type WebviewToHost } from '../protocol/webview';
 
 type ClientGetter = () => LanguageClient | undefined;
+
+/** What the panel needs from the rest of the extension besides the client: the latest proposals and insertion. */
+export interface PanelHooks {
+  proposals(): SearchResponse | undefined;
+  /** Inserts text at the cursor of the last active text editor. */
+  insert(text: string): Promise<boolean>;
+}
 
 export class PredictorPanel implements vscode.Disposable {
   static readonly viewType = 'dele.panel';
@@ -28,18 +35,18 @@ export class PredictorPanel implements vscode.Disposable {
     this.refresh();
   }
 
-  static createOrShow(context: vscode.ExtensionContext, client: ClientGetter, log: vscode.LogOutputChannel): PredictorPanel {
+  static createOrShow(context: vscode.ExtensionContext, client: ClientGetter, log: vscode.LogOutputChannel, hooks: PanelHooks): PredictorPanel {
     if (PredictorPanel.current) {
       PredictorPanel.current.panel.reveal(vscode.ViewColumn.Beside);
       return PredictorPanel.current;
     }
     const panel = vscode.window.createWebviewPanel(PredictorPanel.viewType, 'DELE Predictor', vscode.ViewColumn.Beside, PredictorPanel.options(context));
-    return new PredictorPanel(panel, context, client, log);
+    return new PredictorPanel(panel, context, client, log, hooks);
   }
 
-  static revive(panel: vscode.WebviewPanel, context: vscode.ExtensionContext, client: ClientGetter, log: vscode.LogOutputChannel): PredictorPanel {
+  static revive(panel: vscode.WebviewPanel, context: vscode.ExtensionContext, client: ClientGetter, log: vscode.LogOutputChannel, hooks: PanelHooks): PredictorPanel {
     panel.webview.options = PredictorPanel.options(context);
-    return new PredictorPanel(panel, context, client, log);
+    return new PredictorPanel(panel, context, client, log, hooks);
   }
 
   private static options(context: vscode.ExtensionContext): vscode.WebviewOptions & vscode.WebviewPanelOptions {
@@ -55,6 +62,7 @@ export class PredictorPanel implements vscode.Disposable {
     private readonly context: vscode.ExtensionContext,
     private readonly client: ClientGetter,
     private readonly log: vscode.LogOutputChannel,
+    private readonly hooks: PanelHooks,
   ) {
     PredictorPanel.current = this;
     panel.webview.html = this.html();
@@ -82,6 +90,11 @@ export class PredictorPanel implements vscode.Disposable {
     if (this.ready) void this.sendState();
   }
 
+  /** The latest search results changed: list them (a hidden panel gets them when it says `ready`). */
+  showProposals(result: SearchResponse): void {
+    if (this.ready) void this.panel.webview.postMessage({ type: 'proposals', result } satisfies HostToWebview);
+  }
+
   private post(m: HostToWebview): void {
     if (this.ready) void this.panel.webview.postMessage(m);
     else if (m.type !== 'epoch') this.queue.push(m);
@@ -97,7 +110,19 @@ export class PredictorPanel implements vscode.Disposable {
       case 'ready': {
         this.ready = true;
         await this.sendState();
+        const latest = this.hooks.proposals();
+        if (latest) void this.panel.webview.postMessage({ type: 'proposals', result: latest } satisfies HostToWebview);
         for (const q of this.queue.splice(0)) void this.panel.webview.postMessage(q);
+        break;
+      }
+      case 'insertProposal': {
+        const p = this.hooks.proposals()?.proposals[msg.index];
+        // The list may have been replaced by a newer search since the webview drew it.
+        if (!p || p.arch !== msg.key) {
+          void vscode.window.showWarningMessage('DELE: that proposal is no longer in the latest results; run the search again.');
+          break;
+        }
+        await this.hooks.insert(p.text);
         break;
       }
       case 'refresh':
@@ -161,6 +186,7 @@ export class PredictorPanel implements vscode.Disposable {
 </section>
 <section class="card"><h2>Workspace architectures</h2><table id="workspace"></table></section>
 <section class="card"><h2 id="benchmark-title">Top predicted architectures of the space</h2><table id="benchmark"></table></section>
+<section class="card"><h2>Proposals</h2><p id="proposals-note" class="muted">No proposals yet. Run “DELE: Propose Top Architectures…”.</p><table id="proposals"></table></section>
 <script nonce="${nonce}" src="${script}"></script>
 </body>
 </html>`;

@@ -24,6 +24,29 @@ function tryTfjsNode(): boolean {
   }
 }
 
+/**
+ * The wasm backend's Identity kernel, and its Cast to the same dtype, copy the tensor into new wasm memory.
+ * Autodiff clones every tensor a kernel saves for its backward pass (engine.saveTensorsForBackwardMode), so
+ * a training step made ~180 such copies per GATES network, each a malloc and a memcpy of up to [512, 128].
+ * Tensors are immutable, so these kernels can share the data instead (reference counted), as the cpu
+ * backend's Identity and wasm's own Reshape do: the values are the same bits, only the copies go.
+ */
+function shareWasmCopies(): void {
+  for (const name of ['Identity', 'Cast']) {
+    const orig = tf.getKernel(name, 'wasm');
+    if (!orig || (orig as { shared?: boolean }).shared) continue;
+    const kernelFunc: tf.KernelFunc = (args) => {
+      const x = args.inputs.x as tf.TensorInfo;
+      const dtype = name === 'Cast' ? (args.attrs as { dtype: tf.DataType }).dtype : x.dtype;
+      if (x.dtype === 'string' || dtype !== x.dtype) return orig.kernelFunc(args);
+      (args.backend as unknown as { incRef(id: tf.DataId): void }).incRef(x.dataId);
+      return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
+    };
+    tf.unregisterKernel(name, 'wasm');
+    tf.registerKernel({ ...orig, kernelFunc, shared: true } as tf.KernelConfig);
+  }
+}
+
 /** The cpu backend prints a banner suggesting tfjs-node through console.warn; it is noise here. */
 async function quietly<T>(f: () => Promise<T>): Promise<T> {
   const warn = console.warn;
@@ -61,6 +84,7 @@ export async function initBackend(choice: BackendChoice = 'auto', wasmDir?: stri
     try {
       if (await quietly(() => tf.setBackend(name))) {
         await tf.ready();
+        if (name === 'wasm') shareWasmCopies();
         initialised = name;
         if (missing.length > 0) console.warn(`DELE: backend ${want} requested, but ${missing.join('; ')}: using ${name}`);
         return name;

@@ -56,6 +56,36 @@ export function samplePairs(values: ArrayLike<number>, rng: Rng, maxRatio = 4, t
   return out;
 }
 
+/**
+ * Advances `rng` exactly as samplePairs(values, rng, maxRatio, threshold) would, without building the pairs:
+ * samplePairs draws one number per kept pair when it has more candidates than ⌊maxRatio·N⌋, none otherwise.
+ * With threshold 0 the candidates are counted in O(N) (all finite pairs minus the tied ones; for finite
+ * doubles |a − b| > 0 exactly when a ≠ b). A worker thread that trains some experts uses it to follow the
+ * shared random stream through the other experts' pair draws.
+ */
+export function skipPairs(values: ArrayLike<number>, rng: Rng, maxRatio = 4, threshold = 0): void {
+  let n = 0;
+  let candidates = 0;
+  if (threshold === 0) {
+    const counts = new Map<number, number>();
+    for (let i = 0; i < values.length; i++) {
+      const v = values[i]!;
+      if (!Number.isFinite(v)) continue;
+      n++;
+      counts.set(v, (counts.get(v) ?? 0) + 1);
+    }
+    candidates = (n * (n - 1)) / 2;
+    for (const c of counts.values()) candidates -= (c * (c - 1)) / 2;
+  } else {
+    const finite: number[] = [];
+    for (let i = 0; i < values.length; i++) if (Number.isFinite(values[i])) finite.push(values[i]!);
+    n = finite.length;
+    for (let p = 0; p < n; p++) for (let q = p + 1; q < n; q++) if (Math.abs(finite[p]! - finite[q]!) > threshold) candidates++;
+  }
+  const nMax = Math.floor(maxRatio * n);
+  if (candidates > nMax) for (let t = 0; t < nMax; t++) rng.nextU32();
+}
+
 /** Plain-JS value of the hinge loss for one row of scores (used by tests and reports). */
 export function hingeLossValue(scores: ArrayLike<number>, pairs: PairSet, margin: number): number {
   return hingeValueAndGrad(scores, scores.length, [pairs], margin).value;

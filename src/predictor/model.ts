@@ -7,7 +7,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { ArchFeatures, EncoderInput } from '../space/types';
-import { Linear, Mlp, mm, Params } from './nn';
+import { addBias, Linear, Mlp, mm, oneHotMatMul, type OneHotIndex, Params } from './nn';
 import { Rng } from './rng';
 
 export type EncoderType = 'gates' | 'lstm';
@@ -53,35 +53,49 @@ export interface EncodedBatch {
   size: number;
   edgeOneHot: tf.Tensor2D[];
   nodeOneHot: tf.Tensor2D[];
+  /** The same one-hots as row positions, for oneHotMatMul. */
+  edgeIndex: OneHotIndex[];
+  nodeIndex: OneHotIndex[];
+  tokenIndex: OneHotIndex[];
   /** adjacency[to][from], [B, 1]; only from < to. */
   adjacency: tf.Tensor2D[][];
   tokenOneHot: tf.Tensor2D[];
 }
 
-/** `pick` gives the one-hot position of a slot; a missing (undefined) or out-of-range one leaves the row zero. */
-function oneHots(feats: readonly ArchFeatures[], slots: number, width: number, pick: (f: ArchFeatures, slot: number) => number | undefined): tf.Tensor2D[] {
+/**
+ * `pick` gives the one-hot position of a slot; a missing (undefined) or out-of-range one leaves the row zero.
+ * Returns the one-hots [B, width] and their row positions.
+ */
+function oneHots(feats: readonly ArchFeatures[], slots: number, width: number, pick: (f: ArchFeatures, slot: number) => number | undefined): [tf.Tensor2D[], OneHotIndex[]] {
   const out: tf.Tensor2D[] = [];
+  const index: OneHotIndex[] = [];
+  const n = feats.length;
   for (let e = 0; e < slots; e++) {
-    const data = new Float32Array(feats.length * width);
+    const data = new Float32Array(n * width);
+    const pos = new Int32Array(n).fill(-1);
     feats.forEach((f, i) => {
       const v = pick(f, e);
-      if (v !== undefined && v >= 0 && v < width) data[i * width + v] = 1;
+      if (v !== undefined && v >= 0 && v < width) {
+        data[i * width + v] = 1;
+        pos[i] = v;
+      }
     });
-    out.push(tf.tensor2d(data, [feats.length, width]));
+    out.push(tf.tensor2d(data, [n, width]));
+    index.push({ pos, width });
   }
-  return out;
+  return [out, index];
 }
 
 export function encodeBatch(cfg: Pick<ModelConfig, 'encoder' | 'input'>, feats: readonly ArchFeatures[]): EncodedBatch {
   const inp = cfg.input;
-  const b: EncodedBatch = { size: feats.length, edgeOneHot: [], nodeOneHot: [], adjacency: [], tokenOneHot: [] };
+  const b: EncodedBatch = { size: feats.length, edgeOneHot: [], nodeOneHot: [], adjacency: [], tokenOneHot: [], edgeIndex: [], nodeIndex: [], tokenIndex: [] };
   if (cfg.encoder === 'lstm') {
-    b.tokenOneHot = oneHots(feats, inp.seqLength, inp.seqVocab, (f, t) => f.tokens[t]);
+    [b.tokenOneHot, b.tokenIndex] = oneHots(feats, inp.seqLength, inp.seqVocab, (f, t) => f.tokens[t]);
   } else if (inp.graph.kind === 'edge-ops') {
-    b.edgeOneHot = oneHots(feats, inp.graph.edgeFrom.length * (inp.graph.cells ?? 1), inp.numOps, (f, e) => f.ops[e]);
+    [b.edgeOneHot, b.edgeIndex] = oneHots(feats, inp.graph.edgeFrom.length * (inp.graph.cells ?? 1), inp.numOps, (f, e) => f.ops[e]);
   } else {
     const n = inp.graph.numNodes;
-    b.nodeOneHot = oneHots(feats, n, inp.numOps, (f, v) => f.ops[v]);
+    [b.nodeOneHot, b.nodeIndex] = oneHots(feats, n, inp.numOps, (f, v) => f.ops[v]);
     for (let to = 0; to < n; to++) {
       const row: tf.Tensor2D[] = [];
       for (let from = 0; from < to; from++) {
@@ -167,12 +181,13 @@ class GatesEncoder implements Encoder {
         if (g.kind === 'edge-ops') {
           const terms: tf.Tensor2D[] = [];
           g.edgeTo.forEach((t, e) => {
-            if (t === to) terms.push(tf.mul(mm(batch.edgeOneHot[this.edgeOffset + e]!, table), u[g.edgeFrom[e]!]!) as tf.Tensor2D);
+            const slot = this.edgeOffset + e;
+            if (t === to) terms.push(tf.mul(oneHotMatMul(batch.edgeOneHot[slot]!, batch.edgeIndex[slot]!, table), u[g.edgeFrom[e]!]!) as tf.Tensor2D);
           });
           next.push(terms.length > 0 ? sumTerms(terms) : (tf.zerosLike(u[0]!) as tf.Tensor2D));
         } else {
           const agg = sumTerms(Array.from({ length: to }, (_, from) => tf.mul(batch.adjacency[to]![from]!, u[from]!) as tf.Tensor2D));
-          next.push(tf.mul(mm(batch.nodeOneHot[to]!, table), agg) as tf.Tensor2D);
+          next.push(tf.mul(oneHotMatMul(batch.nodeOneHot[to]!, batch.nodeIndex[to]!, table), agg) as tf.Tensor2D);
         }
       }
       ys = l < this.w.length - 1 ? next.map((y) => tf.relu(y)) : next;
@@ -224,8 +239,8 @@ class LstmEncoder implements Encoder {
     let h: tf.Tensor2D | undefined;
     let c: tf.Tensor2D | undefined;
     for (let t = 0; t < this.input.seqLength; t++) {
-      const xw = mm(batch.tokenOneHot[t]!, opProj);
-      const z = tf.add(h ? tf.add(xw, mm(h, this.wh as tf.Tensor2D)) : xw, this.bias) as tf.Tensor2D;
+      const xw = oneHotMatMul(batch.tokenOneHot[t]!, batch.tokenIndex[t]!, opProj);
+      const z = addBias(h ? (tf.add(xw, mm(h, this.wh as tf.Tensor2D)) as tf.Tensor2D) : xw, this.bias);
       const [i, f, g, o] = tf.split(z, 4, 1) as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D, tf.Tensor2D]; // PyTorch gate order i, f, g, o
       const ig = tf.mul(tf.sigmoid(i), tf.tanh(g));
       c = (c ? tf.add(tf.mul(tf.sigmoid(f), c), ig) : ig) as tf.Tensor2D;

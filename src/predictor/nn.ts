@@ -23,6 +23,83 @@ export const mm = tf.customGrad(((a: tf.Tensor, b: tf.Tensor, save: tf.GradSaveF
   };
 }) as unknown as Parameters<typeof tf.customGrad>[0]) as (a: tf.Tensor2D, b: tf.Tensor2D) => tf.Tensor2D;
 
+/** Where each row of a one-hot batch tensor [B, width] has its 1 (-1: an all-zero row). */
+export interface OneHotIndex {
+  pos: Int32Array;
+  width: number;
+}
+
+/**
+ * oneHot · table for a constant one-hot batch tensor [B, width] (an input encoding, no gradient wanted), as
+ * mm computed it but without its cost at these shapes (a [B, 5] × [5, 128] matmul, and backward a transpose
+ * and a [5, B] × [B, 128] matmul, ~0.1 and ~0.5 ms on wasm at B = 512; wasm's GatherV2 is slower still):
+ * - forward: the table's rows copied in JavaScript (1·t + 0·t' + … is exactly t; an all-zero row stays +0);
+ * - backward: only the table's gradient, Σ_{b: pos_b = o} dy_b as sequential float32 sums in row order, which
+ *   is what XNNPACK's GEMM computes for a 0/1 left operand.
+ * Same bits as mm, forward and backward (test/unit/parallel.test.ts).
+ */
+/** A layer's table serves all its edges: read it out of the wasm heap once. Tensors are immutable. */
+const tableData = new WeakMap<tf.Tensor, Float32Array>();
+
+function gatherRows(t: tf.Tensor, index: OneHotIndex): tf.Tensor2D {
+  let table = tableData.get(t);
+  if (!table) {
+    table = t.dataSync() as Float32Array;
+    // A Variable changes its data in place of the same object: never cached.
+    if (!(t instanceof tf.Variable)) tableData.set(t, table);
+  }
+  const d = t.shape[1] as number;
+  const pos = index.pos;
+  const out = new Float32Array(pos.length * d);
+  for (let b = 0; b < pos.length; b++) {
+    const o = pos[b]!;
+    if (o < 0) continue;
+    const ro = o * d;
+    const rb = b * d;
+    for (let n = 0; n < d; n++) out[rb + n] = table[ro + n]!;
+  }
+  return tf.tensor2d(out, [pos.length, d]);
+}
+
+/** `oneHot` is the same encoding as `index`, kept in the signature so call sites say what is multiplied. */
+export function oneHotMatMul(oneHot: tf.Tensor2D, index: OneHotIndex, table: tf.Tensor2D): tf.Tensor2D {
+  if (oneHot.shape[0] !== index.pos.length || oneHot.shape[1] !== index.width) throw new Error('oneHotMatMul: the index does not describe the one-hot tensor');
+  const f = tf.customGrad(((t: tf.Tensor) => ({
+    value: gatherRows(t, index),
+    gradFunc: (dy: tf.Tensor) => {
+      const g = dy.dataSync() as Float32Array;
+      const d = t.shape[1] as number;
+      const out = new Float32Array(index.width * d);
+      const pos = index.pos;
+      for (let b = 0; b < pos.length; b++) {
+        const o = pos[b]!;
+        if (o < 0) continue;
+        const ro = o * d;
+        const rb = b * d;
+        for (let n = 0; n < d; n++) out[ro + n] = Math.fround(out[ro + n]! + g[rb + n]!);
+      }
+      return tf.tensor2d(out, [index.width, d]);
+    },
+  })) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (x: tf.Tensor2D) => tf.Tensor2D;
+  return f(table);
+}
+
+/**
+ * y + b for y [N, D] and a bias b [D]. TF.js's gradient of b is sum(dy, 0), which the wasm backend computes by
+ * transposing dy and summing each row in order (~0.3 ms at [512, 128]); here the same sequential float32 sums
+ * run over dy's rows in JavaScript, giving the same bits (test/unit/parallel.test.ts).
+ */
+export const addBias = tf.customGrad(((y: tf.Tensor, bias: tf.Tensor) => ({
+  value: tf.add(y, bias),
+  gradFunc: (dy: tf.Tensor) => {
+    const g = dy.dataSync() as Float32Array;
+    const d = bias.shape[0] as number;
+    const out = new Float32Array(d);
+    for (let r = 0; r < g.length; r += d) for (let n = 0; n < d; n++) out[n] = Math.fround(out[n]! + g[r + n]!);
+    return [tf.reshape(dy, y.shape), tf.tensor1d(out)];
+  },
+})) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (y: tf.Tensor2D, bias: tf.Tensor) => tf.Tensor2D;
+
 export class Params {
   readonly vars = new Map<string, tf.Variable>();
 
@@ -81,7 +158,7 @@ export class Linear {
   /** x: [N, in] -> [N, out]. */
   apply(x: tf.Tensor2D): tf.Tensor2D {
     const y = mm(x, this.w as tf.Tensor2D);
-    return this.b ? tf.add(y, this.b) : y;
+    return this.b ? addBias(y, this.b) : y;
   }
 }
 

@@ -14,6 +14,7 @@ import { Adam } from './adam';
 import { applyCalibration, type Calibration, fitIsotonic } from './calibration';
 import { type EvalMetrics, evaluateCalibrated, kendallTau } from './metrics';
 import { EnsembleModel, type EncoderType, type ModelConfig } from './model';
+import { pretrainExpertsParallel } from './parallel';
 import { modelBase, PRESETS, type PresetName } from './presets';
 import { Rng } from './rng';
 import {
@@ -21,7 +22,6 @@ import {
   type Method,
   modelConfigFor,
   type OptimConfig,
-  pretrainExperts,
   scoreArchs,
   type TrainHooks,
   trainOnTruth,
@@ -264,6 +264,13 @@ export interface TrainOptions {
   backend?: string;
   /** Held-out archs evaluated per `monitorEvery` epochs for the training curve (default 1000). */
   monitorSize?: number;
+  /**
+   * Worker threads for step 1 (default 1: this thread). The result does not depend on it: N workers train
+   * the same experts bit for bit (parallel.ts).
+   */
+  jobs?: number;
+  /** The step-1 worker script (default: expertWorker.js next to the bundle). */
+  expertWorkerScript?: string;
 }
 
 export interface TrainResult {
@@ -325,7 +332,7 @@ export async function trainPredictor(ds: Dataset, opts: TrainOptions, hooks: Tra
   try {
     if (opts.method !== 'vanilla') {
       const lf = experts.map((n) => column(ds, n).values);
-      await pretrainExperts(model, opt, ds.features, split.train, lf, optim, rng, h);
+      await pretrainExpertsParallel(model, opt, ds.features, split.train, lf, optim, rng, h, { jobs: opts.jobs ?? 1, workerScript: opts.expertWorkerScript });
       if (opts.method === 'single') {
         // The baseline re-initialises the optimizer between pretraining and fine-tuning (reinit_optimizer).
         opt.dispose();

@@ -1,3 +1,12 @@
+/** A generator's whole state (see Rng.state), plain data so it can cross to a worker thread. */
+export interface RngState {
+  a: number;
+  b: number;
+  c: number;
+  d: number;
+  spare?: number;
+}
+
 /** Seeded PRNG (sfc32 seeded through splitmix32), so initialisation, shuffling and pair sampling reproduce. */
 export class Rng {
   private a: number;
@@ -20,6 +29,25 @@ export class Rng {
     this.c = next();
     this.d = next();
     for (let i = 0; i < 12; i++) this.nextU32();
+  }
+
+  /** The current state: a generator restored from it (Rng.fromState) continues with the same numbers. */
+  state(): RngState {
+    return { a: this.a, b: this.b, c: this.c, d: this.d, ...(this.spare !== undefined ? { spare: this.spare } : {}) };
+  }
+
+  setState(s: RngState): void {
+    this.a = s.a;
+    this.b = s.b;
+    this.c = s.c;
+    this.d = s.d;
+    this.spare = s.spare;
+  }
+
+  static fromState(s: RngState): Rng {
+    const r = new Rng(0);
+    r.setState(s);
+    return r;
   }
 
   nextU32(): number {

@@ -10,7 +10,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import type { ArchFeatures } from '../space/types';
 import { Adam } from './adam';
-import { hingeLoss, hingeValueAndGrad, type PairSet, samplePairs } from './loss';
+import { hingeLoss, hingeValueAndGrad, type PairSet, samplePairs, skipPairs } from './loss';
 import { type EncodedBatch, EnsembleModel, disposeBatch, encodeBatch, type ModelConfig } from './model';
 import { Rng } from './rng';
 
@@ -130,6 +130,8 @@ function applyUpstream(opt: Pick<Adam, 'apply'>, vars: tf.Variable[], f: () => t
  * Step 1: all experts on their LF types; only expert parameters are updated (the gate gets no gradient).
  * The experts are independent here (∂Σ_k L_k/∂θ_k = ∂L_k/∂θ_k), so each is backpropagated on its own:
  * the same update as one joint step, with one network's activations in memory at a time.
+ * This runs them all in this thread; pretrainExpertsParallel (parallel.ts) gives the same result with the
+ * experts split over worker threads.
  */
 export async function pretrainExperts(
   model: EnsembleModel,
@@ -142,20 +144,93 @@ export async function pretrainExperts(
   hooks: TrainHooks = {},
 ): Promise<void> {
   if (lfValues.length !== model.numExperts) throw new Error(`${model.numExperts} experts but ${lfValues.length} LF columns`);
-  await runEpochs('pretrain', archs, trainIdx, cfg, cfg.pretrainEpochs, rng, hooks, model, (batch, idx) => {
+  await pretrainLoop(model, opt, archs, trainIdx, lfValues, cfg, rng, undefined, hooks.signal, (l) => {
+    hooks.onEpoch?.({ phase: 'pretrain', epoch: l.epoch, epochs: cfg.pretrainEpochs, loss: pretrainEpochLoss(l) });
+  });
+}
+
+/** The per-batch losses of one step-1 epoch, [batch][expert] row-major; `has` = 0 where the batch had no pair. */
+export interface PretrainEpochLosses {
+  epoch: number;
+  batches: number;
+  experts: number;
+  losses: Float64Array;
+  has: Uint8Array;
+}
+
+/** The epoch's mean over batches of the summed expert losses (batches without any pair left out), as step 1 reports it. */
+export function pretrainEpochLoss(l: PretrainEpochLosses): number {
+  let lossSum = 0;
+  let steps = 0;
+  for (let b = 0; b < l.batches; b++) {
     let total = 0;
     let any = false;
-    lfValues.forEach((lf, k) => {
-      const pairs = samplePairs(idx.map((i) => lf[i] ?? NaN), rng, cfg.maxCompareRatio);
-      const seed = rng.nextU32();
-      if (pairs.a1.length === 0) return;
+    for (let k = 0; k < l.experts; k++) {
+      if (!l.has[b * l.experts + k]) continue;
       any = true;
-      total += minimise(opt, model.expertVariables(k), () =>
-        hingeLoss(tf.reshape(model.expertScore(k, batch, true, seed), [1, batch.size]) as tf.Tensor2D, [pairs], cfg.margin),
-      );
-    });
-    return any ? total : undefined;
-  });
+      total += l.losses[b * l.experts + k]!;
+    }
+    if (any) {
+      lossSum += total;
+      steps++;
+    }
+  }
+  return steps > 0 ? lossSum / steps : NaN;
+}
+
+/**
+ * Step 1's loop, for all experts (`only` undefined) or some of them. The random stream is the same either way:
+ * per epoch one shuffle, per batch and expert (in order) a pair draw and a dropout seed; the pair draws of
+ * experts trained elsewhere are skipped over (skipPairs), so a worker training experts {1, 3} updates them
+ * exactly as one thread training all of them does. `rng` ends in the same state in every case.
+ */
+export async function pretrainLoop(
+  model: EnsembleModel,
+  opt: Adam,
+  archs: readonly ArchFeatures[],
+  trainIdx: number[],
+  lfValues: ArrayLike<number>[],
+  cfg: OptimConfig,
+  rng: Rng,
+  only: ReadonlySet<number> | undefined,
+  signal: AbortSignal | undefined,
+  onEpoch: (l: PretrainEpochLosses) => void | Promise<void>,
+): Promise<void> {
+  const k = lfValues.length;
+  const mine = (j: number): boolean => only === undefined || only.has(j);
+  const anyMine = only === undefined || only.size > 0;
+  const order = [...trainIdx];
+  const batches = Math.ceil(order.length / cfg.batchSize);
+  for (let epoch = 1; epoch <= cfg.pretrainEpochs; epoch++) {
+    rng.shuffle(order);
+    const l: PretrainEpochLosses = { epoch, batches, experts: k, losses: new Float64Array(batches * k), has: new Uint8Array(batches * k) };
+    for (let b = 0; b < batches; b++) {
+      checkCancel(signal);
+      const idx = order.slice(b * cfg.batchSize, (b + 1) * cfg.batchSize);
+      const batch = anyMine ? encodeBatch(model.config, idx.map((i) => archs[i]!)) : undefined;
+      try {
+        lfValues.forEach((lf, j) => {
+          const values = idx.map((i) => lf[i] ?? NaN);
+          if (!batch || !mine(j)) {
+            skipPairs(values, rng, cfg.maxCompareRatio);
+            rng.nextU32();
+            return;
+          }
+          const pairs = samplePairs(values, rng, cfg.maxCompareRatio);
+          const seed = rng.nextU32();
+          if (pairs.a1.length === 0) return;
+          l.has[b * k + j] = 1;
+          l.losses[b * k + j] = minimise(opt, model.expertVariables(j), () =>
+            hingeLoss(tf.reshape(model.expertScore(j, batch, true, seed), [1, batch.size]) as tf.Tensor2D, [pairs], cfg.margin),
+          );
+        });
+      } finally {
+        if (batch) disposeBatch(batch);
+      }
+    }
+    await onEpoch(l);
+    await yieldToEventLoop();
+  }
 }
 
 /**
@@ -183,27 +258,75 @@ export async function trainOnTruth(
   });
 }
 
-/** One step-2 update (see trainOnTruth); returns the loss. Exported for the gradient-equivalence test. */
-export function ensembleStep(model: EnsembleModel, opt: Pick<Adam, 'apply'>, batch: EncodedBatch, pairs: PairSet, margin: number, seeds: number[]): number {
+/**
+ * Batches up to this size take step 2 in one pass (one tape over all networks); larger ones in two passes,
+ * which keep one network's activations at a time (13 paper-size GATES networks at 512 archs would hold ~1 GB
+ * of wasm heap, which never shrinks). Both give the same bits: see ensembleStep.
+ */
+export const JOINT_STEP_MAX_BATCH = 128;
+
+/**
+ * One step-2 update (see trainOnTruth); returns the loss. Exported for the gradient-equivalence test.
+ * Small batches (at most JOINT_STEP_MAX_BATCH) do it in one pass: all networks run forward once on one tape,
+ * s and w are read out, ∂L/∂S and the upstream gradients are computed in JavaScript exactly as the two-pass
+ * form does, and the tape is closed with Σ_k sum(s_k·up_k) + sum(w·up_gate), whose backward hands each
+ * network the same upstream gradient, through the same kernels, as its own pass would: the updates are
+ * bit for bit those of the two-pass form (test/unit/parallel.test.ts), with one forward of every network less.
+ */
+export function ensembleStep(
+  model: EnsembleModel,
+  opt: Pick<Adam, 'apply'>,
+  batch: EncodedBatch,
+  pairs: PairSet,
+  margin: number,
+  seeds: number[],
+  joint = batch.size <= JOINT_STEP_MAX_BATCH,
+): number {
   const b = batch.size;
   const k = model.numExperts;
-  const [s, w] = tf.tidy(() => [model.expertScores(batch, true, seeds).dataSync(), model.gateWeights(batch, true, seeds[k]).dataSync()]);
-  const S = new Float32Array(b);
-  for (let i = 0; i < b; i++) for (let j = 0; j < k; j++) S[i]! += w[i * k + j]! * s[j * b + i]!;
-  const { value, grad: dS } = hingeValueAndGrad(S, b, [pairs], margin);
-  for (let j = 0; j < k; j++) {
-    const up = tf.tensor1d(Float32Array.from(dS, (g, i) => g * w[i * k + j]!));
-    applyUpstream(opt, model.expertVariables(j), () => model.expertScore(j, batch, true, seeds[j]), up);
-    up.dispose();
-  }
-  if (model.hasGate) {
+  const upstreams = (s: ArrayLike<number>, w: ArrayLike<number>): { value: number; expert: Float32Array[]; gate?: Float32Array } => {
+    const S = new Float32Array(b);
+    for (let i = 0; i < b; i++) for (let j = 0; j < k; j++) S[i]! += w[i * k + j]! * s[j * b + i]!;
+    const { value, grad: dS } = hingeValueAndGrad(S, b, [pairs], margin);
+    const expert = Array.from({ length: k }, (_, j) => Float32Array.from(dS, (g, i) => g * w[i * k + j]!));
+    if (!model.hasGate) return { value, expert };
     const c = new Float32Array(b * k);
     for (let i = 0; i < b; i++) for (let j = 0; j < k; j++) c[i * k + j] = s[j * b + i]! * dS[i]!;
-    const up = tf.tensor2d(c, [b, k]);
-    applyUpstream(opt, model.gateVariables(), () => model.gateWeights(batch, true, seeds[k]), up);
-    up.dispose();
+    return { value, expert, gate: c };
+  };
+  if (joint) {
+    let value = 0;
+    const vars = model.allVariables();
+    const { value: v, grads } = tf.variableGrads(() => {
+      const scores = Array.from({ length: k }, (_, j) => model.expertScore(j, batch, true, seeds[j]));
+      const w = model.gateWeights(batch, true, seeds[k]);
+      const s = new Float32Array(k * b);
+      scores.forEach((t, j) => s.set(t.dataSync(), j * b));
+      const up = upstreams(s, w.dataSync());
+      value = up.value;
+      const terms = scores.map((t, j) => tf.sum(tf.mul(t, tf.tensor1d(up.expert[j]!))));
+      if (up.gate) terms.push(tf.sum(tf.mul(w, tf.tensor2d(up.gate, [b, k]))));
+      return (terms.length === 1 ? terms[0]! : tf.addN(terms)) as tf.Scalar;
+    }, vars);
+    for (let j = 0; j < k; j++) opt.apply(model.expertVariables(j), grads);
+    if (model.hasGate) opt.apply(model.gateVariables(), grads);
+    v.dispose();
+    tf.dispose(grads);
+    return value;
   }
-  return value;
+  const [s, w] = tf.tidy(() => [model.expertScores(batch, true, seeds).dataSync(), model.gateWeights(batch, true, seeds[k]).dataSync()]);
+  const up = upstreams(s, w);
+  for (let j = 0; j < k; j++) {
+    const t = tf.tensor1d(up.expert[j]!);
+    applyUpstream(opt, model.expertVariables(j), () => model.expertScore(j, batch, true, seeds[j]), t);
+    t.dispose();
+  }
+  if (up.gate) {
+    const t = tf.tensor2d(up.gate, [b, k]);
+    applyUpstream(opt, model.gateVariables(), () => model.gateWeights(batch, true, seeds[k]), t);
+    t.dispose();
+  }
+  return up.value;
 }
 
 export interface ScoreOutput {

@@ -14,6 +14,8 @@ export interface DeleSettings {
   codeLens: { enabled: boolean };
   /** Milliseconds to wait after an edit before diagnostics are recomputed. */
   debounceMs: number;
+  /** Worker threads that train the experts of step 1 (`dele.trainingJobs`); 0 = all cores but one (at least 1). */
+  trainingJobs: number;
 }
 
 export const DEFAULT_SETTINGS: DeleSettings = {
@@ -21,6 +23,7 @@ export const DEFAULT_SETTINGS: DeleSettings = {
   target: 'c10_test_200ep',
   codeLens: { enabled: true },
   debounceMs: 250,
+  trainingJobs: 0,
 };
 
 /** initializationOptions sent by the client. */
@@ -263,3 +266,93 @@ export interface RankingsParams {
 
 /** client -> server: data for the panel. */
 export const RankingsRequest = new RequestType<RankingsParams, RankingsResult, void>('dele/rankings');
+
+/** `dele/search` bounds: proposals returned and predictor calls (architectures scored) per request. */
+export const SEARCH_MAX_TOP = 1_000;
+export const SEARCH_MAX_BUDGET = 200_000;
+export const SEARCH_DEFAULT_BUDGET = 5_000;
+
+export interface SearchParams {
+  /** Search space id; default the space of `from`, else the primary predictor's. */
+  space?: string;
+  /** How many proposals to return, 1 to SEARCH_MAX_TOP. */
+  top: number;
+  /** Architectures scored at most (evolution; a small space is enumerated whole), 1 to SEARCH_MAX_BUDGET. */
+  budget?: number;
+  /** Seed of the evolution (same seed, same proposals). */
+  seed?: number;
+  /**
+   * Where the search starts: an architecture in the space's syntax, or the architecture at a position of an
+   * open document (proposals are then also rendered in the form it is written in). Absent: the whole space.
+   */
+  from?: { arch: string } | { uri: string; position: { line: number; character: number } };
+  /** Leave out the architectures already written in this open document (a uri). */
+  excludeDocument?: string;
+}
+
+export interface SearchProposal extends RankedArch {
+  /** The text to insert: the space's own syntax, in the form of `from` when it was a document's architecture. */
+  text: string;
+}
+
+export interface SearchResponse {
+  space: string;
+  spaceTitle: string;
+  /** "%" when the predicted values are percentages. */
+  unit: string;
+  /** The predictor's target (what `predicted` and `trueAccuracy` are). */
+  target: string;
+  /** Best first. */
+  proposals: SearchProposal[];
+  evaluated: number;
+  method: 'enumerate' | 'evolution';
+  cancelled: boolean;
+  /** The key of the architecture the search started from, if any. */
+  from?: string;
+  /** One line: what was searched and how. */
+  message: string;
+}
+
+/**
+ * client -> server: the best architectures of a space by the space's predictor (enumerated when the space is
+ * small, else a seeded regularised evolution with a budget of predictor calls). Cancellable work-done
+ * progress; one search at a time (a second is refused); no predictor for the space is a readable error.
+ */
+export const SearchRequest = new RequestType<SearchParams, SearchResponse, void>('dele/search');
+
+/** `dele/workspaceArchitectures` bounds: files, bytes read per file, architectures returned. */
+export const WORKSPACE_MAX_FILES = 5_000;
+export const WORKSPACE_FILE_BYTES = 2_000_000;
+export const WORKSPACE_MAX_ARCHS = 5_000;
+
+export interface WorkspaceArchitecturesParams {
+  /** Absolute paths of workspace files (from findFiles); open documents take precedence over their disk text. */
+  files?: string[];
+  /** Only this space's architectures. */
+  space?: string;
+}
+
+export interface WorkspaceArch extends RankedArch {
+  location: ArchLocation;
+  space: string;
+  spaceTitle: string;
+  /** "%" when `predicted` is a percentage. */
+  unit: string;
+  /** The architecture as written in the file (clipped to 500 characters). */
+  text: string;
+  /** The name it is assigned to in the file (`DARTS_V2 = Genotype(...)`), if any. */
+  name?: string;
+}
+
+export interface WorkspaceArchitecturesResult {
+  /** Valid, scored architectures of the workspace across files, best predicted first (at most WORKSPACE_MAX_ARCHS). */
+  archs: WorkspaceArch[];
+  /** Files looked at (open documents plus the readable listed files). */
+  files: number;
+  truncated: boolean;
+  /** What was left out and why (no predictor for a space, truncation, unreadable files), one line each. */
+  notes: string[];
+}
+
+/** client -> server: the workspace's architectures with their predictions (the side bar's rankings). */
+export const WorkspaceArchitecturesRequest = new RequestType<WorkspaceArchitecturesParams, WorkspaceArchitecturesResult, void>('dele/workspaceArchitectures');

@@ -3,12 +3,14 @@
  * Handshake: the webview sends `ready`; the host answers with `state`, then forwards `epoch` and `state`
  * updates. Messages sent before `ready` are queued by the host.
  */
-import type { ArchLocation, RankingsResult, StatusResult, TrainingEpoch } from './lsp';
+import type { ArchLocation, RankingsResult, SearchResponse, StatusResult, TrainingEpoch } from './lsp';
 
 export type HostToWebview =
   | { type: 'state'; rankings: RankingsResult; status: StatusResult; epochs: TrainingEpoch[] }
   | { type: 'epoch'; epoch: TrainingEpoch }
   | { type: 'trainingStarted' }
+  /** The latest "Propose Top Architectures" results (sent after `state`, and when a search finishes). */
+  | { type: 'proposals'; result: SearchResponse }
   | { type: 'error'; message: string };
 
 export type WebviewToHost =
@@ -17,12 +19,18 @@ export type WebviewToHost =
   | { type: 'refresh' }
   | { type: 'train' }
   /** Show the predictor of another search space (one of status.predictors). */
-  | { type: 'selectSpace'; space: string };
+  | { type: 'selectSpace'; space: string }
+  /** Insert proposal `index` of the latest results (`key` must match it) at the cursor of the last active text editor. */
+  | { type: 'insertProposal'; index: number; key: string };
 
 export function isWebviewToHost(m: unknown): m is WebviewToHost {
   if (typeof m !== 'object' || m === null) return false;
   const t = (m as { type?: unknown }).type;
   if (t === 'openLocation') return typeof (m as { location?: unknown }).location === 'object';
   if (t === 'selectSpace') return typeof (m as { space?: unknown }).space === 'string';
+  if (t === 'insertProposal') {
+    const { index, key } = m as { index?: unknown; key?: unknown };
+    return typeof index === 'number' && Number.isInteger(index) && index >= 0 && typeof key === 'string';
+  }
   return t === 'ready' || t === 'refresh' || t === 'train';
 }

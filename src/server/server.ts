@@ -40,6 +40,8 @@ import { BUILTIN_SPACES, builtinSpace, DEFAULT_SPACE_ID } from '../space/registr
 import type { FoundArch, SearchSpace } from '../space/types';
 import { SpaceFiles } from './spaceFiles';
 import { LfHost } from './lfHost';
+import { defaultBudget, SearchHost, searchParamsProblem } from './searchHost';
+import { WorkspaceArchs } from './workspaceArchs';
 import { LF_SPACES } from '../lf/registry';
 import {
   CancelTrainingNotification,
@@ -55,6 +57,10 @@ import {
   type RankedArch,
   RankingsRequest,
   type RankingsResult,
+  type SearchParams,
+  SearchRequest,
+  type SearchResponse,
+  WorkspaceArchitecturesRequest,
   type SpaceInfo,
   SpacesRequest,
   StatusRequest,
@@ -207,6 +213,15 @@ export class DeleServer {
   private markReady!: () => void;
 
   private readonly lf: LfHost;
+  private readonly searcher = new SearchHost();
+  private readonly workspaceArchs = new WorkspaceArchs({
+    scan: (text) => this.scanText(text),
+    generation: () => this.spaceFiles.generation,
+    openDocuments: () => this.documents.all().map((doc) => ({ uri: doc.uri, path: uriToPath(doc.uri), doc, valid: this.valid(doc) })),
+    hostFor: (id) => this.hostFor(id),
+    spaceTitle: (id) => this.spaceById(id)?.title ?? id,
+    trueValue: (id, key) => this.trueValue(id, key)?.value,
+  });
 
   constructor(private readonly options: ServerOptions) {
     this.ready = new Promise((resolve) => (this.markReady = resolve));
@@ -287,6 +302,11 @@ export class DeleServer {
       await this.ready;
       return this.rankings(p?.space);
     });
+    connection.onRequest(SearchRequest, (p, token) => this.search(p, token));
+    connection.onRequest(WorkspaceArchitecturesRequest, async (p) => {
+      await this.ready;
+      return this.workspaceArchs.list(p);
+    });
     connection.onShutdown(() => this.dispose());
     this.documents.listen(connection);
     connection.listen();
@@ -331,6 +351,7 @@ export class DeleServer {
       target: typeof raw?.target === 'string' && raw.target ? raw.target : DEFAULT_SETTINGS.target,
       codeLens: { enabled: raw?.codeLens?.enabled !== false },
       debounceMs: typeof raw?.debounceMs === 'number' && raw.debounceMs >= 0 ? raw.debounceMs : DEFAULT_SETTINGS.debounceMs,
+      trainingJobs: typeof raw?.trainingJobs === 'number' && Number.isInteger(raw.trainingJobs) && raw.trainingJobs >= 0 ? raw.trainingJobs : DEFAULT_SETTINGS.trainingJobs,
     };
   }
 
@@ -424,8 +445,16 @@ export class DeleServer {
     const cached = this.parsed.get(doc.uri);
     if (cached && cached.version === doc.version && cached.spaces === this.spaceFiles.generation) return cached;
     const full = doc.getText();
+    const found = this.scanText(full);
+    const parsed: ParsedDoc = { version: doc.version, spaces: this.spaceFiles.generation, found, truncated: full.length > MAX_SCAN_CHARS };
+    this.parsed.set(doc.uri, parsed);
+    return parsed;
+  }
+
+  /** Every space's architectures (and near misses) in the first MAX_SCAN_CHARS of a text, at most MAX_FOUND. */
+  private scanText(full: string): FoundArch[] {
     const text = full.length > MAX_SCAN_CHARS ? full.slice(0, MAX_SCAN_CHARS) : full;
-    let found: FoundArch[] = [];
+    const found: FoundArch[] = [];
     for (const sp of this.spaces()) {
       try {
         found.push(...sp.scan(text));
@@ -434,10 +463,7 @@ export class DeleServer {
       }
       if (found.length > MAX_FOUND) break;
     }
-    found = found.sort((a, b) => a.start - b.start).slice(0, MAX_FOUND);
-    const parsed: ParsedDoc = { version: doc.version, spaces: this.spaceFiles.generation, found, truncated: full.length > MAX_SCAN_CHARS };
-    this.parsed.set(doc.uri, parsed);
-    return parsed;
+    return found.sort((a, b) => a.start - b.start).slice(0, MAX_FOUND);
   }
 
   private parse(doc: TextDocument): FoundArch[] {
@@ -760,7 +786,7 @@ export class DeleServer {
         resolve({ status: 'failed', message: workerFailure(e, 'training') });
       });
       worker.on('exit', (code) => resolve({ status: 'failed', message: `training worker exited (${code})` }));
-      worker.postMessage({ type: 'start', params: { ...params, space: space.id }, declaration: space.declaration, outDir } satisfies ToWorker);
+      worker.postMessage({ type: 'start', params: { ...params, space: space.id }, declaration: space.declaration, outDir, jobs: this.settings.trainingJobs } satisfies ToWorker);
     });
     await worker.terminate();
     progress.done();
@@ -791,6 +817,50 @@ export class DeleServer {
       if (result.status === 'failed') this.connection.console.error(`DELE training failed: ${result.message}`);
     }
     return result;
+  }
+
+  /** `dele/search`: params and the space's predictor are checked before anything starts; one search at a time. */
+  private async search(p: SearchParams, token: CancellationToken): Promise<SearchResponse> {
+    await this.ready;
+    const problem = searchParamsProblem(p);
+    if (problem) throw new ResponseError(ErrorCodes.InvalidParams, `invalid search parameters: ${problem}`);
+    if (this.searcher.busy) throw new ResponseError(2, 'a search is already running: cancel it or wait for it to finish');
+    let from: { arch: unknown; key: string; found?: FoundArch } | undefined;
+    let spaceId = p.space;
+    if (p.from && 'uri' in p.from) {
+      const doc = this.documents.get(p.from.uri);
+      if (!doc) throw new ResponseError(ErrorCodes.InvalidParams, `from: ${show(p.from.uri)} is not an open document`);
+      const at = doc.offsetAt(p.from.position);
+      const f = this.valid(doc).find((x) => at >= x.start && at <= x.end && (spaceId === undefined || x.space === spaceId));
+      if (!f) throw new ResponseError(ErrorCodes.InvalidParams, `from: no valid architecture${spaceId ? ` of ${spaceId}` : ''} at line ${p.from.position.line + 1}, column ${p.from.position.character + 1}`);
+      spaceId = f.space;
+      from = { arch: f.result.arch, key: f.result.key, found: f };
+    }
+    spaceId ??= this.predictors.primary?.space?.id ?? DEFAULT_SPACE_ID;
+    const space = this.spaceById(spaceId);
+    if (!space) throw new ResponseError(ErrorCodes.InvalidParams, `space: unknown search space ${show(spaceId)}`);
+    const host = this.hostFor(space.id);
+    if (host === 'stale') throw new ResponseError(4, `the ${space.title} predictor was trained on an earlier declaration of this space: retrain it with DELE: Train Predictor… before searching`);
+    const searched = host?.space;
+    if (!host || !searched) throw new ResponseError(4, `no predictor for ${space.title}: train one with DELE: Train Predictor… (or set dele.predictorPath) to search it`);
+    if (p.from && 'arch' in p.from) {
+      const r = searched.parse(p.from.arch);
+      if (!r.ok) throw new ResponseError(ErrorCodes.InvalidParams, `from: not a valid ${space.title} architecture: ${r.problems[0]?.message ?? 'parse error'}`);
+      from = { arch: r.arch, key: r.key };
+    }
+    const exclude = new Set<string>();
+    if (p.excludeDocument !== undefined) {
+      const doc = this.documents.get(p.excludeDocument);
+      if (!doc) throw new ResponseError(ErrorCodes.InvalidParams, `excludeDocument: ${show(p.excludeDocument)} is not an open document`);
+      for (const f of this.valid(doc)) if (f.space === space.id) exclude.add(f.result.key);
+    }
+    const job = { space: searched, host, top: p.top, budget: p.budget ?? defaultBudget(searched), seed: p.seed ?? 0, exclude, trueValue: (key: string) => this.trueValue(space.id, key)?.value, ...(from ? { from } : {}) };
+    try {
+      return await this.searcher.run(job, () => this.connection.window.createWorkDoneProgress(), token);
+    } catch (e) {
+      this.connection.console.error(`DELE search failed: ${(e as Error).stack ?? (e as Error).message}`);
+      throw new ResponseError(1, `search failed: ${(e as Error).message}`);
+    }
   }
 
   private async refreshLenses(): Promise<void> {

@@ -7,6 +7,7 @@ import { DataError } from '../data/dataset';
 import { resolveSpace } from '../space/registry';
 import { initBackend } from '../predictor/backend';
 import { trainPredictor } from '../predictor/predictor';
+import { defaultTrainingJobs } from '../predictor/parallel';
 import { TrainingCancelled } from '../predictor/train';
 import { dataInfoOf, type FromWorker, loadRequestData, oneLine, type ToWorker } from './workerProtocol';
 
@@ -17,7 +18,7 @@ const abort = new AbortController();
 
 port.on('message', (m: ToWorker) => {
   if (m.type === 'cancel') abort.abort();
-  else if (m.type === 'start') void run(m.params, m.outDir, m.declaration);
+  else if (m.type === 'start') void run(m.params, m.outDir, m.declaration, m.jobs);
   else if (m.type === 'dataInfo') dataInfo(m.data, m.join, m.space, m.declaration);
 });
 
@@ -31,7 +32,7 @@ function dataInfo(data: string, join: string[], spaceId: string, declaration?: u
   }
 }
 
-async function run(p: Extract<ToWorker, { type: 'start' }>['params'], outDir: string, declaration?: unknown): Promise<void> {
+async function run(p: Extract<ToWorker, { type: 'start' }>['params'], outDir: string, declaration?: unknown, jobs?: number): Promise<void> {
   const t0 = Date.now();
   try {
     post({ type: 'backend', name: await initBackend('auto') });
@@ -52,6 +53,8 @@ async function run(p: Extract<ToWorker, { type: 'start' }>['params'], outDir: st
           ...(p.epochs !== undefined ? { epochs: p.epochs } : {}),
           ...(p.pretrainEpochs !== undefined ? { pretrainEpochs: p.pretrainEpochs } : {}),
         },
+        // Step 1's experts in nested worker threads (expertWorker.js next to this bundle); same result with any count.
+        jobs: jobs !== undefined && jobs > 0 ? jobs : defaultTrainingJobs(),
       },
       {
         signal: abort.signal,

@@ -5,10 +5,11 @@ import type { DataInfoResult, TrainingEpoch, TrainParams } from '../protocol/lsp
 
 /**
  * `declaration`: a declared space's declaration (built-in spaces need only the space id).
+ * `jobs`: the `dele.trainingJobs` setting (threads that train step 1's experts; 0: all cores but one).
  * `dataInfo` reads a data file and answers its columns (one `dataInfo` or `error` message), off the server's thread.
  */
 export type ToWorker =
-  | { type: 'start'; params: TrainParams; declaration?: unknown; outDir: string }
+  | { type: 'start'; params: TrainParams; declaration?: unknown; outDir: string; /** Step-1 worker threads; 0 or absent: all cores but one. */ jobs?: number }
   | { type: 'cancel' }
   | { type: 'dataInfo'; data: string; join: string[]; space: string; declaration?: unknown };
 

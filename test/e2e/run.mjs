@@ -279,6 +279,75 @@ async function phaseUi() {
       await page.waitForTimeout(300);
       await page.screenshot({ path: path.join(results, 'panel-rankings.png') });
     });
+    await check('the DELE activity-bar view lists the workspace architectures and a click reveals one', async () => {
+      // The DELE item of the activity bar (fallback: the command VS Code makes for every view container).
+      const item = page.locator('.activitybar [aria-label="DELE"], .activitybar [aria-label^="DELE ("]').first();
+      try {
+        await item.click({ timeout: 10_000 });
+        log('side bar: opened by its activity-bar item');
+      } catch {
+        log('side bar: activity-bar item not found, using "View: Show DELE"');
+        await runCommand('View: Show DELE');
+      }
+      const rowsOf = () => page.$$eval('.part.sidebar .monaco-list-row', (els) => els.map((e) => e.textContent));
+      await page.waitForFunction(
+        () => [...document.querySelectorAll('.part.sidebar .monaco-list-row')].filter((e) => /\d+\.\d%.* · [\w.-]+\.(py|yaml|arch):\d+/.test(e.textContent)).length >= 6,
+        null,
+        { timeout: 90_000 },
+      );
+      const rows = await rowsOf();
+      log(`side bar rows: ${JSON.stringify(rows.slice(0, 12))}`);
+      await page.screenshot({ path: path.join(results, 'sidebar.png') });
+      await page.locator('.part.sidebar .monaco-list-row', { hasText: 'ranked.py:3' }).first().click();
+      await page.waitForFunction(() => [...document.querySelectorAll('.tabs-container .tab.active')].some((t) => t.textContent.includes('ranked.py')), null, { timeout: 30_000 });
+      // The cell is selected in the editor: the selection highlight is on line 3.
+      await page.waitForSelector('.monaco-editor .selected-text', { timeout: 10_000 });
+      await page.screenshot({ path: path.join(results, 'sidebar-reveal.png') });
+    });
+    await check('Propose Top Architectures through its quick picks; a click on a proposal in the panel inserts it and the lens scores it', async () => {
+      await openFile('proposals.arch');
+      // The cursor at the end of proposals.arch (the editor VS Code marks with its document's uri).
+      const editor = '[data-uri$="/proposals.arch"]';
+      await page.locator(`${editor} .view-lines`).first().click();
+      await page.keyboard.press('Control+End');
+      await runCommand('DELE: Propose Top Architectures');
+      const pickStep = async (step) => {
+        await page.waitForFunction((st) => [...document.querySelectorAll('.quick-input-widget .quick-input-title')].some((e) => e.textContent.includes(st)), step, { timeout: 30_000 });
+        await page.waitForSelector('.quick-input-list .monaco-list-row', { state: 'visible' });
+        const first = await page.$eval('.quick-input-list .monaco-list-row', (e) => e.textContent);
+        log(`quick pick ${step}: ${first}`);
+        await page.keyboard.press('Enter');
+      };
+      await pickStep('(1/3)'); // the whole NAS-Bench-201 space (its predictor is loaded)
+      await pickStep('(2/3)'); // 10 proposals
+      await pickStep('(3/3)'); // rank all 15,625
+      await page.waitForFunction(() => [...document.querySelectorAll('.notifications-toasts .notification-list-item')].some((e) => /DELE: 10 proposals, best predicted \d+\.\d%/.test(e.textContent)), null, { timeout: 60_000 });
+      await runCommand('DELE: Show Predictor Panel');
+      let inserted;
+      for (let i = 0; i < 120 && !inserted; i++) {
+        for (const f of page.frames()) {
+          const rows = await f.$$('#proposals tbody tr.clickable').catch(() => []);
+          if (rows.length === 10) {
+            inserted = await rows[0].$eval('td.arch', (e) => e.textContent);
+            await rows[0].click();
+            break;
+          }
+        }
+        if (!inserted) await page.waitForTimeout(250);
+      }
+      if (!inserted) throw new Error('the panel does not list 10 proposals');
+      log(`inserted from the panel: ${inserted}`);
+      await page.screenshot({ path: path.join(results, 'panel-proposals.png') });
+      // The proposal lands in proposals.arch (the last active editor, shown again) and gets a lens there.
+      await page.waitForFunction(
+        ({ sel, cell }) => [...document.querySelectorAll(`${sel} .view-line`)].some((e) => e.textContent.replace(/\u00a0/g, ' ').includes(cell)),
+        { sel: editor, cell: inserted },
+        { timeout: 30_000 },
+      );
+      await page.waitForFunction((sel) => [...document.querySelectorAll(`${sel} .codelens-decoration`)].some((e) => /pred \d+\.\d% · top-3 experts/.test(e.textContent)), editor, { timeout: 60_000 });
+      log(`proposals.arch lens: ${await page.$eval(`${editor} .codelens-decoration`, (e) => e.textContent)}`);
+      await page.screenshot({ path: path.join(results, 'proposal-inserted.png') });
+    });
     await check('a predictor trained with `dele train` for a declared space, set as dele.predictorPath, lenses its architectures', async () => {
       // As a user would: train on the command line, then point the setting at it (the other spaces keep theirs).
       const dir = path.join(ws, 'sequence-space');

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -213,6 +213,28 @@ describe('dele CLI', () => {
       assert.notEqual(at(at(rows(out), 1).split(','), 2), at(at(rows(path.join(tmp, 'lf.csv')), 1).split(','), 3), 'another seed, other weights');
     });
 
+    it('Ctrl-C stops a run without writing the CSV; the next run resumes from the cache', async () => {
+      const out = path.join(tmp, 'interrupted.csv');
+      const icache = path.join(tmp, 'interrupted-cache.jsonl');
+      const args = ['lf', '--space', 'nb201', '--sample', '8', '--seed', '4', '--measures', 'jacov', '--jobs', '1', '--cache', icache, '--out', out];
+      const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+      let stderr = '';
+      const code = await new Promise<number | null>((resolve) => {
+        child.stderr.on('data', (d: Buffer) => {
+          stderr += d.toString();
+          if (/\[2\/8\]/.test(stderr) && !child.killed) child.kill('SIGINT');
+        });
+        child.on('close', resolve);
+      });
+      assert.equal(code, 130, stderr);
+      assert.match(stderr, /interrupted; \d+ architecture\(s\) computed and cached/);
+      assert.ok(!fs.existsSync(out));
+      const again = dele(args);
+      assert.equal(again.code, 0, again.stderr);
+      const cached = Number(/(\d+) from the cache/.exec(again.stderr)?.[1]);
+      assert.ok(cached >= 2 && cached < 8, again.stderr);
+    });
+
     it('shards split a sample between jobs and join back by architecture', () => {
       const whole = path.join(tmp, 'whole.csv');
       assert.equal(dele(['lf', '--space', 'nb201', '--sample', '12', '--seed', '5', '--measures', 'flops', '--no-cache', '--out', whole]).code, 0);
@@ -245,6 +267,43 @@ describe('dele CLI', () => {
         assert.match(r.stderr, msg);
       }
       assert.ok(!fs.existsSync(out));
+    });
+  });
+
+  describe('search', () => {
+    it('proposes distinct architectures with predicted and true values, and writes them as CSV', () => {
+      const csv = path.join(tmp, 'search.csv');
+      const r = dele(['search', '--space', 'nb201', '--top', '5', '--budget', '300', '--seed', '1', '--csv', csv]);
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stderr, /evolution scored 300 architectures/);
+      const rows = JSON.parse(r.stdout) as { rank: number; arch: string; predicted: number; score: number; true?: number; experts: { name: string; weight: number }[] }[];
+      assert.equal(rows.length, 5);
+      assert.equal(new Set(rows.map((x) => x.arch)).size, 5);
+      for (const [i, x] of rows.entries()) {
+        assert.equal(x.rank, i + 1);
+        assert.match(x.arch, /^\|[a-z_0-9]+~0\|\+/);
+        assert.ok(typeof x.true === 'number' && x.true > 10 && x.true < 100, `true value of ${x.arch}`);
+        assert.ok(x.predicted > 80, `predicted ${x.predicted}`);
+        assert.equal(x.experts.length, 3);
+        if (i > 0) assert.ok(at(rows, i - 1).score >= x.score, 'best first');
+      }
+      const lines = fs.readFileSync(csv, 'utf8').trim().split('\n');
+      assert.equal(at(lines, 0), 'rank,arch,predicted,score,true,expert1,weight1,expert2,weight2,expert3,weight3');
+      assert.equal(lines.length, 6);
+      assert.ok(at(lines, 1).startsWith(`1,${at(rows, 0).arch},`));
+      // Same seed, same proposals.
+      const again = dele(['search', '--space', 'nb201', '--top', '5', '--budget', '300', '--seed', '1']);
+      assert.deepEqual(JSON.parse(again.stdout), rows);
+    });
+
+    it('refuses a --from outside the space and a bad budget, with a clear message', () => {
+      const bad = dele(['search', '--space', 'nb201', '--from', '|conv9~0|+|none~0|none~1|+|none~0|none~1|none~2|']);
+      assert.equal(bad.code, 1, bad.stderr);
+      assert.match(bad.stderr, /--from: invalid architecture .*unknown op "conv9"/);
+      assert.equal(bad.stdout, '');
+      const budget = dele(['search', '--space', 'nb201', '--budget', '0']);
+      assert.equal(budget.code, 2);
+      assert.match(budget.stderr, /--budget 0: not a valid value/);
     });
   });
 });

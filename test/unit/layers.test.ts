@@ -9,6 +9,8 @@ const ROOT = path.resolve(__dirname, '../..');
 const RULES: { dir: string; forbidden: RegExp; why: string }[] = [
   // Search spaces (parsers, scanners, encodings) are pure: no tfjs, no editor, nothing above them.
   { dir: 'src/space', forbidden: /^(vscode|vscode-language.*|@tensorflow\/.*|(\.\.\/)+(predictor|server|client|data|protocol|cli|lf).*)$/, why: 'search spaces are pure' },
+  // Architecture search (enumerate / evolution) sees only spaces and a scoring function: shared by CLI, server and benches.
+  { dir: 'src/search', forbidden: /^(vscode|vscode-language.*|@tensorflow\/.*|(\.\.\/)+(predictor|server|client|protocol|cli|data|lf).*)$/, why: 'the search is pure (spaces and a scorer only)' },
   { dir: 'src/data', forbidden: /^(vscode|vscode-language.*|@tensorflow\/.*|\.\.\/(predictor|server|client|protocol|lf).*)$/, why: 'data loading needs no tfjs or editor' },
   // LF measures (networks, engines, cache, worker pool) are editor-free.
   { dir: 'src/lf', forbidden: /^(vscode|vscode-language.*|(\.\.\/)+(server|client|protocol|cli).*)$/, why: 'LF measures are editor-free' },

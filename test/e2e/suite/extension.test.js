@@ -142,6 +142,86 @@ suite('DELE in a real VS Code', () => {
     assert.deepEqual(s.predictors.map((p) => p.space).sort(), ['nb201', 'tnb101-macro', 'tnb101-micro']);
   });
 
+  test('the side-bar Architectures view lists the workspace architectures, best first, and a click reveals one', async () => {
+    // ranked.py is never opened: its cell comes from the file on disk.
+    const ranked = file('ranked.py');
+    const items = await poll(async () => {
+      const xs = (await vscode.commands.executeCommand('dele.refreshArchitectures')) || [];
+      return xs.some((x) => x.command.arguments[0].uri === ranked.toString()) && xs.length >= 8 ? xs : undefined;
+    });
+    console.log(`architectures view: ${items.length} items; first ${JSON.stringify(items.slice(0, 3).map((x) => `${x.label} ${x.description}`))}`);
+    const row = (x) => `${x.label} ${x.description}`;
+    assert.deepEqual(items.map(row), api.views.architectures().map(row), 'the command returns what the tree shows');
+    const nb201 = items.filter((x) => /NAS-Bench-201/.test(x.tooltip.value));
+    assert.ok(nb201.length >= 6, `NB201 cells of search_space.py, archs.yaml, neighbours.py, ranked.py: ${nb201.length}`);
+    for (const x of items) {
+      assert.match(x.label, /^-?\d+\.\d+%?$/);
+      assert.match(x.description, / · \S+ 0\.\d\d · [\w.-]+:\d+$/, 'short arch, top expert, file:line');
+      assert.equal(x.command.command, 'dele.revealArchitecture');
+      assert.match(x.tooltip.value, /\| expert \| gate weight \| expert score \|/);
+    }
+    const values = nb201.map((x) => Number(x.label.replace('%', '')));
+    for (let i = 1; i < values.length; i++) assert.ok(values[i] <= values[i - 1], `best first: ${values}`);
+    // Grouped by space (NB201, TransNAS-Bench-101 micro and macro, NB-301 are all in the workspace).
+    const spaces = new Set(items.map((x) => /^\*\*([^*]+)\*\*/.exec(x.tooltip.value)[1]));
+    assert.ok(spaces.size >= 2, [...spaces].join());
+
+    const item = items.find((x) => x.command.arguments[0].uri === ranked.toString());
+    assert.ok(await vscode.commands.executeCommand(item.command.command, ...item.command.arguments));
+    const editor = vscode.window.activeTextEditor;
+    assert.equal(editor.document.uri.toString(), ranked.toString());
+    assert.equal(editor.document.getText(editor.selection), '|nor_conv_3x3~0|+|nor_conv_1x1~0|nor_conv_3x3~1|+|nor_conv_3x3~0|skip_connect~1|nor_conv_3x3~2|');
+    assert.equal(editor.selection.start.line, 2);
+    assert.match(item.description, /ranked\.py:3$/);
+
+    // Context actions: the neighbour quick fixes of that cell, and a CSV export of the list.
+    const fixes = await vscode.commands.executeCommand('dele.suggestNeighbours', item.command.arguments[0]);
+    assert.equal(fixes.length, 5, JSON.stringify(fixes.map((f) => f.title)));
+    await vscode.commands.executeCommand('hideCodeActionWidget').then(undefined, () => undefined);
+    const out = file('architectures.csv');
+    const written = await vscode.commands.executeCommand('dele.exportArchitectures', out);
+    assert.equal(written.toString(), out.toString());
+    const csv = Buffer.from(await vscode.workspace.fs.readFile(out)).toString('utf8').trim().split('\n');
+    assert.match(csv[0], /^rank,space,arch,file,line,predicted,percentile,true,top_expert,weight_/);
+    assert.equal(csv.length, items.length + 1);
+  });
+
+  test('the propose command returns proposals, the Proposals view lists them, and Insert puts one at the cursor that the lens scores', async () => {
+    const uri = file('proposals.arch');
+    const doc = await vscode.workspace.openTextDocument(uri);
+    const editor = await vscode.window.showTextDocument(doc);
+    editor.selection = new vscode.Selection(1, 0, 1, 0);
+    assert.equal((await lensTitles(uri)).length, 0);
+    const r = await vscode.commands.executeCommand('dele.proposeArchitectures', { space: 'nb201', top: 5 });
+    assert.equal(r.method, 'enumerate');
+    assert.equal(r.evaluated, 15625);
+    assert.equal(r.proposals.length, 5);
+    for (const p of r.proposals) assert.ok(p.trueAccuracy > 80, JSON.stringify(p));
+    console.log(`proposals: ${JSON.stringify(r.proposals.map((p) => `${p.predicted.toFixed(2)} (true ${p.trueAccuracy}) ${p.arch}`))}`);
+    const shown = api.views.proposals();
+    assert.equal(shown.length, 5);
+    assert.match(shown[0].label, /^1\. \d+\.\d%$/);
+    assert.equal(shown[0].contextValue, 'dele.proposal');
+
+    // The view's Insert action (the node it passes) inserts at the cursor; the lens then scores that cell.
+    const [best] = r.proposals;
+    assert.ok(await vscode.commands.executeCommand('dele.insertProposal', { p: best, rank: 1 }));
+    assert.equal(doc.lineAt(1).text, best.arch);
+    const titles = await poll(async () => {
+      const t = await lensTitles(uri);
+      return t.length === 1 && LENS.test(t[0]) ? t : undefined;
+    });
+    assert.equal(Number(/pred ([\d.]+)%/.exec(titles[0])[1]).toFixed(1), best.predicted.toFixed(1));
+
+    // Evolution from the architecture at the cursor: proposals in its form, the file's own cell left out.
+    const evo = await vscode.commands.executeCommand('dele.proposeArchitectures', { top: 3, budget: 300, seed: 1, from: { uri: uri.toString(), position: { line: 1, character: 3 } }, excludeDocument: uri.toString() });
+    assert.equal(evo.method, 'evolution');
+    assert.ok(evo.evaluated <= 300);
+    assert.equal(evo.from, best.arch);
+    assert.ok(!evo.proposals.some((p) => p.arch === best.arch));
+    await vscode.commands.executeCommand('workbench.action.files.revert');
+  });
+
   test('ordinary Python lists get no diagnostics; the bad TransNAS string and the mis-shaped NB101 mapping do', async () => {
     const uri = file('plain.py');
     const doc = await vscode.workspace.openTextDocument(uri);

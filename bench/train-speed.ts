@@ -1,0 +1,251 @@
+/**
+ * Training speed (issue #10 part 5): seconds per step-1 epoch (DELE, GATES, 12 experts, the 7,813 archs of the
+ * NB201 train split, batch 512) with 1 and N worker threads for the cpu and paper presets, and seconds of step 2
+ * at 1% ground truth (78 archs, 200 epochs), next to the PyTorch figures of ../shared/docs/peer-torch/README.md.
+ * With --baseline DIR (a source tree of an earlier commit, e.g. `git archive <commit> src | tar -x -C DIR` plus a
+ * node_modules link) the same protocol also times that code (1 thread: it has no parallel step 1) and the
+ * output says whether its results are bit for bit those of this tree.
+ * Every configuration runs in a fresh process, one after the other: W warm-up epochs, then E timed ones.
+ * No build needed: under tsx the expert workers load src/predictor/expertWorker.ts.
+ * Run: npm run bench:train-speed [-- --presets cpu,paper --jobs 1,2 --epochs 3 --warmup 1 --seed 0
+ *      --step2-epochs 200 --baseline DIR --out bench-results/train-speed] [--profile: CPU profiles of the 1-thread
+ *      runs, summarised by category; a separate run, as sampling slows the code]
+ */
+import { fork } from 'node:child_process';
+import * as crypto from 'node:crypto';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { benchCommit } from './provenance';
+
+const argv = process.argv.slice(2);
+const opt = (name: string, dflt: string): string => {
+  const i = argv.indexOf(`--${name}`);
+  return i >= 0 && argv[i + 1] !== undefined ? argv[i + 1]! : dflt;
+};
+
+/** PyTorch 1.13.1 (Debian, OpenBLAS), same model and data, this machine: ../shared/docs/peer-torch/README.md (measured 2026-11-29). */
+const PYTORCH = {
+  source: '../shared/docs/peer-torch/README.md and summary.txt (PyTorch 1.13.1 Debian python3-torch, OpenBLAS; measured 2026-11-29 on this machine; min / median s per step-1 epoch)',
+  step1: {
+    cpu: { oneCore: [3.3, 3.47], twoCoresBest: [2.92, 2.94], twoCoresBestSetting: 'torch.set_num_threads(2), OPENBLAS_NUM_THREADS=1' },
+    paper: { oneCore: [8.59, 9.34], twoCoresBest: [8.07, 8.28], twoCoresBestSetting: '1 OpenMP thread, OPENBLAS_NUM_THREADS=2' },
+  },
+  step2: { cpu: '9–13 s (full cpu-preset runs, seeds 0-2, step 2 at 1%: 78 archs, 200 epochs)' },
+} as const;
+
+interface RunSpec {
+  impl: 'current' | 'baseline';
+  root: string;
+  kind: 'step1' | 'step2';
+  preset: 'cpu' | 'paper';
+  jobs: number;
+  epochs: number;
+  seed: number;
+}
+
+interface RunResult extends RunSpec {
+  epochSeconds: number[];
+  losses: number[];
+  /** sha256 over all weights after the run. */
+  weights: string;
+  totalSeconds: number;
+  peakRssMb: number;
+}
+
+/** One configuration, in this (child) process. */
+async function runOne(spec: RunSpec): Promise<RunResult> {
+  const src = path.join(spec.root, 'src');
+  const { initBackend } = await import(path.join(src, 'predictor/backend'));
+  const { column, groundTruthSubset, loadBundled, splitDataset } = await import(path.join(src, 'data/dataset'));
+  const { resolveExperts } = await import(path.join(src, 'predictor/predictor'));
+  const { modelBase, PRESETS } = await import(path.join(src, 'predictor/presets'));
+  const { Adam } = await import(path.join(src, 'predictor/adam'));
+  const { EnsembleModel } = await import(path.join(src, 'predictor/model'));
+  const { Rng } = await import(path.join(src, 'predictor/rng'));
+  const train = await import(path.join(src, 'predictor/train'));
+  await initBackend('wasm');
+  const ds = loadBundled('nb201');
+  const experts: string[] = resolveExperts(ds, 'dele');
+  const preset = PRESETS[spec.preset];
+  const cfg = train.modelConfigFor(modelBase(preset, 'gates', ds.space.encoderInput), 'dele', experts);
+  const model = new EnsembleModel(cfg, spec.seed);
+  const opt = new Adam({ lr: preset.optim.lr });
+  const split = splitDataset(ds.archs.length, 0);
+  const stamps: number[] = [];
+  const losses: number[] = [];
+  const t0 = performance.now();
+  let last = t0;
+  const onEpoch = (e: { loss: number }): void => {
+    const now = performance.now();
+    stamps.push((now - last) / 1000);
+    losses.push(e.loss);
+    last = now;
+  };
+  if (spec.kind === 'step1') {
+    const optim = { ...preset.optim, pretrainEpochs: spec.epochs };
+    const lf = experts.map((n) => column(ds, n).values);
+    const rng = new Rng(spec.seed);
+    if (spec.impl === 'current') {
+      const { pretrainExpertsParallel } = await import(path.join(src, 'predictor/parallel'));
+      await pretrainExpertsParallel(model, opt, ds.features, split.train, lf, optim, rng, { onEpoch }, { jobs: spec.jobs });
+    } else await train.pretrainExperts(model, opt, ds.features, split.train, lf, optim, rng, { onEpoch });
+  } else {
+    const truth = column(ds, 'c10_test_200ep').values;
+    const gt = groundTruthSubset(split.train, 0.01).filter((i: number) => Number.isFinite(truth[i]));
+    await train.trainOnTruth(model, opt, ds.features, gt, truth, { ...preset.optim, epochs: spec.epochs }, new Rng(spec.seed), { onEpoch });
+  }
+  const h = crypto.createHash('sha256');
+  for (const [name, v] of model.params.vars as Map<string, { dataSync(): Float32Array }>) {
+    h.update(name);
+    h.update(Buffer.from(v.dataSync().slice().buffer));
+  }
+  return { ...spec, epochSeconds: stamps, losses, weights: h.digest('hex'), totalSeconds: (performance.now() - t0) / 1000, peakRssMb: process.resourceUsage().maxRSS / 1024 };
+}
+
+/** Self time of a V8 .cpuprofile by category (wasm kernels, TF.js engine JS, our JS, GC) and its top functions. */
+function summarizeProfile(file: string): string {
+  const p = JSON.parse(fs.readFileSync(file, 'utf8')) as { nodes: { id: number; callFrame: { functionName: string; url: string; lineNumber: number } }[]; samples: number[]; timeDeltas: number[] };
+  const dt = new Map<number, number>();
+  p.samples.forEach((id, i) => dt.set(id, (dt.get(id) ?? 0) + (p.timeDeltas[i] ?? 0)));
+  const byCat = new Map<string, number>();
+  const byFn = new Map<string, number>();
+  let total = 0;
+  for (const n of p.nodes) {
+    const t = (dt.get(n.id) ?? 0) / 1e6;
+    total += t;
+    const { functionName: fn, url } = n.callFrame;
+    const cat = fn.startsWith('wasm-function') || url.startsWith('wasm://') ? 'wasm kernels (XNNPACK matmuls, elementwise)'
+      : fn === '(garbage collector)' ? 'GC'
+      : fn === '(idle)' || fn === '(program)' ? fn
+      : url.includes('tfjs-core') ? 'tfjs-core JS (op dispatch, tape, gradients)'
+      : url.includes('tfjs-backend-wasm') ? 'tfjs-backend-wasm JS (kernel glue, malloc)'
+      : url.includes('src/predictor/adam') ? 'Adam (JS)'
+      : url.includes('src/predictor/loss') ? 'pair sampling, hinge (JS)'
+      : url.includes('src/predictor/') ? 'dele-nas predictor JS (one-hot products, bias sums, model)'
+      : 'other JS (module loading, data, ...)';
+    byCat.set(cat, (byCat.get(cat) ?? 0) + t);
+    const name = `${fn || '(anonymous)'} ${url.replace(/.*node_modules\//, '').replace(/.*\/src\//, 'src/')}`;
+    byFn.set(name, (byFn.get(name) ?? 0) + t);
+  }
+  const rows = (m: Map<string, number>, n: number): string[] => [...m].sort((a, b) => b[1] - a[1]).slice(0, n).map(([k, v]) => `  ${v.toFixed(2).padStart(7)} s ${((100 * v) / total).toFixed(1).padStart(5)}%  ${k}`);
+  return [`sampled ${total.toFixed(2)} s`, ...rows(byCat, 12), ' top functions (self time):', ...rows(byFn, 8)].join('\n');
+}
+
+function runChild(spec: RunSpec, profileDir?: string): Promise<RunResult & { profile?: string }> {
+  return new Promise((resolve, reject) => {
+    const prof = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
+    const child = fork(__filename, ['--child', JSON.stringify(spec)], { execArgv: [...prof, '--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    let result: RunResult | undefined;
+    child.on('message', (m) => (result = m as RunResult));
+    child.on('exit', (code) => {
+      if (!result) return reject(new Error(`${JSON.stringify(spec)}: exit ${code}`));
+      const file = profileDir && fs.readdirSync(profileDir).find((f) => f.endsWith('.cpuprofile'));
+      resolve(file ? { ...result, profile: summarizeProfile(path.join(profileDir, file)) } : result);
+    });
+  });
+}
+
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+};
+const f = (x: number | undefined, d = 2): string => (x === undefined || !Number.isFinite(x) ? '–' : x.toFixed(d));
+
+async function main(): Promise<void> {
+  const presets = opt('presets', 'cpu,paper').split(',') as ('cpu' | 'paper')[];
+  const jobsList = opt('jobs', '1,2').split(',').map(Number);
+  const epochs = Number(opt('epochs', '3'));
+  const warmup = Number(opt('warmup', '1'));
+  const seed = Number(opt('seed', '0'));
+  const step2Epochs = Number(opt('step2-epochs', '200'));
+  const baseline = argv.includes('--baseline') ? path.resolve(opt('baseline', '')) : undefined;
+  const out = path.resolve(opt('out', 'bench-results/train-speed'));
+  // --profile: the 1-thread runs also write a V8 CPU profile, summarised in the output (slower: sampling overhead).
+  const profile = argv.includes('--profile');
+  const root = path.resolve(__dirname, '..');
+  const log = (s: string): void => void process.stderr.write(`${s}\n`);
+  const commit = benchCommit();
+  const baselineCommit = baseline && fs.existsSync(path.join(baseline, 'COMMIT')) ? fs.readFileSync(path.join(baseline, 'COMMIT'), 'utf8').trim() : undefined;
+  const { loadBundled } = await import('../src/data/dataset');
+  const fingerprint = loadBundled('nb201').fingerprint;
+  const load0 = os.loadavg();
+  const t0 = Date.now();
+
+  const specs: RunSpec[] = [];
+  for (const preset of presets) {
+    if (baseline) specs.push({ impl: 'baseline', root: baseline, kind: 'step1', preset, jobs: 1, epochs: warmup + epochs, seed });
+    for (const jobs of jobsList) specs.push({ impl: 'current', root, kind: 'step1', preset, jobs, epochs: warmup + epochs, seed });
+  }
+  if (step2Epochs > 0) {
+    if (baseline) specs.push({ impl: 'baseline', root: baseline, kind: 'step2', preset: 'cpu', jobs: 1, epochs: step2Epochs, seed });
+    specs.push({ impl: 'current', root, kind: 'step2', preset: 'cpu', jobs: 1, epochs: step2Epochs, seed });
+  }
+  const results: (RunResult & { profile?: string })[] = [];
+  for (const s of specs) {
+    log(`${s.impl} ${s.kind} ${s.preset} jobs ${s.jobs} (${s.epochs} epochs)...`);
+    const r = await runChild(s, profile && s.jobs === 1 ? fs.mkdtempSync(path.join(os.tmpdir(), 'dele-prof-')) : undefined);
+    log(`  epochs ${r.epochSeconds.map((x) => x.toFixed(2)).join(' ')} s; total ${r.totalSeconds.toFixed(1)} s`);
+    results.push(r);
+  }
+
+  const find = (impl: string, kind: string, preset: string, jobs: number): RunResult | undefined => results.find((r) => r.impl === impl && r.kind === kind && r.preset === preset && r.jobs === jobs);
+  const timed = (r?: RunResult): number[] => (r ? r.epochSeconds.slice(warmup) : []);
+  const same = (a?: RunResult, b?: RunResult): string => (!a || !b ? 'n/a' : a.weights === b.weights && JSON.stringify(a.losses) === JSON.stringify(b.losses) ? 'yes' : 'NO');
+  const lines: string[] = [];
+  lines.push('DELE training speed: step 1 (GATES, 12 experts, 7,813 NB201 train archs, batch 512) and step 2 at 1% (78 archs, 200 epochs)');
+  lines.push(`commit ${commit}; data nb201 bundled, fingerprint ${fingerprint}; seed ${seed}; ${warmup} warm-up + ${epochs} timed epochs per step-1 run, each configuration in a fresh process, one after another`);
+  lines.push(`node ${process.version}; @tensorflow/tfjs-backend-wasm 4.22 (SIMD, single-threaded under Node; N workers = N threads, each its own wasm instance); ${os.cpus()[0]?.model ?? '?'} x${os.availableParallelism()}; load average at start ${load0.map((x) => x.toFixed(2)).join(' ')}, at end ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}`);
+  if (baseline) lines.push(`baseline: ${baselineCommit ?? baseline} (the code before this change; 1 thread, as it cannot use more)`);
+  lines.push(`command: npm run bench:train-speed -- ${argv.join(' ')}`);
+  lines.push('');
+  lines.push('Seconds per step-1 epoch, min / median of the timed epochs (per-core figure = wall x workers):');
+  lines.push('| preset | setting | before (1 thread) | now | now, per core | PyTorch 1.13 (min / median) | bit-identical to 1 thread |');
+  lines.push('|---|---|---|---|---|---|---|');
+  for (const preset of presets) {
+    const base = timed(find('baseline', 'step1', preset, 1));
+    for (const jobs of jobsList) {
+      const r = find('current', 'step1', preset, jobs);
+      const t = timed(r);
+      const torch = jobs === 1 ? PYTORCH.step1[preset].oneCore : PYTORCH.step1[preset].twoCoresBest;
+      const setting = jobs === 1 ? '1 core' : `${jobs} cores, one run`;
+      const before = jobs === 1 ? `${f(Math.min(...base))} / ${f(median(base))}` : base.length ? `${f(Math.min(...base))} / ${f(median(base))} (cannot use a 2nd core)` : '–';
+      lines.push(
+        `| ${preset} | ${setting} | ${base.length ? before : '–'} | ${f(Math.min(...t))} / ${f(median(t))} | ${f(median(t) * jobs)} | ${torch[0].toFixed(2)} / ${torch[1].toFixed(2)}${jobs > 1 ? ` (best 2-core setting: ${PYTORCH.step1[preset].twoCoresBestSetting})` : ''} | ${jobs === 1 ? (baseline ? `vs before: ${same(find('baseline', 'step1', preset, 1), r)}` : '–') : same(find('current', 'step1', preset, 1), r)} |`,
+      );
+    }
+  }
+  const s2b = find('baseline', 'step2', 'cpu', 1);
+  const s2 = find('current', 'step2', 'cpu', 1);
+  if (s2) {
+    lines.push('');
+    lines.push(`Step 2 at 1% (cpu preset, ${step2Epochs} epochs, 1 thread): now ${f(s2.totalSeconds, 1)} s${s2b ? `, before ${f(s2b.totalSeconds, 1)} s, bit-identical to before: ${same(s2b, s2)}` : ''}; PyTorch ${PYTORCH.step2.cpu}`);
+  }
+  for (const r of results.filter((x) => x.profile)) {
+    lines.push('');
+    lines.push(`CPU profile, ${r.impl} ${r.kind} ${r.preset}, 1 thread, ${r.epochs} epochs (whole process, start-up included):`);
+    lines.push(r.profile!);
+  }
+  lines.push('');
+  lines.push(`PyTorch figures: ${PYTORCH.source}; not re-run here (python3 -c 'import torch' fails on this machine: no torch installed).`);
+  lines.push(`wall time of the bench ${((Date.now() - t0) / 60000).toFixed(1)} min`);
+  const text = lines.join('\n');
+  fs.mkdirSync(path.dirname(out), { recursive: true });
+  fs.writeFileSync(`${out}.txt`, `${text}\n`);
+  fs.writeFileSync(`${out}.json`, JSON.stringify({ commit, baseline: baselineCommit ?? baseline, fingerprint, seed, warmup, epochs, step2Epochs, presets, jobs: jobsList, command: `npm run bench:train-speed -- ${argv.join(' ')}`, node: process.version, cpus: os.availableParallelism(), loadavgStart: load0, loadavgEnd: os.loadavg(), pytorch: PYTORCH, results }, null, 1));
+  process.stdout.write(`${text}\n`);
+}
+
+if (argv[0] === '--child') {
+  runOne(JSON.parse(argv[1]!) as RunSpec)
+    .then((r) => process.send?.(r, () => process.exit(0)))
+    .catch((e: Error) => {
+      console.error(e.stack ?? e.message);
+      process.exit(1);
+    });
+} else {
+  main().catch((e: Error) => {
+    console.error(e.stack ?? e.message);
+    process.exit(1);
+  });
+}

@@ -1,0 +1,195 @@
+/**
+ * "DELE: Propose Top Architectures…": quick picks (from the architecture at the cursor or a whole space with a
+ * predictor, how many, how many predictor calls), the server's `dele/search` under a cancellable notification,
+ * then the results in the Proposals view and the panel, with Insert at cursor / Copy / Export CSV.
+ * Insertion goes to the cursor of the last active text editor (a webview or the side bar may have the focus).
+ */
+import * as vscode from 'vscode';
+import type { LanguageClient } from 'vscode-languageclient/node';
+import {
+  SEARCH_DEFAULT_BUDGET,
+  SEARCH_MAX_BUDGET,
+  type SearchParams,
+  SearchRequest,
+  type SearchResponse,
+  SpacesRequest,
+  StatusRequest,
+  type WorkspaceArch,
+  WorkspaceArchitecturesRequest,
+} from '../protocol/lsp';
+import { formatValue } from './views';
+
+export interface ProposerDeps {
+  client(): LanguageClient | undefined;
+  ensureStarted(): Promise<void>;
+  log: vscode.LogOutputChannel;
+  /** Shows the results (Proposals view, panel); `interactive`: the user ran the command, so focus the view. */
+  show(r: SearchResponse, interactive: boolean): void;
+  /** Writes the results as CSV (save dialog). */
+  exportCsv(): Thenable<unknown>;
+}
+
+const isEditable = (e: vscode.TextEditor | undefined): e is vscode.TextEditor => e !== undefined && (e.document.uri.scheme === 'file' || e.document.uri.scheme === 'untitled');
+const contains = (r: WorkspaceArch['location']['range'], p: vscode.Position): boolean =>
+  (p.line > r.start.line || (p.line === r.start.line && p.character >= r.start.character)) && (p.line < r.end.line || (p.line === r.end.line && p.character <= r.end.character));
+
+export class Proposer implements vscode.Disposable {
+  /** The last text editor that had the focus, and its selection then. */
+  private last?: { uri: vscode.Uri; selection: vscode.Selection; viewColumn?: vscode.ViewColumn };
+  private readonly disposables: vscode.Disposable[] = [];
+
+  constructor(private readonly deps: ProposerDeps) {
+    const remember = (e: vscode.TextEditor | undefined): void => {
+      if (isEditable(e)) this.last = { uri: e.document.uri, selection: e.selection, ...(e.viewColumn !== undefined ? { viewColumn: e.viewColumn } : {}) };
+    };
+    remember(vscode.window.activeTextEditor);
+    this.disposables.push(
+      vscode.window.onDidChangeActiveTextEditor(remember),
+      vscode.window.onDidChangeTextEditorSelection((e) => {
+        if (e.textEditor === vscode.window.activeTextEditor) remember(e.textEditor);
+      }),
+    );
+  }
+
+  /** The editor to insert into: the active one, else the last active one (shown again if it was hidden). */
+  private async targetEditor(): Promise<vscode.TextEditor | undefined> {
+    const active = vscode.window.activeTextEditor;
+    if (isEditable(active)) return active;
+    const last = this.last;
+    if (!last) return undefined;
+    const visible = vscode.window.visibleTextEditors.find((e) => e.document.uri.toString() === last.uri.toString());
+    if (visible) return visible;
+    try {
+      const doc = await vscode.workspace.openTextDocument(last.uri);
+      return await vscode.window.showTextDocument(doc, { selection: last.selection, ...(last.viewColumn !== undefined ? { viewColumn: last.viewColumn } : {}) });
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Inserts `text` at the cursor (replacing the selection) of the last active text editor. */
+  async insert(text: string): Promise<boolean> {
+    const editor = await this.targetEditor();
+    if (!editor) {
+      void vscode.window.showErrorMessage('DELE: open a file and place the cursor where the architecture should go, then insert again.');
+      return false;
+    }
+    // An editor keeps its selection while a webview or the side bar has the focus.
+    const sel = editor.selection;
+    const ok = await editor.edit((b) => b.replace(sel, text));
+    if (ok) {
+      const end = editor.document.positionAt(editor.document.offsetAt(sel.start) + text.length);
+      editor.selection = new vscode.Selection(sel.start, end);
+      editor.revealRange(new vscode.Range(sel.start, end));
+    }
+    return ok;
+  }
+
+  /**
+   * Command: DELE: Propose Top Architectures… `params` (with `top`) skip the quick picks, for scripts and tests.
+   * Resolves to the results, or undefined when cancelled in the picks or refused.
+   */
+  async propose(params?: Partial<SearchParams>): Promise<SearchResponse | undefined> {
+    await this.deps.ensureStarted().catch(() => undefined);
+    const client = this.deps.client();
+    if (!client) {
+      void vscode.window.showErrorMessage('DELE: the language server is not running.');
+      return undefined;
+    }
+    const interactive = params?.top === undefined;
+    let full: SearchParams | undefined;
+    try {
+      full = interactive ? await this.ask(client) : (params as SearchParams);
+    } catch (e) {
+      void vscode.window.showErrorMessage(`DELE: ${(e as Error).message}`);
+      return undefined;
+    }
+    if (!full) return undefined;
+    this.deps.log.info(`search: ${JSON.stringify(full)}`);
+    const request = full;
+    let r: SearchResponse;
+    try {
+      r = await vscode.window.withProgress(
+        { location: vscode.ProgressLocation.Notification, title: 'DELE: proposing architectures', cancellable: true },
+        (_, token) => client.sendRequest(SearchRequest, request, token),
+      );
+    } catch (e) {
+      this.deps.log.error(`search: ${(e as Error).message}`);
+      void vscode.window.showErrorMessage(`DELE: ${(e as Error).message}`);
+      return undefined;
+    }
+    this.deps.log.info(`search: ${r.proposals.length} proposals; ${r.message}`);
+    this.deps.show(r, interactive);
+    const best = r.proposals[0];
+    if (interactive && best) {
+      const pick = await vscode.window.showInformationMessage(
+        `DELE: ${r.proposals.length} proposals, best predicted ${formatValue(best.predicted, r.unit)}${best.trueAccuracy !== undefined ? ` (benchmark ${best.trueAccuracy.toFixed(2)})` : ''}; ${r.message}.`,
+        'Insert Best at Cursor',
+        'Copy Best',
+        'Export CSV…',
+      );
+      if (pick === 'Insert Best at Cursor') await this.insert(best.text);
+      else if (pick === 'Copy Best') await vscode.env.clipboard.writeText(best.text);
+      else if (pick === 'Export CSV…') await this.deps.exportCsv();
+    } else if (interactive) void vscode.window.showInformationMessage(`DELE: no proposals (${r.message}).`);
+    return r;
+  }
+
+  private async ask(client: LanguageClient): Promise<SearchParams | undefined> {
+    const [spaces, status] = await Promise.all([client.sendRequest(SpacesRequest), client.sendRequest(StatusRequest)]);
+    const loaded = new Set(status.predictors.map((p) => p.space));
+    // The architecture at the cursor, if the active editor has a scored one (the open documents only: cheap).
+    const editor = vscode.window.activeTextEditor;
+    let at: WorkspaceArch | undefined;
+    if (isEditable(editor)) {
+      const open = await client.sendRequest(WorkspaceArchitecturesRequest, { files: [] });
+      const uri = editor.document.uri.toString();
+      at = open.archs.find((a) => a.location.uri === uri && contains(a.location.range, editor.selection.active));
+    }
+    type Where = { space: string; size?: number; from?: WorkspaceArch };
+    const items: (vscode.QuickPickItem & { where: Where })[] = [];
+    if (at) {
+      const size = spaces.find((x) => x.id === at.space)?.size;
+      items.push({
+        label: '$(target) Around the architecture at the cursor',
+        description: `${at.spaceTitle} · predicted ${formatValue(at.predicted, at.unit)}`,
+        detail: `${at.arch.length > 90 ? `${at.arch.slice(0, 90)}…` : at.arch} · proposals written in its form, the file's own architectures left out`,
+        where: { space: at.space, from: at, ...(size !== undefined ? { size } : {}) },
+      });
+    }
+    const ordered = [...spaces].sort((a, b) => Number(loaded.has(b.id)) - Number(loaded.has(a.id)));
+    for (const x of ordered) {
+      items.push({
+        label: `$(globe) The whole ${x.title} space`,
+        description: `${x.size !== undefined ? `${x.size.toLocaleString('en-US')} architectures · ` : ''}${loaded.has(x.id) ? 'predictor loaded' : 'needs a bundled or trained predictor'}`,
+        where: { space: x.id, ...(x.size !== undefined ? { size: x.size } : {}) },
+      });
+    }
+    const where = (await vscode.window.showQuickPick(items, { title: 'DELE: propose architectures: where to search (1/3)', ignoreFocusOut: true }))?.where;
+    if (!where) return undefined;
+    const topPick = await vscode.window.showQuickPick(
+      ['10', '5', '20', '50', '100'].map((label) => ({ label, description: label === '10' ? 'proposals, best predicted first' : '' })),
+      { title: 'DELE: how many proposals (2/3)', ignoreFocusOut: true },
+    );
+    if (!topPick) return undefined;
+    const small = where.size !== undefined && where.size <= SEARCH_MAX_BUDGET;
+    const budgets: (vscode.QuickPickItem & { budget: number })[] = [
+      ...(small ? [{ label: `Rank all ${where.size?.toLocaleString('en-US')}`, description: 'the exact best by the predictor (cheap: a small space is a table)', budget: where.size as number }] : []),
+      ...[1_000, SEARCH_DEFAULT_BUDGET, 20_000, 100_000]
+        .filter((b) => !small || b < (where.size as number))
+        .map((b) => ({ label: `${b.toLocaleString('en-US')} predictor calls`, description: `regularised evolution${where.from ? ' starting from the cursor' : ''}, seed 0`, budget: b })),
+    ];
+    const budgetPick = await vscode.window.showQuickPick(budgets, { title: 'DELE: search budget (3/3)', ignoreFocusOut: true });
+    if (!budgetPick) return undefined;
+    const params: SearchParams = { space: where.space, top: Number(topPick.label), budget: budgetPick.budget, seed: 0 };
+    if (where.from && isEditable(editor)) {
+      params.from = { uri: where.from.location.uri, position: { line: editor.selection.active.line, character: editor.selection.active.character } };
+      params.excludeDocument = where.from.location.uri;
+    }
+    return params;
+  }
+
+  dispose(): void {
+    for (const d of this.disposables.splice(0)) d.dispose();
+  }
+}
