@@ -8,16 +8,15 @@ import * as path from 'node:path';
 import type { CancellationToken, WorkDoneProgressServerReporter } from 'vscode-languageserver/node';
 import { LfCache } from '../lf/cache';
 import { archsInText, lfCsv, sampleJobs } from '../lf/jobs';
-import { DEFAULT_LF_MEASURES, LF_MEASURES } from '../lf/measures';
+import { DEFAULT_LF_MEASURES, DEFAULT_LF_SETTINGS, LF_MEASURES } from '../lf/measures';
 import { type LfJob, runLf } from '../lf/pool';
 import { lfSpace } from '../lf/registry';
 import { measuresOf } from '../lf/space';
-import type { ComputeLfParams, ComputeLfResult, SpaceInfo } from '../protocol/lsp';
+import { type ComputeLfParams, type ComputeLfResult, type SpaceInfo, WORKSPACE_FILE_BYTES, WORKSPACE_MAX_FILES } from '../protocol/lsp';
+import { readFilePrefix } from './workspaceArchs';
 import type { SearchSpace } from '../space/types';
 
-/** Bytes read per workspace file and files per run: work per request stays bounded. */
-export const LF_FILE_BYTES = 2_000_000;
-export const LF_MAX_FILES = 5000;
+/** Architectures per run (files and bytes per file: the side bar's WORKSPACE_* bounds): work stays bounded. */
 export const LF_MAX_ARCHS = 100_000;
 
 export class LfHost {
@@ -73,20 +72,11 @@ export class LfHost {
     }
     const texts = [...openDocs];
     const open = new Set(openDocs.map((d) => d.path).filter((x) => x !== undefined));
-    for (const f of (p.source.files ?? []).slice(0, LF_MAX_FILES)) {
+    for (const f of (p.source.files ?? []).slice(0, WORKSPACE_MAX_FILES)) {
       if (open.has(f)) continue;
-      try {
-        const fd = fs.openSync(f, 'r');
-        try {
-          const buf = Buffer.alloc(Math.min(LF_FILE_BYTES, fs.fstatSync(fd).size));
-          fs.readSync(fd, buf, 0, buf.length, 0);
-          texts.push({ path: f, text: buf.toString('utf8') });
-        } finally {
-          fs.closeSync(fd);
-        }
-      } catch {
-        // unreadable or vanished: skipped
-      }
+      // Unreadable or vanished files are skipped.
+      const text = readFilePrefix(f, WORKSPACE_FILE_BYTES);
+      if (text !== undefined) texts.push({ path: f, text });
     }
     const seen = new Set<string>();
     const jobs: LfJob[] = [];
@@ -115,7 +105,7 @@ export class LfHost {
       const r = await runLf(jobs, {
         space: space.id,
         measures,
-        settings: { batch: 64, seed: 0 },
+        settings: DEFAULT_LF_SETTINGS,
         jobs: p.jobs ?? Math.max(1, os.availableParallelism() - 1),
         cache: this.cache(),
         workerScript: this.workerScript,

@@ -388,17 +388,20 @@ export class DeleServer {
 
   private spaceInfos(): SpaceInfo[] {
     const bundled = bundledSpaceIds();
-    return this.spaces().map((sp) => ({
-      id: sp.id,
-      title: sp.title,
-      origin: builtinSpace(sp.id) ? 'builtin' : 'file',
-      file: this.spaceFiles.byId(sp.id)?.file,
-      encoders: [...sp.encoders],
-      size: sp.size,
-      bundled: bundled.includes(sp.id),
-      syntax: sp.syntax,
-      ...(LfHost.measuresFor(sp.id) ? { lfMeasures: LfHost.measuresFor(sp.id) } : {}),
-    }));
+    return this.spaces().map((sp) => {
+      const lfMeasures = LfHost.measuresFor(sp.id);
+      return {
+        id: sp.id,
+        title: sp.title,
+        origin: builtinSpace(sp.id) ? 'builtin' : 'file',
+        file: this.spaceFiles.byId(sp.id)?.file,
+        encoders: [...sp.encoders],
+        size: sp.size,
+        bundled: bundled.includes(sp.id),
+        syntax: sp.syntax,
+        ...(lfMeasures ? { lfMeasures } : {}),
+      };
+    });
   }
 
   private afterSpacesChanged(): void {
@@ -693,9 +696,10 @@ export class DeleServer {
   private async computeLf(p: ComputeLfParams, token: CancellationToken): Promise<ComputeLfResult> {
     await this.ready;
     const space = typeof p?.space === 'string' ? this.spaceById(p.space) : undefined;
-    if (!space || !LfHost.measuresFor(space.id)) throw new ResponseError(ErrorCodes.InvalidParams, `LF measures can be computed for ${LF_SPACES.map((x) => x.id).join(', ')}, not ${show(p?.space)}`);
+    const offered = space ? LfHost.measuresFor(space.id) : undefined;
+    if (!space || !offered) throw new ResponseError(ErrorCodes.InvalidParams, `LF measures can be computed for ${LF_SPACES.map((x) => x.id).join(', ')}, not ${show(p?.space)}`);
     if (typeof p.out !== 'string' || !path.isAbsolute(p.out)) throw new ResponseError(ErrorCodes.InvalidParams, `out must be an absolute path, got ${show(p.out)}`);
-    const known = (LfHost.measuresFor(space.id) ?? []).map((m) => m.id);
+    const known = offered.map((m) => m.id);
     if (p.measures !== undefined && (!Array.isArray(p.measures) || p.measures.length === 0 || !p.measures.every((m) => known.includes(m)) || new Set(p.measures).size !== p.measures.length)) {
       throw new ResponseError(ErrorCodes.InvalidParams, `measures must be distinct ids among ${known.join(', ')}, got ${show(p.measures)}`);
     }

@@ -60,6 +60,22 @@ const located = (uri: string, doc: TextDocument, f: Valid): Located => ({
   range: { start: doc.positionAt(f.start), end: doc.positionAt(f.end) },
 });
 
+/** The first `bytes` bytes of a file as UTF-8 text, or undefined when it cannot be read. */
+export function readFilePrefix(file: string, bytes: number): string | undefined {
+  try {
+    const fd = fs.openSync(file, 'r');
+    try {
+      const buf = Buffer.alloc(Math.min(bytes, fs.fstatSync(fd).size));
+      fs.readSync(fd, buf, 0, buf.length, 0);
+      return buf.toString('utf8');
+    } finally {
+      fs.closeSync(fd);
+    }
+  } catch {
+    return undefined;
+  }
+}
+
 export class WorkspaceArchs {
   private readonly cache = new Map<string, { size: number; mtimeMs: number; generation: number; found: Located[] }>();
 
@@ -79,19 +95,8 @@ export class WorkspaceArchs {
     const n = Math.min(WORKSPACE_FILE_BYTES, st.size);
     if (n > budget.bytes) return 'over-budget';
     budget.bytes -= n;
-    let text: string;
-    try {
-      const fd = fs.openSync(file, 'r');
-      try {
-        const buf = Buffer.alloc(n);
-        fs.readSync(fd, buf, 0, n, 0);
-        text = buf.toString('utf8');
-      } finally {
-        fs.closeSync(fd);
-      }
-    } catch {
-      return 'unreadable';
-    }
+    const text = readFilePrefix(file, n);
+    if (text === undefined) return 'unreadable';
     const uri = pathToFileURL(file).href;
     const doc = TextDocument.create(uri, 'plaintext', 0, text);
     const found = this.deps
