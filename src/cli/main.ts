@@ -8,6 +8,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseArgs } from 'node:util';
 import { execFileSync } from 'node:child_process';
+import { parse as parseYaml } from 'yaml';
 import {
   bundledDataSpace,
   bundledSpaceIds,
@@ -27,6 +28,8 @@ import { BUILTIN_SPACES, builtinSpace, DEFAULT_SPACE_ID, UnknownSpaceError } fro
 import { ArchParseError, parseOrThrow, type SearchSpace } from '../space/types';
 import { type BackendChoice, initBackend } from '../predictor/backend';
 import { type BenchRow, type BenchTask, runBenchTask } from '../predictor/bench';
+import { type AblationFile, type AblationRow, ablationReport, type AblationTask, carveValidation, parseAblationSpec, planAblation, resolveVariants, runAblationTask } from '../predictor/ablation';
+import { Step1Cache } from '../predictor/step1Cache';
 import { applyCalibration } from '../predictor/calibration';
 import { evaluate, evaluateCalibrated, meanStd } from '../predictor/metrics';
 import type { EncoderType } from '../predictor/model';
@@ -66,7 +69,12 @@ Usage:
                [--methods vanilla,single,dele] [--jobs N] [--json FILE] [--epochs N] [--pretrain-epochs N] [--subset-seeds]
                (--subset-seeds: seed i also labels subset i, so seeds vary the labelled archs too; default: the
                first N of the train split for every seed)
-  dele bench   --report FILE                (re-print the tables of a saved --json run)
+  dele bench   --ablation FILE [--jobs N] [--json OUT] [--step1-cache DIR | --no-cache]
+               (design choices compared under a validation protocol: FILE (YAML or JSON) lists variants (expert
+               set, preset, optimiser settings, step-2 lr, seed ensemble); seed i = model seed i and labelled
+               subset i; validation split carved from the training split; held-out scored only for the report;
+               step 1 is cached under ~/.cache/dele-nas/step1 unless --no-cache. Example: bench/ablation-nb201.yaml)
+  dele bench   --report FILE                (re-print the tables of a saved --json run, bench or ablation)
   dele lf      --space nb201|nb301|nb101 [--measures A,B,..] (--archs FILE | --sample N [--seed S]) [--jobs N]
                [--shard K/N] [--batch 64] [--cache FILE | --no-cache] --out lf.csv
                (low-fidelity measures computed here, NAS-Bench-Suite-Zero's definitions; measures:
@@ -122,6 +130,8 @@ const OPTIONS = {
   batch: { type: 'string' },
   cache: { type: 'string' },
   'no-cache': { type: 'boolean' },
+  ablation: { type: 'string' },
+  'step1-cache': { type: 'string' },
   targets: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
@@ -471,24 +481,26 @@ function cmdInfo(o: Opts): void {
   process.stdout.write(`${lines.join('\n')}\n`);
 }
 
-/** Runs bench tasks in parallel child processes; returns their rows and the largest child peak RSS (kB). */
-async function runTasksInWorkers(tasks: BenchTask[], jobs: number, backend: string): Promise<{ rows: BenchRow[]; peakKb: number }> {
-  const rows: BenchRow[] = [];
+/**
+ * Runs tasks in parallel child processes (this script with an internal command that prints
+ * {"rows": [...], "maxRssKb": N}); returns all rows and the largest child peak RSS (kB).
+ */
+async function runTasksInWorkers<T, R>(command: '__bench-task' | '__ablation-task', tasks: T[], describe: (t: T) => string, jobs: number, backend: string): Promise<{ rows: R[]; peakKb: number }> {
+  const rows: R[] = [];
   let next = 0;
   let peakKb = 0;
-  // The children run this same script (dist/cli.js) with the internal __bench-task command.
   const script = process.argv[1];
   if (script === undefined) throw new Error('cannot run bench tasks: no script path in process.argv');
   const worker = async (): Promise<void> => {
     while (next < tasks.length) {
       const task = tasks[next++]!;
-      const out = await new Promise<{ rows: BenchRow[]; maxRssKb: number }>((resolve, reject) => {
-        const child = fork(script, ['__bench-task', JSON.stringify(task), '--backend', backend], { stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
+      const out = await new Promise<{ rows: R[]; maxRssKb: number }>((resolve, reject) => {
+        const child = fork(script, [command, JSON.stringify(task), '--backend', backend], { stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
         let stdout = '';
         child.stdout?.on('data', (d: Buffer) => (stdout += d.toString()));
         child.on('error', reject);
         child.on('exit', (code) => {
-          if (code !== 0) reject(new Error(`bench task ${task.encoder} seed ${task.seed} exited with ${code}`));
+          if (code !== 0) reject(new Error(`bench task ${describe(task)} exited with ${code}`));
           else resolve(JSON.parse(stdout));
         });
       });
@@ -507,6 +519,68 @@ async function cmdBenchTask(o: Opts, positionals: string[]): Promise<void> {
   const task = JSON.parse(json) as BenchTask;
   const rows = await runBenchTask(loadBundled(task.space ?? DEFAULT_SPACE_ID), task, err);
   process.stdout.write(JSON.stringify({ rows, maxRssKb: process.resourceUsage().maxRSS }));
+}
+
+async function cmdAblationTask(o: Opts, positionals: string[]): Promise<void> {
+  await initBackend(backendOpt(o));
+  const json = positionals[0];
+  if (json === undefined) throw new UsageError('__ablation-task needs a task (JSON) argument');
+  const task = JSON.parse(json) as AblationTask;
+  const cache = task.step1CacheDir ? new Step1Cache(task.step1CacheDir) : undefined;
+  const rows = await runAblationTask(loadBundled(task.space), task, cache, err);
+  process.stdout.write(JSON.stringify({ rows, maxRssKb: process.resourceUsage().maxRSS }));
+}
+
+/** `dele bench --ablation FILE`: variants under the validation protocol (src/predictor/ablation.ts). */
+async function cmdAblation(o: Opts, file: string): Promise<void> {
+  const t0 = Date.now();
+  const commit = gitCommit();
+  let raw: unknown;
+  try {
+    raw = parseYaml(fs.readFileSync(file, 'utf8'));
+  } catch (e) {
+    throw new DataError(`cannot read ablation file ${file}: ${(e as Error).message}`);
+  }
+  const spec = parseAblationSpec(raw);
+  const space = builtinSpace(spec.space);
+  if (!space || !bundledSpaceIds().includes(space.id)) throw new DataError(`ablation file: space must be one with bundled data: ${bundledSpaceIds().join(', ')}`);
+  const ds = loadBundled(space.id);
+  const target = spec.target ?? ds.defaultTarget ?? targetNames(ds)[0];
+  if (target === undefined || !targetNames(ds).includes(target)) throw new DataError(`ablation file: target "${spec.target}" is not a target column of ${space.id} (${targetNames(ds).join(', ')})`);
+  const variants = resolveVariants(ds, spec, target);
+  const jobs = num(o.jobs, 'jobs', 2, (x) => Number.isInteger(x) && x > 0);
+  const backend = await initBackend(backendOpt(o));
+  const cacheDir = o['no-cache'] ? undefined : (o['step1-cache'] ?? path.join(process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache'), 'dele-nas', 'step1'));
+  const tasks = planAblation(spec, ds, target, variants, cacheDir);
+  err(`ablation: ${variants.length} variants, ${tasks.length} tasks (step-1 groups x ${spec.seeds} seeds), ${jobs} parallel jobs, backend ${backend}${cacheDir ? `, step-1 cache ${cacheDir}` : ''}`);
+  const { rows } = await runTasksInWorkers<AblationTask, AblationRow>('__ablation-task', tasks, (t) => `${t.variants.map((v) => v.name).join('+')} seed ${t.seed}`, jobs, backend);
+  const s = carveValidation(ds.archs.length, spec.validation);
+  const result: AblationFile = {
+    kind: 'ablation',
+    space: space.id,
+    spaceTitle: space.title,
+    fingerprint: ds.fingerprint,
+    target,
+    commit,
+    command: `dele ${process.argv.slice(2).join(' ')}`,
+    backend,
+    jobs,
+    seeds: spec.seeds,
+    validation: spec.validation,
+    trainSize: s.train.length,
+    heldOutSize: s.heldOut.length,
+    wallSeconds: (Date.now() - t0) / 1000,
+    variants,
+    rows,
+  };
+  if (o.json) writeFileAtomically(o.json, JSON.stringify(result, null, 1));
+  process.stdout.write(`${ablationReport(result)}\n`);
+}
+
+function writeFileAtomically(file: string, text: string): void {
+  const tmp = `${file}.tmp-${process.pid}`;
+  fs.writeFileSync(tmp, text);
+  fs.renameSync(tmp, file);
 }
 
 const METHOD_LABEL: Record<Method, string> = { vanilla: 'vanilla', single: 'best single LF', dele: 'DELE' };
@@ -622,6 +696,12 @@ async function cmdBench(o: Opts): Promise<void> {
     } catch (e) {
       throw new DataError(`cannot read bench results ${o.report}: ${(e as Error).message}`);
     }
+    if ((b as unknown as { kind?: string })?.kind === 'ablation') {
+      const a = b as unknown as AblationFile;
+      if (!Array.isArray(a.rows) || !Array.isArray(a.variants)) throw new DataError(`${o.report} is not a dele bench --ablation --json file`);
+      process.stdout.write(`${ablationReport(a)}\n`);
+      return;
+    }
     if (!Array.isArray(b?.rows) || !Array.isArray(b.ratios) || typeof b.target !== 'string') throw new DataError(`${o.report} is not a dele bench --json file`);
     if (b.counts !== undefined && (!Array.isArray(b.counts) || b.counts.length !== b.ratios.length)) {
       throw new DataError(`${o.report}: "counts" must be a list with one count per ratio`);
@@ -629,6 +709,7 @@ async function cmdBench(o: Opts): Promise<void> {
     process.stdout.write(`${benchHeader(b)}\n${benchReport(b.rows, b.ratios, b.counts)}\n`);
     return;
   }
+  if (o.ablation !== undefined) return cmdAblation(o, o.ablation);
   const t0 = Date.now();
   // The commit of the code that runs: taken before the run (the tree may change during a long bench).
   const commit = gitCommit();
@@ -661,7 +742,7 @@ async function cmdBench(o: Opts): Promise<void> {
   if (column(ds, target).kind !== 'target') throw new DataError(`column "${target}" is an LF measure, not a target`);
   const experts = resolveExperts(ds, 'dele', list(o.lf));
   err(`bench: ${tasks.length} tasks (${encoders.join(', ')} x ${seeds} seeds${subsetSeeds ? ', subset seed = seed' : ''}), ${jobs} parallel jobs, backend ${backend}, preset ${preset}`);
-  const { rows, peakKb } = await runTasksInWorkers(tasks, jobs, backend);
+  const { rows, peakKb } = await runTasksInWorkers<BenchTask, BenchRow>('__bench-task', tasks, (t) => `${t.encoder} seed ${t.seed}`, jobs, backend);
   const wall = (Date.now() - t0) / 1000;
   const peakMb = Math.max(peakKb, process.resourceUsage().maxRSS) / 1024;
   const result: BenchFile = {
@@ -817,6 +898,9 @@ export async function main(argv: string[]): Promise<number> {
         break;
       case '__bench-task':
         await cmdBenchTask(o, rest);
+        break;
+      case '__ablation-task':
+        await cmdAblationTask(o, rest);
         break;
       default:
         throw new UsageError(`unknown command "${cmd}"`);

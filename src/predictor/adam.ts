@@ -106,9 +106,12 @@ export class Adam {
     this.slots.set(v, { m: data.m.slice(), v: data.v.slice(), t: data.t });
   }
 
-  /** A deep copy of the state, for variables mapped through `map` (old -> new); used with model clones. */
-  cloneFor(map: Map<tf.Variable, tf.Variable>): Adam {
-    const c = new Adam({ lr: this.lr, beta1: this.b1, beta2: this.b2, eps: this.eps });
+  /**
+   * A deep copy of the state, for variables mapped through `map` (old -> new); used with model clones.
+   * `lr`: the copy's learning rate (default this one's); the moments and step counts are kept either way.
+   */
+  cloneFor(map: Map<tf.Variable, tf.Variable>, lr = this.lr): Adam {
+    const c = new Adam({ lr, beta1: this.b1, beta2: this.b2, eps: this.eps });
     for (const [v, s] of this.slots) {
       const nv = map.get(v);
       if (nv) c.slots.set(nv, { m: s.m.slice(), v: s.v.slice(), t: s.t });
