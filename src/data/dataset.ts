@@ -219,6 +219,38 @@ export function makeDataset(source: string, space: SearchSpace, archs: unknown[]
 }
 
 /**
+ * Fills each missing LF value from the architecture the space calls functionally equivalent
+ * (SearchSpace.equivalent: on NB201, the cell with its dead edges set to none), where that one has a value.
+ * Targets are never filled. On the bundled NB201 data this completes the NAS-Bench-Suite-Zero proxies, which
+ * exist only for the 9,445 cells without dead edges: every other cell's pruned equivalent is one of them.
+ * Returns the data unchanged (and 0) when the space has no `equivalent`.
+ */
+export function fillFromEquivalents(ds: Dataset): { ds: Dataset; filled: number } {
+  const equivalent = ds.space.equivalent?.bind(ds.space);
+  if (!equivalent) return { ds, filled: 0 };
+  const index = new Map(ds.keys.map((k, i) => [k, i]));
+  const eq = ds.archs.map((a, i) => {
+    const j = index.get(ds.space.key(equivalent(a)));
+    return j === undefined || j === i ? -1 : j;
+  });
+  let filled = 0;
+  const columns = ds.columns.map((c) => {
+    if (c.kind !== 'lf') return c;
+    let values: Float64Array | undefined;
+    for (let i = 0; i < eq.length; i++) {
+      const j = eq[i]!;
+      if (j < 0 || Number.isFinite(c.values[i]) || !Number.isFinite(c.values[j])) continue;
+      values ??= Float64Array.from(c.values);
+      values[i] = c.values[j]!;
+      filled++;
+    }
+    return values ? { ...c, values, description: `${c.description}; missing values filled from the functionally equivalent cell` } : c;
+  });
+  if (filled === 0) return { ds, filled };
+  return { ds: { ...makeDataset(ds.source, ds.space, ds.archs, columns), ...(ds.defaultTarget ? { defaultTarget: ds.defaultTarget } : {}), ...(ds.defaultExperts ? { defaultExperts: ds.defaultExperts } : {}) }, filled };
+}
+
+/**
  * Joins datasets of one space by architecture (canonical key): the union of their architectures (first-seen
  * order) and of their columns, so an LF file from `dele lf` (or its shards) joins a ground-truth file. A column
  * in several files must agree where both have a value; an architecture a file lacks is missing there.

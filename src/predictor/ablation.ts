@@ -8,7 +8,7 @@
  * Variants that share step 1 (encoder, model sizes, experts, step-1 optimiser settings) share its training per
  * seed, and a step-1 cache on disk lets a later run (a new variant) reuse it.
  */
-import { column, type Dataset, DataError, groundTruthSubset, lfNames, permutation, splitDataset } from '../data/dataset';
+import { column, type Dataset, DataError, fillFromEquivalents, groundTruthSubset, lfNames, permutation, splitDataset } from '../data/dataset';
 import { Adam } from './adam';
 import { fitIsotonic } from './calibration';
 import { type EvalMetrics, evaluateCalibrated, kendallTau, meanStd, precisionAtTop } from './metrics';
@@ -41,6 +41,8 @@ export interface AblationVariant {
   ensemble?: number;
   /** Ratios for this variant (default: the file's). */
   ratios?: number[];
+  /** "equivalent": fill missing LF values from the functionally equivalent arch first (fillFromEquivalents). */
+  lfFill?: 'equivalent';
 }
 
 export interface AblationSpec {
@@ -66,6 +68,7 @@ export interface ResolvedVariant {
   finetuneLr?: number;
   ensemble: number;
   ratios: number[];
+  lfFill?: 'equivalent';
 }
 
 /** One child process's work: one step 1 (shared by its variants) for one seed, then each variant's step 2. */
@@ -135,7 +138,7 @@ export function parseAblationSpec(raw: unknown): AblationSpec {
   };
   if (!Array.isArray(raw.variants) || raw.variants.length === 0) fail('"variants" must be a non-empty list');
   const names = new Set<string>();
-  const vKnown = new Set(['name', 'encoder', 'preset', 'experts', 'optim', 'finetuneLr', 'ensemble', 'ratios']);
+  const vKnown = new Set(['name', 'encoder', 'preset', 'experts', 'optim', 'finetuneLr', 'ensemble', 'ratios', 'lfFill']);
   raw.variants.forEach((v, i) => {
     const where = `variant ${i + 1}`;
     if (!isObj(v)) fail(`${where} must be an object with a "name"`);
@@ -164,6 +167,7 @@ export function parseAblationSpec(raw: unknown): AblationSpec {
     }
     if (v.finetuneLr !== undefined && !(typeof v.finetuneLr === 'number' && v.finetuneLr > 0)) fail(`${w}: finetuneLr must be a positive number`);
     if (v.ensemble !== undefined) positiveInt(v.ensemble, `${w}: ensemble`);
+    if (v.lfFill !== undefined && v.lfFill !== 'equivalent') fail(`${w}: lfFill must be "equivalent"`);
     spec.variants.push({
       name: v.name,
       ...(v.encoder !== undefined ? { encoder: v.encoder as EncoderType } : {}),
@@ -173,6 +177,7 @@ export function parseAblationSpec(raw: unknown): AblationSpec {
       ...(v.finetuneLr !== undefined ? { finetuneLr: v.finetuneLr as number } : {}),
       ...(v.ensemble !== undefined ? { ensemble: v.ensemble as number } : {}),
       ...(v.ratios !== undefined ? { ratios: ratioList(v.ratios, w) } : {}),
+      ...(v.lfFill !== undefined ? { lfFill: 'equivalent' as const } : {}),
     });
   });
   return spec;
@@ -220,11 +225,14 @@ function expandPatterns(ds: Dataset, patterns: string[], where: string): string[
 }
 
 /** Resolves every variant: encoder, preset, expert names (a top-N selection is made on the validation split). */
-export function resolveVariants(ds: Dataset, spec: AblationSpec, target: string): ResolvedVariant[] {
-  const s = carveValidation(ds.archs.length, spec.validation);
-  const truth = column(ds, target).values;
+export function resolveVariants(raw: Dataset, spec: AblationSpec, target: string): ResolvedVariant[] {
+  const s = carveValidation(raw.archs.length, spec.validation);
+  const truth = column(raw, target).values;
+  let filled: Dataset | undefined;
   return spec.variants.map((v) => {
     const where = `variant "${v.name}"`;
+    if (v.lfFill && !raw.space.equivalent) fail(`${where}: ${raw.space.title} has no functionally equivalent form to fill LF values from`);
+    const ds = v.lfFill ? (filled ??= fillFromEquivalents(raw).ds) : raw;
     const encoder = v.encoder ?? ds.space.encoders[0] ?? 'gates';
     if (!ds.space.encoders.includes(encoder)) fail(`${where}: the ${encoder} encoder does not fit ${ds.space.title}`);
     const preset = v.preset ?? spec.preset;
@@ -257,13 +265,14 @@ export function resolveVariants(ds: Dataset, spec: AblationSpec, target: string)
       ...(v.finetuneLr !== undefined ? { finetuneLr: v.finetuneLr } : {}),
       ensemble: v.ensemble ?? 1,
       ratios: v.ratios ?? spec.ratios,
+      ...(v.lfFill ? { lfFill: v.lfFill } : {}),
     };
   });
 }
 
 /** What step 1 depends on: variants with equal keys share one step 1 per seed. */
 export function step1Key(v: ResolvedVariant): string {
-  return JSON.stringify({ encoder: v.encoder, preset: v.preset, experts: v.experts, optim: STEP1_KEYS.map((k) => v.optim[k]) });
+  return JSON.stringify({ encoder: v.encoder, preset: v.preset, experts: v.experts, optim: STEP1_KEYS.map((k) => v.optim[k]), ...(v.lfFill ? { lfFill: v.lfFill } : {}) });
 }
 
 /** Child tasks: one per (step-1 group, seed), the most expensive groups first. */
@@ -293,9 +302,11 @@ export function ensembleScores(members: { fit: Float32Array; scores: Float32Arra
 }
 
 /** Runs one task: step 1 (or the cached one), then every variant, ratio and ensemble member's step 2. */
-export async function runAblationTask(ds: Dataset, task: AblationTask, cache: Step1Cache | undefined, log: (msg: string) => void = () => {}): Promise<AblationRow[]> {
+export async function runAblationTask(raw: Dataset, task: AblationTask, cache: Step1Cache | undefined, log: (msg: string) => void = () => {}): Promise<AblationRow[]> {
   const first = task.variants[0];
   if (!first) return [];
+  // Only LF columns are filled: the targets, and so every metric's truth, are the raw data's.
+  const ds = first.lfFill ? fillFromEquivalents(raw).ds : raw;
   const truth = column(ds, task.target).values;
   const s = carveValidation(ds.archs.length, task.validation);
   const base = modelBase(PRESETS[first.preset], first.encoder, ds.space.encoderInput);
@@ -438,7 +449,7 @@ export function ablationReport(a: AblationFile): string {
   out.push('', 'Variants (step 1 is shared by variants with the same encoder, preset, experts and step-1 settings; its seconds are those of its training, also when read from the step-1 cache)');
   for (const v of a.variants) {
     out.push(
-      `- ${v.name}: ${v.encoder}, preset ${v.preset}, ${v.experts.length} experts (${v.expertsFrom}${v.expertsFrom === 'default' ? '' : `: ${v.experts.join(', ')}`}), optim ${JSON.stringify(v.optim)}${v.finetuneLr !== undefined ? `, step-2 lr ${v.finetuneLr}` : ''}, ensemble ${v.ensemble}, ratios ${v.ratios.join(', ')}`,
+      `- ${v.name}: ${v.encoder}, preset ${v.preset}${v.lfFill ? ', missing LF values filled from the functionally equivalent arch' : ''}, ${v.experts.length} experts (${v.expertsFrom}${v.expertsFrom === 'default' ? '' : `: ${v.experts.join(', ')}`}), optim ${JSON.stringify(v.optim)}${v.finetuneLr !== undefined ? `, step-2 lr ${v.finetuneLr}` : ''}, ensemble ${v.ensemble}, ratios ${v.ratios.join(', ')}`,
     );
   }
   return out.join('\n');

@@ -124,6 +124,11 @@ export interface SearchSpace<A = unknown> {
   /** The architectures one edit away (one op or one input changed) that are valid in the space. */
   neighbours?(a: A): Neighbour<A>[];
   /**
+   * A functionally identical architecture in a canonical form (NB201: dead edges set to none), where the space
+   * has one; data loaders use it to fill a missing LF value from the equivalent architecture's.
+   */
+  equivalent?(a: A): A;
+  /**
    * The text that replaces `found.text` so that the document holds `a` in the form `found` was written in, or
    * undefined when that form cannot be rewritten.
    */
@@ -179,6 +184,30 @@ export function outputReachable(ops: readonly number[], from: readonly number[],
   // from and to have one entry per edge.
   for (let e = 0; e < from.length; e++) if (ops[e] !== noneOp && reach[from[e]!]) reach[to[e]!] = true;
   return reach[last] === true;
+}
+
+/**
+ * The same cell with every dead edge set to `noneOp`: an edge is dead when no op-carrying path reaches its
+ * source from the input node (it only ever sees zeros) or none leads from its target to the output node (its
+ * result is never used). The pruned cell computes the same function; a cell without an op-carrying path from
+ * input to output prunes to all `noneOp`.
+ */
+export function pruneDeadEdges(ops: readonly number[], from: readonly number[], to: readonly number[], noneOp: number): number[] {
+  const last = Math.max(0, ...to);
+  const reach = new Array<boolean>(last + 1).fill(false);
+  const coreach = new Array<boolean>(last + 1).fill(false);
+  reach[0] = true;
+  coreach[last] = true;
+  // Fixpoints: the graphs are a few nodes, and no edge order is assumed.
+  for (let changed = true; changed; ) {
+    changed = false;
+    for (let e = 0; e < ops.length; e++) {
+      if (ops[e] === noneOp) continue;
+      if (reach[from[e]!] && !reach[to[e]!]) changed = reach[to[e]!] = true;
+      if (coreach[to[e]!] && !coreach[from[e]!]) changed = coreach[from[e]!] = true;
+    }
+  }
+  return ops.map((op, e) => (op !== noneOp && reach[from[e]!] && coreach[to[e]!] ? op : noneOp));
 }
 
 /** Shifts problem offsets by `by` (from text-relative to document-relative). */

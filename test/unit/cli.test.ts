@@ -176,6 +176,32 @@ describe('dele CLI', () => {
     assert.match(bad.stderr, /cannot read bench results/);
   });
 
+  it('bench --ablation runs the variants of a file, writes JSON that --report re-prints, and names what is wrong in a bad file', () => {
+    const file = path.join(tmp, 'ablation.yaml');
+    fs.writeFileSync(
+      file,
+      ['preset: tiny', 'seeds: 1', 'validation: 100', 'variants:', '  - name: paper-set', '    optim: { pretrainEpochs: 1, epochs: 2 }', '  - name: two-12ep', "    experts: ['c10valid_xvalid_12ep', 'c100_val_12ep']", '    optim: { pretrainEpochs: 1, epochs: 2 }'].join('\n'),
+    );
+    const json = path.join(tmp, 'ablation.json');
+    const r = dele(['bench', '--ablation', file, '--jobs', '1', '--no-cache', '--json', json]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /validation split of 100 archs is carved from the 7813-arch training split/);
+    assert.match(r.stdout, /GATES, 1% ground truth \(78 labelled archs\)/);
+    assert.match(r.stdout, /paper-set\s+0\.\d{4} \(0\.0000\)\s+0\.\d{4}/);
+    assert.match(r.stdout, /chosen on validation: (paper-set|two-12ep)/);
+    assert.match(r.stdout, /- two-12ep: gates, preset tiny, 2 experts/);
+    const again = dele(['bench', '--report', json]);
+    assert.equal(again.code, 0, again.stderr);
+    assert.equal(again.stdout, r.stdout);
+    fs.writeFileSync(file, 'variants:\n  - name: a\n    experts: [nope_*]\n');
+    const bad = dele(['bench', '--ablation', file]);
+    assert.equal(bad.code, 1);
+    assert.match(bad.stderr, /ablation file: variant "a": "nope_\*" matches no LF column/);
+    const missing = dele(['bench', '--ablation', path.join(tmp, 'none.yaml')]);
+    assert.equal(missing.code, 1);
+    assert.match(missing.stderr, /cannot read ablation file/);
+  });
+
   describe('dele lf', () => {
     const cache = path.join(tmp, 'lf-cache.jsonl');
     const archFile = path.join(tmp, 'cells.py');

@@ -1,5 +1,5 @@
 /** NAS-Bench-201 as a SearchSpace: 15,625 cells, ops on the 6 edges of a 4-node DAG. */
-import { type FoundArch, opNeighbours, sampleEnumerable, type SearchSpace } from '../types';
+import { type FoundArch, opNeighbours, pruneDeadEdges, sampleEnumerable, type SearchSpace } from '../types';
 import {
   NB201_EDGE_FROM,
   NB201_EDGE_TO,
@@ -36,6 +36,7 @@ export const nb201Space: SearchSpace<Nb201Arch> = {
       : [{ message: 'no path from the input to the output avoids `none`: this cell outputs zeros (about 10% accuracy on CIFAR-10)', severity: 'info' }],
   features: (a) => ({ ops: [...a], tokens: [...a] }),
   neighbours: (a) => opNeighbours(a, NB201_OPS, (e) => `edge ${NB201_EDGE_TO[e]}<-${NB201_EDGE_FROM[e]}`),
+  equivalent: (a) => pruneDeadEdges(a, NB201_EDGE_FROM, NB201_EDGE_TO, 0),
   render: renderNb201,
   size: NB201_SPACE_SIZE,
   fromIndex: nb201FromCode,
