@@ -48,10 +48,12 @@ import { measuresOf } from '../lf/space';
 const USAGE = `dele: DELE accuracy predictor for NAS
 
 Usage:
-  dele train   [--space ID|FILE] [--data bundled|FILE] [--target COL] [--method dele|single|vanilla] [--lf A,B,..]
+  dele train   [--space ID|FILE] [--data bundled|FILE] [--target COL] [--method dele|single|vanilla] [--lf A,B,..|paper]
                [--ratio 0.01] [--encoder gates|lstm] [--preset cpu|paper|tiny] [--epochs N]
                [--pretrain-epochs N] [--seed N] [--split-seed N] [--subset-seed N] [--jobs N] --out DIR
-               (--subset-seed N: the ground-truth archs are a seeded shuffle's first N of the train split;
+               (--lf paper: DELE's NB201 expert set, the default before the ablation; the default is the set it
+               chose on a validation split, see README. --subset-seed N: the ground-truth archs are a seeded
+               shuffle's first N of the train split;
                default: the first N. --jobs N: worker threads for step 1, the experts on LF; default all
                cores but one, at least 1; the result is the same bit for bit with any N)
   dele eval    --model DIR | --space ID [--data bundled|FILE]

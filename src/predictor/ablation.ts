@@ -28,11 +28,11 @@ export interface AblationVariant {
   encoder?: EncoderType;
   preset?: PresetName;
   /**
-   * The expert set: "default" (the data's DELE set), a list of LF column names or patterns with `*`
-   * (`zc_in16_*`), or { top: N, from?: patterns } = the N LF columns with the largest |Kendall's tau| against
-   * the target on the validation split.
+   * The expert set: "default" (the data's default set), a named set of the data ("paper" on NB201), a list of
+   * LF column names, set names or patterns with `*` (`zc_in16_*`), or { top: N, from?: patterns } = the N LF
+   * columns with the largest |Kendall's tau| against the target on the validation split.
    */
-  experts?: 'default' | string[] | { top: number; from?: string[] };
+  experts?: string | string[] | { top: number; from?: string[] };
   /** Optimiser overrides for both steps (lr, margin, maxCompareRatio, batchSize, pretrainEpochs, epochs). */
   optim?: Partial<OptimConfig>;
   /** Learning rate of step 2 (default: the optimiser's, which step 2 keeps from step 1 with its state). */
@@ -152,11 +152,11 @@ export function parseAblationSpec(raw: unknown): AblationSpec {
     const e = v.experts;
     if (
       e !== undefined &&
-      e !== 'default' &&
+      !(typeof e === 'string' && e.length > 0) &&
       !(Array.isArray(e) && e.length > 0 && e.every((n) => typeof n === 'string')) &&
       !(isObj(e) && typeof e.top === 'number' && Number.isInteger(e.top) && e.top >= 1 && (e.from === undefined || (Array.isArray(e.from) && e.from.every((n) => typeof n === 'string'))))
     ) {
-      fail(`${w}: experts must be "default", a list of LF columns (patterns with * allowed) or { top: N, from: [patterns] }`);
+      fail(`${w}: experts must be "default", a set name, a list of LF columns (patterns with * allowed) or { top: N, from: [patterns] }`);
     }
     if (v.optim !== undefined) {
       if (!isObj(v.optim)) fail(`${w}: optim must be an object`);
@@ -217,7 +217,7 @@ function expandPatterns(ds: Dataset, patterns: string[], where: string): string[
   const all = lfNames(ds);
   const out: string[] = [];
   for (const p of patterns) {
-    const hit = all.filter((n) => matches(n, p));
+    const hit = all.includes(p) ? [p] : (ds.expertSets?.[p] ?? all.filter((n) => matches(n, p)));
     if (hit.length === 0) fail(`${where}: "${p}" matches no LF column of ${ds.source}`);
     for (const n of hit) if (!out.includes(n)) out.push(n);
   }
@@ -239,9 +239,10 @@ export function resolveVariants(raw: Dataset, spec: AblationSpec, target: string
     let experts: string[];
     let expertsFrom = 'default';
     if (v.experts === undefined || v.experts === 'default') experts = resolveExperts(ds, 'dele');
-    else if (Array.isArray(v.experts)) {
-      experts = expandPatterns(ds, v.experts, where);
-      expertsFrom = v.experts.join(', ');
+    else if (typeof v.experts === 'string' || Array.isArray(v.experts)) {
+      const list = typeof v.experts === 'string' ? [v.experts] : v.experts;
+      experts = expandPatterns(ds, list, where);
+      expertsFrom = list.join(', ');
     } else {
       const pool = expandPatterns(ds, v.experts.from ?? ['*'], where);
       const y = s.validation.map((i) => truth[i]!);

@@ -286,7 +286,9 @@ export function resolveExperts(ds: Dataset, method: Method, experts?: string[]):
   if (method === 'vanilla') return [];
   // Default: the bundled data's expert set (DELE's NB201 set on NB201), every LF column of a user's file.
   const bundledDefault = (ds.defaultExperts ?? []).filter((n) => lfNames(ds).includes(n));
-  const names = experts ?? (bundledDefault.length > 0 ? bundledDefault : lfNames(ds));
+  // A one-name list that names one of the data's expert sets (and no column) means that set.
+  const named = experts?.length === 1 && !ds.columns.some((c) => c.name === experts[0]) ? ds.expertSets?.[experts[0]!] : undefined;
+  const names = named ?? experts ?? (bundledDefault.length > 0 ? bundledDefault : lfNames(ds));
   if (names.length === 0) throw new DataError(`${ds.source} has no LF columns to train experts on`);
   if (names.length > MAX_EXPERTS) {
     throw new DataError(`${names.length} LF columns would make ${names.length} experts (at most ${MAX_EXPERTS}); choose them with --lf A,B,...`);

@@ -7,6 +7,7 @@ import {
   column,
   DataError,
   DEFAULT_NB201_EXPERTS,
+  PAPER_NB201_EXPERTS,
   groundTruthSubset,
   importDataFile,
   lfNames,
@@ -15,6 +16,7 @@ import {
   targetNames,
 } from '../../src/data/dataset';
 import { kendallTau } from '../../src/predictor/metrics';
+import { resolveExperts } from '../../src/predictor/predictor';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'dele-data-'));
 function write(name: string, text: string): string {
@@ -33,8 +35,17 @@ describe('bundled NB201 data', () => {
     assert.equal(new Set(ds.keys).size, 15625);
     assert.ok(targetNames(ds).includes('c10_test_200ep'));
     assert.ok(targetNames(ds).includes('naslib_c100_val_200ep'));
-    for (const n of DEFAULT_NB201_EXPERTS) assert.ok(lfNames(ds).includes(n), n);
+    for (const n of [...DEFAULT_NB201_EXPERTS, ...PAPER_NB201_EXPERTS]) assert.ok(lfNames(ds).includes(n), n);
     assert.ok(!ds.columns.some((c) => /robust|pgd|fgsm/i.test(c.name)), 'no GPL robustness columns');
+  });
+
+  it('named expert sets: "paper" is DELE\'s set, no name is the default, and a set name is not taken for a column', () => {
+    assert.deepEqual(resolveExperts(ds, 'dele'), DEFAULT_NB201_EXPERTS);
+    assert.deepEqual(resolveExperts(ds, 'dele', ['paper']), PAPER_NB201_EXPERTS);
+    assert.deepEqual(resolveExperts(ds, 'dele', ['default']), DEFAULT_NB201_EXPERTS);
+    assert.notDeepEqual(PAPER_NB201_EXPERTS, DEFAULT_NB201_EXPERTS);
+    assert.deepEqual(resolveExperts(ds, 'dele', ['zc_c10_snip']), ['zc_c10_snip']);
+    assert.throws(() => resolveExperts(ds, 'dele', ['paper', 'zc_c10_snip']), /unknown column "paper"|no column "paper"|paper/);
   });
 
   it('values agree with the published NB201 numbers', () => {

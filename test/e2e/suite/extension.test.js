@@ -59,7 +59,7 @@ suite('DELE in a real VS Code', () => {
       return /better than \d+\.\d% of all 15,625 NAS-Bench-201 architectures/.test(text) ? text : undefined;
     });
     assert.match(hovers, /NAS-Bench-201 benchmark c10_test_200ep: 94\.36/);
-    assert.equal((hovers.match(/^\| (c10valid_xvalid_12ep|zc_c10_\w+|naswot_v1_score|hw_c10_edgegpu_latency) \|/gm) || []).length, 12);
+    assert.equal((hovers.match(/^\| (c10valid_xvalid_12ep|c100_val_12ep|in16_val_12ep|params_M|zc_(c10|in16)_\w+|naswot_v1_score|hw_c10_edgegpu_latency) \|/gm) || []).length, 12);
   });
 
   test('a YAML file with both forms gets lenses', async () => {
