@@ -66,7 +66,8 @@ async function runOne(spec: RunSpec): Promise<RunResult> {
   const train = await import(path.join(src, 'predictor/train'));
   await initBackend('wasm');
   const ds = loadBundled('nb201');
-  const experts: string[] = resolveExperts(ds, 'dele');
+  // DELE's 12-expert set (the default before the ablation; older checkouts given as --baseline have no named sets).
+  const experts: string[] = resolveExperts(ds, 'dele', ds.expertSets?.paper ? ['paper'] : undefined);
   const preset = PRESETS[spec.preset];
   const cfg = train.modelConfigFor(modelBase(preset, 'gates', ds.space.encoderInput), 'dele', experts);
   const model = new EnsembleModel(cfg, spec.seed);
