@@ -71,11 +71,13 @@ Usage:
                [--methods vanilla,single,dele] [--jobs N] [--json FILE] [--epochs N] [--pretrain-epochs N] [--subset-seeds]
                (--subset-seeds: seed i also labels subset i, so seeds vary the labelled archs too; default: the
                first N of the train split for every seed)
-  dele bench   --ablation FILE [--jobs N] [--json OUT] [--step1-cache DIR | --no-cache]
+  dele bench   --ablation FILE [--jobs N] [--threads N] [--json OUT] [--step1-cache DIR | --no-cache]
                (design choices compared under a validation protocol: FILE (YAML or JSON) lists variants (expert
                set, preset, optimiser settings, step-2 lr, seed ensemble); seed i = model seed i and labelled
                subset i; validation split carved from the training split; held-out scored only for the report;
-               step 1 is cached under ~/.cache/dele-nas/step1 unless --no-cache. Example: bench/ablation-nb201.yaml)
+               step 1 is cached under ~/.cache/dele-nas/step1 unless --no-cache; --threads: step-1 worker
+               threads per task (same results); with --json, Ctrl-C prints the finished part and the same
+               command resumes. Examples: bench/ablation-nb201-gates.yaml, bench/ablation-nb201-lstm.yaml)
   dele bench   --report FILE                (re-print the tables of a saved --json run, bench or ablation)
   dele lf      --space nb201|nb301|nb101 [--measures A,B,..] (--archs FILE | --sample N [--seed S]) [--jobs N]
                [--shard K/N] [--batch 64] [--cache FILE | --no-cache] --out lf.csv
@@ -134,6 +136,7 @@ const OPTIONS = {
   'no-cache': { type: 'boolean' },
   ablation: { type: 'string' },
   'step1-cache': { type: 'string' },
+  threads: { type: 'string' },
   targets: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;
@@ -485,33 +488,48 @@ function cmdInfo(o: Opts): void {
 
 /**
  * Runs tasks in parallel child processes (this script with an internal command that prints
- * {"rows": [...], "maxRssKb": N}); returns all rows and the largest child peak RSS (kB).
+ * {"rows": [...], "maxRssKb": N}); returns all rows and the largest child peak RSS (kB). `onDone` sees each
+ * finished task; when `signal` aborts, the running children are stopped, no task starts, and the rows of the
+ * tasks that finished are returned with `interrupted` set.
  */
-async function runTasksInWorkers<T, R>(command: '__bench-task' | '__ablation-task', tasks: T[], describe: (t: T) => string, jobs: number, backend: string): Promise<{ rows: R[]; peakKb: number }> {
+async function runTasksInWorkers<T, R>(
+  command: '__bench-task' | '__ablation-task',
+  tasks: T[],
+  describe: (t: T) => string,
+  jobs: number,
+  backend: string,
+  hooks: { onDone?: (task: T, rows: R[]) => void; signal?: AbortSignal } = {},
+): Promise<{ rows: R[]; peakKb: number; interrupted: boolean }> {
   const rows: R[] = [];
   let next = 0;
   let peakKb = 0;
   const script = process.argv[1];
   if (script === undefined) throw new Error('cannot run bench tasks: no script path in process.argv');
   const worker = async (): Promise<void> => {
-    while (next < tasks.length) {
+    while (next < tasks.length && !hooks.signal?.aborted) {
       const task = tasks[next++]!;
-      const out = await new Promise<{ rows: R[]; maxRssKb: number }>((resolve, reject) => {
+      const out = await new Promise<{ rows: R[]; maxRssKb: number } | undefined>((resolve, reject) => {
         const child = fork(script, [command, JSON.stringify(task), '--backend', backend], { stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
+        const stop = (): void => void child.kill('SIGTERM');
+        hooks.signal?.addEventListener('abort', stop);
         let stdout = '';
         child.stdout?.on('data', (d: Buffer) => (stdout += d.toString()));
         child.on('error', reject);
         child.on('exit', (code) => {
-          if (code !== 0) reject(new Error(`bench task ${describe(task)} exited with ${code}`));
+          hooks.signal?.removeEventListener('abort', stop);
+          if (hooks.signal?.aborted) resolve(undefined);
+          else if (code !== 0) reject(new Error(`bench task ${describe(task)} exited with ${code}`));
           else resolve(JSON.parse(stdout));
         });
       });
+      if (!out) return;
       peakKb = Math.max(peakKb, out.maxRssKb);
       rows.push(...out.rows);
+      hooks.onDone?.(task, out.rows);
     }
   };
   await Promise.all(Array.from({ length: Math.min(jobs, tasks.length) }, worker));
-  return { rows, peakKb };
+  return { rows, peakKb, interrupted: hooks.signal?.aborted === true };
 }
 
 async function cmdBenchTask(o: Opts, positionals: string[]): Promise<void> {
@@ -534,7 +552,7 @@ async function cmdAblationTask(o: Opts, positionals: string[]): Promise<void> {
 }
 
 /** `dele bench --ablation FILE`: variants under the validation protocol (src/predictor/ablation.ts). */
-async function cmdAblation(o: Opts, file: string): Promise<void> {
+async function cmdAblation(o: Opts, file: string): Promise<number> {
   const t0 = Date.now();
   const commit = gitCommit();
   let raw: unknown;
@@ -553,9 +571,38 @@ async function cmdAblation(o: Opts, file: string): Promise<void> {
   const jobs = num(o.jobs, 'jobs', 2, (x) => Number.isInteger(x) && x > 0);
   const backend = await initBackend(backendOpt(o));
   const cacheDir = o['no-cache'] ? undefined : (o['step1-cache'] ?? path.join(process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache'), 'dele-nas', 'step1'));
-  const tasks = planAblation(spec, ds, target, variants, cacheDir);
-  err(`ablation: ${variants.length} variants, ${tasks.length} tasks (step-1 groups x ${spec.seeds} seeds), ${jobs} parallel jobs, backend ${backend}${cacheDir ? `, step-1 cache ${cacheDir}` : ''}`);
-  const { rows } = await runTasksInWorkers<AblationTask, AblationRow>('__ablation-task', tasks, (t) => `${t.variants.map((v) => v.name).join('+')} seed ${t.seed}`, jobs, backend);
+  const threads = num(o.threads, 'threads', 1, (x) => Number.isInteger(x) && x > 0);
+  const tasks = planAblation(spec, ds, target, variants, cacheDir, threads);
+  // With --json, every finished task is appended to a checkpoint next to it; a re-run of the same command
+  // (after Ctrl-C or a crash) takes those tasks from there. It is removed once the table is complete.
+  const checkpoint = o.json ? `${o.json}.partial.jsonl` : undefined;
+  const done = new Map<string, AblationRow[]>();
+  if (checkpoint && fs.existsSync(checkpoint)) {
+    for (const line of fs.readFileSync(checkpoint, 'utf8').split('\n')) {
+      try {
+        const c = JSON.parse(line) as { task: string; rows: AblationRow[] };
+        if (typeof c.task === 'string' && Array.isArray(c.rows)) done.set(c.task, c.rows);
+      } catch {
+        // a torn last line: that task runs again
+      }
+    }
+  }
+  const todo = tasks.filter((t) => !done.has(JSON.stringify(t)));
+  const fromCheckpoint = tasks.flatMap((t) => done.get(JSON.stringify(t)) ?? []);
+  err(`ablation: ${variants.length} variants, ${tasks.length} tasks (step-1 groups x ${spec.seeds} seeds)${todo.length < tasks.length ? `, ${tasks.length - todo.length} from ${checkpoint}` : ''}, ${jobs} parallel jobs, backend ${backend}${cacheDir ? `, step-1 cache ${cacheDir}` : ''}`);
+  const abort = new AbortController();
+  const onSigint = (): void => {
+    err('ablation: interrupted; stopping the running tasks and printing the table of those that finished');
+    abort.abort();
+  };
+  process.once('SIGINT', onSigint);
+  const run = await runTasksInWorkers<AblationTask, AblationRow>('__ablation-task', todo, (t) => `${t.variants.map((v) => v.name).join('+')} seed ${t.seed}`, jobs, backend, {
+    signal: abort.signal,
+    onDone: (task, taskRows) => {
+      if (checkpoint) fs.appendFileSync(checkpoint, `${JSON.stringify({ task: JSON.stringify(task), rows: taskRows })}\n`);
+    },
+  }).finally(() => process.off('SIGINT', onSigint));
+  const rows = [...fromCheckpoint, ...run.rows];
   const s = carveValidation(ds.archs.length, spec.validation);
   const result: AblationFile = {
     kind: 'ablation',
@@ -572,11 +619,19 @@ async function cmdAblation(o: Opts, file: string): Promise<void> {
     trainSize: s.train.length,
     heldOutSize: s.heldOut.length,
     wallSeconds: (Date.now() - t0) / 1000,
+    ...(run.interrupted ? { partial: true } : {}),
     variants,
     rows,
   };
+  if (run.interrupted) {
+    process.stdout.write(`${ablationReport(result)}\n`);
+    err(`ablation: interrupted; the table above covers the finished tasks only${checkpoint ? `; re-run the same command to finish the rest (${checkpoint} keeps what finished)` : ''}`);
+    return 130;
+  }
   if (o.json) writeFileAtomically(o.json, JSON.stringify(result, null, 1));
+  if (checkpoint) fs.rmSync(checkpoint, { force: true });
   process.stdout.write(`${ablationReport(result)}\n`);
+  return 0;
 }
 
 function writeFileAtomically(file: string, text: string): void {
@@ -689,7 +744,8 @@ function gitCommit(): string | undefined {
   }
 }
 
-async function cmdBench(o: Opts): Promise<void> {
+/** Exit code: 0, or 130 when an ablation was interrupted (its finished part is printed). */
+async function cmdBench(o: Opts): Promise<number> {
   if (o.report) {
     // Re-print the report of a saved run (--json output) without training.
     let b: BenchFile;
@@ -702,16 +758,16 @@ async function cmdBench(o: Opts): Promise<void> {
       const a = b as unknown as AblationFile;
       if (!Array.isArray(a.rows) || !Array.isArray(a.variants)) throw new DataError(`${o.report} is not a dele bench --ablation --json file`);
       process.stdout.write(`${ablationReport(a)}\n`);
-      return;
+      return 0;
     }
     if (!Array.isArray(b?.rows) || !Array.isArray(b.ratios) || typeof b.target !== 'string') throw new DataError(`${o.report} is not a dele bench --json file`);
     if (b.counts !== undefined && (!Array.isArray(b.counts) || b.counts.length !== b.ratios.length)) {
       throw new DataError(`${o.report}: "counts" must be a list with one count per ratio`);
     }
     process.stdout.write(`${benchHeader(b)}\n${benchReport(b.rows, b.ratios, b.counts)}\n`);
-    return;
+    return 0;
   }
-  if (o.ablation !== undefined) return cmdAblation(o, o.ablation);
+  if (o.ablation !== undefined) return await cmdAblation(o, o.ablation);
   const t0 = Date.now();
   // The commit of the code that runs: taken before the run (the tree may change during a long bench).
   const commit = gitCommit();
@@ -771,6 +827,7 @@ async function cmdBench(o: Opts): Promise<void> {
   };
   process.stdout.write(`${benchHeader(result)}\n${benchReport(rows, ratios, counts)}\n`);
   if (o.json) fs.writeFileSync(o.json, JSON.stringify(result, null, 1));
+  return 0;
 }
 
 /** The CLI's LF cache: --cache FILE, else $XDG_CACHE_HOME/dele-nas (or ~/.cache/dele-nas)/lf-cache.jsonl. */
@@ -888,8 +945,7 @@ export async function main(argv: string[]): Promise<number> {
         // 130 when Ctrl-C stopped it (the best found so far is printed).
         return await cmdSearch(o);
       case 'bench':
-        await cmdBench(o);
-        break;
+        return await cmdBench(o);
       case 'lf':
         return await cmdLf(o);
       case 'info':

@@ -16,7 +16,8 @@ import { EnsembleModel, type EncoderType } from './model';
 import { MAX_EXPERTS, resolveExperts } from './predictor';
 import { modelBase, PRESETS, type PresetName } from './presets';
 import { Rng } from './rng';
-import { cloneModel, modelConfigFor, type OptimConfig, pretrainExperts, scoreArchs, trainOnTruth } from './train';
+import { cloneModel, modelConfigFor, type OptimConfig, scoreArchs, trainOnTruth } from './train';
+import { pretrainExpertsParallel } from './parallel';
 import type { Step1Cache } from './step1Cache';
 
 /** Seed of the permutation that carves the validation split out of the training split. */
@@ -81,6 +82,8 @@ export interface AblationTask {
   variants: ResolvedVariant[];
   /** Directory of the step-1 cache; absent: no cache. */
   step1CacheDir?: string;
+  /** Worker threads for step 1 (pretrainExpertsParallel; the same bits with any number); default 1. */
+  threads?: number;
 }
 
 export interface AblationRow {
@@ -277,12 +280,12 @@ export function step1Key(v: ResolvedVariant): string {
 }
 
 /** Child tasks: one per (step-1 group, seed), the most expensive groups first. */
-export function planAblation(spec: AblationSpec, ds: Dataset, target: string, variants: ResolvedVariant[], step1CacheDir?: string): AblationTask[] {
+export function planAblation(spec: AblationSpec, ds: Dataset, target: string, variants: ResolvedVariant[], step1CacheDir?: string, threads = 1): AblationTask[] {
   const groups = new Map<string, ResolvedVariant[]>();
   for (const v of variants) groups.set(step1Key(v), [...(groups.get(step1Key(v)) ?? []), v]);
   const tasks: AblationTask[] = [];
   for (let seed = 0; seed < spec.seeds; seed++) {
-    for (const vs of groups.values()) tasks.push({ space: ds.space.id, target, seed, validation: spec.validation, variants: vs, ...(step1CacheDir ? { step1CacheDir } : {}) });
+    for (const vs of groups.values()) tasks.push({ space: ds.space.id, target, seed, validation: spec.validation, variants: vs, ...(step1CacheDir ? { step1CacheDir } : {}), ...(threads > 1 ? { threads } : {}) });
   }
   return tasks;
 }
@@ -326,11 +329,12 @@ export async function runAblationTask(raw: Dataset, task: AblationTask, cache: S
     log(`${first.encoder} seed ${task.seed} step 1 (${first.experts.length} experts) from the cache`);
   } else {
     const t = Date.now();
-    await pretrainExperts(model, opt, ds.features, s.train, first.experts.map((n) => column(ds, n).values), first.optim, new Rng(task.seed), {
-      onEpoch: (e) => {
+    const hooks = {
+      onEpoch: (e: { epoch: number; epochs: number; loss: number }) => {
         if (e.epoch % 10 === 0) log(`${first.encoder} seed ${task.seed} step 1 (${first.experts.length} experts) epoch ${e.epoch}/${e.epochs} loss ${e.loss.toFixed(4)}`);
       },
-    });
+    };
+    await pretrainExpertsParallel(model, opt, ds.features, s.train, first.experts.map((n) => column(ds, n).values), first.optim, new Rng(task.seed), hooks, { jobs: task.threads ?? 1 });
     step1Seconds = (Date.now() - t) / 1000;
     cache?.save(key, model, opt, step1Seconds);
   }
@@ -404,6 +408,8 @@ export interface AblationFile {
   trainSize: number;
   heldOutSize: number;
   wallSeconds: number;
+  /** Set when the run was interrupted: the rows cover the tasks that finished. */
+  partial?: boolean;
   variants: ResolvedVariant[];
   rows: AblationRow[];
 }
@@ -416,6 +422,7 @@ export function ablationReport(a: AblationFile): string {
     `DELE ablation on ${a.spaceTitle} (bundled data, fingerprint ${a.fingerprint}), target ${a.target}`,
     `protocol: a validation split of ${a.validation} archs is carved from the ${a.trainSize}-arch training split (fixed seed) and never labelled; seed i trains with model seed i and labels subset i drawn from the other ${a.trainSize - a.validation} archs;`,
     `variants are compared on validation tau only; the held-out split (${a.heldOutSize} archs) is scored once per variant and seed for this report`,
+    ...(a.partial ? ['PARTIAL: the run was interrupted; only the tasks that finished are in this table (the seeds column counts them)'] : []),
     `seeds 0..${a.seeds - 1}, backend ${a.backend}, ${a.jobs} jobs; wall time ${(a.wallSeconds / 60).toFixed(1)} min; commit ${a.commit ?? 'unknown'}; command: ${a.command}`,
   ];
   const encoders = [...new Set(a.variants.map((v) => v.encoder))];

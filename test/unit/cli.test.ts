@@ -202,6 +202,40 @@ describe('dele CLI', () => {
     assert.match(missing.stderr, /cannot read ablation file/);
   });
 
+  it('bench --ablation: Ctrl-C prints the finished part and exits 130; the same command then resumes from its checkpoint', async () => {
+    const file = path.join(tmp, 'ablation-resume.yaml');
+    fs.writeFileSync(file, ['preset: tiny', 'seeds: 2', 'validation: 100', 'variants:', '  - name: paper-set', '    experts: paper', '    optim: { pretrainEpochs: 1, epochs: 2 }'].join('\n'));
+    const json = path.join(tmp, 'ablation-resume.json');
+    const args = ['bench', '--ablation', file, '--jobs', '1', '--no-cache', '--json', json];
+    const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    let stdout = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    const code = await new Promise<number | null>((resolve) => {
+      child.stderr.on('data', (d: Buffer) => {
+        stderr += d.toString();
+        // Seed 0's task has finished (and is in the checkpoint) once seed 1's task logs.
+        if (/gates seed 1 /.test(stderr) && !child.killed) child.kill('SIGINT');
+      });
+      child.on('close', resolve);
+    });
+    assert.equal(code, 130, stderr);
+    assert.match(stdout, /PARTIAL: the run was interrupted/);
+    assert.match(stdout, /paper-set\s+0\.\d{4} \(0\.0000\)\s+0\.\d{4} \(0\.0000\)\s+\S+ \(\S+\)\s+\d+\s+\d+\s+1$/m);
+    assert.ok(!fs.existsSync(json), 'no --json file for an interrupted run');
+    assert.ok(fs.existsSync(`${json}.partial.jsonl`));
+    const again = dele(args);
+    assert.equal(again.code, 0, again.stderr);
+    assert.match(again.stderr, /2 tasks \(step-1 groups x 2 seeds\), 1 from /);
+    assert.match(again.stdout, /paper-set\s+0\.\d{4} \(0\.\d{4}\)\s+0\.\d{4} \(0\.\d{4}\)\s+\S+ \(\S+\)\s+\d+\s+\d+\s+2$/m);
+    assert.doesNotMatch(again.stdout, /PARTIAL/);
+    assert.ok(fs.existsSync(json) && !fs.existsSync(`${json}.partial.jsonl`));
+    // The resumed seed-0 rows are the interrupted run's.
+    const seed0 = (JSON.parse(fs.readFileSync(json, 'utf8')) as { rows: { seed: number; validation: { kendallTau: number } }[] }).rows.filter((r) => r.seed === 0);
+    assert.equal(seed0.length, 1);
+    assert.match(stdout, new RegExp(`paper-set\\s+${seed0[0]!.validation.kendallTau.toFixed(4)} `));
+  });
+
   describe('dele lf', () => {
     const cache = path.join(tmp, 'lf-cache.jsonl');
     const archFile = path.join(tmp, 'cells.py');
