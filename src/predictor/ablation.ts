@@ -279,7 +279,7 @@ export function step1Key(v: ResolvedVariant): string {
   return JSON.stringify({ encoder: v.encoder, preset: v.preset, experts: v.experts, optim: STEP1_KEYS.map((k) => v.optim[k]), ...(v.lfFill ? { lfFill: v.lfFill } : {}) });
 }
 
-/** Child tasks: one per (step-1 group, seed), the most expensive groups first. */
+/** Child tasks: one per (step-1 group, seed), seed by seed, groups in the order of their first variant. */
 export function planAblation(spec: AblationSpec, ds: Dataset, target: string, variants: ResolvedVariant[], step1CacheDir?: string, threads = 1): AblationTask[] {
   const groups = new Map<string, ResolvedVariant[]>();
   for (const v of variants) groups.set(step1Key(v), [...(groups.get(step1Key(v)) ?? []), v]);
@@ -457,7 +457,7 @@ export function ablationReport(a: AblationFile): string {
   out.push('', 'Variants (step 1 is shared by variants with the same encoder, preset, experts and step-1 settings; its seconds are those of its training, also when read from the step-1 cache)');
   for (const v of a.variants) {
     out.push(
-      `- ${v.name}: ${v.encoder}, preset ${v.preset}${v.lfFill ? ', missing LF values filled from the functionally equivalent arch' : ''}, ${v.experts.length} experts (${v.expertsFrom}${v.expertsFrom === 'default' ? '' : `: ${v.experts.join(', ')}`}), optim ${JSON.stringify(v.optim)}${v.finetuneLr !== undefined ? `, step-2 lr ${v.finetuneLr}` : ''}, ensemble ${v.ensemble}, ratios ${v.ratios.join(', ')}`,
+      `- ${v.name}: ${v.encoder}, preset ${v.preset}${v.lfFill ? ', missing LF values filled from the functionally equivalent arch' : ''}, ${v.experts.length} experts (${v.expertsFrom}: ${v.experts.join(', ')}), optim ${JSON.stringify(v.optim)}${v.finetuneLr !== undefined ? `, step-2 lr ${v.finetuneLr}` : ''}, ensemble ${v.ensemble}, ratios ${v.ratios.join(', ')}`,
     );
   }
   return out.join('\n');
