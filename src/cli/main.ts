@@ -570,7 +570,7 @@ async function cmdAblation(o: Opts, file: string): Promise<number> {
   const variants = resolveVariants(ds, spec, target);
   const jobs = num(o.jobs, 'jobs', 2, (x) => Number.isInteger(x) && x > 0);
   const backend = await initBackend(backendOpt(o));
-  const cacheDir = o['no-cache'] ? undefined : (o['step1-cache'] ?? path.join(process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache'), 'dele-nas', 'step1'));
+  const cacheDir = o['no-cache'] ? undefined : (o['step1-cache'] ?? path.join(cacheRoot(), 'step1'));
   const threads = num(o.threads, 'threads', 1, (x) => Number.isInteger(x) && x > 0);
   const tasks = planAblation(spec, ds, target, variants, cacheDir, threads);
   // With --json, every finished task is appended to a checkpoint next to it; a re-run of the same command
@@ -634,6 +634,7 @@ async function cmdAblation(o: Opts, file: string): Promise<number> {
   return 0;
 }
 
+/** Writes `file` through a temporary sibling and a rename: a crash never leaves a half-written file. */
 function writeFileAtomically(file: string, text: string): void {
   const tmp = `${file}.tmp-${process.pid}`;
   fs.writeFileSync(tmp, text);
@@ -830,11 +831,16 @@ async function cmdBench(o: Opts): Promise<number> {
   return 0;
 }
 
-/** The CLI's LF cache: --cache FILE, else $XDG_CACHE_HOME/dele-nas (or ~/.cache/dele-nas)/lf-cache.jsonl. */
+/** Where the CLI's caches live: $XDG_CACHE_HOME/dele-nas, or ~/.cache/dele-nas. */
+function cacheRoot(): string {
+  return path.join(process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache'), 'dele-nas');
+}
+
+/** The CLI's LF cache: --cache FILE, else <cacheRoot>/lf-cache.jsonl. */
 function lfCachePath(o: Opts): string | undefined {
   if (o['no-cache']) return undefined;
   if (o.cache !== undefined) return o.cache;
-  return path.join(process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache'), 'dele-nas', 'lf-cache.jsonl');
+  return path.join(cacheRoot(), 'lf-cache.jsonl');
 }
 
 /** Exit code: 0, 1 when some architectures failed, 130 when interrupted. */
@@ -902,9 +908,7 @@ async function cmdLf(o: Opts): Promise<number> {
     err(`dele lf: interrupted; ${r.computed} architecture(s) computed and cached, ${o.out} not written. Run the same command again to resume.`);
     return 130;
   }
-  const tmp = `${o.out}.tmp-${process.pid}`;
-  fs.writeFileSync(tmp, lfCsv(jobs, measures, r.values));
-  fs.renameSync(tmp, o.out);
+  writeFileAtomically(o.out, lfCsv(jobs, measures, r.values));
   const perEngine = new Map<LfEngine, number[]>();
   for (const s of r.seconds) for (const [e, v] of Object.entries(s)) perEngine.set(e as LfEngine, [...(perEngine.get(e as LfEngine) ?? []), v]);
   const cost = [...perEngine].map(([e, v]) => `${e} ${(v.reduce((a, b) => a + b, 0) / v.length).toFixed(2)} s`).join(', ');

@@ -250,7 +250,10 @@ export function resolveVariants(raw: Dataset, spec: AblationSpec, target: string
       const pool = expandPatterns(ds, v.experts.from ?? ['*'], where);
       const y = s.validation.map((i) => truth[i]!);
       experts = pool
-        .map((n) => ({ n, kt: Math.abs(kendallTau(s.validation.map((i) => column(ds, n).values[i]!), y)) }))
+        .map((n) => {
+          const values = column(ds, n).values;
+          return { n, kt: Math.abs(kendallTau(s.validation.map((i) => values[i]!), y)) };
+        })
         .filter((x) => Number.isFinite(x.kt))
         .sort((a, b) => b.kt - a.kt || (a.n < b.n ? -1 : 1))
         .slice(0, v.experts.top)
@@ -315,7 +318,7 @@ export async function runAblationTask(raw: Dataset, task: AblationTask, cache: S
   const s = carveValidation(ds.archs.length, task.validation);
   const base = modelBase(PRESETS[first.preset], first.encoder, ds.space.encoderInput);
   const config = modelConfigFor(base, 'dele', first.experts);
-  const key = { fingerprint: ds.fingerprint, target: 'lf', config, seed: task.seed, step1: step1Key(first), train: s.train.length };
+  const key = { fingerprint: ds.fingerprint, config, seed: task.seed, step1: step1Key(first), train: s.train.length };
 
   // Step 1 (or its cached result: the same bits, see step1Cache.ts).
   const model = new EnsembleModel(config, task.seed);
