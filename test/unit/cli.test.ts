@@ -190,6 +190,8 @@ describe('dele CLI', () => {
     assert.match(r.stdout, /paper-set\s+0\.\d{4} \(0\.0000\)\s+0\.\d{4}/);
     assert.match(r.stdout, /chosen on validation: (paper-set|two-12ep)/);
     assert.match(r.stdout, /- two-12ep: gates, preset tiny, 2 experts/);
+    // A variant on the default set names its experts too (the default may change after a run).
+    assert.match(r.stdout, /- paper-set: gates, preset tiny, 12 experts \(default: c100_val_12ep, zc_c10_jacov, /);
     const again = dele(['bench', '--report', json]);
     assert.equal(again.code, 0, again.stderr);
     assert.equal(again.stdout, r.stdout);
