@@ -7,7 +7,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { ArchFeatures, EncoderInput } from '../space/types';
-import { addBias, Linear, Mlp, mm, oneHotMatMul, type OneHotIndex, Params } from './nn';
+import { addBias, Linear, Mlp, mm, oneHotMatMul, type OneHotIndex, Params, rowGather, segmentSum } from './nn';
 import { Rng } from './rng';
 
 export type EncoderType = 'gates' | 'lstm';
@@ -125,6 +125,101 @@ function sumTerms(terms: tf.Tensor2D[]): tf.Tensor2D {
 }
 
 /**
+ * One GATES layer over an edge-op graph as row operations on stacked node states. The states before the
+ * layer are the rows of one tensor S (every node that is the source of an edge has rows there); the layer
+ * computes U = S·W once, then every row r of the new states T is Σ over its terms t (edge order) of
+ * table[op_t] ⊙ U[source_t]: `target[t]` = r. An input node keeps U of its own row (op `numOps`, a row of
+ * ones appended to the table). Rows are per distinct state, not per arch (see gatesRowSharing).
+ */
+interface GatesLayerPlan {
+  /** Rows of T. */
+  rows: number;
+  /** Per term: row of U it reads, op row of the table (numOps: the identity), row of T it adds to. */
+  source: Int32Array;
+  op: Int32Array;
+  target: Int32Array;
+  /** Per node with rows in T: the row of arch b is nodeRows[node][b]. */
+  nodeRows: Map<number, Int32Array>;
+}
+
+/**
+ * Row sharing in the edge-op GATES encoder: a node's state after layer l is a function of the ops on its
+ * incoming edges and its sources' states after layer l − 1 (the input nodes do not depend on the arch), so
+ * archs that agree on those share one row, computed once. In NB201's 4-node cell node 1 takes 5 values at
+ * every layer, node 2 at most 25 then 125; only the output node needs a row per arch (and only in the last
+ * layer: a node without outgoing edges is computed there alone). Forward values are those of a row per arch
+ * (every row goes through the same kernels, sums in the same order); gradients sum the shared rows'
+ * contributions first, which changes float rounding only (test/unit/model.test.ts). Off: one row per arch for
+ * every node that depends on the arch, as PyTorch's reference implementation computes it.
+ */
+export const gatesRowSharing = { enabled: true };
+
+const rowPlans = new WeakMap<EncodedBatch, Map<string, GatesLayerPlan[]>>();
+
+type EdgeOpsGraph = Extract<EncoderInput['graph'], { kind: 'edge-ops' }>;
+
+function gatesRowPlan(batch: EncodedBatch, g: EdgeOpsGraph, numOps: number, layers: number, inputs: number, edgeOffset: number): GatesLayerPlan[] {
+  const share = gatesRowSharing.enabled;
+  const key = `${layers}:${inputs}:${edgeOffset}:${share}`;
+  let plans = rowPlans.get(batch);
+  const cached = plans?.get(key);
+  if (cached) return cached;
+  const size = batch.size;
+  const n = g.numNodes;
+  const incoming = Array.from({ length: n }, (_, to) => (to < inputs ? [] : g.edgeTo.flatMap((t, e) => (t === to ? [e] : []))));
+  const isSource = Array.from({ length: n }, (_, v) => v < inputs || g.edgeFrom.includes(v));
+  const outputs = g.outputs && g.outputs.length > 0 ? g.outputs : [n - 1];
+  const opsOf = (e: number): Int32Array => batch.edgeIndex[edgeOffset + e]!.pos;
+  // Before the first layer: input node i is row i, every other node the shared zero row `inputs`.
+  let prev = new Map<number, Int32Array>();
+  for (let v = 0; v < n; v++) prev.set(v, new Int32Array(size).fill(Math.min(v, inputs)));
+  const out: GatesLayerPlan[] = [];
+  for (let l = 0; l < layers; l++) {
+    const last = l === layers - 1;
+    const source: number[] = [];
+    const op: number[] = [];
+    const target: number[] = [];
+    const nodeRows = new Map<number, Int32Array>();
+    let rows = 0;
+    for (let v = 0; v < n; v++) {
+      if (last ? !outputs.includes(v) : !isSource[v]) continue;
+      const map = new Int32Array(size);
+      if (v < inputs) {
+        source.push(prev.get(v)![0]!);
+        op.push(numOps);
+        target.push(rows);
+        map.fill(rows++);
+      } else if (incoming[v]!.length === 0) {
+        map.fill(rows++); // no incoming edge: zeros
+      } else {
+        const from = incoming[v]!.map((e) => prev.get(g.edgeFrom[e]!)!);
+        const ids = new Map<string, number>();
+        for (let b = 0; b < size; b++) {
+          const k = share ? incoming[v]!.map((e, i) => `${opsOf(e)[b]},${from[i]![b]}`).join(';') : String(b);
+          let r = ids.get(k);
+          if (r === undefined) {
+            r = rows++;
+            ids.set(k, r);
+            incoming[v]!.forEach((e, i) => {
+              source.push(from[i]![b]!);
+              op.push(opsOf(e)[b]!);
+              target.push(r!);
+            });
+          }
+          map[b] = r;
+        }
+      }
+      nodeRows.set(v, map);
+    }
+    out.push({ rows, source: Int32Array.from(source), op: Int32Array.from(op), target: Int32Array.from(target), nodeRows });
+    prev = nodeRows;
+  }
+  if (!plans) rowPlans.set(batch, (plans = new Map()));
+  plans.set(key, out);
+  return out;
+}
+
+/**
  * GATES (NasBench201FlowArchEmbedder + DenseGraphSimpleOpEdgeFlow, residual_only = 1, use_final_only):
  * the input nodes have learnable embeddings, the other nodes zeros; each layer computes, for ops on edges,
  * Y'_i = Σ_{e: j->i} sigmoid(Linear(opemb(op_e))) ⊙ (Y_j W) with the `none` op masked out, plus Y_k W on
@@ -165,38 +260,49 @@ class GatesEncoder implements Encoder {
 
   apply(batch: EncodedBatch): tf.Tensor2D {
     const g = this.input.graph;
-    const n = g.numNodes;
-    const k = this.inputs;
     const noneOp = g.kind === 'edge-ops' ? g.noneOp : -1;
     const mask = tf.tensor2d(Array.from({ length: this.input.numOps }, (_, o) => (o === noneOp ? 0 : 1)), [this.input.numOps, 1]);
-    // Input features: input node i = Linear(emb_i), the other nodes = Linear(0) = bias; all [1, hid].
+    // Input features: input node i = Linear(emb_i), the other nodes = Linear(0) = bias: rows 0..inputs of y0.
     const y0 = this.xHidden.apply(tf.concat([this.node0, tf.zeros([1, this.node0.shape[1] as number])], 0) as tf.Tensor2D);
-    let ys: tf.Tensor2D[] = Array.from({ length: n }, (_, i) => tf.slice(y0, [i < k ? i : k, 0], [1, -1]) as tf.Tensor2D);
-    for (let l = 0; l < this.w.length; l++) {
-      const w = this.w[l]!;
-      const table = tf.mul(tf.sigmoid(this.att[l]!.apply(this.opEmb as tf.Tensor2D)), mask) as tf.Tensor2D;
+    const tables = this.w.map((_, l) => tf.mul(tf.sigmoid(this.att[l]!.apply(this.opEmb as tf.Tensor2D)), mask) as tf.Tensor2D);
+    return g.kind === 'edge-ops' ? this.applyEdgeOps(batch, g, y0, tables) : this.applyNodeOps(batch, g.numNodes, y0, tables);
+  }
+
+  /** Ops on edges: one matmul, two row gathers, a product and a segment sum per layer (see GatesLayerPlan). */
+  private applyEdgeOps(batch: EncodedBatch, g: EdgeOpsGraph, y0: tf.Tensor2D, tables: tf.Tensor2D[]): tf.Tensor2D {
+    const plans = gatesRowPlan(batch, g, this.input.numOps, this.w.length, this.inputs, this.edgeOffset);
+    const ones = tf.ones([1, tables[0]!.shape[1]]);
+    let states = y0;
+    this.w.forEach((w, l) => {
+      const p = plans[l]!;
+      const u = mm(states, w as tf.Tensor2D);
+      const table = tf.concat([tables[l]!, ones], 0) as tf.Tensor2D;
+      const t = segmentSum(tf.mul(rowGather(table, p.op), rowGather(u, p.source)) as tf.Tensor2D, p.target, p.rows);
+      states = l < this.w.length - 1 ? tf.relu(t) : t;
+    });
+    const last = plans[this.w.length - 1]!;
+    const perArch = (v: number): tf.Tensor2D => {
+      const map = last.nodeRows.get(v)!;
+      return last.rows === batch.size && map.every((r, b) => r === b) ? states : rowGather(states, map);
+    };
+    const outs = g.outputs && g.outputs.length > 0 ? g.outputs : [g.numNodes - 1];
+    return outs.length === 1 ? perArch(outs[0]!) : (tf.mul(sumTerms(outs.map(perArch)), 1 / outs.length) as tf.Tensor2D);
+  }
+
+  /** Ops on nodes (NB101-like): a [B, d] (or shared [1, d]) tensor per node. */
+  private applyNodeOps(batch: EncodedBatch, n: number, y0: tf.Tensor2D, tables: tf.Tensor2D[]): tf.Tensor2D {
+    let ys: tf.Tensor2D[] = Array.from({ length: n }, (_, i) => tf.slice(y0, [Math.min(i, 1), 0], [1, -1]) as tf.Tensor2D);
+    this.w.forEach((w, l) => {
       const u = ys.slice(0, n - 1).map((y) => mm(y, w as tf.Tensor2D));
-      const next: tf.Tensor2D[] = u.slice(0, k);
-      for (let to = k; to < n; to++) {
-        if (g.kind === 'edge-ops') {
-          const terms: tf.Tensor2D[] = [];
-          g.edgeTo.forEach((t, e) => {
-            const slot = this.edgeOffset + e;
-            if (t === to) terms.push(tf.mul(oneHotMatMul(batch.edgeOneHot[slot]!, batch.edgeIndex[slot]!, table), u[g.edgeFrom[e]!]!) as tf.Tensor2D);
-          });
-          next.push(terms.length > 0 ? sumTerms(terms) : (tf.zerosLike(u[0]!) as tf.Tensor2D));
-        } else {
-          const agg = sumTerms(Array.from({ length: to }, (_, from) => tf.mul(batch.adjacency[to]![from]!, u[from]!) as tf.Tensor2D));
-          next.push(tf.mul(oneHotMatMul(batch.nodeOneHot[to]!, batch.nodeIndex[to]!, table), agg) as tf.Tensor2D);
-        }
+      const next: tf.Tensor2D[] = u.slice(0, 1);
+      for (let to = 1; to < n; to++) {
+        const agg = sumTerms(Array.from({ length: to }, (_, from) => tf.mul(batch.adjacency[to]![from]!, u[from]!) as tf.Tensor2D));
+        next.push(tf.mul(oneHotMatMul(batch.nodeOneHot[to]!, batch.nodeIndex[to]!, tables[l]!), agg) as tf.Tensor2D);
       }
       ys = l < this.w.length - 1 ? next.map((y) => tf.relu(y)) : next;
-    }
-    const outs = g.kind === 'edge-ops' ? g.outputs : undefined;
-    if (!outs || outs.length === 0) return ys[n - 1]!;
-    const mean = tf.mul(sumTerms(outs.map((o) => ys[o]!)), 1 / outs.length) as tf.Tensor2D;
-    // A node-level output is [1, d] when no output node depends on the batch; broadcast it to [B, d].
-    return mean.shape[0] === batch.size ? mean : (tf.tile(mean, [batch.size, 1]) as tf.Tensor2D);
+    });
+    const out = ys[n - 1]!;
+    return out.shape[0] === batch.size ? out : (tf.tile(out, [batch.size, 1]) as tf.Tensor2D);
   }
 }
 

@@ -33,55 +33,97 @@ export interface OneHotIndex {
  * oneHot · table for a constant one-hot batch tensor [B, width] (an input encoding, no gradient wanted), as
  * mm computed it but without its cost at these shapes (a [B, 5] × [5, 128] matmul, and backward a transpose
  * and a [5, B] × [B, 128] matmul, ~0.1 and ~0.5 ms on wasm at B = 512; wasm's GatherV2 is slower still):
- * - forward: the table's rows copied in JavaScript (1·t + 0·t' + … is exactly t; an all-zero row stays +0);
- * - backward: only the table's gradient, Σ_{b: pos_b = o} dy_b as sequential float32 sums in row order, which
- *   is what XNNPACK's GEMM computes for a 0/1 left operand.
- * Same bits as mm, forward and backward (test/unit/parallel.test.ts).
+ * it is rowGather(table, index.pos). Same bits as mm, forward and backward (test/unit/parallel.test.ts).
  */
 /** A layer's table serves all its edges: read it out of the wasm heap once. Tensors are immutable. */
-const tableData = new WeakMap<tf.Tensor, Float32Array>();
+const tensorData = new WeakMap<tf.Tensor, Float32Array>();
 
-function gatherRows(t: tf.Tensor, index: OneHotIndex): tf.Tensor2D {
-  let table = tableData.get(t);
-  if (!table) {
-    table = t.dataSync() as Float32Array;
+function readRows(t: tf.Tensor): Float32Array {
+  let data = tensorData.get(t);
+  if (!data) {
+    data = t.dataSync() as Float32Array;
     // A Variable changes its data in place of the same object: never cached.
-    if (!(t instanceof tf.Variable)) tableData.set(t, table);
+    if (!(t instanceof tf.Variable)) tensorData.set(t, data);
   }
-  const d = t.shape[1] as number;
-  const pos = index.pos;
-  const out = new Float32Array(pos.length * d);
-  for (let b = 0; b < pos.length; b++) {
-    const o = pos[b]!;
-    if (o < 0) continue;
-    const ro = o * d;
-    const rb = b * d;
-    for (let n = 0; n < d; n++) out[rb + n] = table[ro + n]!;
-  }
-  return tf.tensor2d(out, [pos.length, d]);
+  return data;
+}
+
+/**
+ * Rows of x [N, D] picked by `rows` (-1: an all-zero row) -> [rows.length, D], with the gradient of x as the
+ * scatter-add of dy's rows (sequential float32 sums in row order, what XNNPACK's GEMM computes for the
+ * equivalent 0/1 left operand). The rows are copied in JavaScript: at these sizes wasm's GatherV2 (and its
+ * missing gradient) cost more than the copy.
+ */
+export function rowGather(x: tf.Tensor2D, rows: Int32Array): tf.Tensor2D {
+  const n = x.shape[0];
+  const f = tf.customGrad(((t: tf.Tensor) => {
+    const d = t.shape[1] as number;
+    const src = readRows(t);
+    const out = new Float32Array(rows.length * d);
+    for (let b = 0; b < rows.length; b++) {
+      const o = rows[b]!;
+      if (o < 0) continue;
+      if (o >= n) throw new RangeError(`rowGather: row ${o} of a ${n}-row tensor`);
+      out.set(src.subarray(o * d, o * d + d), b * d);
+    }
+    return {
+      value: tf.tensor2d(out, [rows.length, d]),
+      gradFunc: (dy: tf.Tensor) => {
+        const g = dy.dataSync() as Float32Array;
+        const acc = new Float32Array(n * d);
+        for (let b = 0; b < rows.length; b++) {
+          const o = rows[b]!;
+          if (o < 0) continue;
+          const ro = o * d;
+          const rb = b * d;
+          for (let c = 0; c < d; c++) acc[ro + c] = Math.fround(acc[ro + c]! + g[rb + c]!);
+        }
+        return tf.tensor2d(acc, [n, d]);
+      },
+    };
+  }) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (t: tf.Tensor2D) => tf.Tensor2D;
+  return f(x);
+}
+
+/**
+ * out[r] = Σ_{t: target[t] = r} x[t] over x [T, D] -> [rows, D], the terms of a row summed in their order as
+ * float32 (the first copied, the next ones added: what tf.add and the wasm AddN compute for the same terms);
+ * a row without terms is zeros. The gradient of x is dy's row target[t] for term t.
+ */
+export function segmentSum(x: tf.Tensor2D, target: Int32Array, rows: number): tf.Tensor2D {
+  if (x.shape[0] !== target.length) throw new Error(`segmentSum: ${x.shape[0]} terms but ${target.length} targets`);
+  const f = tf.customGrad(((t: tf.Tensor) => {
+    const d = t.shape[1] as number;
+    const src = readRows(t);
+    const out = new Float32Array(rows * d);
+    const seen = new Uint8Array(rows);
+    for (let i = 0; i < target.length; i++) {
+      const r = target[i]!;
+      if (r < 0 || r >= rows) throw new RangeError(`segmentSum: row ${r} of ${rows}`);
+      const ro = r * d;
+      const ri = i * d;
+      if (!seen[r]) {
+        seen[r] = 1;
+        out.set(src.subarray(ri, ri + d), ro);
+      } else for (let c = 0; c < d; c++) out[ro + c] = Math.fround(out[ro + c]! + src[ri + c]!);
+    }
+    return {
+      value: tf.tensor2d(out, [rows, d]),
+      gradFunc: (dy: tf.Tensor) => {
+        const g = dy.dataSync() as Float32Array;
+        const dx = new Float32Array(target.length * d);
+        for (let i = 0; i < target.length; i++) dx.set(g.subarray(target[i]! * d, target[i]! * d + d), i * d);
+        return tf.tensor2d(dx, [target.length, d]);
+      },
+    };
+  }) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (t: tf.Tensor2D) => tf.Tensor2D;
+  return f(x);
 }
 
 /** `oneHot` is the same encoding as `index`, kept in the signature so call sites say what is multiplied. */
 export function oneHotMatMul(oneHot: tf.Tensor2D, index: OneHotIndex, table: tf.Tensor2D): tf.Tensor2D {
   if (oneHot.shape[0] !== index.pos.length || oneHot.shape[1] !== index.width) throw new Error('oneHotMatMul: the index does not describe the one-hot tensor');
-  const f = tf.customGrad(((t: tf.Tensor) => ({
-    value: gatherRows(t, index),
-    gradFunc: (dy: tf.Tensor) => {
-      const g = dy.dataSync() as Float32Array;
-      const d = t.shape[1] as number;
-      const out = new Float32Array(index.width * d);
-      const pos = index.pos;
-      for (let b = 0; b < pos.length; b++) {
-        const o = pos[b]!;
-        if (o < 0) continue;
-        const ro = o * d;
-        const rb = b * d;
-        for (let n = 0; n < d; n++) out[ro + n] = Math.fround(out[ro + n]! + g[rb + n]!);
-      }
-      return tf.tensor2d(out, [index.width, d]);
-    },
-  })) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (x: tf.Tensor2D) => tf.Tensor2D;
-  return f(table);
+  return rowGather(table, index.pos);
 }
 
 /**
