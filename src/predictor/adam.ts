@@ -4,6 +4,7 @@
  * benchmark fine-tunes several ratios from the same pretrained state.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { adamStepJs, simdAdam } from './adamKernel';
 
 interface Slot {
   m: Float32Array;
@@ -28,13 +29,11 @@ export interface AdamSlotData {
 const f32 = Math.fround;
 
 /**
- * The update runs in JavaScript on the variable's values, not as TF.js ops: 13 elementwise kernels per
- * variable cost ~25 µs of dispatch each, a quarter of all kernels of a training step at these sizes, while the
- * arithmetic is a few microseconds. Every operation is rounded to float32 (Math.fround) exactly where the
- * kernels rounded (each op's result, and each scalar operand when it became a float32 tensor); +, −, ×, ÷ and
- * √ of float32 values computed in double and rounded once are correctly rounded, so the new values are bit
- * for bit those of the kernel sequence m' = m·β1 + g·(1−β1), v' = v·β2 + g²·(1−β2),
- * θ' = θ − (m' / (√v' / √(1−β2^t) + ε))·(lr / (1−β1^t)) (test/unit/parallel.test.ts compares them).
+ * The update runs outside TF.js, on the variable's values: 13 elementwise kernels per variable cost ~25 µs of
+ * dispatch each, a quarter of all kernels of a training step at these sizes, while the arithmetic is a few
+ * microseconds. It is the kernel sequence m' = m·β1 + g·(1−β1), v' = v·β2 + g²·(1−β2),
+ * θ' = θ − (m' / (√v' / √(1−β2^t) + ε))·(lr / (1−β1^t)) with every operation rounded to float32 where the
+ * kernels rounded, so the new values are bit for bit theirs (adamKernel.ts; test/unit/parallel.test.ts).
  */
 export class Adam {
   private readonly slots = new Map<tf.Variable, Slot>();
@@ -61,7 +60,7 @@ export class Adam {
       const gt = grads[v.name];
       if (!gt) continue;
       const g = gt.dataSync() as Float32Array;
-      const p = (v.dataSync() as Float32Array).slice();
+      const p = v.dataSync() as Float32Array;
       let s = this.slots.get(v);
       if (!s) {
         s = { m: new Float32Array(p.length), v: new Float32Array(p.length), t: 0 };
@@ -72,18 +71,9 @@ export class Adam {
       const bc2 = 1 - this.b2 ** s.t;
       const S2 = f32(Math.sqrt(bc2));
       const LR = f32(this.lr / bc1);
-      const m = s.m;
-      const vv = s.v;
-      for (let i = 0; i < p.length; i++) {
-        const gi = g[i]!;
-        const m2 = f32(f32(m[i]! * B1) + f32(gi * C1));
-        const v2 = f32(f32(vv[i]! * B2) + f32(f32(gi * gi) * C2));
-        const denom = f32(f32(f32(Math.sqrt(v2)) / S2) + E);
-        m[i] = m2;
-        vv[i] = v2;
-        p[i] = f32(p[i]! - f32(f32(m2 / denom) * LR));
-      }
-      const nt = tf.tensor(p, v.shape, v.dtype);
+      const consts = [B1, C1, B2, C2, S2, E, LR] as const;
+      const next = simdAdam ? simdAdam(g, s.m, s.v, p, consts) : adamStepJs(g, s.m, s.v, p.slice(), consts);
+      const nt = tf.tensor(next, v.shape, v.dtype);
       v.assign(nt);
       nt.dispose();
     }

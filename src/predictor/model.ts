@@ -7,7 +7,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { ArchFeatures, EncoderInput } from '../space/types';
-import { addBias, Linear, Mlp, mm, oneHotMatMul, type OneHotIndex, Params, rowGather, segmentSum } from './nn';
+import { addBias, Linear, Mlp, mm, oneHotMatMul, type OneHotIndex, ONES_ROW, Params, rowGather, segmentSum, ZERO_ROW } from './nn';
 import { Rng } from './rng';
 
 export type EncoderType = 'gates' | 'lstm';
@@ -128,13 +128,14 @@ function sumTerms(terms: tf.Tensor2D[]): tf.Tensor2D {
  * One GATES layer over an edge-op graph as row operations on stacked node states. The states before the
  * layer are the rows of one tensor S (every node that is the source of an edge has rows there); the layer
  * computes U = S·W once, then every row r of the new states T is Σ over its terms t (edge order) of
- * table[op_t] ⊙ U[source_t]: `target[t]` = r. An input node keeps U of its own row (op `numOps`, a row of
- * ones appended to the table). Rows are per distinct state, not per arch (see gatesRowSharing).
+ * table[op_t] ⊙ U[source_t]: `target[t]` = r. The `none` op reads a row of zeros (the table's masked row) and
+ * an input node keeps U of its own row (a row of ones). Rows are per distinct state, not per arch (see
+ * gatesRowSharing).
  */
 interface GatesLayerPlan {
   /** Rows of T. */
   rows: number;
-  /** Per term: row of U it reads, op row of the table (numOps: the identity), row of T it adds to. */
+  /** Per term: row of U it reads, op row of the table (or ZERO_ROW, ONES_ROW), row of T it adds to. */
   source: Int32Array;
   op: Int32Array;
   target: Int32Array;
@@ -186,7 +187,7 @@ function gatesRowPlan(batch: EncodedBatch, g: EdgeOpsGraph, numOps: number, laye
       const map = new Int32Array(size);
       if (v < inputs) {
         source.push(prev.get(v)![0]!);
-        op.push(numOps);
+        op.push(ONES_ROW);
         target.push(rows);
         map.fill(rows++);
       } else if (incoming[v]!.length === 0) {
@@ -201,8 +202,9 @@ function gatesRowPlan(batch: EncodedBatch, g: EdgeOpsGraph, numOps: number, laye
             r = rows++;
             ids.set(k, r);
             incoming[v]!.forEach((e, i) => {
+              const o = opsOf(e)[b]!;
               source.push(from[i]![b]!);
-              op.push(opsOf(e)[b]!);
+              op.push(o === g.noneOp || o < 0 || o >= numOps ? ZERO_ROW : o);
               target.push(r!);
             });
           }
@@ -260,24 +262,21 @@ class GatesEncoder implements Encoder {
 
   apply(batch: EncodedBatch): tf.Tensor2D {
     const g = this.input.graph;
-    const noneOp = g.kind === 'edge-ops' ? g.noneOp : -1;
-    const mask = tf.tensor2d(Array.from({ length: this.input.numOps }, (_, o) => (o === noneOp ? 0 : 1)), [this.input.numOps, 1]);
     // Input features: input node i = Linear(emb_i), the other nodes = Linear(0) = bias: rows 0..inputs of y0.
     const y0 = this.xHidden.apply(tf.concat([this.node0, tf.zeros([1, this.node0.shape[1] as number])], 0) as tf.Tensor2D);
-    const tables = this.w.map((_, l) => tf.mul(tf.sigmoid(this.att[l]!.apply(this.opEmb as tf.Tensor2D)), mask) as tf.Tensor2D);
+    // The op-attention tables; the `none` op (edge ops) is masked by the layer plan, which reads zeros for it.
+    const tables = this.w.map((_, l) => tf.sigmoid(this.att[l]!.apply(this.opEmb as tf.Tensor2D)) as tf.Tensor2D);
     return g.kind === 'edge-ops' ? this.applyEdgeOps(batch, g, y0, tables) : this.applyNodeOps(batch, g.numNodes, y0, tables);
   }
 
   /** Ops on edges: one matmul, two row gathers, a product and a segment sum per layer (see GatesLayerPlan). */
   private applyEdgeOps(batch: EncodedBatch, g: EdgeOpsGraph, y0: tf.Tensor2D, tables: tf.Tensor2D[]): tf.Tensor2D {
     const plans = gatesRowPlan(batch, g, this.input.numOps, this.w.length, this.inputs, this.edgeOffset);
-    const ones = tf.ones([1, tables[0]!.shape[1]]);
     let states = y0;
     this.w.forEach((w, l) => {
       const p = plans[l]!;
       const u = mm(states, w as tf.Tensor2D);
-      const table = tf.concat([tables[l]!, ones], 0) as tf.Tensor2D;
-      const t = segmentSum(tf.mul(rowGather(table, p.op), rowGather(u, p.source)) as tf.Tensor2D, p.target, p.rows);
+      const t = segmentSum(tf.mul(rowGather(tables[l]!, p.op), rowGather(u, p.source)) as tf.Tensor2D, p.target, p.rows);
       states = l < this.w.length - 1 ? tf.relu(t) : t;
     });
     const last = plans[this.w.length - 1]!;

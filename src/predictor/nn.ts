@@ -4,6 +4,7 @@
  * matmuls cost as much as the maths at these sizes.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import seedrandom from 'seedrandom';
 import type { Rng } from './rng';
 
 let varCounter = 0;
@@ -48,9 +49,14 @@ function readRows(t: tf.Tensor): Float32Array {
   return data;
 }
 
+/** rowGather's row index for a row of zeros. */
+export const ZERO_ROW = -1;
+/** rowGather's row index for a row of ones (no gradient flows through it). */
+export const ONES_ROW = -2;
+
 /**
- * Rows of x [N, D] picked by `rows` (-1: an all-zero row) -> [rows.length, D], with the gradient of x as the
- * scatter-add of dy's rows (sequential float32 sums in row order, what XNNPACK's GEMM computes for the
+ * Rows of x [N, D] picked by `rows` (or ZERO_ROW, ONES_ROW) -> [rows.length, D], with the gradient of x as
+ * the scatter-add of dy's rows (sequential float32 sums in row order, what XNNPACK's GEMM computes for the
  * equivalent 0/1 left operand). The rows are copied in JavaScript: at these sizes wasm's GatherV2 (and its
  * missing gradient) cost more than the copy.
  */
@@ -62,9 +68,9 @@ export function rowGather(x: tf.Tensor2D, rows: Int32Array): tf.Tensor2D {
     const out = new Float32Array(rows.length * d);
     for (let b = 0; b < rows.length; b++) {
       const o = rows[b]!;
-      if (o < 0) continue;
-      if (o >= n) throw new RangeError(`rowGather: row ${o} of a ${n}-row tensor`);
-      out.set(src.subarray(o * d, o * d + d), b * d);
+      if (o === ONES_ROW) out.fill(1, b * d, b * d + d);
+      else if (o >= n || o < ONES_ROW) throw new RangeError(`rowGather: row ${o} of a ${n}-row tensor`);
+      else if (o >= 0) out.set(src.subarray(o * d, o * d + d), b * d);
     }
     return {
       value: tf.tensor2d(out, [rows.length, d]),
@@ -141,6 +147,20 @@ export const addBias = tf.customGrad(((y: tf.Tensor, bias: tf.Tensor) => ({
     return [tf.reshape(dy, y.shape), tf.tensor1d(out)];
   },
 })) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (y: tf.Tensor2D, bias: tf.Tensor) => tf.Tensor2D;
+
+/**
+ * tf.dropout(x, rate, undefined, seed) is x · multiplier with multiplier = floor(U + keep) / keep, U drawn by
+ * randomUniform from seedrandom's alea(seed): four kernels and a tensor built element by element. Here the same
+ * float32 values are computed in JavaScript (U and keep rounded to float32, the sum rounded, floored, divided
+ * and rounded), so x · dropoutMultiplier(...) has tf.dropout's bits with one kernel (test/unit/model.test.ts).
+ */
+export function dropoutMultiplier(shape: number[], rate: number, seed: number): tf.Tensor {
+  const keep = Math.fround(1 - rate);
+  const random = seedrandom.alea(seed.toString());
+  const out = new Float32Array(shape.reduce((a, b) => a * b, 1));
+  for (let i = 0; i < out.length; i++) out[i] = Math.fround(Math.floor(Math.fround(Math.fround(random()) + keep)) / keep);
+  return tf.tensor(out, shape);
+}
 
 export class Params {
   readonly vars = new Map<string, tf.Variable>();
@@ -222,7 +242,7 @@ export class Mlp {
     let y = x;
     for (let i = 0; i < this.layers.length - 1; i++) {
       y = tf.relu(this.layers[i]!.apply(y));
-      if (training && this.dropout > 0) y = tf.dropout(y, this.dropout, undefined, seed + i) as tf.Tensor2D;
+      if (training && this.dropout > 0) y = tf.mul(y, dropoutMultiplier(y.shape, this.dropout, seed + i)) as tf.Tensor2D;
     }
     return this.layers[this.layers.length - 1]!.apply(y);
   }

@@ -5,7 +5,7 @@ import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import { loadBundled } from '../../src/data/dataset';
 import { initBackend } from '../../src/predictor/backend';
 import { disposeBatch, encodeBatch, EnsembleModel, gatesRowSharing } from '../../src/predictor/model';
-import { mm, rowGather, segmentSum } from '../../src/predictor/nn';
+import { dropoutMultiplier, mm, ONES_ROW, rowGather, segmentSum, ZERO_ROW } from '../../src/predictor/nn';
 import { modelBase, PRESETS } from '../../src/predictor/presets';
 import { Rng } from '../../src/predictor/rng';
 import { modelConfigFor } from '../../src/predictor/train';
@@ -48,6 +48,35 @@ describe('segmentSum', () => {
   });
 });
 
+describe('dropoutMultiplier', () => {
+  before(async () => {
+    await initBackend('wasm');
+  });
+
+  it('gives tf.dropout\'s bits with one product (rates, seeds, shapes)', () => {
+    const rng = new Rng(12);
+    for (const [rows, cols, rate, seed] of [[512, 128, 0.1, 0], [78, 300, 0.1, 4294967295], [3, 5, 0.5, 17], [64, 1, 0.9, 123456]] as const) {
+      const x = randomMatrix(rng, rows, cols);
+      const m = dropoutMultiplier([rows, cols], rate, seed);
+      const mine = tf.mul(x, m);
+      const ref = tf.dropout(x, rate, undefined, seed);
+      assert.deepEqual(mine.dataSync(), ref.dataSync(), `${rows}x${cols} rate ${rate} seed ${seed}`);
+      const zeros = m.dataSync().filter((v) => v === 0).length;
+      assert.ok(Math.abs(zeros / m.size - rate) < 0.1 + 3 / Math.sqrt(m.size), `dropped share ${zeros / m.size} at rate ${rate}`);
+      tf.dispose([x, m, mine, ref]);
+    }
+  });
+
+  it('rowGather reads a row of zeros for ZERO_ROW and of ones for ONES_ROW, and neither gets a gradient', () => {
+    const x = tf.tensor2d([1, 2, 3, 4], [2, 2]);
+    const rows = Int32Array.of(1, ZERO_ROW, ONES_ROW, 1);
+    assert.deepEqual(Array.from(rowGather(x, rows).dataSync()), [3, 4, 0, 0, 1, 1, 3, 4]);
+    const g = tf.grad((t: tf.Tensor) => rowGather(t as tf.Tensor2D, rows))(x, tf.tensor2d([1, 1, 5, 5, 7, 7, 2, 2], [4, 2]));
+    assert.deepEqual(Array.from(g.dataSync()), [0, 0, 3, 3]);
+    tf.dispose([x, g]);
+  });
+});
+
 describe('GATES row sharing', () => {
   before(async () => {
     await initBackend('wasm');
@@ -63,7 +92,7 @@ describe('GATES row sharing', () => {
       const t0 = tf.memory().numTensors;
       const vars = model.allVariables();
       const weights = tf.tensor1d(Float32Array.from({ length: batch.size }, (_, i) => Math.sin(i + 1)));
-      let scores = new Float32Array();
+      let scores: Float32Array = new Float32Array();
       const { value, grads } = tf.variableGrads(() => {
         const s = model.expertScore(0, batch, true, 17);
         scores = s.dataSync() as Float32Array;

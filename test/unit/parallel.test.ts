@@ -3,6 +3,7 @@ import { before, describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
 import { column, type Dataset, splitDataset } from '../../src/data/dataset';
 import { Adam } from '../../src/predictor/adam';
+import { adamStepJs, simdAdam } from '../../src/predictor/adamKernel';
 import { initBackend } from '../../src/predictor/backend';
 import { samplePairs, skipPairs } from '../../src/predictor/loss';
 import { disposeBatch, encodeBatch, EnsembleModel } from '../../src/predictor/model';
@@ -73,28 +74,51 @@ describe('Adam', () => {
     await initBackend('wasm');
   });
 
-  it('updates bit for bit as the TF.js kernel sequence did, over many steps and magnitudes', () => {
-    const draw = new Rng(3);
-    const n = 5000;
-    const scale = (i: number): number => 10 ** ((i % 13) - 8);
-    const init = Float32Array.from({ length: n }, (_, i) => draw.normal() * scale(i));
-    const a = tf.variable(tf.tensor(init, [50, 100]));
-    const b = tf.variable(tf.tensor(init, [50, 100]));
-    const opt = new Adam({ lr: 1e-3 });
-    const ref = { m: tf.zeros([50, 100]), v: tf.zeros([50, 100]), t: 0 };
-    for (let step = 0; step < 30; step++) {
-      const g = tf.tensor(Float32Array.from({ length: n }, (_, i) => (i % 97 === 0 ? 0 : draw.normal() * scale(i + step))), [50, 100]);
-      opt.apply([a], { [a.name]: g });
-      tfAdamStep(b, ref, g, 1e-3);
-      g.dispose();
-      assert.deepEqual(a.dataSync(), b.dataSync(), `step ${step}`);
+  for (const [rows, cols] of [[50, 100], [7, 3]] as const) {
+    it(`updates bit for bit as the TF.js kernel sequence did, over many steps and magnitudes (${rows}x${cols})`, () => {
+      assert.ok(simdAdam, 'WebAssembly SIMD is available under Node 20, so the SIMD kernel is the one tested');
+      const draw = new Rng(3);
+      const n = rows * cols;
+      const scale = (i: number): number => 10 ** ((i % 13) - 8);
+      const init = Float32Array.from({ length: n }, (_, i) => draw.normal() * scale(i));
+      const a = tf.variable(tf.tensor(init, [rows, cols]));
+      const b = tf.variable(tf.tensor(init, [rows, cols]));
+      const opt = new Adam({ lr: 1e-3 });
+      const ref = { m: tf.zeros([rows, cols]), v: tf.zeros([rows, cols]), t: 0 };
+      for (let step = 0; step < 30; step++) {
+        const g = tf.tensor(Float32Array.from({ length: n }, (_, i) => (i % 97 === 0 ? 0 : draw.normal() * scale(i + step))), [rows, cols]);
+        opt.apply([a], { [a.name]: g });
+        tfAdamStep(b, ref, g, 1e-3);
+        g.dispose();
+        assert.deepEqual(a.dataSync(), b.dataSync(), `step ${step}`);
+      }
+      const st = opt.exportState(a)!;
+      assert.deepEqual(st.m, ref.m.dataSync());
+      assert.deepEqual(st.v, ref.v.dataSync());
+      assert.equal(st.t, 30);
+      tf.dispose([a, b, ref.m, ref.v]);
+      opt.dispose();
+    });
+  }
+
+  it('has the same bits in its JavaScript fallback as in WebAssembly SIMD (also for zeros, infinities and NaN)', () => {
+    const draw = new Rng(4);
+    const n = 4099;
+    const special = [0, -0, Infinity, -Infinity, NaN, 1e-45, 3.4e38];
+    const values = (pos: boolean): Float32Array =>
+      Float32Array.from({ length: n }, (_, i) => (i % 50 === 0 ? special[(i / 50) % special.length]! : (pos ? Math.abs(draw.normal()) : draw.normal()) * 10 ** (draw.int(12) - 8)));
+    const f32 = Math.fround;
+    for (const t of [1, 2, 1000]) {
+      const c = [f32(0.9), f32(0.1), f32(0.999), f32(1 - 0.999), f32(Math.sqrt(1 - 0.999 ** t)), f32(1e-8), f32(1e-3 / (1 - 0.9 ** t))] as const;
+      const [g, m, v, p] = [values(false), values(false), values(true), values(false)];
+      const [m1, v1, m2, v2] = [m.slice(), v.slice(), m.slice(), v.slice()];
+      const js = adamStepJs(g, m1, v1, p.slice(), c);
+      const wasm = simdAdam!(g, m2, v2, p, c);
+      for (const [x, y, what] of [[js, wasm, 'θ'], [m1, m2, 'm'], [v1, v2, 'v']] as const) {
+        const bad = x.findIndex((xi, i) => !Object.is(xi, y[i]) && !(Number.isNaN(xi) && Number.isNaN(y[i])));
+        assert.equal(bad, -1, `${what} at ${bad} (t = ${t})`);
+      }
     }
-    const st = opt.exportState(a)!;
-    assert.deepEqual(st.m, ref.m.dataSync());
-    assert.deepEqual(st.v, ref.v.dataSync());
-    assert.equal(st.t, 30);
-    tf.dispose([a, b, ref.m, ref.v]);
-    opt.dispose();
   });
 });
 
