@@ -1,16 +1,17 @@
 /**
- * A step-1 worker thread (bundled as dist/expertWorker.js; see parallel.ts): its own TF.js instance trains some
- * of the experts on their LF columns, following step 1's shared random stream, reports each epoch's losses
- * and sends the trained weights and optimiser state back.
+ * A training worker thread (bundled as dist/expertWorker.js; see parallel.ts) with its own TF.js instance:
+ * - 'start' (step 1): trains some of the experts on their LF columns, following step 1's shared random
+ *   stream, reports each epoch's losses;
+ * - 'step2': trains some of the networks on ground truth, exchanging scores with the other workers each step;
+ * then sends the trained weights and optimiser state back.
  */
 import { parentPort } from 'node:worker_threads';
 import { Adam } from './adam';
 import { initBackend, type BackendChoice } from './backend';
 import { EnsembleModel } from './model';
-import type { FromExpertWorker, ToExpertWorker, VarData } from './parallel';
+import { exportVars, type FromExpertWorker, importVars, sharedExchange, type ToExpertWorker, transferList } from './parallel';
 import { Rng } from './rng';
-import { pretrainLoop } from './train';
-import * as tf from '@tensorflow/tfjs-core';
+import { pretrainLoop, trainOnTruth } from './train';
 
 const port = parentPort;
 if (!port) throw new Error('expertWorker must run in a worker thread');
@@ -25,24 +26,28 @@ async function run(m: ToExpertWorker): Promise<void> {
   const model = new EnsembleModel(m.config, 0);
   const opt = new Adam(m.adam);
   try {
-    for (const d of m.vars) {
-      const v = model.params.vars.get(d.name);
-      if (!v) throw new Error(`unknown variable ${d.name}`);
-      const t = tf.tensor(d.data, v.shape);
-      v.assign(t);
-      t.dispose();
-      if (d.adam) opt.importState(v, d.adam);
-    }
+    importVars(model, opt, m.vars);
     const rng = Rng.fromState(m.rng);
-    await pretrainLoop(model, opt, m.archs, m.trainIdx, m.lfValues, m.optim, rng, new Set(m.experts), undefined, (losses) =>
-      post({ type: 'epoch', losses }, [losses.losses.buffer, losses.has.buffer]),
-    );
-    const vars: VarData[] = m.vars.map(({ name }) => {
-      const v = model.params.vars.get(name)!;
-      const adam = opt.exportState(v);
-      return { name, data: (v.dataSync() as Float32Array).slice(), ...(adam ? { adam } : {}) };
-    });
-    post({ type: 'done', vars, rng: rng.state() }, vars.flatMap((v) => [v.data.buffer, ...(v.adam ? [v.adam.m.buffer, v.adam.v.buffer] : [])]));
+    const names = m.vars.map((v) => v.name);
+    if (m.type === 'start') {
+      await pretrainLoop(model, opt, m.archs, m.trainIdx, m.lfValues, m.optim, rng, new Set(m.experts), undefined, (losses) =>
+        post({ type: 'epoch', losses }, [losses.losses.buffer, losses.has.buffer]),
+      );
+    } else {
+      const share = { experts: m.experts, gate: m.gate, exchange: sharedExchange(m.shared, m.parties, model.numExperts, m.experts, m.gate) };
+      const snapshots = new Set(m.snapshotEpochs);
+      await trainOnTruth(model, opt, m.archs, m.gtIdx, m.truth, m.optim, rng, {
+        onEpoch: (e) => {
+          if (m.reportLoss) post({ type: 'step2-epoch', epoch: e.epoch, loss: e.loss });
+          if (snapshots.has(e.epoch)) {
+            const vars = exportVars(model, opt, names, false);
+            post({ type: 'snapshot', epoch: e.epoch, vars }, transferList(vars));
+          }
+        },
+      }, share);
+    }
+    const vars = exportVars(model, opt, names);
+    post({ type: 'done', vars, rng: rng.state() }, transferList(vars));
   } finally {
     opt.dispose();
     model.dispose();

@@ -4,8 +4,12 @@
  * them (expert k goes to worker k mod jobs). Every worker follows the one shared random stream of step 1
  * (pretrainLoop skips the pair draws of the experts it does not train), so the trained experts, the
  * optimiser state, the epoch losses and the generator's final state are bit for bit those of the
- * single-thread pretrainExperts, whatever the number of workers. Step 2 then runs in the calling thread as
- * before. The workers get the experts' current weights and optimiser state, and send theirs back at the end.
+ * single-thread pretrainExperts, whatever the number of workers. The workers get the experts' current weights
+ * and optimiser state, and send theirs back at the end.
+ * Step 2 on several cores (trainOnTruthParallel): every network (the experts and the gate) is trained by one
+ * worker; per step each worker runs its networks forward, the workers exchange the expert scores and gate
+ * weights through shared memory, and each computes the same ensemble loss and backpropagates its own
+ * networks: bit for bit the single-thread step 2, with the same random stream in every worker.
  */
 import * as fs from 'node:fs';
 import { createRequire } from 'node:module';
@@ -17,7 +21,7 @@ import type { ArchFeatures } from '../space/types';
 import type { Adam, AdamOptions, AdamSlotData } from './adam';
 import type { EnsembleModel, ModelConfig } from './model';
 import type { Rng, RngState } from './rng';
-import { type OptimConfig, pretrainEpochLoss, pretrainExperts, type PretrainEpochLosses, TrainingCancelled, type TrainHooks } from './train';
+import { type EpochEvent, type NetworkShare, type OptimConfig, pretrainEpochLoss, pretrainExperts, type PretrainEpochLosses, trainOnTruth, TrainingCancelled, type TrainHooks } from './train';
 
 /** One variable of an expert, by its name in the model (`experts.3.enc.op_emb`). */
 export interface VarData {
@@ -26,25 +30,111 @@ export interface VarData {
   adam?: AdamSlotData;
 }
 
-export type ToExpertWorker = {
-  type: 'start';
+interface WorkerStart {
   backend: string;
   config: ModelConfig;
   archs: readonly ArchFeatures[];
-  trainIdx: number[];
-  lfValues: Float64Array[];
   optim: OptimConfig;
   adam: Required<AdamOptions>;
   rng: RngState;
   /** The experts this worker trains. */
   experts: number[];
+  /** Their variables (and the gate's, when it has the gate), with optimiser state. */
   vars: VarData[];
-};
+}
+
+export type ToExpertWorker =
+  | (WorkerStart & { type: 'start'; trainIdx: number[]; lfValues: Float64Array[] })
+  | (WorkerStart & {
+      type: 'step2';
+      gtIdx: number[];
+      truth: Float64Array;
+      gate: boolean;
+      /** STEP2_CONTROL_BYTES of control words, then 2·K·batch floats for the exchange. */
+      shared: SharedArrayBuffer;
+      parties: number;
+      /** Post the epochs' losses (one worker does). */
+      reportLoss: boolean;
+      /** Epochs after which to post a snapshot of the weights (for the monitor). */
+      snapshotEpochs: number[];
+    });
 
 export type FromExpertWorker =
   | { type: 'epoch'; losses: PretrainEpochLosses }
+  | { type: 'step2-epoch'; epoch: number; loss: number }
+  | { type: 'snapshot'; epoch: number; vars: VarData[] }
   | { type: 'done'; vars: VarData[]; rng: RngState }
   | { type: 'error'; message: string };
+
+/** The variables of `names` (with optimiser state unless `withAdam` is false), copied out of the model. */
+export function exportVars(model: EnsembleModel, opt: Adam, names: string[], withAdam = true): VarData[] {
+  return names.map((name) => {
+    const v = model.params.vars.get(name);
+    if (!v) throw new Error(`unknown variable ${name}`);
+    const adam = withAdam ? opt.exportState(v) : undefined;
+    return { name, data: (v.dataSync() as Float32Array).slice(), ...(adam ? { adam } : {}) };
+  });
+}
+
+/** Assigns exported variables (and their optimiser state, if `opt` is given) to the model. */
+export function importVars(model: EnsembleModel, opt: Adam | undefined, vars: readonly VarData[]): void {
+  for (const d of vars) {
+    const v = model.params.vars.get(d.name);
+    if (!v) throw new Error(`unknown variable ${d.name}`);
+    const t = tf.tensor(d.data, v.shape);
+    v.assign(t);
+    t.dispose();
+    if (opt && d.adam) opt.importState(v, d.adam);
+  }
+}
+
+export const transferList = (vars: readonly VarData[]): ArrayBuffer[] => vars.flatMap((v) => [v.data.buffer, ...(v.adam ? [v.adam.m.buffer, v.adam.v.buffer] : [])]) as ArrayBuffer[];
+
+const varNames = (model: EnsembleModel, vars: tf.Variable[]): string[] => {
+  const byVar = new Map([...model.params.vars].map(([name, v]) => [v, name]));
+  return vars.map((v) => byVar.get(v)!);
+};
+
+/** Control words at the start of step 2's shared buffer: arrivals, barrier generation, abort flag, spare. */
+export const STEP2_CONTROL_BYTES = 16;
+
+/**
+ * Waits until all `parties` threads have called it (a reusable barrier on ctl[0] arrivals and ctl[1] generation);
+ * throws TrainingCancelled once ctl[2] is set.
+ */
+function barrier(ctl: Int32Array, parties: number): void {
+  const gen = Atomics.load(ctl, 1);
+  if (Atomics.add(ctl, 0, 1) === parties - 1) {
+    Atomics.store(ctl, 0, 0);
+    Atomics.add(ctl, 1, 1);
+    Atomics.notify(ctl, 1);
+    return;
+  }
+  while (Atomics.load(ctl, 1) === gen) {
+    if (Atomics.load(ctl, 2) !== 0) throw new TrainingCancelled();
+    Atomics.wait(ctl, 1, gen, 200);
+  }
+}
+
+/**
+ * The exchange of a step-2 worker: writes its experts' score rows and (with the gate) the gate weights into the
+ * shared buffer, waits for every worker, reads everyone's, and waits again so no worker overwrites them with
+ * the next step's before all have read.
+ */
+export function sharedExchange(shared: SharedArrayBuffer, parties: number, k: number, experts: readonly number[], gate: boolean): NetworkShare['exchange'] {
+  const ctl = new Int32Array(shared, 0, STEP2_CONTROL_BYTES / 4);
+  const data = new Float32Array(shared, STEP2_CONTROL_BYTES);
+  return (scores, weights) => {
+    const b = scores.length / k;
+    if (2 * k * b > data.length) throw new Error(`step-2 exchange: a batch of ${b} does not fit the shared buffer`);
+    for (const j of experts) data.set(scores.subarray(j * b, (j + 1) * b), j * b);
+    if (gate) data.set(weights, k * b);
+    barrier(ctl, parties);
+    scores.set(data.subarray(0, k * b));
+    weights.set(data.subarray(k * b, 2 * k * b));
+    barrier(ctl, parties);
+  };
+}
 
 /** Default worker count of `dele train` and the extension: all cores but one, at least 1. */
 export function defaultTrainingJobs(): number {
@@ -99,27 +189,11 @@ export async function pretrainExpertsParallel(
   if (hooks.signal?.aborted) throw new TrainingCancelled();
   const script = par.workerScript ?? expertWorkerScript();
   const groups = Array.from({ length: jobs }, (_, w) => Array.from({ length: k }, (_, j) => j).filter((j) => j % jobs === w));
-  const byName = new Map([...model.params.vars].map(([name, v]) => [v, name]));
   const cols = lfValues.map((lf) => Float64Array.from({ length: lf.length }, (_, i) => lf[i] ?? NaN));
   const base = { type: 'start' as const, backend: tf.getBackend(), config: model.config, archs, trainIdx, lfValues: cols, optim: cfg, adam: opt.options(), rng: rng.state() };
 
-  const workers: Worker[] = [];
   const epochs = new Map<number, { parts: PretrainEpochLosses[] }>();
   let nextEpoch = 1;
-  const results: ({ vars: VarData[]; rng: RngState } | undefined)[] = new Array(jobs).fill(undefined);
-  let settle: { resolve: () => void; reject: (e: Error) => void } | undefined;
-  const finished = new Promise<void>((resolve, reject) => (settle = { resolve, reject }));
-  let over = false;
-  const stop = (e?: Error): void => {
-    if (over) return;
-    over = true;
-    for (const w of workers) void w.terminate();
-    if (e) settle?.reject(e);
-    else settle?.resolve();
-  };
-  const onAbort = (): void => stop(new TrainingCancelled());
-  hooks.signal?.addEventListener('abort', onAbort, { once: true });
-
   // Epoch events in order, each once every worker has finished that epoch; losses merged per expert.
   const epochDone = (w: number, l: PretrainEpochLosses): void => {
     const e = epochs.get(l.epoch) ?? { parts: [] };
@@ -138,64 +212,172 @@ export async function pretrainExpertsParallel(
             merged.has[b * k + j] = p.has[b * k + j]!;
           }
       });
-      try {
-        hooks.onEpoch?.({ phase: 'pretrain', epoch: nextEpoch, epochs: cfg.pretrainEpochs, loss: pretrainEpochLoss(merged) });
-      } catch (err) {
-        stop(err as Error);
-        return;
-      }
+      hooks.onEpoch?.({ phase: 'pretrain', epoch: nextEpoch, epochs: cfg.pretrainEpochs, loss: pretrainEpochLoss(merged) });
       nextEpoch++;
     }
   };
+  const results = await runWorkers(
+    script,
+    'expert worker',
+    groups.map((experts) => {
+      const vars = exportVars(model, opt, varNames(model, experts.flatMap((j) => model.expertVariables(j))));
+      return { message: { ...base, experts, vars }, transfer: transferList(vars) };
+    }),
+    (w, m) => {
+      if (m.type === 'epoch') epochDone(w, m.losses);
+    },
+    hooks.signal,
+  );
+  // Every worker followed the same random stream: they must agree on where it ends.
+  const end = results[0]!.rng;
+  if (results.some((r) => JSON.stringify(r.rng) !== JSON.stringify(end))) throw new Error('expert workers disagree on the random stream (a bug)');
+  for (const r of results) importVars(model, opt, r.vars);
+  rng.setState(end);
+}
 
+/**
+ * Starts one worker per message and resolves with their 'done' results in order; `onMessage` sees the other
+ * messages (an exception thrown there stops everything). Any worker's error, early exit or the signal stops
+ * all workers and rejects.
+ */
+async function runWorkers(
+  script: string,
+  what: string,
+  starts: { message: ToExpertWorker; transfer: ArrayBuffer[] }[],
+  onMessage: (w: number, m: FromExpertWorker) => void,
+  signal: AbortSignal | undefined,
+  onStop?: () => void,
+): Promise<{ vars: VarData[]; rng: RngState }[]> {
+  if (signal?.aborted) throw new TrainingCancelled();
+  const n = starts.length;
+  const workers: Worker[] = [];
+  const results: ({ vars: VarData[]; rng: RngState } | undefined)[] = new Array(n).fill(undefined);
+  let settle: { resolve: () => void; reject: (e: Error) => void } | undefined;
+  const finished = new Promise<void>((resolve, reject) => (settle = { resolve, reject }));
+  let over = false;
+  const stop = (e?: Error): void => {
+    if (over) return;
+    over = true;
+    onStop?.();
+    for (const w of workers) void w.terminate();
+    if (e) settle?.reject(e);
+    else settle?.resolve();
+  };
+  const onAbort = (): void => stop(new TrainingCancelled());
+  signal?.addEventListener('abort', onAbort, { once: true });
   try {
-    groups.forEach((experts, w) => {
-      const vars: VarData[] = [];
-      for (const j of experts) {
-        for (const v of model.expertVariables(j)) {
-          const adam = opt.exportState(v);
-          vars.push({ name: byName.get(v)!, data: (v.dataSync() as Float32Array).slice(), ...(adam ? { adam } : {}) });
-        }
-      }
+    starts.forEach(({ message, transfer }, w) => {
       const worker = startWorker(script);
       workers.push(worker);
       worker.on('message', (m: FromExpertWorker) => {
         if (over) return;
-        if (m.type === 'epoch') epochDone(w, m.losses);
-        else if (m.type === 'error') stop(new Error(`expert worker ${w + 1}/${jobs}: ${m.message}`));
-        else {
+        if (m.type === 'error') stop(new Error(`${what} ${w + 1}/${n}: ${m.message}`));
+        else if (m.type === 'done') {
           results[w] = m;
           void worker.terminate();
           if (results.every(Boolean)) stop();
+        } else {
+          try {
+            onMessage(w, m);
+          } catch (err) {
+            stop(err as Error);
+          }
         }
       });
-      worker.on('error', (e) => stop(new Error(`expert worker ${w + 1}/${jobs} failed: ${e.message}`)));
+      worker.on('error', (e) => stop(new Error(`${what} ${w + 1}/${n} failed: ${e.message}`)));
       worker.on('exit', (code) => {
-        if (!results[w]) stop(new Error(`expert worker ${w + 1}/${jobs} exited (code ${code}) before it finished`));
+        if (!results[w]) stop(new Error(`${what} ${w + 1}/${n} exited (code ${code}) before it finished`));
       });
-      const msg: ToExpertWorker = { ...base, experts, vars };
-      worker.postMessage(msg, vars.flatMap((v) => [v.data.buffer, ...(v.adam ? [v.adam.m.buffer, v.adam.v.buffer] : [])]) as ArrayBuffer[]);
+      worker.postMessage(message, transfer);
     });
     await finished;
   } catch (e) {
     stop(e as Error);
     throw e;
   } finally {
-    hooks.signal?.removeEventListener('abort', onAbort);
+    signal?.removeEventListener('abort', onAbort);
   }
+  return results as { vars: VarData[]; rng: RngState }[];
+}
 
-  // Every worker followed the same random stream: they must agree on where it ends.
-  const end = results[0]!.rng;
-  if (results.some((r) => JSON.stringify(r!.rng) !== JSON.stringify(end))) throw new Error('expert workers disagree on the random stream (a bug)');
-  for (const r of results) {
-    for (const d of r!.vars) {
-      const v = model.params.vars.get(d.name);
-      if (!v) throw new Error(`expert worker returned an unknown variable ${d.name}`);
-      const t = tf.tensor(d.data, v.shape);
-      v.assign(t);
-      t.dispose();
-      if (d.adam) opt.importState(v, d.adam);
+/**
+ * trainOnTruth with the networks (K experts and the gate) spread over `jobs` worker threads: expert j goes to
+ * worker j mod jobs, the gate to worker K mod jobs. Same arguments and, bit for bit, the same result (weights,
+ * optimiser state, epoch events, rng state) as trainOnTruth in this thread; with hooks.monitor the workers
+ * send their weights after each monitored epoch and the monitor runs here on the assembled model.
+ */
+export async function trainOnTruthParallel(
+  model: EnsembleModel,
+  opt: Adam,
+  archs: readonly ArchFeatures[],
+  gtIdx: number[],
+  truth: ArrayLike<number>,
+  cfg: OptimConfig,
+  rng: Rng,
+  hooks: TrainHooks,
+  par: ParallelOptions,
+): Promise<void> {
+  const k = model.numExperts;
+  const networks = k + (model.hasGate ? 1 : 0);
+  const jobs = Math.min(Math.max(1, Math.floor(par.jobs)), networks);
+  if (jobs <= 1 || cfg.epochs <= 0 || !model.hasGate) return trainOnTruth(model, opt, archs, gtIdx, truth, cfg, rng, hooks);
+  const script = par.workerScript ?? expertWorkerScript();
+  const withTruth = gtIdx.filter((i) => Number.isFinite(truth[i]));
+  const batch = Math.max(1, Math.min(cfg.batchSize, withTruth.length));
+  const shared = new SharedArrayBuffer(STEP2_CONTROL_BYTES + 2 * k * batch * 4);
+  const every = hooks.monitor && hooks.monitorEvery ? hooks.monitorEvery : 0;
+  const snapshotEpochs = every > 0 ? Array.from({ length: cfg.epochs }, (_, e) => e + 1).filter((e) => e % every === 0 || e === cfg.epochs) : [];
+  const truthCol = Float64Array.from({ length: truth.length }, (_, i) => truth[i] ?? NaN);
+  const base = { type: 'step2' as const, backend: tf.getBackend(), config: model.config, archs, gtIdx, truth: truthCol, optim: cfg, adam: opt.options(), rng: rng.state(), shared, parties: jobs, snapshotEpochs };
+  const starts = Array.from({ length: jobs }, (_, w) => {
+    const experts = Array.from({ length: k }, (_, j) => j).filter((j) => j % jobs === w);
+    const gate = k % jobs === w;
+    const vars = exportVars(model, opt, varNames(model, [...experts.flatMap((j) => model.expertVariables(j)), ...(gate ? model.gateVariables() : [])]));
+    return { message: { ...base, experts, gate, vars, reportLoss: w === 0 } as ToExpertWorker, transfer: transferList(vars) };
+  });
+
+  // Epoch events in order: the loss comes from worker 0, a monitored epoch also waits for every worker's weights.
+  const pending = new Map<number, { loss?: number; parts: VarData[][] }>();
+  let nextEpoch = 1;
+  const flush = (): void => {
+    for (;;) {
+      const e = pending.get(nextEpoch);
+      const monitored = snapshotEpochs.includes(nextEpoch);
+      if (!e || e.loss === undefined || (monitored && e.parts.filter(Boolean).length < jobs)) return;
+      pending.delete(nextEpoch);
+      const ev: EpochEvent = { phase: 'train', epoch: nextEpoch, epochs: cfg.epochs, loss: e.loss };
+      if (monitored && hooks.monitor) {
+        for (const part of e.parts) importVars(model, undefined, part);
+        ev.monitorKendall = hooks.monitor(model);
+      }
+      hooks.onEpoch?.(ev);
+      nextEpoch++;
     }
-  }
+  };
+  const at = (epoch: number): { loss?: number; parts: VarData[][] } => {
+    const e = pending.get(epoch) ?? { parts: [] };
+    pending.set(epoch, e);
+    return e;
+  };
+  const ctl = new Int32Array(shared, 0, STEP2_CONTROL_BYTES / 4);
+  const results = await runWorkers(
+    script,
+    'step-2 worker',
+    starts,
+    (w, m) => {
+      if (m.type === 'step2-epoch') at(m.epoch).loss = m.loss;
+      else if (m.type === 'snapshot') at(m.epoch).parts[w] = m.vars;
+      flush();
+    },
+    hooks.signal,
+    () => {
+      // Wake workers waiting at the exchange so they stop too.
+      Atomics.store(ctl, 2, 1);
+      Atomics.notify(ctl, 1);
+    },
+  );
+  const end = results[0]!.rng;
+  if (results.some((r) => JSON.stringify(r.rng) !== JSON.stringify(end))) throw new Error('step-2 workers disagree on the random stream (a bug)');
+  for (const r of results) importVars(model, opt, r.vars);
   rng.setState(end);
 }

@@ -14,7 +14,7 @@ import { Adam } from './adam';
 import { applyCalibration, type Calibration, fitIsotonic } from './calibration';
 import { type EvalMetrics, evaluateCalibrated, kendallTau } from './metrics';
 import { EnsembleModel, type EncoderType, type ModelConfig } from './model';
-import { pretrainExpertsParallel } from './parallel';
+import { pretrainExpertsParallel, trainOnTruthParallel } from './parallel';
 import { modelBase, PRESETS, type PresetName } from './presets';
 import { Rng } from './rng';
 import {
@@ -24,7 +24,6 @@ import {
   type OptimConfig,
   scoreArchs,
   type TrainHooks,
-  trainOnTruth,
 } from './train';
 
 export const PREDICTOR_FORMAT = 'dele-nas/predictor@1';
@@ -265,8 +264,8 @@ export interface TrainOptions {
   /** Held-out archs evaluated per `monitorEvery` epochs for the training curve (default 1000). */
   monitorSize?: number;
   /**
-   * Worker threads for step 1 (default 1: this thread). The result does not depend on it: N workers train
-   * the same experts bit for bit (parallel.ts).
+   * Worker threads for steps 1 and 2 (default 1: this thread). The result does not depend on it: N workers
+   * train the same networks bit for bit (parallel.ts).
    */
   jobs?: number;
   /** The step-1 worker script (default: expertWorker.js next to the bundle). */
@@ -341,7 +340,7 @@ export async function trainPredictor(ds: Dataset, opts: TrainOptions, hooks: Tra
         opt = new Adam({ lr: optim.lr });
       }
     }
-    await trainOnTruth(model, opt, ds.features, gt, truth.values, optim, rng, h);
+    await trainOnTruthParallel(model, opt, ds.features, gt, truth.values, optim, rng, h, { jobs: opts.jobs ?? 1, workerScript: opts.expertWorkerScript });
   } catch (e) {
     model.dispose();
     throw e;

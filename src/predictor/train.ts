@@ -234,10 +234,23 @@ export async function pretrainLoop(
 }
 
 /**
+ * The networks one thread trains in step 2 when several threads share it (parallel.ts): its experts and
+ * whether it has the gate. `exchange` is called once per step with this thread's expert scores (rows of
+ * [K, B]) and gate weights ([B, K]) filled in, and fills in the others' from the other threads, so every thread
+ * computes the same ensemble loss and upstream gradients and backpropagates only its own networks.
+ */
+export interface NetworkShare {
+  experts: readonly number[];
+  gate: boolean;
+  exchange(scores: Float32Array, weights: Float32Array): void;
+}
+
+/**
  * Step 2: the hinge loss on the ensemble score S = Σ_k w_k s_k over ground truth, all parameters trainable.
  * Two passes: pass 1 computes s, w and ∂L/∂S without a tape; pass 2 backpropagates each network alone with
  * its chain-rule upstream gradient (∂L/∂s_k = w_k ∂L/∂S, ∂L/∂w_k = s_k ∂L/∂S), replaying the same dropout
  * masks. The gradients equal a joint backward pass (test/unit/train.test.ts) at a fraction of the memory.
+ * With `share`, this thread trains only its share of the networks (trainOnTruthParallel).
  */
 export async function trainOnTruth(
   model: EnsembleModel,
@@ -248,13 +261,14 @@ export async function trainOnTruth(
   cfg: OptimConfig,
   rng: Rng,
   hooks: TrainHooks = {},
+  share?: NetworkShare,
 ): Promise<void> {
   const idxWithTruth = gtIdx.filter((i) => Number.isFinite(truth[i]));
   await runEpochs('train', archs, idxWithTruth, cfg, cfg.epochs, rng, hooks, model, (batch, idx) => {
     const pairs = samplePairs(idx.map((i) => truth[i]!), rng, cfg.maxCompareRatio);
     const seeds = Array.from({ length: model.numExperts + 1 }, () => rng.nextU32());
     if (pairs.a1.length === 0) return undefined;
-    return ensembleStep(model, opt, batch, pairs, cfg.margin, seeds);
+    return ensembleStep(model, opt, batch, pairs, cfg.margin, seeds, batch.size <= JOINT_STEP_MAX_BATCH, share);
   });
 }
 
@@ -272,6 +286,7 @@ export const JOINT_STEP_MAX_BATCH = 128;
  * form does, and the tape is closed with Σ_k sum(s_k·up_k) + sum(w·up_gate), whose backward hands each
  * network the same upstream gradient, through the same kernels, as its own pass would: the updates are
  * bit for bit those of the two-pass form (test/unit/parallel.test.ts), with one forward of every network less.
+ * With `share`, only the share's networks run and are updated here; the others' outputs come from `exchange`.
  */
 export function ensembleStep(
   model: EnsembleModel,
@@ -281,10 +296,14 @@ export function ensembleStep(
   margin: number,
   seeds: number[],
   joint = batch.size <= JOINT_STEP_MAX_BATCH,
+  share?: NetworkShare,
 ): number {
   const b = batch.size;
   const k = model.numExperts;
-  const upstreams = (s: ArrayLike<number>, w: ArrayLike<number>): { value: number; expert: Float32Array[]; gate?: Float32Array } => {
+  const experts = share ? share.experts : Array.from({ length: k }, (_, j) => j);
+  const gate = model.hasGate && (share ? share.gate : true);
+  const upstreams = (s: Float32Array, w: Float32Array): { value: number; expert: Float32Array[]; gate?: Float32Array } => {
+    share?.exchange(s, w);
     const S = new Float32Array(b);
     for (let i = 0; i < b; i++) for (let j = 0; j < k; j++) S[i]! += w[i * k + j]! * s[j * b + i]!;
     const { value, grad: dS } = hingeValueAndGrad(S, b, [pairs], margin);
@@ -294,34 +313,39 @@ export function ensembleStep(
     for (let i = 0; i < b; i++) for (let j = 0; j < k; j++) c[i * k + j] = s[j * b + i]! * dS[i]!;
     return { value, expert, gate: c };
   };
+  const s = new Float32Array(k * b);
+  const w = new Float32Array(b * k).fill(1);
   if (joint) {
     let value = 0;
-    const vars = model.allVariables();
+    const vars = [...experts.flatMap((j) => model.expertVariables(j)), ...(gate ? model.gateVariables() : [])];
     const { value: v, grads } = tf.variableGrads(() => {
-      const scores = Array.from({ length: k }, (_, j) => model.expertScore(j, batch, true, seeds[j]));
-      const w = model.gateWeights(batch, true, seeds[k]);
-      const s = new Float32Array(k * b);
-      scores.forEach((t, j) => s.set(t.dataSync(), j * b));
-      const up = upstreams(s, w.dataSync());
+      const scores = experts.map((j) => model.expertScore(j, batch, true, seeds[j]));
+      const wt = gate ? model.gateWeights(batch, true, seeds[k]) : undefined;
+      scores.forEach((t, i) => s.set(t.dataSync(), experts[i]! * b));
+      if (wt) w.set(wt.dataSync());
+      const up = upstreams(s, w);
       value = up.value;
-      const terms = scores.map((t, j) => tf.sum(tf.mul(t, tf.tensor1d(up.expert[j]!))));
-      if (up.gate) terms.push(tf.sum(tf.mul(w, tf.tensor2d(up.gate, [b, k]))));
+      const terms = scores.map((t, i) => tf.sum(tf.mul(t, tf.tensor1d(up.expert[experts[i]!]!))));
+      if (wt && up.gate) terms.push(tf.sum(tf.mul(wt, tf.tensor2d(up.gate, [b, k]))));
       return (terms.length === 1 ? terms[0]! : tf.addN(terms)) as tf.Scalar;
     }, vars);
-    for (let j = 0; j < k; j++) opt.apply(model.expertVariables(j), grads);
-    if (model.hasGate) opt.apply(model.gateVariables(), grads);
+    for (const j of experts) opt.apply(model.expertVariables(j), grads);
+    if (gate) opt.apply(model.gateVariables(), grads);
     v.dispose();
     tf.dispose(grads);
     return value;
   }
-  const [s, w] = tf.tidy(() => [model.expertScores(batch, true, seeds).dataSync(), model.gateWeights(batch, true, seeds[k]).dataSync()]);
+  tf.tidy(() => {
+    for (const j of experts) s.set(model.expertScore(j, batch, true, seeds[j]).dataSync(), j * b);
+    if (gate) w.set(model.gateWeights(batch, true, seeds[k]).dataSync());
+  });
   const up = upstreams(s, w);
-  for (let j = 0; j < k; j++) {
+  for (const j of experts) {
     const t = tf.tensor1d(up.expert[j]!);
     applyUpstream(opt, model.expertVariables(j), () => model.expertScore(j, batch, true, seeds[j]), t);
     t.dispose();
   }
-  if (up.gate) {
+  if (gate && up.gate) {
     const t = tf.tensor2d(up.gate, [b, k]);
     applyUpstream(opt, model.gateVariables(), () => model.gateWeights(batch, true, seeds[k]), t);
     t.dispose();

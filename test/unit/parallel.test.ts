@@ -8,11 +8,11 @@ import { initBackend } from '../../src/predictor/backend';
 import { samplePairs, skipPairs } from '../../src/predictor/loss';
 import { disposeBatch, encodeBatch, EnsembleModel } from '../../src/predictor/model';
 import { addBias, mm, oneHotMatMul } from '../../src/predictor/nn';
-import { pretrainExpertsParallel } from '../../src/predictor/parallel';
+import { pretrainExpertsParallel, trainOnTruthParallel } from '../../src/predictor/parallel';
 import { trainPredictor } from '../../src/predictor/predictor';
 import { modelBase, PRESETS } from '../../src/predictor/presets';
 import { Rng } from '../../src/predictor/rng';
-import { ensembleStep, type EpochEvent, modelConfigFor, type OptimConfig, pretrainExperts, TrainingCancelled } from '../../src/predictor/train';
+import { ensembleStep, type EpochEvent, modelConfigFor, type OptimConfig, pretrainExperts, trainOnTruth, TrainingCancelled } from '../../src/predictor/train';
 import { nb201Slice } from './slice';
 
 const EXPERTS = ['c10valid_xvalid_12ep', 'zc_c10_synflow', 'zc_c10_jacov'];
@@ -312,5 +312,87 @@ describe('step 1 in worker threads', () => {
     for (const [n, v] of a.predictor.model.params.vars) assert.deepEqual(b.predictor.model.params.vars.get(n)!.dataSync(), v.dataSync(), n);
     a.predictor.dispose();
     b.predictor.dispose();
+  });
+});
+
+describe('step 2 in worker threads', () => {
+  let ds: Dataset;
+  before(async () => {
+    await initBackend('wasm');
+    ds = nb201Slice(['c10_test_200ep', ...EXPERTS]);
+  });
+
+  interface Step2Run {
+    weights: Map<string, Float32Array>;
+    adam: Map<string, unknown>;
+    events: EpochEvent[];
+    rng: unknown;
+  }
+
+  /** Step 2 from the same pretrained-looking start (seeded weights, a few Adam steps of state), on `labelled` archs. */
+  async function step2(jobs: number, encoder: 'gates' | 'lstm', labelled: number, opts: { monitor?: boolean; abortAfterEpoch?: number } = {}): Promise<Step2Run> {
+    const model = new EnsembleModel(modelConfigFor(modelBase(PRESETS.tiny, encoder, ds.space.encoderInput), 'dele', EXPERTS), 5);
+    const opt = new Adam({ lr: 1e-2 });
+    const truth = column(ds, 'c10_test_200ep').values;
+    const gt = splitDataset(ds.archs.length, 0).train.slice(0, labelled);
+    const cfg: OptimConfig = { ...PRESETS.tiny.optim, batchSize: 200, epochs: 3 };
+    const rng = new Rng(21);
+    const events: EpochEvent[] = [];
+    const abort = new AbortController();
+    // The monitor reads the model the hooks see: a function of every network's weights.
+    const monitor = (m: EnsembleModel): number => m.allVariables().reduce((a, v) => a + (v.dataSync() as Float32Array).reduce((x, y) => x + y, 0), 0);
+    try {
+      const hooks = {
+        signal: abort.signal,
+        onEpoch: (e: EpochEvent) => {
+          events.push(e);
+          if (e.epoch === opts.abortAfterEpoch) abort.abort();
+        },
+        ...(opts.monitor ? { monitor, monitorEvery: 2 } : {}),
+      };
+      if (jobs === 0) await trainOnTruth(model, opt, ds.features, gt, truth, cfg, rng, hooks);
+      else await trainOnTruthParallel(model, opt, ds.features, gt, truth, cfg, rng, hooks, { jobs });
+      return {
+        weights: new Map([...model.params.vars].map(([n, v]) => [n, (v.dataSync() as Float32Array).slice()])),
+        adam: new Map([...model.params.vars].map(([n, v]) => [n, opt.exportState(v)])),
+        events,
+        rng: rng.state(),
+      };
+    } finally {
+      opt.dispose();
+      model.dispose();
+    }
+  }
+
+  // 60 labelled archs: one joint-pass batch per epoch; 300: a two-pass batch of 200 and a joint one of 100.
+  for (const [encoder, labelled] of [['gates', 60], ['gates', 300], ['lstm', 60]] as const) {
+    it(`2, 3 and 4 workers give the single-thread step 2 bit for bit (${encoder}, ${labelled} labelled archs, monitored)`, async () => {
+      const one = await step2(0, encoder, labelled, { monitor: true });
+      assert.deepEqual(one.events.map((e) => e.monitorKendall !== undefined), [false, true, true], 'monitored epochs');
+      for (const jobs of [1, 2, 3, 4]) {
+        const par = await step2(jobs, encoder, labelled, { monitor: true });
+        assert.deepEqual(par.events, one.events, `epoch events, ${jobs} workers`);
+        assert.deepEqual(par.rng, one.rng, `rng state, ${jobs} workers`);
+        for (const [name, w] of one.weights) assert.deepEqual(par.weights.get(name), w, `${name}, ${jobs} workers`);
+        for (const [name, s] of one.adam) assert.deepEqual(par.adam.get(name), s, `Adam state of ${name}, ${jobs} workers`);
+      }
+      // Every network trained: each has a weight that moved.
+      const init = new EnsembleModel(modelConfigFor(modelBase(PRESETS.tiny, encoder, ds.space.encoderInput), 'dele', EXPERTS), 5);
+      for (const prefix of [...EXPERTS.map((_, j) => `experts.${j}.`), 'gate.']) {
+        const moved = [...init.params.vars].some(([n, v]) => n.startsWith(prefix) && !(v.dataSync() as Float32Array).every((x, i) => x === one.weights.get(n)![i]));
+        assert.ok(moved, `${prefix} trained`);
+      }
+      init.dispose();
+    });
+  }
+
+  it('cancel stops the workers waiting at the exchange, and no tensor is left behind', async () => {
+    const t0 = tf.memory().numTensors;
+    await step2(2, 'gates', 60);
+    assert.equal(tf.memory().numTensors, t0, 'tensors after a parallel step 2');
+    const started = Date.now();
+    await assert.rejects(step2(2, 'gates', 60, { abortAfterEpoch: 1 }), (e) => TrainingCancelled.is(e));
+    assert.equal(tf.memory().numTensors, t0, 'tensors after a cancelled parallel step 2');
+    assert.ok(Date.now() - started < 60_000);
   });
 });
