@@ -130,7 +130,7 @@ function sumTerms(terms: tf.Tensor2D[]): tf.Tensor2D {
  * computes U = S·W once, then every row r of the new states T is Σ over its terms t (edge order) of
  * table[op_t] ⊙ U[source_t]: `target[t]` = r. The `none` op reads a row of zeros (the table's masked row) and
  * an input node keeps U of its own row (a row of ones). Rows are per distinct state, not per arch (see
- * gatesRowSharing).
+ * rowSharing).
  */
 interface GatesLayerPlan {
   /** Rows of T. */
@@ -144,23 +144,23 @@ interface GatesLayerPlan {
 }
 
 /**
- * Row sharing in the edge-op GATES encoder: a node's state after layer l is a function of the ops on its
+ * Row sharing, in the edge-op GATES encoder and the LSTM (lstmRowPlan): a node's state after layer l is a function of the ops on its
  * incoming edges and its sources' states after layer l − 1 (the input nodes do not depend on the arch), so
  * archs that agree on those share one row, computed once. In NB201's 4-node cell node 1 takes 5 values at
  * every layer, node 2 at most 25 then 125; only the output node needs a row per arch (and only in the last
  * layer: a node without outgoing edges is computed there alone). Forward values are those of a row per arch
  * (every row goes through the same kernels, sums in the same order); gradients sum the shared rows'
  * contributions first, which changes float rounding only (test/unit/model.test.ts). Off: one row per arch for
- * every node that depends on the arch, as PyTorch's reference implementation computes it.
+ * every node (and LSTM step) that depends on the arch, as PyTorch's reference implementation computes it.
  */
-export const gatesRowSharing = { enabled: true };
+export const rowSharing = { enabled: true };
 
 const rowPlans = new WeakMap<EncodedBatch, Map<string, GatesLayerPlan[]>>();
 
 type EdgeOpsGraph = Extract<EncoderInput['graph'], { kind: 'edge-ops' }>;
 
 function gatesRowPlan(batch: EncodedBatch, g: EdgeOpsGraph, numOps: number, layers: number, inputs: number, edgeOffset: number): GatesLayerPlan[] {
-  const share = gatesRowSharing.enabled;
+  const share = rowSharing.enabled;
   const key = `${layers}:${inputs}:${edgeOffset}:${share}`;
   let plans = rowPlans.get(batch);
   const cached = plans?.get(key);
@@ -341,18 +341,73 @@ class LstmEncoder implements Encoder {
   apply(batch: EncodedBatch): tf.Tensor2D {
     // Embedding then input projection folded: onehot · (E · W_ih) is the same product.
     const opProj = mm(this.emb as tf.Tensor2D, this.wx as tf.Tensor2D); // [V, 4h]
+    const steps = lstmRowPlan(batch, this.input.seqLength);
     let h: tf.Tensor2D | undefined;
     let c: tf.Tensor2D | undefined;
-    for (let t = 0; t < this.input.seqLength; t++) {
-      const xw = oneHotMatMul(batch.tokenOneHot[t]!, batch.tokenIndex[t]!, opProj);
-      const z = addBias(h ? (tf.add(xw, mm(h, this.wh as tf.Tensor2D)) as tf.Tensor2D) : xw, this.bias);
+    steps.forEach((st) => {
+      const xw = rowGather(opProj, st.token);
+      const hp = h && (st.prev ? rowGather(h, st.prev) : h);
+      const cp = c && (st.prev ? rowGather(c, st.prev) : c);
+      const z = addBias(hp ? (tf.add(xw, mm(hp, this.wh as tf.Tensor2D)) as tf.Tensor2D) : xw, this.bias);
       const [i, f, g, o] = tf.split(z, 4, 1) as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D, tf.Tensor2D]; // PyTorch gate order i, f, g, o
       const ig = tf.mul(tf.sigmoid(i), tf.tanh(g));
-      c = (c ? tf.add(tf.mul(tf.sigmoid(f), c), ig) : ig) as tf.Tensor2D;
+      c = (cp ? tf.add(tf.mul(tf.sigmoid(f), cp), ig) : ig) as tf.Tensor2D;
       h = tf.mul(tf.sigmoid(o), tf.tanh(c)) as tf.Tensor2D;
-    }
-    return h as tf.Tensor2D;
+    });
+    const last = steps[steps.length - 1]!;
+    return last.map.every((r, b) => r === b) && last.rows === batch.size ? h! : rowGather(h!, last.map);
   }
+}
+
+/**
+ * The LSTM over a batch as rows per distinct prefix: the state after token t depends only on tokens 0..t, so
+ * archs with the same prefix share a row (NB201: 5, 25, 125 rows for the first three tokens, then one per arch).
+ * Per step: the token per row, the previous step's row per row (undefined: the same rows), and the row of
+ * each arch. Forward values are those of a row per arch; gradients differ by rounding (as rowSharing).
+ */
+interface LstmStepRows {
+  rows: number;
+  token: Int32Array;
+  prev?: Int32Array;
+  map: Int32Array;
+}
+
+const lstmPlans = new WeakMap<EncodedBatch, Map<string, LstmStepRows[]>>();
+
+function lstmRowPlan(batch: EncodedBatch, length: number): LstmStepRows[] {
+  const key = `${length}:${rowSharing.enabled}`;
+  let plans = lstmPlans.get(batch);
+  const cached = plans?.get(key);
+  if (cached) return cached;
+  const size = batch.size;
+  const out: LstmStepRows[] = [];
+  let prevMap: Int32Array | undefined;
+  for (let t = 0; t < length; t++) {
+    const pos = batch.tokenIndex[t]!.pos;
+    const ids = new Map<number, number>();
+    const map = new Int32Array(size);
+    const token: number[] = [];
+    const prev: number[] = [];
+    const width = batch.tokenIndex[t]!.width + 1;
+    for (let b = 0; b < size; b++) {
+      // A missing token (-1) is its own value: key = previous row · (width + 1) + token + 1.
+      const id = rowSharing.enabled ? (prevMap ? prevMap[b]! : 0) * width + pos[b]! + 1 : b;
+      let r = ids.get(id);
+      if (r === undefined) {
+        r = token.length;
+        ids.set(id, r);
+        token.push(pos[b]!);
+        if (prevMap) prev.push(prevMap[b]!);
+      }
+      map[b] = r;
+    }
+    const identity = prevMap !== undefined && prev.length === size && prev.every((p, r) => p === r);
+    out.push({ rows: token.length, token: Int32Array.from(token, (x) => (x < 0 ? ZERO_ROW : x)), ...(prevMap && !identity ? { prev: Int32Array.from(prev) } : {}), map });
+    prevMap = map;
+  }
+  if (!plans) lstmPlans.set(batch, (plans = new Map()));
+  plans.set(key, out);
+  return out;
 }
 
 function makeEncoder(p: Params, name: string, cfg: ModelConfig): Encoder {

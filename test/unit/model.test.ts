@@ -4,7 +4,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import { loadBundled } from '../../src/data/dataset';
 import { initBackend } from '../../src/predictor/backend';
-import { disposeBatch, encodeBatch, EnsembleModel, gatesRowSharing } from '../../src/predictor/model';
+import { disposeBatch, encodeBatch, EnsembleModel, rowSharing } from '../../src/predictor/model';
 import { dropoutMultiplier, mm, ONES_ROW, rowGather, segmentSum, ZERO_ROW } from '../../src/predictor/nn';
 import { modelBase, PRESETS } from '../../src/predictor/presets';
 import { Rng } from '../../src/predictor/rng';
@@ -77,7 +77,7 @@ describe('dropoutMultiplier', () => {
   });
 });
 
-describe('GATES row sharing', () => {
+describe('row sharing (GATES over edge ops, LSTM prefixes)', () => {
   before(async () => {
     await initBackend('wasm');
   });
@@ -86,8 +86,8 @@ describe('GATES row sharing', () => {
   function run(model: EnsembleModel, space: string, share: boolean, archs: number): { scores: Float32Array; grads: Float32Array[]; tensors: number } {
     const ds = loadBundled(space);
     const batch = encodeBatch(model.config, ds.features.slice(0, archs));
-    const was = gatesRowSharing.enabled;
-    gatesRowSharing.enabled = share;
+    const was = rowSharing.enabled;
+    rowSharing.enabled = share;
     try {
       const t0 = tf.memory().numTensors;
       const vars = model.allVariables();
@@ -102,15 +102,15 @@ describe('GATES row sharing', () => {
       tf.dispose([value, weights, ...Object.values(grads)]);
       return { scores, grads: out, tensors: tf.memory().numTensors - t0 };
     } finally {
-      gatesRowSharing.enabled = was;
+      rowSharing.enabled = was;
       disposeBatch(batch);
     }
   }
 
-  for (const space of ['nb201', 'tnb101-micro', 'nb301'] ) {
-    it(`computes the scores of one row per arch bit for bit and its gradients up to rounding (${space})`, () => {
+  for (const [space, encoder] of [['nb201', 'gates'], ['tnb101-micro', 'gates'], ['nb301', 'gates'], ['nb201', 'lstm'], ['nb301', 'lstm']] as const) {
+    it(`computes the scores of one row per arch bit for bit and its gradients up to rounding (${space}, ${encoder})`, () => {
       const ds = loadBundled(space);
-      const model = new EnsembleModel(modelConfigFor(modelBase(PRESETS.cpu, 'gates', ds.space.encoderInput), 'vanilla', []), 3);
+      const model = new EnsembleModel(modelConfigFor(modelBase(PRESETS.cpu, encoder, ds.space.encoderInput), 'vanilla', []), 3);
       const off = run(model, space, false, 300);
       const on = run(model, space, true, 300);
       assert.equal(on.tensors, 0, 'tensors left behind');
@@ -150,6 +150,29 @@ describe('GATES row sharing', () => {
     // x_hidden on [input embedding; zeros], the three op-attention tables, then per layer U = S·W over the stacked
     // source rows (input node, node 1, node 2), then the MLP on one row per arch.
     assert.deepEqual(rows, [2, 5, 5, 5, 2, 1 + node1 + distinct([edge(0, 2), edge(1, 2)]), 1 + node1 + distinct([edge(0, 1), edge(0, 2), edge(1, 2)]), 512, 512, 512]);
+    model.dispose();
+  });
+
+  it('runs the LSTM once per distinct token prefix (NB201: 5, 25, 125 rows, then one per arch)', () => {
+    const ds = loadBundled('nb201');
+    const model = new EnsembleModel(modelConfigFor(modelBase(PRESETS.cpu, 'lstm', ds.space.encoderInput), 'vanilla', []), 3);
+    const feats = ds.features.filter((_, i) => i % 29 === 0).slice(0, 512);
+    const prefixes = (t: number): number => new Set(feats.map((f) => f.tokens.slice(0, t + 1).join(','))).size;
+    const rows: number[] = [];
+    const orig = tf.getKernel('BatchMatMul', 'wasm')!;
+    tf.unregisterKernel('BatchMatMul', 'wasm');
+    tf.registerKernel({ ...orig, kernelFunc: (args) => (rows.push((args.inputs.a as tf.TensorInfo).shape[0]!), orig.kernelFunc(args)) });
+    try {
+      tf.tidy(() => model.expertScore(0, encodeBatch(model.config, feats), false));
+    } finally {
+      tf.unregisterKernel('BatchMatMul', 'wasm');
+      tf.registerKernel(orig);
+    }
+    const length = ds.space.encoderInput.seqLength;
+    assert.equal(prefixes(0), 5);
+    // E·W_ih over the vocabulary, h·W_hh for tokens 1.., the output layer per arch.
+    assert.deepEqual(rows, [ds.space.encoderInput.seqVocab, ...Array.from({ length: length - 1 }, (_, t) => prefixes(t + 1)), 512]);
+    assert.ok(rows.slice(1, 3).every((r) => r < 512), `rows ${rows.join(',')}`);
     model.dispose();
   });
 });
