@@ -8,8 +8,10 @@
  * Every configuration runs in a fresh process, one after the other: W warm-up epochs, then E timed ones.
  * No build needed: under tsx the expert workers load src/predictor/expertWorker.ts.
  * Run: npm run bench:train-speed [-- --presets cpu,paper --jobs 1,2 --epochs 3 --warmup 1 --seed 0
- *      --step2-epochs 200 --baseline DIR --out bench-results/train-speed] [--profile: CPU profiles of the 1-thread
- *      runs, summarised by category; a separate run, as sampling slows the code]
+ *      --step2-epochs 200 --baseline DIR --out bench-results/train-speed --pytorch FILE] [--profile: CPU profiles of
+ *      the 1-thread runs, summarised by category; a separate run, as sampling slows the code]
+ * --pytorch FILE: the JSON lines of bench/peer-torch.sh (the PyTorch yardstick run on this machine in the same
+ * session), shown next to ours; without it the table shows the figures measured on 2026-11-29.
  */
 import { fork } from 'node:child_process';
 import * as crypto from 'node:crypto';
@@ -25,14 +27,42 @@ const opt = (name: string, dflt: string): string => {
 };
 
 /** PyTorch 1.13.1 (Debian, OpenBLAS), same model and data, this machine: ../shared/docs/peer-torch/README.md (measured 2026-11-29). */
-const PYTORCH = {
+interface PyTorchFigures {
+  source: string;
+  step1: Record<'cpu' | 'paper', { oneCore: [number, number]; twoCoresBest: [number, number]; twoCoresBestSetting: string }>;
+  step2: { oneCore?: number; twoCores?: number; text: string };
+}
+
+const PYTORCH_2026_11_29: PyTorchFigures = {
   source: '../shared/docs/peer-torch/README.md and summary.txt (PyTorch 1.13.1 Debian python3-torch, OpenBLAS; measured 2026-11-29 on this machine; min / median s per step-1 epoch)',
   step1: {
     cpu: { oneCore: [3.3, 3.47], twoCoresBest: [2.92, 2.94], twoCoresBestSetting: 'torch.set_num_threads(2), OPENBLAS_NUM_THREADS=1' },
     paper: { oneCore: [8.59, 9.34], twoCoresBest: [8.07, 8.28], twoCoresBestSetting: '1 OpenMP thread, OPENBLAS_NUM_THREADS=2' },
   },
-  step2: { cpu: '9–13 s (full cpu-preset runs, seeds 0-2, step 2 at 1%: 78 archs, 200 epochs)' },
-} as const;
+  step2: { text: '9–13 s (full cpu-preset runs, seeds 0-2, step 2 at 1%: 78 archs, 200 epochs)' },
+};
+
+/** The PyTorch figures of a bench/peer-torch.sh run (labels cpu-1core, cpu-2core-best, paper-..., step2-1core, step2-2core). */
+function readPyTorch(file: string): PyTorchFigures {
+  const runs = new Map<string, { min?: number; median?: number; step2_s?: number; torch?: string }>();
+  for (const line of fs.readFileSync(file, 'utf8').split('\n')) if (line.trim()) {
+    const r = JSON.parse(line) as { label: string; min?: number; median?: number; step2_s?: number; torch?: string };
+    runs.set(r.label, r);
+  }
+  const pair = (label: string): [number, number] => {
+    const r = runs.get(label);
+    if (r?.min === undefined || r.median === undefined) throw new Error(`${file}: no timing run labelled ${label}`);
+    return [r.min, r.median];
+  };
+  return {
+    source: `${path.relative(process.cwd(), file)} (bench/peer-torch.sh: ../shared/docs/peer-torch/dele_torch.py, PyTorch ${runs.get('cpu-1core')?.torch ?? '?'} Debian python3-torch + libopenblas0-pthread, run on this machine in the same session; 1 warm-up + 3 timed epochs, min / median s per step-1 epoch)`,
+    step1: {
+      cpu: { oneCore: pair('cpu-1core'), twoCoresBest: pair('cpu-2core-best'), twoCoresBestSetting: 'torch.set_num_threads(2), OPENBLAS_NUM_THREADS=1' },
+      paper: { oneCore: pair('paper-1core'), twoCoresBest: pair('paper-2core-best'), twoCoresBestSetting: '1 OpenMP thread, OPENBLAS_NUM_THREADS=2' },
+    },
+    step2: { ...(runs.get('step2-1core')?.step2_s !== undefined ? { oneCore: runs.get('step2-1core')!.step2_s } : {}), ...(runs.get('step2-2core')?.step2_s !== undefined ? { twoCores: runs.get('step2-2core')!.step2_s } : {}), text: 'full cpu-preset run, step 2 at 1%: 78 archs, 200 epochs' },
+  };
+}
 
 interface RunSpec {
   impl: 'current' | 'baseline';
@@ -168,6 +198,7 @@ async function main(): Promise<void> {
   const out = path.resolve(opt('out', 'bench-results/train-speed'));
   // --profile: the 1-thread runs also write a V8 CPU profile, summarised in the output (slower: sampling overhead).
   const profile = argv.includes('--profile');
+  const PYTORCH = argv.includes('--pytorch') ? readPyTorch(path.resolve(opt('pytorch', ''))) : PYTORCH_2026_11_29;
   const root = path.resolve(__dirname, '..');
   const log = (s: string): void => void process.stderr.write(`${s}\n`);
   const commit = benchCommit();
@@ -204,9 +235,9 @@ async function main(): Promise<void> {
   if (baseline) lines.push(`baseline: ${baselineCommit ?? baseline} (the code before this change; 1 thread, as it cannot use more)`);
   lines.push(`command: npm run bench:train-speed -- ${argv.join(' ')}`);
   lines.push('');
-  lines.push('Seconds per step-1 epoch, min / median of the timed epochs (per-core figure = wall x workers):');
-  lines.push('| preset | setting | before (1 thread) | now | now, per core | PyTorch 1.13 (min / median) | bit-identical to 1 thread |');
-  lines.push('|---|---|---|---|---|---|---|');
+  lines.push('Seconds per step-1 epoch, min / median of the timed epochs (per-core figure = wall x workers; now / PyTorch = ratio of medians, wall time):');
+  lines.push('| preset | setting | before (1 thread) | now | now, per core | PyTorch 1.13 (min / median) | now / PyTorch | bit-identical to 1 thread |');
+  lines.push('|---|---|---|---|---|---|---|---|');
   for (const preset of presets) {
     const base = timed(find('baseline', 'step1', preset, 1));
     for (const jobs of jobsList) {
@@ -216,7 +247,7 @@ async function main(): Promise<void> {
       const setting = jobs === 1 ? '1 core' : `${jobs} cores, one run`;
       const before = jobs === 1 ? `${f(Math.min(...base))} / ${f(median(base))}` : base.length ? `${f(Math.min(...base))} / ${f(median(base))} (cannot use a 2nd core)` : '–';
       lines.push(
-        `| ${preset} | ${setting} | ${base.length ? before : '–'} | ${f(Math.min(...t))} / ${f(median(t))} | ${f(median(t) * jobs)} | ${torch[0].toFixed(2)} / ${torch[1].toFixed(2)}${jobs > 1 ? ` (best 2-core setting: ${PYTORCH.step1[preset].twoCoresBestSetting})` : ''} | ${jobs === 1 ? (baseline ? `vs before: ${same(find('baseline', 'step1', preset, 1), r)}` : '–') : same(find('current', 'step1', preset, 1), r)} |`,
+        `| ${preset} | ${setting} | ${base.length ? before : '–'} | ${f(Math.min(...t))} / ${f(median(t))} | ${f(median(t) * jobs)} | ${torch[0].toFixed(2)} / ${torch[1].toFixed(2)}${jobs > 1 ? ` (best 2-core setting: ${PYTORCH.step1[preset].twoCoresBestSetting})` : ''} | ${f(median(t) / torch[1])} | ${jobs === 1 ? (baseline ? `vs before: ${same(find('baseline', 'step1', preset, 1), r)}` : '–') : same(find('current', 'step1', preset, 1), r)} |`,
       );
     }
   }
@@ -227,11 +258,15 @@ async function main(): Promise<void> {
     lines.push(`Step 2 at 1% (cpu preset, 78 archs, ${step2Epochs} epochs; seconds from the start of step 2 to its end, worker start-up included):`);
     lines.push('| setting | before (1 thread) | now | PyTorch 1.13 | bit-identical |');
     lines.push('|---|---|---|---|---|');
+    const torch2 = (jobs: number): string => {
+      const t = jobs === 1 ? PYTORCH.step2.oneCore : PYTORCH.step2.twoCores;
+      return t === undefined ? PYTORCH.step2.text : `${f(t, 1)} (${jobs === 1 ? '1 thread' : '2 threads'}; ${PYTORCH.step2.text})`;
+    };
     for (const jobs of jobsList) {
       const r = find('current', 'step2', 'cpu', jobs);
       if (!r) continue;
       const ident = jobs === 1 ? (s2b ? `vs before: ${same(s2b, r)}` : '–') : `vs 1 thread: ${same(s1, r)}`;
-      lines.push(`| ${jobs === 1 ? '1 core' : `${jobs} cores (${jobs} workers)`} | ${s2b ? f(s2b.totalSeconds, 1) : '–'} | ${f(r.totalSeconds, 1)} | ${PYTORCH.step2.cpu} | ${ident} |`);
+      lines.push(`| ${jobs === 1 ? '1 core' : `${jobs} cores (${jobs} workers)`} | ${s2b ? f(s2b.totalSeconds, 1) : '–'} | ${f(r.totalSeconds, 1)} | ${torch2(jobs)} | ${ident} |`);
     }
   }
   for (const r of results.filter((x) => x.profile)) {
@@ -240,7 +275,7 @@ async function main(): Promise<void> {
     lines.push(r.profile!);
   }
   lines.push('');
-  lines.push(`PyTorch figures: ${PYTORCH.source}; not re-run here (python3 -c 'import torch' fails on this machine: no torch installed).`);
+  lines.push(`PyTorch figures: ${PYTORCH.source}.`);
   lines.push(`wall time of the bench ${((Date.now() - t0) / 60000).toFixed(1)} min`);
   const text = lines.join('\n');
   fs.mkdirSync(path.dirname(out), { recursive: true });

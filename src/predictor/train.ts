@@ -14,6 +14,12 @@ import { hingeLoss, hingeValueAndGrad, type PairSet, samplePairs, skipPairs } fr
 import { type EncodedBatch, EnsembleModel, disposeBatch, encodeBatch, type ModelConfig } from './model';
 import { Rng } from './rng';
 
+/**
+ * Bumped whenever training's float arithmetic changes (same configuration, different rounding), so results
+ * cached by an earlier implementation (the step-1 cache) are not mixed with this one's. 2: row sharing.
+ */
+export const TRAINING_NUMERICS = 2;
+
 export type Method = 'dele' | 'single' | 'vanilla';
 
 export interface OptimConfig {

@@ -53,7 +53,7 @@ async function run(p: Extract<ToWorker, { type: 'start' }>['params'], outDir: st
           ...(p.epochs !== undefined ? { epochs: p.epochs } : {}),
           ...(p.pretrainEpochs !== undefined ? { pretrainEpochs: p.pretrainEpochs } : {}),
         },
-        // Step 1's experts in nested worker threads (expertWorker.js next to this bundle); same result with any count.
+        // Steps 1 and 2 in nested worker threads (expertWorker.js next to this bundle); same result with any count.
         jobs: jobs !== undefined && jobs > 0 ? jobs : defaultTrainingJobs(),
       },
       {
