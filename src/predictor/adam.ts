@@ -5,6 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { adamStepJs, simdAdam } from './adamKernel';
+import { tensorFrom } from './nn';
 
 interface Slot {
   m: Float32Array;
@@ -59,11 +60,9 @@ export class Adam {
     for (const v of vars) {
       const gt = grads[v.name];
       if (!gt) continue;
-      const g = gt.dataSync() as Float32Array;
-      const p = v.dataSync() as Float32Array;
       let s = this.slots.get(v);
       if (!s) {
-        s = { m: new Float32Array(p.length), v: new Float32Array(p.length), t: 0 };
+        s = { m: new Float32Array(v.size), v: new Float32Array(v.size), t: 0 };
         this.slots.set(v, s);
       }
       s.t += 1;
@@ -72,8 +71,13 @@ export class Adam {
       const S2 = f32(Math.sqrt(bc2));
       const LR = f32(this.lr / bc1);
       const consts = [B1, C1, B2, C2, S2, E, LR] as const;
-      const next = simdAdam ? simdAdam(g, s.m, s.v, p, consts) : adamStepJs(g, s.m, s.v, p.slice(), consts);
-      const nt = tf.tensor(next, v.shape, v.dtype);
+      const slot = s;
+      // The new values are written straight into the new tensor's memory (tensorFrom).
+      const nt = tensorFrom(v.shape, (out, view) => {
+        const g = view(gt);
+        if (simdAdam) simdAdam(g, slot.m, slot.v, view(v), consts, out);
+        else adamStepJs(g, slot.m, slot.v, (out.set(view(v)), out), consts);
+      });
       v.assign(nt);
       nt.dispose();
     }

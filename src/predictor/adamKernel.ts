@@ -84,7 +84,7 @@ function adamModuleBytes(): Uint8Array<ArrayBuffer> {
 
 type AdamFn = (bytes: number, g: number, m: number, v: number, p: number, ...c: AdamConsts) => void;
 
-function instantiate(): ((g: Float32Array, m: Float32Array, v: Float32Array, p: Float32Array, c: AdamConsts) => Float32Array) | undefined {
+function instantiate(): ((g: Float32Array, m: Float32Array, v: Float32Array, p: Float32Array, c: AdamConsts, out?: Float32Array) => Float32Array) | undefined {
   let inst: WebAssembly.Instance;
   try {
     const bytes = adamModuleBytes();
@@ -95,7 +95,7 @@ function instantiate(): ((g: Float32Array, m: Float32Array, v: Float32Array, p: 
   }
   const fn = inst.exports.adam as AdamFn;
   const memory = inst.exports.memory as WebAssembly.Memory;
-  return (g, m, v, p, c) => {
+  return (g, m, v, p, c, out) => {
     const n = p.length;
     const padded = Math.ceil(n / 4) * 4;
     const need = 16 * padded;
@@ -108,9 +108,15 @@ function instantiate(): ((g: Float32Array, m: Float32Array, v: Float32Array, p: 
     fn(4 * padded, 0, 4 * padded, 8 * padded, 12 * padded, ...c);
     m.set(heap.subarray(padded, padded + n));
     v.set(heap.subarray(2 * padded, 2 * padded + n));
-    return heap.slice(3 * padded, 3 * padded + n);
+    const next = heap.subarray(3 * padded, 3 * padded + n);
+    if (!out) return next.slice();
+    out.set(next);
+    return out;
   };
 }
 
-/** The SIMD update (same contract as adamStepJs, but `p` is left as it is), or undefined without wasm SIMD. */
+/**
+ * The SIMD update (same contract as adamStepJs, but `p` is left as it is and the new values go to `out`, or a
+ * new array), or undefined without wasm SIMD.
+ */
 export const simdAdam = instantiate();

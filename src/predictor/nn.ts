@@ -36,17 +36,33 @@ export interface OneHotIndex {
  * and a [5, B] × [B, 128] matmul, ~0.1 and ~0.5 ms on wasm at B = 512; wasm's GatherV2 is slower still):
  * it is rowGather(table, index.pos). Same bits as mm, forward and backward (test/unit/parallel.test.ts).
  */
-/** A layer's table serves all its edges: read it out of the wasm heap once. Tensors are immutable. */
-const tensorData = new WeakMap<tf.Tensor, Float32Array>();
+interface HeapBackend {
+  makeOutput(shape: number[], dtype: 'float32'): tf.TensorInfo;
+  typedArrayFromHeap(info: tf.TensorInfo): Float32Array;
+}
 
-function readRows(t: tf.Tensor): Float32Array {
-  let data = tensorData.get(t);
-  if (!data) {
-    data = t.dataSync() as Float32Array;
-    // A Variable changes its data in place of the same object: never cached.
-    if (!(t instanceof tf.Variable)) tensorData.set(t, data);
+/**
+ * A new float32 tensor whose values `fill` writes. On the wasm backend `out` is the tensor's own memory in the
+ * wasm heap and `view` reads other tensors in place: no JavaScript array is allocated, which matters beyond the
+ * copy: fresh typed arrays of these sizes are mmap'ed and page-faulted by the process, and worker threads of
+ * one process serialise on that (two step-1 workers ran at 1.06x one before this). `out` starts with garbage:
+ * fill writes every element. Elsewhere out and view are plain arrays (dataSync).
+ */
+export function tensorFrom(shape: number[], fill: (out: Float32Array, view: (t: tf.Tensor) => Float32Array) => void): tf.Tensor {
+  const size = shape.reduce((a, b) => a * b, 1);
+  if (tf.getBackend() === 'wasm') {
+    const be = tf.backend() as unknown as HeapBackend;
+    const info = be.makeOutput(shape, 'float32');
+    // Views are taken after the allocation, which may grow (and so move) the heap.
+    fill(be.typedArrayFromHeap(info), (t) => {
+      if (t.dtype !== 'float32') throw new Error(`tensorFrom: a ${t.dtype} tensor`);
+      return be.typedArrayFromHeap(t as unknown as tf.TensorInfo);
+    });
+    return tf.engine().makeTensorFromTensorInfo(info);
   }
-  return data;
+  const out = new Float32Array(size);
+  fill(out, (t) => t.dataSync() as Float32Array);
+  return tf.tensor(out, shape);
 }
 
 /** rowGather's row index for a row of zeros. */
@@ -62,30 +78,30 @@ export const ONES_ROW = -2;
  */
 export function rowGather(x: tf.Tensor2D, rows: Int32Array): tf.Tensor2D {
   const n = x.shape[0];
+  for (const o of rows) if (o >= n || o < ONES_ROW) throw new RangeError(`rowGather: row ${o} of a ${n}-row tensor`);
   const f = tf.customGrad(((t: tf.Tensor) => {
     const d = t.shape[1] as number;
-    const src = readRows(t);
-    const out = new Float32Array(rows.length * d);
-    for (let b = 0; b < rows.length; b++) {
-      const o = rows[b]!;
-      if (o === ONES_ROW) out.fill(1, b * d, b * d + d);
-      else if (o >= n || o < ONES_ROW) throw new RangeError(`rowGather: row ${o} of a ${n}-row tensor`);
-      else if (o >= 0) out.set(src.subarray(o * d, o * d + d), b * d);
-    }
     return {
-      value: tf.tensor2d(out, [rows.length, d]),
-      gradFunc: (dy: tf.Tensor) => {
-        const g = dy.dataSync() as Float32Array;
-        const acc = new Float32Array(n * d);
+      value: tensorFrom([rows.length, d], (out, view) => {
+        const src = view(t);
         for (let b = 0; b < rows.length; b++) {
           const o = rows[b]!;
-          if (o < 0) continue;
-          const ro = o * d;
-          const rb = b * d;
-          for (let c = 0; c < d; c++) acc[ro + c] = Math.fround(acc[ro + c]! + g[rb + c]!);
+          if (o >= 0) out.set(src.subarray(o * d, o * d + d), b * d);
+          else out.fill(o === ONES_ROW ? 1 : 0, b * d, b * d + d);
         }
-        return tf.tensor2d(acc, [n, d]);
-      },
+      }),
+      gradFunc: (dy: tf.Tensor) =>
+        tensorFrom([n, d], (acc, view) => {
+          const g = view(dy);
+          acc.fill(0);
+          for (let b = 0; b < rows.length; b++) {
+            const o = rows[b]!;
+            if (o < 0) continue;
+            const ro = o * d;
+            const rb = b * d;
+            for (let c = 0; c < d; c++) acc[ro + c] = Math.fround(acc[ro + c]! + g[rb + c]!);
+          }
+        }),
     };
   }) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (t: tf.Tensor2D) => tf.Tensor2D;
   return f(x);
@@ -98,29 +114,29 @@ export function rowGather(x: tf.Tensor2D, rows: Int32Array): tf.Tensor2D {
  */
 export function segmentSum(x: tf.Tensor2D, target: Int32Array, rows: number): tf.Tensor2D {
   if (x.shape[0] !== target.length) throw new Error(`segmentSum: ${x.shape[0]} terms but ${target.length} targets`);
+  for (const r of target) if (r < 0 || r >= rows) throw new RangeError(`segmentSum: row ${r} of ${rows}`);
   const f = tf.customGrad(((t: tf.Tensor) => {
     const d = t.shape[1] as number;
-    const src = readRows(t);
-    const out = new Float32Array(rows * d);
-    const seen = new Uint8Array(rows);
-    for (let i = 0; i < target.length; i++) {
-      const r = target[i]!;
-      if (r < 0 || r >= rows) throw new RangeError(`segmentSum: row ${r} of ${rows}`);
-      const ro = r * d;
-      const ri = i * d;
-      if (!seen[r]) {
-        seen[r] = 1;
-        out.set(src.subarray(ri, ri + d), ro);
-      } else for (let c = 0; c < d; c++) out[ro + c] = Math.fround(out[ro + c]! + src[ri + c]!);
-    }
     return {
-      value: tf.tensor2d(out, [rows, d]),
-      gradFunc: (dy: tf.Tensor) => {
-        const g = dy.dataSync() as Float32Array;
-        const dx = new Float32Array(target.length * d);
-        for (let i = 0; i < target.length; i++) dx.set(g.subarray(target[i]! * d, target[i]! * d + d), i * d);
-        return tf.tensor2d(dx, [target.length, d]);
-      },
+      value: tensorFrom([rows, d], (out, view) => {
+        const src = view(t);
+        const seen = new Uint8Array(rows);
+        for (let i = 0; i < target.length; i++) {
+          const r = target[i]!;
+          const ro = r * d;
+          const ri = i * d;
+          if (!seen[r]) {
+            seen[r] = 1;
+            out.set(src.subarray(ri, ri + d), ro);
+          } else for (let c = 0; c < d; c++) out[ro + c] = Math.fround(out[ro + c]! + src[ri + c]!);
+        }
+        for (let r = 0; r < rows; r++) if (!seen[r]) out.fill(0, r * d, r * d + d);
+      }),
+      gradFunc: (dy: tf.Tensor) =>
+        tensorFrom([target.length, d], (dx, view) => {
+          const g = view(dy);
+          for (let i = 0; i < target.length; i++) dx.set(g.subarray(target[i]! * d, target[i]! * d + d), i * d);
+        }),
     };
   }) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (t: tf.Tensor2D) => tf.Tensor2D;
   return f(x);
@@ -140,11 +156,13 @@ export function oneHotMatMul(oneHot: tf.Tensor2D, index: OneHotIndex, table: tf.
 export const addBias = tf.customGrad(((y: tf.Tensor, bias: tf.Tensor) => ({
   value: tf.add(y, bias),
   gradFunc: (dy: tf.Tensor) => {
-    const g = dy.dataSync() as Float32Array;
     const d = bias.shape[0] as number;
-    const out = new Float32Array(d);
-    for (let r = 0; r < g.length; r += d) for (let n = 0; n < d; n++) out[n] = Math.fround(out[n]! + g[r + n]!);
-    return [tf.reshape(dy, y.shape), tf.tensor1d(out)];
+    const db = tensorFrom([d], (out, view) => {
+      const g = view(dy);
+      out.fill(0);
+      for (let r = 0; r < g.length; r += d) for (let n = 0; n < d; n++) out[n] = Math.fround(out[n]! + g[r + n]!);
+    });
+    return [tf.reshape(dy, y.shape), db];
   },
 })) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (y: tf.Tensor2D, bias: tf.Tensor) => tf.Tensor2D;
 
@@ -157,9 +175,9 @@ export const addBias = tf.customGrad(((y: tf.Tensor, bias: tf.Tensor) => ({
 export function dropoutMultiplier(shape: number[], rate: number, seed: number): tf.Tensor {
   const keep = Math.fround(1 - rate);
   const random = seedrandom.alea(seed.toString());
-  const out = new Float32Array(shape.reduce((a, b) => a * b, 1));
-  for (let i = 0; i < out.length; i++) out[i] = Math.fround(Math.floor(Math.fround(Math.fround(random()) + keep)) / keep);
-  return tf.tensor(out, shape);
+  return tensorFrom(shape, (out) => {
+    for (let i = 0; i < out.length; i++) out[i] = Math.fround(Math.floor(Math.fround(Math.fround(random()) + keep)) / keep);
+  });
 }
 
 export class Params {
