@@ -54,8 +54,9 @@ Usage:
                (--lf paper: DELE's NB201 expert set, the default before the ablation; the default is the set it
                chose on a validation split, see README. --subset-seed N: the ground-truth archs are a seeded
                shuffle's first N of the train split;
-               default: the first N. --jobs N: worker threads for step 1, the experts on LF; default all
-               cores but one, at least 1; the result is the same bit for bit with any N)
+               default: the first N. --jobs N: worker threads for both steps (step 1: the experts on LF;
+               step 2: the networks on ground truth); default all cores but one, at least 1; the result is
+               the same bit for bit with any N)
   dele eval    --model DIR | --space ID [--data bundled|FILE]
   dele predict --model DIR | --space ID [ARCH ...]   (arch strings as arguments, or one per line on stdin;
                --space alone uses the predictor bundled for that space)
