@@ -10,6 +10,21 @@ import { modelBase, PRESETS } from '../../src/predictor/presets';
 import { Rng } from '../../src/predictor/rng';
 import { modelConfigFor } from '../../src/predictor/train';
 
+/** The row counts of the left operands of every matmul that `f` runs (on the wasm backend). */
+function matmulRows(f: () => tf.Tensor): number[] {
+  const rows: number[] = [];
+  const orig = tf.getKernel('BatchMatMul', 'wasm')!;
+  tf.unregisterKernel('BatchMatMul', 'wasm');
+  tf.registerKernel({ ...orig, kernelFunc: (args) => (rows.push((args.inputs.a as tf.TensorInfo).shape[0]!), orig.kernelFunc(args)) });
+  try {
+    tf.tidy(f);
+  } finally {
+    tf.unregisterKernel('BatchMatMul', 'wasm');
+    tf.registerKernel(orig);
+  }
+  return rows;
+}
+
 const randomMatrix = (rng: Rng, rows: number, cols: number): tf.Tensor2D =>
   tf.tensor2d(Float32Array.from({ length: rows * cols }, () => rng.normal() * 10 ** (rng.int(5) - 2)), [rows, cols]);
 
@@ -135,16 +150,7 @@ describe('row sharing (GATES over edge ops, LSTM prefixes)', () => {
     assert.equal(g.kind, 'edge-ops');
     const edge = (from: number, to: number): number => (g.kind === 'edge-ops' ? g.edgeFrom.findIndex((f, e) => f === from && g.edgeTo[e] === to) : -1);
     const distinct = (edges: number[]): number => new Set(feats.map((f) => edges.map((e) => f.ops[e]).join(','))).size;
-    const rows: number[] = [];
-    const orig = tf.getKernel('BatchMatMul', 'wasm')!;
-    tf.unregisterKernel('BatchMatMul', 'wasm');
-    tf.registerKernel({ ...orig, kernelFunc: (args) => (rows.push((args.inputs.a as tf.TensorInfo).shape[0]!), orig.kernelFunc(args)) });
-    try {
-      tf.tidy(() => model.expertScore(0, encodeBatch(model.config, feats), false));
-    } finally {
-      tf.unregisterKernel('BatchMatMul', 'wasm');
-      tf.registerKernel(orig);
-    }
+    const rows = matmulRows(() => model.expertScore(0, encodeBatch(model.config, feats), false));
     const node1 = distinct([edge(0, 1)]);
     assert.equal(node1, 5);
     // x_hidden on [input embedding; zeros], the three op-attention tables, then per layer U = S·W over the stacked
@@ -158,16 +164,7 @@ describe('row sharing (GATES over edge ops, LSTM prefixes)', () => {
     const model = new EnsembleModel(modelConfigFor(modelBase(PRESETS.cpu, 'lstm', ds.space.encoderInput), 'vanilla', []), 3);
     const feats = ds.features.filter((_, i) => i % 29 === 0).slice(0, 512);
     const prefixes = (t: number): number => new Set(feats.map((f) => f.tokens.slice(0, t + 1).join(','))).size;
-    const rows: number[] = [];
-    const orig = tf.getKernel('BatchMatMul', 'wasm')!;
-    tf.unregisterKernel('BatchMatMul', 'wasm');
-    tf.registerKernel({ ...orig, kernelFunc: (args) => (rows.push((args.inputs.a as tf.TensorInfo).shape[0]!), orig.kernelFunc(args)) });
-    try {
-      tf.tidy(() => model.expertScore(0, encodeBatch(model.config, feats), false));
-    } finally {
-      tf.unregisterKernel('BatchMatMul', 'wasm');
-      tf.registerKernel(orig);
-    }
+    const rows = matmulRows(() => model.expertScore(0, encodeBatch(model.config, feats), false));
     const length = ds.space.encoderInput.seqLength;
     assert.equal(prefixes(0), 5);
     // E·W_ih over the vocabulary, h·W_hh for tokens 1.., the output layer per arch.
