@@ -198,6 +198,7 @@ async function main(): Promise<void> {
   const out = path.resolve(opt('out', 'bench-results/train-speed'));
   // --profile: the 1-thread runs also write a V8 CPU profile, summarised in the output (slower: sampling overhead).
   const profile = argv.includes('--profile');
+  if (argv.includes('--pytorch') && !opt('pytorch', '')) throw new Error('--pytorch needs a file (the JSON lines of bench/peer-torch.sh)');
   const PYTORCH = argv.includes('--pytorch') ? readPyTorch(path.resolve(opt('pytorch', ''))) : PYTORCH_2026_11_29;
   const root = path.resolve(__dirname, '..');
   const log = (s: string): void => void process.stderr.write(`${s}\n`);

@@ -35,7 +35,7 @@ import { evaluate, evaluateCalibrated, meanStd } from '../predictor/metrics';
 import type { EncoderType } from '../predictor/model';
 import { Predictor, PredictorFileError, resolveExperts, trainPredictor } from '../predictor/predictor';
 import type { PresetName } from '../predictor/presets';
-import { type Method, TrainingCancelled } from '../predictor/train';
+import { type Method, TrainingCancelled, TRAINING_NUMERICS } from '../predictor/train';
 import { proposalsCsv, type ProposalRow, searchSpace } from '../search';
 import { LfCache } from '../lf/cache';
 import { archsInText, lfCsv, parseShard, sampleJobs, shardOfKey } from '../lf/jobs';
@@ -250,7 +250,7 @@ async function cmdTrain(o: Opts): Promise<void> {
   const target = pickTarget(o, ds);
   const ratio = num(o.ratio, 'ratio', 0.01, (x) => x > 0 && x <= 1);
   const jobs = num(o.jobs, 'jobs', defaultTrainingJobs(), (x) => Number.isInteger(x) && x >= 1 && x <= 64);
-  err(`backend ${backend}; space ${ds.space.id}; data ${ds.source} (${ds.archs.length} archs); ${method} ${encoder} preset ${preset}; target ${target}; ratio ${ratio}; ${jobs} step-1 worker${jobs === 1 ? '' : 's'}`);
+  err(`backend ${backend}; space ${ds.space.id}; data ${ds.source} (${ds.archs.length} archs); ${method} ${encoder} preset ${preset}; target ${target}; ratio ${ratio}; ${jobs} training worker${jobs === 1 ? '' : 's'}`);
   const ac = new AbortController();
   process.once('SIGINT', () => {
     err('cancelling...');
@@ -581,8 +581,9 @@ async function cmdAblation(o: Opts, file: string): Promise<number> {
   if (checkpoint && fs.existsSync(checkpoint)) {
     for (const line of fs.readFileSync(checkpoint, 'utf8').split('\n')) {
       try {
-        const c = JSON.parse(line) as { task: string; rows: AblationRow[] };
-        if (typeof c.task === 'string' && Array.isArray(c.rows)) done.set(c.task, c.rows);
+        const c = JSON.parse(line) as { task: string; rows: AblationRow[]; numerics?: number };
+        // A task finished by an implementation with other training rounding runs again (TRAINING_NUMERICS).
+        if (typeof c.task === 'string' && Array.isArray(c.rows) && c.numerics === TRAINING_NUMERICS) done.set(c.task, c.rows);
       } catch {
         // a torn last line: that task runs again
       }
@@ -600,7 +601,7 @@ async function cmdAblation(o: Opts, file: string): Promise<number> {
   const run = await runTasksInWorkers<AblationTask, AblationRow>('__ablation-task', todo, (t) => `${t.variants.map((v) => v.name).join('+')} seed ${t.seed}`, jobs, backend, {
     signal: abort.signal,
     onDone: (task, taskRows) => {
-      if (checkpoint) fs.appendFileSync(checkpoint, `${JSON.stringify({ task: JSON.stringify(task), rows: taskRows })}\n`);
+      if (checkpoint) fs.appendFileSync(checkpoint, `${JSON.stringify({ task: JSON.stringify(task), rows: taskRows, numerics: TRAINING_NUMERICS })}\n`);
     },
   }).finally(() => process.off('SIGINT', onSigint));
   const rows = [...fromCheckpoint, ...run.rows];

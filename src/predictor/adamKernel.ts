@@ -5,6 +5,7 @@
  * precision, correctly rounded; the JavaScript loop computes each in double and rounds it once (Math.fround),
  * which for these five operations gives the same correctly rounded float32.
  */
+import { codeEntry, F32, I32, MAGIC, name, section, uleb, V128, vec } from './wasmAsm';
 
 /** β1, 1 − β1, β2, 1 − β2, √(1 − β2^t), ε, lr / (1 − β1^t), each already a float32. */
 export type AdamConsts = readonly [number, number, number, number, number, number, number];
@@ -26,30 +27,11 @@ export function adamStepJs(g: Float32Array, m: Float32Array, v: Float32Array, p:
   return p;
 }
 
-/** LEB128 of an unsigned integer. */
-function uleb(n: number): number[] {
-  const out: number[] = [];
-  do {
-    let b = n & 0x7f;
-    n >>>= 7;
-    if (n !== 0) b |= 0x80;
-    out.push(b);
-  } while (n !== 0);
-  return out;
-}
-
-const section = (id: number, body: number[]): number[] => [id, ...uleb(body.length), ...body];
-const vec = (items: number[][]): number[] => [...uleb(items.length), ...items.flat()];
-const name = (s: string): number[] => [...uleb(s.length), ...Array.from(s, (ch) => ch.charCodeAt(0))];
-
 /**
  * The module, assembled here (no toolchain needed): memory, and adam(bytes, g, m, v, p, β1, 1−β1, β2, 1−β2,
  * √(1−β2^t), ε, lr/(1−β1^t)) over `bytes` bytes (a multiple of 16) at byte offsets g, m, v, p of the memory.
  */
 function adamModuleBytes(): Uint8Array<ArrayBuffer> {
-  const I32 = 0x7f;
-  const F32 = 0x7d;
-  const V128 = 0x7b;
   const get = (i: number): number[] => [0x20, i];
   const set = (i: number): number[] => [0x21, i];
   const simd = (op: number): number[] => [0xfd, ...uleb(op)];
@@ -69,16 +51,15 @@ function adamModuleBytes(): Uint8Array<ArrayBuffer> {
     ...get(4), ...get(12), 0x6a, // θ' = θ − (m' / (√v' / s2 + ε))·lr
     ...load(4), ...get(21), ...get(22), ...sqrt, ...get(17), ...div, ...get(18), ...add, ...div, ...get(19), ...mul, ...sub, ...store,
     ...get(12), 0x41, 16, 0x6a, ...set(12),
-    0x0c, 0, 0x0b, 0x0b, 0x0b,
+    0x0c, 0, 0x0b, 0x0b,
   ];
-  const code = [...vec([[0x01, I32], [0x0a, V128]]), ...body];
   return new Uint8Array([
-    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
+    ...MAGIC,
     ...section(1, vec([[0x60, ...vec([I32, I32, I32, I32, I32, F32, F32, F32, F32, F32, F32, F32].map((t) => [t])), 0]])),
     ...section(3, vec([[0]])),
     ...section(5, vec([[0x00, 1]])),
     ...section(7, vec([[...name('adam'), 0x00, 0], [...name('memory'), 0x02, 0]])),
-    ...section(10, vec([[...uleb(code.length), ...code]])),
+    ...section(10, vec([codeEntry([[1, I32], [10, V128]], body)])),
   ]);
 }
 

@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import { wasmTranspose } from './wasmTranspose';
 
 export type BackendChoice = 'auto' | 'tensorflow' | 'wasm' | 'cpu';
 
@@ -47,6 +48,36 @@ function shareWasmCopies(): void {
   }
 }
 
+interface WasmBackendInternals {
+  wasm: { asm?: { memory?: unknown } };
+  dataIdMap: { get(id: tf.DataId): { memoryOffset: number } };
+  makeOutput(shape: number[], dtype: 'float32'): tf.TensorInfo;
+}
+
+/**
+ * 2-D float32 transposes (every matmul gradient makes one) through wasmTranspose.ts, which tiles the copy, on
+ * the backend's own memory; any other transpose, or a runtime without the module, keeps the backend's kernel.
+ */
+function tiledWasmTranspose(): void {
+  const orig = tf.getKernel('Transpose', 'wasm');
+  if (!orig || (orig as { tiled?: boolean }).tiled) return;
+  const memory = (tf.findBackend('wasm') as unknown as WasmBackendInternals | null)?.wasm.asm?.memory;
+  const transpose = memory instanceof WebAssembly.Memory ? wasmTranspose(memory) : undefined;
+  if (!transpose) return;
+  const kernelFunc: tf.KernelFunc = (args) => {
+    const x = args.inputs.x as tf.TensorInfo;
+    const perm = (args.attrs as { perm: number[] }).perm;
+    if (x.shape.length !== 2 || x.dtype !== 'float32' || perm[0] !== 1) return orig.kernelFunc(args);
+    const be = args.backend as unknown as WasmBackendInternals;
+    const [rows, cols] = x.shape as [number, number];
+    const out = be.makeOutput([cols, rows], 'float32');
+    if (rows * cols > 0) transpose(be.dataIdMap.get(x.dataId).memoryOffset, be.dataIdMap.get(out.dataId).memoryOffset, rows, cols);
+    return out;
+  };
+  tf.unregisterKernel('Transpose', 'wasm');
+  tf.registerKernel({ ...orig, kernelFunc, tiled: true } as tf.KernelConfig);
+}
+
 /** The cpu backend prints a banner suggesting tfjs-node through console.warn; it is noise here. */
 async function quietly<T>(f: () => Promise<T>): Promise<T> {
   const warn = console.warn;
@@ -84,7 +115,10 @@ export async function initBackend(choice: BackendChoice = 'auto', wasmDir?: stri
     try {
       if (await quietly(() => tf.setBackend(name))) {
         await tf.ready();
-        if (name === 'wasm') shareWasmCopies();
+        if (name === 'wasm') {
+          shareWasmCopies();
+          tiledWasmTranspose();
+        }
         initialised = name;
         if (missing.length > 0) console.warn(`DELE: backend ${want} requested, but ${missing.join('; ')}: using ${name}`);
         return name;

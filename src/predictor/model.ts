@@ -151,7 +151,8 @@ interface GatesLayerPlan {
  * layer: a node without outgoing edges is computed there alone). Forward values are those of a row per arch
  * (every row goes through the same kernels, sums in the same order); gradients sum the shared rows'
  * contributions first, which changes float rounding only (test/unit/model.test.ts). Off: one row per arch for
- * every node (and LSTM step) that depends on the arch, as PyTorch's reference implementation computes it.
+ * every node (and LSTM step) that depends on the arch, as PyTorch's reference implementation lays it out (the
+ * gradients still sum through the stacked-layer kernels, so they are not those of earlier commits either).
  */
 export const rowSharing = { enabled: true };
 

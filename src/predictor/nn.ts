@@ -4,7 +4,6 @@
  * matmuls cost as much as the maths at these sizes.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import seedrandom from 'seedrandom';
 import type { Rng } from './rng';
 
 let varCounter = 0;
@@ -167,16 +166,38 @@ export const addBias = tf.customGrad(((y: tf.Tensor, bias: tf.Tensor) => ({
 })) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (y: tf.Tensor2D, bias: tf.Tensor) => tf.Tensor2D;
 
 /**
- * tf.dropout(x, rate, undefined, seed) is x · multiplier with multiplier = floor(U + keep) / keep, U drawn by
- * randomUniform from seedrandom's alea(seed): four kernels and a tensor built element by element. Here the same
- * float32 values are computed in JavaScript (U and keep rounded to float32, the sum rounded, floored, divided
- * and rounded), so x · dropoutMultiplier(...) has tf.dropout's bits with one kernel (test/unit/model.test.ts).
+ * Inverted dropout's multiplier, as tf.dropout(x, rate, undefined, seed) = x · multiplier: each element is
+ * 1 / keep (as float32) with probability keep = 1 − rate, else 0, independently. The bits come from an sfc32
+ * stream seeded through splitmix32 by `seed` (as Rng), kept in local int32 variables: a 512 × 300 mask takes
+ * ~1 ms instead of the ~3 ms of tf.dropout's seedrandom alea draws (a paper-preset step draws five).
+ * One kernel (the product) instead of tf.dropout's four. Same seed, same mask (test/unit/model.test.ts).
  */
 export function dropoutMultiplier(shape: number[], rate: number, seed: number): tf.Tensor {
   const keep = Math.fround(1 - rate);
-  const random = seedrandom.alea(seed.toString());
+  const scale = Math.fround(1 / keep);
+  const threshold = keep * 4294967296;
   return tensorFrom(shape, (out) => {
-    for (let i = 0; i < out.length; i++) out[i] = Math.fround(Math.floor(Math.fround(Math.fround(random()) + keep)) / keep);
+    let s = seed >>> 0;
+    const splitmix = (): number => {
+      s = (s + 0x9e3779b9) | 0;
+      let z = s;
+      z = Math.imul(z ^ (z >>> 16), 0x85ebca6b);
+      z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35);
+      return (z ^ (z >>> 16)) | 0;
+    };
+    let a = splitmix();
+    let b = splitmix();
+    let c = splitmix();
+    let d = splitmix();
+    for (let i = 0; i < out.length; i++) {
+      const t = (((a + b) | 0) + d) | 0;
+      d = (d + 1) | 0;
+      a = b ^ (b >>> 9);
+      b = (c + (c << 3)) | 0;
+      c = (c << 21) | (c >>> 11);
+      c = (c + t) | 0;
+      out[i] = t >>> 0 < threshold ? scale : 0;
+    }
   });
 }
 

@@ -320,9 +320,10 @@ export async function trainOnTruthParallel(
   const k = model.numExperts;
   const networks = k + (model.hasGate ? 1 : 0);
   const jobs = Math.min(Math.max(1, Math.floor(par.jobs)), networks);
-  if (jobs <= 1 || cfg.epochs <= 0 || !model.hasGate) return trainOnTruth(model, opt, archs, gtIdx, truth, cfg, rng, hooks);
-  const script = par.workerScript ?? expertWorkerScript();
   const withTruth = gtIdx.filter((i) => Number.isFinite(truth[i]));
+  // Without a pair to compare there is nothing to share out: the same (empty) epochs in this thread.
+  if (jobs <= 1 || cfg.epochs <= 0 || !model.hasGate || withTruth.length < 2) return trainOnTruth(model, opt, archs, gtIdx, truth, cfg, rng, hooks);
+  const script = par.workerScript ?? expertWorkerScript();
   const batch = Math.max(1, Math.min(cfg.batchSize, withTruth.length));
   const shared = new SharedArrayBuffer(STEP2_CONTROL_BYTES + 2 * k * batch * 4);
   const every = hooks.monitor && hooks.monitorEvery ? hooks.monitorEvery : 0;
@@ -341,6 +342,8 @@ export async function trainOnTruthParallel(
   let nextEpoch = 1;
   const flush = (): void => {
     for (;;) {
+      // After a cancel (an onEpoch hook may abort the signal) nothing more is reported, as in one thread.
+      if (hooks.signal?.aborted) return;
       const e = pending.get(nextEpoch);
       const monitored = snapshotEpochs.includes(nextEpoch);
       if (!e || e.loss === undefined || (monitored && e.parts.filter(Boolean).length < jobs)) return;

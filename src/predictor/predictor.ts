@@ -268,7 +268,7 @@ export interface TrainOptions {
    * train the same networks bit for bit (parallel.ts).
    */
   jobs?: number;
-  /** The step-1 worker script (default: expertWorker.js next to the bundle). */
+  /** The training worker script, both steps (default: expertWorker.js next to the bundle). */
   expertWorkerScript?: string;
 }
 

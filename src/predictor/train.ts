@@ -16,9 +16,10 @@ import { Rng } from './rng';
 
 /**
  * Bumped whenever training's float arithmetic changes (same configuration, different rounding), so results
- * cached by an earlier implementation (the step-1 cache) are not mixed with this one's. 2: row sharing.
+ * cached by an earlier implementation (the step-1 cache) are not mixed with this one's. 2: row sharing;
+ * 3: dropout masks from sfc32 (dropoutMultiplier).
  */
-export const TRAINING_NUMERICS = 2;
+export const TRAINING_NUMERICS = 3;
 
 export type Method = 'dele' | 'single' | 'vanilla';
 

@@ -9,7 +9,7 @@ import type { DataInfoResult, TrainingEpoch, TrainParams } from '../protocol/lsp
  * `dataInfo` reads a data file and answers its columns (one `dataInfo` or `error` message), off the server's thread.
  */
 export type ToWorker =
-  | { type: 'start'; params: TrainParams; declaration?: unknown; outDir: string; /** Step-1 worker threads; 0 or absent: all cores but one. */ jobs?: number }
+  | { type: 'start'; params: TrainParams; declaration?: unknown; outDir: string; /** Training worker threads (both steps); 0 or absent: all cores but one. */ jobs?: number }
   | { type: 'cancel' }
   | { type: 'dataInfo'; data: string; join: string[]; space: string; declaration?: unknown };
 

@@ -226,6 +226,14 @@ describe('dele CLI', () => {
     assert.match(stdout, /paper-set\s+0\.\d{4} \(0\.0000\)\s+0\.\d{4} \(0\.0000\)\s+\S+ \(\S+\)\s+\d+\s+\d+\s+1$/m);
     assert.ok(!fs.existsSync(json), 'no --json file for an interrupted run');
     assert.ok(fs.existsSync(`${json}.partial.jsonl`));
+    // A checkpoint written by an implementation with other training numerics is not taken (its task runs again).
+    const stale = path.join(tmp, 'ablation-stale.json');
+    const lines = fs.readFileSync(`${json}.partial.jsonl`, 'utf8').trim().split('\n');
+    assert.ok(lines.length === 1 && /"numerics":\d+/.test(lines[0]!), lines.join('\n'));
+    fs.writeFileSync(`${stale}.partial.jsonl`, `${lines[0]!.replace(/"numerics":\d+/, '"numerics":-1')}\n`);
+    const rerun = dele(['bench', '--ablation', file, '--jobs', '1', '--no-cache', '--json', stale]);
+    assert.equal(rerun.code, 0, rerun.stderr);
+    assert.doesNotMatch(rerun.stderr, / from /);
     const again = dele(args);
     assert.equal(again.code, 0, again.stderr);
     assert.match(again.stderr, /2 tasks \(step-1 groups x 2 seeds\), 1 from /);

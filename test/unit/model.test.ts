@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { before, describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
@@ -17,7 +19,7 @@ function matmulRows(f: () => tf.Tensor): number[] {
   tf.unregisterKernel('BatchMatMul', 'wasm');
   tf.registerKernel({ ...orig, kernelFunc: (args) => (rows.push((args.inputs.a as tf.TensorInfo).shape[0]!), orig.kernelFunc(args)) });
   try {
-    tf.tidy(f);
+    tf.dispose(tf.tidy(f));
   } finally {
     tf.unregisterKernel('BatchMatMul', 'wasm');
     tf.registerKernel(orig);
@@ -63,22 +65,66 @@ describe('segmentSum', () => {
   });
 });
 
+describe('tiled wasm transpose', () => {
+  before(async () => {
+    await initBackend('wasm');
+  });
+
+  it('replaces the wasm Transpose kernel and moves every value to its place (2-D float32; others fall back)', () => {
+    assert.equal((tf.getKernel('Transpose', 'wasm') as { tiled?: boolean } | undefined)?.tiled, true, 'the tiled kernel is registered');
+    const rng = new Rng(13);
+    for (const [rows, cols] of [[512, 300], [37, 21], [1, 5], [16, 16], [17, 1], [33, 47]] as const) {
+      const x = randomMatrix(rng, rows, cols);
+      const v = x.dataSync();
+      const t = tf.transpose(x);
+      assert.deepEqual(t.shape, [cols, rows]);
+      const out = t.dataSync();
+      const ref = new Float32Array(rows * cols);
+      for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) ref[j * rows + i] = v[i * cols + j]!;
+      assert.deepEqual(out, ref, `${rows}x${cols}`);
+      tf.dispose([x, t]);
+    }
+    const ints = tf.tensor2d([1, 2, 3, 4, 5, 6], [2, 3], 'int32');
+    assert.deepEqual(Array.from(tf.transpose(ints).dataSync()), [1, 4, 2, 5, 3, 6]);
+    const cube = tf.tensor3d([1, 2, 3, 4, 5, 6, 7, 8], [2, 2, 2]);
+    assert.deepEqual(Array.from(tf.transpose(cube, [2, 0, 1]).dataSync()), [1, 3, 5, 7, 2, 4, 6, 8]);
+    tf.dispose([ints, cube]);
+  });
+});
+
 describe('dropoutMultiplier', () => {
   before(async () => {
     await initBackend('wasm');
   });
 
-  it('gives tf.dropout\'s bits with one product (rates, seeds, shapes)', () => {
-    const rng = new Rng(12);
-    for (const [rows, cols, rate, seed] of [[512, 128, 0.1, 0], [78, 300, 0.1, 4294967295], [3, 5, 0.5, 17], [64, 1, 0.9, 123456]] as const) {
-      const x = randomMatrix(rng, rows, cols);
+  it('keeps each element with probability 1 − rate, scaled by 1 / keep as tf.dropout does, the same mask for the same seed', () => {
+    for (const [rows, cols, rate, seed] of [[512, 128, 0.1, 0], [78, 300, 0.1, 4294967295], [3, 5, 0.5, 17], [640, 100, 0.9, 123456]] as const) {
       const m = dropoutMultiplier([rows, cols], rate, seed);
-      const mine = tf.mul(x, m);
-      const ref = tf.dropout(x, rate, undefined, seed);
-      assert.deepEqual(mine.dataSync(), ref.dataSync(), `${rows}x${cols} rate ${rate} seed ${seed}`);
-      const zeros = m.dataSync().filter((v) => v === 0).length;
-      assert.ok(Math.abs(zeros / m.size - rate) < 0.1 + 3 / Math.sqrt(m.size), `dropped share ${zeros / m.size} at rate ${rate}`);
-      tf.dispose([x, m, mine, ref]);
+      const values = m.dataSync();
+      const scale = Math.fround(1 / Math.fround(1 - rate));
+      // tf.dropout's kept value: floor(U + keep) / keep = 1 / keep in float32.
+      const ref = tf.dropout(tf.ones([1, 1000]), rate, undefined, 1).dataSync().find((v) => v !== 0);
+      assert.equal(ref, scale, `tf.dropout keeps 1 as ${ref}`);
+      assert.ok(values.every((v) => v === 0 || v === scale), 'values are 0 or 1 / keep');
+      const kept = values.filter((v) => v !== 0).length / m.size;
+      assert.ok(Math.abs(kept - (1 - rate)) < 4 * Math.sqrt((rate * (1 - rate)) / m.size) + 1e-9, `kept share ${kept} at rate ${rate}`);
+      const again = dropoutMultiplier([rows, cols], rate, seed);
+      assert.deepEqual(again.dataSync(), values, 'same seed, same mask');
+      const other = dropoutMultiplier([rows, cols], rate, seed + 1);
+      assert.notDeepEqual(other.dataSync(), values, 'another seed, another mask');
+      tf.dispose([m, again, other]);
+    }
+  });
+
+  it('draws masks with no visible structure: neighbours and columns are independent', () => {
+    const m = dropoutMultiplier([1000, 100], 0.5, 7).dataSync();
+    let same = 0;
+    for (let i = 1; i < m.length; i++) if ((m[i] === 0) === (m[i - 1] === 0)) same++;
+    assert.ok(Math.abs(same / (m.length - 1) - 0.5) < 0.01, `neighbours agree ${same / (m.length - 1)}`);
+    for (let c = 0; c < 100; c += 33) {
+      let kept = 0;
+      for (let r = 0; r < 1000; r++) if (m[r * 100 + c] !== 0) kept++;
+      assert.ok(Math.abs(kept / 1000 - 0.5) < 0.07, `column ${c} keeps ${kept / 1000}`);
     }
   });
 
@@ -141,6 +187,24 @@ describe('row sharing (GATES over edge ops, LSTM prefixes)', () => {
       model.dispose();
     });
   }
+
+  it('gives the encoders\' scores of 7f30f29, before row sharing, bit for bit (every bundled space and encoder, a batch and one arch)', () => {
+    const golden = JSON.parse(fs.readFileSync(path.join(__dirname, 'golden', 'encoder-scores-7f30f29.json'), 'utf8')) as { scores: Record<string, number[]> };
+    const keys = Object.keys(golden.scores);
+    assert.ok(keys.length >= 16, keys.join(' '));
+    for (const key of keys) {
+      const [space, encoder, one] = key.split('/') as [string, 'gates' | 'lstm', string | undefined];
+      const ds = loadBundled(space);
+      const cfg = modelConfigFor(modelBase(PRESETS.tiny, encoder, ds.space.encoderInput), 'vanilla', []);
+      const model = new EnsembleModel(cfg, 1);
+      const feats = ds.features.filter((_, i) => i % 7 === 0).slice(0, 40);
+      const batch = encodeBatch(cfg, one ? feats.slice(3, 4) : feats);
+      const scores = tf.tidy(() => model.expertScore(0, batch, false).dataSync());
+      assert.deepEqual(Array.from(scores), golden.scores[key], key);
+      disposeBatch(batch);
+      model.dispose();
+    }
+  });
 
   it('computes NB201\'s node 1 as one row per op, node 2 as one per op pair then triple, the output node once per arch', () => {
     const ds = loadBundled('nb201');

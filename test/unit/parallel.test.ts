@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import * as path from 'node:path';
 import { before, describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
 import { column, type Dataset, splitDataset } from '../../src/data/dataset';
@@ -385,6 +386,22 @@ describe('step 2 in worker threads', () => {
       init.dispose();
     });
   }
+
+  it('a worker that fails at the exchange rejects the training while the others wait there (no hang, no tensor left)', async () => {
+    const model = new EnsembleModel(modelConfigFor(modelBase(PRESETS.tiny, 'gates', ds.space.encoderInput), 'dele', EXPERTS), 5);
+    const opt = new Adam({ lr: 1e-2 });
+    const t0 = tf.memory().numTensors;
+    const started = Date.now();
+    const gt = splitDataset(ds.archs.length, 0).train.slice(0, 60);
+    await assert.rejects(
+      trainOnTruthParallel(model, opt, ds.features, gt, column(ds, 'c10_test_200ep').values, { ...PRESETS.tiny.optim, epochs: 3 }, new Rng(2), {}, { jobs: 3, workerScript: path.join(__dirname, 'failingWorker.ts') }),
+      /step-2 worker 1\/3: .*injected failure at the step-2 exchange/s,
+    );
+    assert.ok(Date.now() - started < 30_000, 'rejected promptly');
+    assert.equal(tf.memory().numTensors, t0);
+    opt.dispose();
+    model.dispose();
+  });
 
   it('cancel stops the workers waiting at the exchange, and no tensor is left behind', async () => {
     const t0 = tf.memory().numTensors;
