@@ -43,59 +43,53 @@ export const PAPER_GATES: GatesConfig = { opDim: 48, nodeDim: 48, hidDim: 96, gc
 export const PAPER_LSTM: LstmConfig = { embDim: 100, hidDim: 100 };
 
 /**
- * A batch of architectures encoded once for the model's encoder, all tensors 2-D:
- * - GATES over an edge-op graph: per edge slot e (cell after cell), the op one-hot [B, numOps];
- * - GATES over a node-op graph: per node slot, the op one-hot [B, numOps] (zeros for an absent node) and per
- *   (from, to) pair the edge indicator [B, 1];
- * - LSTM: per sequence position, the token one-hot [B, seqVocab].
+ * A batch of architectures encoded once for the model's encoder, as one-hot positions (row gathers, nn.ts) and,
+ * where a kernel multiplies by them, 2-D tensors:
+ * - GATES over an edge-op graph: per edge slot e (cell after cell), the op's position;
+ * - GATES over a node-op graph: per node slot, the op one-hot [B, numOps] (zeros for an absent node) and its
+ *   positions, and per (from, to) pair the edge indicator [B, 1];
+ * - LSTM: per sequence position, the token's position.
  */
 export interface EncodedBatch {
   size: number;
-  edgeOneHot: tf.Tensor2D[];
   nodeOneHot: tf.Tensor2D[];
-  /** The same one-hots as row positions, for oneHotMatMul. */
+  /** One-hot positions (-1: an all-zero row). */
   edgeIndex: OneHotIndex[];
   nodeIndex: OneHotIndex[];
   tokenIndex: OneHotIndex[];
   /** adjacency[to][from], [B, 1]; only from < to. */
   adjacency: tf.Tensor2D[][];
-  tokenOneHot: tf.Tensor2D[];
 }
 
-/**
- * `pick` gives the one-hot position of a slot; a missing (undefined) or out-of-range one leaves the row zero.
- * Returns the one-hots [B, width] and their row positions.
- */
-function oneHots(feats: readonly ArchFeatures[], slots: number, width: number, pick: (f: ArchFeatures, slot: number) => number | undefined): [tf.Tensor2D[], OneHotIndex[]] {
-  const out: tf.Tensor2D[] = [];
-  const index: OneHotIndex[] = [];
-  const n = feats.length;
-  for (let e = 0; e < slots; e++) {
-    const data = new Float32Array(n * width);
-    const pos = new Int32Array(n).fill(-1);
-    feats.forEach((f, i) => {
+/** `pick` gives the one-hot position of a slot; a missing (undefined) or out-of-range one is -1 (a zero row). */
+function oneHotIndex(feats: readonly ArchFeatures[], slots: number, width: number, pick: (f: ArchFeatures, slot: number) => number | undefined): OneHotIndex[] {
+  return Array.from({ length: slots }, (_, e) => ({
+    pos: Int32Array.from(feats, (f) => {
       const v = pick(f, e);
-      if (v !== undefined && v >= 0 && v < width) {
-        data[i * width + v] = 1;
-        pos[i] = v;
-      }
-    });
-    out.push(tf.tensor2d(data, [n, width]));
-    index.push({ pos, width });
-  }
-  return [out, index];
+      return v !== undefined && v >= 0 && v < width ? v : -1;
+    }),
+    width,
+  }));
+}
+
+/** The one-hot tensor [B, width] of one slot's positions. */
+function oneHotTensor(index: OneHotIndex): tf.Tensor2D {
+  const data = new Float32Array(index.pos.length * index.width);
+  index.pos.forEach((v, i) => v >= 0 && (data[i * index.width + v] = 1));
+  return tf.tensor2d(data, [index.pos.length, index.width]);
 }
 
 export function encodeBatch(cfg: Pick<ModelConfig, 'encoder' | 'input'>, feats: readonly ArchFeatures[]): EncodedBatch {
   const inp = cfg.input;
-  const b: EncodedBatch = { size: feats.length, edgeOneHot: [], nodeOneHot: [], adjacency: [], tokenOneHot: [], edgeIndex: [], nodeIndex: [], tokenIndex: [] };
+  const b: EncodedBatch = { size: feats.length, nodeOneHot: [], adjacency: [], edgeIndex: [], nodeIndex: [], tokenIndex: [] };
   if (cfg.encoder === 'lstm') {
-    [b.tokenOneHot, b.tokenIndex] = oneHots(feats, inp.seqLength, inp.seqVocab, (f, t) => f.tokens[t]);
+    b.tokenIndex = oneHotIndex(feats, inp.seqLength, inp.seqVocab, (f, t) => f.tokens[t]);
   } else if (inp.graph.kind === 'edge-ops') {
-    [b.edgeOneHot, b.edgeIndex] = oneHots(feats, inp.graph.edgeFrom.length * (inp.graph.cells ?? 1), inp.numOps, (f, e) => f.ops[e]);
+    b.edgeIndex = oneHotIndex(feats, inp.graph.edgeFrom.length * (inp.graph.cells ?? 1), inp.numOps, (f, e) => f.ops[e]);
   } else {
     const n = inp.graph.numNodes;
-    [b.nodeOneHot, b.nodeIndex] = oneHots(feats, n, inp.numOps, (f, v) => f.ops[v]);
+    b.nodeIndex = oneHotIndex(feats, n, inp.numOps, (f, v) => f.ops[v]);
+    b.nodeOneHot = b.nodeIndex.map(oneHotTensor);
     for (let to = 0; to < n; to++) {
       const row: tf.Tensor2D[] = [];
       for (let from = 0; from < to; from++) {
@@ -108,7 +102,7 @@ export function encodeBatch(cfg: Pick<ModelConfig, 'encoder' | 'input'>, feats: 
 }
 
 export function disposeBatch(b: EncodedBatch): void {
-  tf.dispose([...b.edgeOneHot, ...b.nodeOneHot, ...b.adjacency.flat(), ...b.tokenOneHot]);
+  tf.dispose([...b.nodeOneHot, ...b.adjacency.flat()]);
 }
 
 interface Encoder {
@@ -122,6 +116,11 @@ function sumTerms(terms: tf.Tensor2D[]): tf.Tensor2D {
   if (terms.length === 1) return terms[0]!;
   if (terms.length === 2) return tf.add(terms[0]!, terms[1]!) as tf.Tensor2D;
   return tf.addN(terms) as tf.Tensor2D;
+}
+
+/** rowGather(x, rows), or x itself when `rows` picks every row of x in order (the rows are already per arch). */
+function gatherUnlessSame(x: tf.Tensor2D, rows: Int32Array): tf.Tensor2D {
+  return rows.length === x.shape[0] && rows.every((r, i) => r === i) ? x : rowGather(x, rows);
 }
 
 /**
@@ -281,10 +280,7 @@ class GatesEncoder implements Encoder {
       states = l < this.w.length - 1 ? tf.relu(t) : t;
     });
     const last = plans[this.w.length - 1]!;
-    const perArch = (v: number): tf.Tensor2D => {
-      const map = last.nodeRows.get(v)!;
-      return last.rows === batch.size && map.every((r, b) => r === b) ? states : rowGather(states, map);
-    };
+    const perArch = (v: number): tf.Tensor2D => gatherUnlessSame(states, last.nodeRows.get(v)!);
     const outs = g.outputs && g.outputs.length > 0 ? g.outputs : [g.numNodes - 1];
     return outs.length === 1 ? perArch(outs[0]!) : (tf.mul(sumTerms(outs.map(perArch)), 1 / outs.length) as tf.Tensor2D);
   }
@@ -347,24 +343,23 @@ class LstmEncoder implements Encoder {
     let c: tf.Tensor2D | undefined;
     steps.forEach((st) => {
       const xw = rowGather(opProj, st.token);
-      const hp = h && (st.prev ? rowGather(h, st.prev) : h);
-      const cp = c && (st.prev ? rowGather(c, st.prev) : c);
+      const hp = h && gatherUnlessSame(h, st.prev!);
+      const cp = c && gatherUnlessSame(c, st.prev!);
       const z = addBias(hp ? (tf.add(xw, mm(hp, this.wh as tf.Tensor2D)) as tf.Tensor2D) : xw, this.bias);
       const [i, f, g, o] = tf.split(z, 4, 1) as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D, tf.Tensor2D]; // PyTorch gate order i, f, g, o
       const ig = tf.mul(tf.sigmoid(i), tf.tanh(g));
       c = (cp ? tf.add(tf.mul(tf.sigmoid(f), cp), ig) : ig) as tf.Tensor2D;
       h = tf.mul(tf.sigmoid(o), tf.tanh(c)) as tf.Tensor2D;
     });
-    const last = steps[steps.length - 1]!;
-    return last.map.every((r, b) => r === b) && last.rows === batch.size ? h! : rowGather(h!, last.map);
+    return gatherUnlessSame(h!, steps[steps.length - 1]!.map);
   }
 }
 
 /**
  * The LSTM over a batch as rows per distinct prefix: the state after token t depends only on tokens 0..t, so
  * archs with the same prefix share a row (NB201: 5, 25, 125 rows for the first three tokens, then one per arch).
- * Per step: the token per row, the previous step's row per row (undefined: the same rows), and the row of
- * each arch. Forward values are those of a row per arch; gradients differ by rounding (as rowSharing).
+ * Per step: the token per row, the previous step's row per row (none at the first step), and the row of each
+ * arch. Forward values are those of a row per arch; gradients differ by rounding (as rowSharing).
  */
 interface LstmStepRows {
   rows: number;
@@ -402,8 +397,7 @@ function lstmRowPlan(batch: EncodedBatch, length: number): LstmStepRows[] {
       }
       map[b] = r;
     }
-    const identity = prevMap !== undefined && prev.length === size && prev.every((p, r) => p === r);
-    out.push({ rows: token.length, token: Int32Array.from(token, (x) => (x < 0 ? ZERO_ROW : x)), ...(prevMap && !identity ? { prev: Int32Array.from(prev) } : {}), map });
+    out.push({ rows: token.length, token: Int32Array.from(token, (x) => (x < 0 ? ZERO_ROW : x)), ...(prevMap ? { prev: Int32Array.from(prev) } : {}), map });
     prevMap = map;
   }
   if (!plans) lstmPlans.set(batch, (plans = new Map()));
