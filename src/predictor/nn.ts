@@ -4,7 +4,7 @@
  * matmuls cost as much as the maths at these sizes.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type { Rng } from './rng';
+import { type Rng, splitmix32 } from './rng';
 
 let varCounter = 0;
 
@@ -168,7 +168,7 @@ export const addBias = tf.customGrad(((y: tf.Tensor, bias: tf.Tensor) => ({
 /**
  * Inverted dropout's multiplier, as tf.dropout(x, rate, undefined, seed) = x · multiplier: each element is
  * 1 / keep (as float32) with probability keep = 1 − rate, else 0, independently. The bits come from an sfc32
- * stream seeded through splitmix32 by `seed` (as Rng), kept in local int32 variables: a 512 × 300 mask takes
+ * stream seeded through splitmix32 by `seed` (rng.ts), kept in local int32 variables: a 512 × 300 mask takes
  * ~1 ms instead of the ~3 ms of tf.dropout's seedrandom alea draws (a paper-preset step draws five).
  * One kernel (the product) instead of tf.dropout's four. Same seed, same mask (test/unit/model.test.ts).
  */
@@ -177,14 +177,9 @@ export function dropoutMultiplier(shape: number[], rate: number, seed: number): 
   const scale = Math.fround(1 / keep);
   const threshold = keep * 4294967296;
   return tensorFrom(shape, (out) => {
-    let s = seed >>> 0;
-    const splitmix = (): number => {
-      s = (s + 0x9e3779b9) | 0;
-      let z = s;
-      z = Math.imul(z ^ (z >>> 16), 0x85ebca6b);
-      z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35);
-      return (z ^ (z >>> 16)) | 0;
-    };
+    // sfc32 as Rng.nextU32 steps it, in local variables (a generator object's fields cost ~3x here), without
+    // Rng's warm-up draws.
+    const splitmix = splitmix32(seed);
     let a = splitmix();
     let b = splitmix();
     let c = splitmix();
