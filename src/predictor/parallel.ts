@@ -188,34 +188,28 @@ export async function pretrainExpertsParallel(
   if (jobs <= 1 || cfg.pretrainEpochs <= 0) return pretrainExperts(model, opt, archs, trainIdx, lfValues, cfg, rng, hooks);
   if (hooks.signal?.aborted) throw new TrainingCancelled();
   const script = par.workerScript ?? expertWorkerScript();
-  const groups = Array.from({ length: jobs }, (_, w) => Array.from({ length: k }, (_, j) => j).filter((j) => j % jobs === w));
+  const groups = Array.from({ length: jobs }, (_, w) => expertsOfWorker(k, jobs, w));
   const cols = lfValues.map((lf) => Float64Array.from({ length: lf.length }, (_, i) => lf[i] ?? NaN));
   const base = { type: 'start' as const, backend: tf.getBackend(), config: model.config, archs, trainIdx, lfValues: cols, optim: cfg, adam: opt.options(), rng: rng.state() };
 
-  const epochs = new Map<number, { parts: PretrainEpochLosses[] }>();
-  let nextEpoch = 1;
-  // Epoch events in order, each once every worker has finished that epoch; losses merged per expert.
-  const epochDone = (w: number, l: PretrainEpochLosses): void => {
-    const e = epochs.get(l.epoch) ?? { parts: [] };
-    e.parts[w] = l;
-    epochs.set(l.epoch, e);
-    for (;;) {
-      const ready = epochs.get(nextEpoch);
-      if (!ready || ready.parts.filter(Boolean).length < jobs) break;
-      epochs.delete(nextEpoch);
-      const merged: PretrainEpochLosses = { epoch: nextEpoch, batches: ready.parts[0]!.batches, experts: k, losses: new Float64Array(ready.parts[0]!.batches * k), has: new Uint8Array(ready.parts[0]!.batches * k) };
+  // Each epoch's event once every worker has finished that epoch; losses merged per expert.
+  const epochDone = inEpochOrder<PretrainEpochLosses[]>(
+    hooks.signal,
+    () => [],
+    (parts) => parts.filter(Boolean).length === jobs,
+    (epoch, parts) => {
+      const merged: PretrainEpochLosses = { epoch, batches: parts[0]!.batches, experts: k, losses: new Float64Array(parts[0]!.batches * k), has: new Uint8Array(parts[0]!.batches * k) };
       groups.forEach((g, gw) => {
-        const p = ready.parts[gw]!;
+        const p = parts[gw]!;
         for (let b = 0; b < merged.batches; b++)
           for (const j of g) {
             merged.losses[b * k + j] = p.losses[b * k + j]!;
             merged.has[b * k + j] = p.has[b * k + j]!;
           }
       });
-      hooks.onEpoch?.({ phase: 'pretrain', epoch: nextEpoch, epochs: cfg.pretrainEpochs, loss: pretrainEpochLoss(merged) });
-      nextEpoch++;
-    }
-  };
+      hooks.onEpoch?.({ phase: 'pretrain', epoch, epochs: cfg.pretrainEpochs, loss: pretrainEpochLoss(merged) });
+    },
+  );
   const results = await runWorkers(
     script,
     'expert worker',
@@ -224,13 +218,45 @@ export async function pretrainExpertsParallel(
       return { message: { ...base, experts, vars }, transfer: transferList(vars) };
     }),
     (w, m) => {
-      if (m.type === 'epoch') epochDone(w, m.losses);
+      if (m.type === 'epoch') epochDone(m.losses.epoch, (parts) => (parts[w] = m.losses));
     },
     hooks.signal,
   );
-  // Every worker followed the same random stream: they must agree on where it ends.
+  adoptResults(model, opt, rng, results, 'expert workers');
+}
+
+/** Expert j's worker when `jobs` workers share K experts: j mod jobs. */
+function expertsOfWorker(k: number, jobs: number, w: number): number[] {
+  return Array.from({ length: k }, (_, j) => j).filter((j) => j % jobs === w);
+}
+
+/**
+ * Worker reports released in epoch order: `add(epoch, update)` updates that epoch's collected parts (made by
+ * `fresh`), then every epoch from the next unreleased one whose parts are `ready` is handed to `release`, until one
+ * is not. After a cancel (a release hook may abort the signal) nothing more is released, as in one thread.
+ */
+function inEpochOrder<P>(signal: AbortSignal | undefined, fresh: () => P, ready: (parts: P, epoch: number) => boolean, release: (epoch: number, parts: P) => void): (epoch: number, update: (parts: P) => void) => void {
+  const pending = new Map<number, P>();
+  let next = 1;
+  return (epoch, update) => {
+    const parts = pending.get(epoch) ?? fresh();
+    update(parts);
+    pending.set(epoch, parts);
+    for (;;) {
+      if (signal?.aborted) return;
+      const p = pending.get(next);
+      if (p === undefined || !ready(p, next)) return;
+      pending.delete(next);
+      release(next, p);
+      next++;
+    }
+  };
+}
+
+/** Every worker followed the same random stream: they must agree on where it ends. Takes their weights, optimiser state and stream. */
+function adoptResults(model: EnsembleModel, opt: Adam, rng: Rng, results: { vars: VarData[]; rng: RngState }[], what: string): void {
   const end = results[0]!.rng;
-  if (results.some((r) => JSON.stringify(r.rng) !== JSON.stringify(end))) throw new Error('expert workers disagree on the random stream (a bug)');
+  if (results.some((r) => JSON.stringify(r.rng) !== JSON.stringify(end))) throw new Error(`${what} disagree on the random stream (a bug)`);
   for (const r of results) importVars(model, opt, r.vars);
   rng.setState(end);
 }
@@ -331,46 +357,34 @@ export async function trainOnTruthParallel(
   const truthCol = Float64Array.from({ length: truth.length }, (_, i) => truth[i] ?? NaN);
   const base = { type: 'step2' as const, backend: tf.getBackend(), config: model.config, archs, gtIdx, truth: truthCol, optim: cfg, adam: opt.options(), rng: rng.state(), shared, parties: jobs, snapshotEpochs };
   const starts = Array.from({ length: jobs }, (_, w) => {
-    const experts = Array.from({ length: k }, (_, j) => j).filter((j) => j % jobs === w);
+    const experts = expertsOfWorker(k, jobs, w);
     const gate = k % jobs === w;
     const vars = exportVars(model, opt, varNames(model, [...experts.flatMap((j) => model.expertVariables(j)), ...(gate ? model.gateVariables() : [])]));
     return { message: { ...base, experts, gate, vars, reportLoss: w === 0 } as ToExpertWorker, transfer: transferList(vars) };
   });
 
   // Epoch events in order: the loss comes from worker 0, a monitored epoch also waits for every worker's weights.
-  const pending = new Map<number, { loss?: number; parts: VarData[][] }>();
-  let nextEpoch = 1;
-  const flush = (): void => {
-    for (;;) {
-      // After a cancel (an onEpoch hook may abort the signal) nothing more is reported, as in one thread.
-      if (hooks.signal?.aborted) return;
-      const e = pending.get(nextEpoch);
-      const monitored = snapshotEpochs.includes(nextEpoch);
-      if (!e || e.loss === undefined || (monitored && e.parts.filter(Boolean).length < jobs)) return;
-      pending.delete(nextEpoch);
-      const ev: EpochEvent = { phase: 'train', epoch: nextEpoch, epochs: cfg.epochs, loss: e.loss };
-      if (monitored && hooks.monitor) {
+  const report = inEpochOrder<{ loss?: number; parts: VarData[][] }>(
+    hooks.signal,
+    () => ({ parts: [] }),
+    (e, epoch) => e.loss !== undefined && (!snapshotEpochs.includes(epoch) || e.parts.filter(Boolean).length === jobs),
+    (epoch, e) => {
+      const ev: EpochEvent = { phase: 'train', epoch, epochs: cfg.epochs, loss: e.loss! };
+      if (snapshotEpochs.includes(epoch) && hooks.monitor) {
         for (const part of e.parts) importVars(model, undefined, part);
         ev.monitorKendall = hooks.monitor(model);
       }
       hooks.onEpoch?.(ev);
-      nextEpoch++;
-    }
-  };
-  const at = (epoch: number): { loss?: number; parts: VarData[][] } => {
-    const e = pending.get(epoch) ?? { parts: [] };
-    pending.set(epoch, e);
-    return e;
-  };
+    },
+  );
   const ctl = new Int32Array(shared, 0, STEP2_CONTROL_BYTES / 4);
   const results = await runWorkers(
     script,
     'step-2 worker',
     starts,
     (w, m) => {
-      if (m.type === 'step2-epoch') at(m.epoch).loss = m.loss;
-      else if (m.type === 'snapshot') at(m.epoch).parts[w] = m.vars;
-      flush();
+      if (m.type === 'step2-epoch') report(m.epoch, (e) => (e.loss = m.loss));
+      else if (m.type === 'snapshot') report(m.epoch, (e) => (e.parts[w] = m.vars));
     },
     hooks.signal,
     () => {
@@ -379,8 +393,5 @@ export async function trainOnTruthParallel(
       Atomics.notify(ctl, 1);
     },
   );
-  const end = results[0]!.rng;
-  if (results.some((r) => JSON.stringify(r.rng) !== JSON.stringify(end))) throw new Error('step-2 workers disagree on the random stream (a bug)');
-  for (const r of results) importVars(model, opt, r.vars);
-  rng.setState(end);
+  adoptResults(model, opt, rng, results, 'step-2 workers');
 }
