@@ -23,6 +23,7 @@ import {
   splitDataset,
   targetNames,
 } from '../data/dataset';
+import { writeFileAtomically } from '../data/files';
 import { parseSpaceFile, SPACE_FILE_RE, SpaceFileError } from '../space/declared';
 import { BUILTIN_SPACES, builtinSpace, DEFAULT_SPACE_ID, UnknownSpaceError } from '../space/registry';
 import { ArchParseError, parseOrThrow, type SearchSpace } from '../space/types';
@@ -636,13 +637,6 @@ async function cmdAblation(o: Opts, file: string): Promise<number> {
   return 0;
 }
 
-/** Writes `file` through a temporary sibling and a rename: a crash never leaves a half-written file. */
-function writeFileAtomically(file: string, text: string): void {
-  const tmp = `${file}.tmp-${process.pid}`;
-  fs.writeFileSync(tmp, text);
-  fs.renameSync(tmp, file);
-}
-
 const METHOD_LABEL: Record<Method, string> = { vanilla: 'vanilla', single: 'best single LF', dele: 'DELE' };
 
 /** `counts`: the ground truth was given as numbers of archs (--counts); columns are labelled with them. */
@@ -829,7 +823,7 @@ async function cmdBench(o: Opts): Promise<number> {
     rows,
   };
   process.stdout.write(`${benchHeader(result)}\n${benchReport(rows, ratios, counts)}\n`);
-  if (o.json) fs.writeFileSync(o.json, JSON.stringify(result, null, 1));
+  if (o.json) writeFileAtomically(o.json, JSON.stringify(result, null, 1));
   return 0;
 }
 

@@ -11,6 +11,7 @@ import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import type { Adam } from './adam';
 import type { EnsembleModel } from './model';
+import { writeFileAtomically } from '../data/files';
 
 const FORMAT = 'dele-nas/step1@1';
 
@@ -85,9 +86,6 @@ export class Step1Cache {
     lenBuf.writeUInt32LE(header.length, 0);
     const pad = Buffer.alloc((8 - ((4 + header.length) % 8)) % 8);
     fs.mkdirSync(this.dir, { recursive: true });
-    const final = this.file(key);
-    const tmp = `${final}.tmp-${process.pid}`;
-    fs.writeFileSync(tmp, Buffer.concat([lenBuf, header, pad, ...parts.map((p) => Buffer.from(p.buffer, p.byteOffset, p.byteLength))]));
-    fs.renameSync(tmp, final);
+    writeFileAtomically(this.file(key), Buffer.concat([lenBuf, header, pad, ...parts.map((p) => Buffer.from(p.buffer, p.byteOffset, p.byteLength))]));
   }
 }

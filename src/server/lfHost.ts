@@ -2,9 +2,7 @@
  * `dele/computeLf`: LF measures for the workspace's architectures or a sample of a space, in worker threads
  * (src/lf/pool.ts) with cancellable work-done progress; values land in the LF cache, which hovers read.
  */
-import * as fs from 'node:fs';
 import * as os from 'node:os';
-import * as path from 'node:path';
 import type { CancellationToken, WorkDoneProgressServerReporter } from 'vscode-languageserver/node';
 import { LfCache } from '../lf/cache';
 import { archsInText, lfCsv, sampleJobs } from '../lf/jobs';
@@ -15,6 +13,7 @@ import { measuresOf } from '../lf/space';
 import { type ComputeLfParams, type ComputeLfResult, type SpaceInfo, WORKSPACE_FILE_BYTES, WORKSPACE_MAX_FILES } from '../protocol/lsp';
 import { readFilePrefix } from './workspaceArchs';
 import type { SearchSpace } from '../space/types';
+import { writeFileAtomically } from '../data/files';
 
 /** Architectures per run (files and bytes per file: the side bar's WORKSPACE_* bounds): work stays bounded. */
 export const LF_MAX_ARCHS = 100_000;
@@ -114,9 +113,7 @@ export class LfHost {
       });
       const counts = { archs: jobs.length, computed: r.computed, cached: r.cached, failed: r.failed.length };
       if (r.cancelled) return { status: 'cancelled', message: `cancelled after ${r.computed} of ${jobs.length} architectures; they are cached, so running again resumes`, ...counts };
-      const tmp = path.join(path.dirname(p.out), `.${path.basename(p.out)}.tmp-${process.pid}`);
-      fs.writeFileSync(tmp, lfCsv(jobs, measures, r.values));
-      fs.renameSync(tmp, p.out);
+      writeFileAtomically(p.out, lfCsv(jobs, measures, r.values));
       const failed = r.failed.length > 0 ? `; ${r.failed.length} failed (${r.failed[0]?.message})` : '';
       return { status: 'completed', message: `${jobs.length} architectures (${r.computed} computed, ${r.cached} cached) in ${((Date.now() - t0) / 1000).toFixed(0)} s${failed}`, ...counts, out: p.out };
     } catch (e) {
