@@ -387,6 +387,18 @@ describe('step 2 in worker threads', () => {
     });
   }
 
+  it('starts no worker when fewer than 2 archs are labelled (nothing to compare): the one-thread step 2', async () => {
+    const model = new EnsembleModel(modelConfigFor(modelBase(PRESETS.tiny, 'gates', ds.space.encoderInput), 'dele', EXPERTS), 5);
+    const opt = new Adam({ lr: 1e-2 });
+    const events: EpochEvent[] = [];
+    const gt = splitDataset(ds.archs.length, 0).train.slice(0, 1);
+    // A worker script that cannot start: any worker would reject the training.
+    await trainOnTruthParallel(model, opt, ds.features, gt, column(ds, 'c10_test_200ep').values, { ...PRESETS.tiny.optim, epochs: 2 }, new Rng(2), { onEpoch: (e) => events.push(e) }, { jobs: 2, workerScript: '/nonexistent/expertWorker.js' });
+    assert.deepEqual(events.map((e) => [e.epoch, Number.isNaN(e.loss)]), [[1, true], [2, true]]);
+    opt.dispose();
+    model.dispose();
+  });
+
   it('a worker that fails at the exchange rejects the training while the others wait there (no hang, no tensor left)', async () => {
     const model = new EnsembleModel(modelConfigFor(modelBase(PRESETS.tiny, 'gates', ds.space.encoderInput), 'dele', EXPERTS), 5);
     const opt = new Adam({ lr: 1e-2 });
