@@ -36,7 +36,7 @@ import { evaluate, evaluateCalibrated, meanStd } from '../predictor/metrics';
 import type { EncoderType } from '../predictor/model';
 import { Predictor, PredictorFileError, resolveExperts, trainPredictor } from '../predictor/predictor';
 import type { PresetName } from '../predictor/presets';
-import { type Method, TrainingCancelled, TRAINING_NUMERICS } from '../predictor/train';
+import { type Method, TrainingCancelled, trainingNumerics } from '../predictor/train';
 import { proposalsCsv, type ProposalRow, searchSpace } from '../search';
 import { LfCache } from '../lf/cache';
 import { archsInText, lfCsv, parseShard, sampleJobs, shardOfKey } from '../lf/jobs';
@@ -572,6 +572,7 @@ async function cmdAblation(o: Opts, file: string): Promise<number> {
   const variants = resolveVariants(ds, spec, target);
   const jobs = num(o.jobs, 'jobs', 2, (x) => Number.isInteger(x) && x > 0);
   const backend = await initBackend(backendOpt(o));
+  const numerics = trainingNumerics();
   const cacheDir = o['no-cache'] ? undefined : (o['step1-cache'] ?? path.join(cacheRoot(), 'step1'));
   const threads = num(o.threads, 'threads', 1, (x) => Number.isInteger(x) && x > 0);
   const tasks = planAblation(spec, ds, target, variants, cacheDir, threads);
@@ -582,9 +583,9 @@ async function cmdAblation(o: Opts, file: string): Promise<number> {
   if (checkpoint && fs.existsSync(checkpoint)) {
     for (const line of fs.readFileSync(checkpoint, 'utf8').split('\n')) {
       try {
-        const c = JSON.parse(line) as { task: string; rows: AblationRow[]; numerics?: number };
+        const c = JSON.parse(line) as { task: string; rows: AblationRow[]; numerics?: number | string };
         // A task finished by an implementation with other training rounding runs again (TRAINING_NUMERICS).
-        if (typeof c.task === 'string' && Array.isArray(c.rows) && c.numerics === TRAINING_NUMERICS) done.set(c.task, c.rows);
+        if (typeof c.task === 'string' && Array.isArray(c.rows) && c.numerics === numerics) done.set(c.task, c.rows);
       } catch {
         // a torn last line: that task runs again
       }
@@ -602,7 +603,7 @@ async function cmdAblation(o: Opts, file: string): Promise<number> {
   const run = await runTasksInWorkers<AblationTask, AblationRow>('__ablation-task', todo, (t) => `${t.variants.map((v) => v.name).join('+')} seed ${t.seed}`, jobs, backend, {
     signal: abort.signal,
     onDone: (task, taskRows) => {
-      if (checkpoint) fs.appendFileSync(checkpoint, `${JSON.stringify({ task: JSON.stringify(task), rows: taskRows, numerics: TRAINING_NUMERICS })}\n`);
+      if (checkpoint) fs.appendFileSync(checkpoint, `${JSON.stringify({ task: JSON.stringify(task), rows: taskRows, numerics })}\n`);
     },
   }).finally(() => process.off('SIGINT', onSigint));
   const rows = [...fromCheckpoint, ...run.rows];

@@ -16,7 +16,7 @@ import { EnsembleModel, type EncoderType } from './model';
 import { MAX_EXPERTS, resolveExperts } from './predictor';
 import { modelBase, PRESETS, type PresetName } from './presets';
 import { Rng } from './rng';
-import { cloneModel, modelConfigFor, type OptimConfig, scoreArchs, TRAINING_NUMERICS, trainOnTruth } from './train';
+import { cloneModel, modelConfigFor, type OptimConfig, scoreArchs, trainingNumerics, trainOnTruth } from './train';
 import { pretrainExpertsParallel } from './parallel';
 import type { Step1Cache } from './step1Cache';
 
@@ -318,7 +318,7 @@ export async function runAblationTask(raw: Dataset, task: AblationTask, cache: S
   const s = carveValidation(ds.archs.length, task.validation);
   const base = modelBase(PRESETS[first.preset], first.encoder, ds.space.encoderInput);
   const config = modelConfigFor(base, 'dele', first.experts);
-  const key = { fingerprint: ds.fingerprint, config, seed: task.seed, step1: step1Key(first), train: s.train.length, numerics: TRAINING_NUMERICS };
+  const key = { fingerprint: ds.fingerprint, config, seed: task.seed, step1: step1Key(first), train: s.train.length, numerics: trainingNumerics() };
 
   // Step 1 (or its cached result: the same bits, see step1Cache.ts).
   const model = new EnsembleModel(config, task.seed);

@@ -8,6 +8,8 @@ import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import { activeWasmBackend, heapOffset, type WasmBackendInternals } from './wasmHeap';
+import { enableRelaxedSimd } from './wasmGemm';
 import { wasmTranspose } from './wasmTranspose';
 
 export type BackendChoice = 'auto' | 'tensorflow' | 'wasm' | 'cpu';
@@ -48,21 +50,15 @@ function shareWasmCopies(): void {
   }
 }
 
-interface WasmBackendInternals {
-  wasm: { asm?: { memory?: unknown } };
-  dataIdMap: { get(id: tf.DataId): { memoryOffset: number } };
-  makeOutput(shape: number[], dtype: 'float32'): tf.TensorInfo;
-}
-
 /**
- * 2-D float32 transposes (every matmul gradient makes one) through wasmTranspose.ts, which tiles the copy, on
+ * 2-D float32 transposes (gradients of the LSTM and of tf ops transpose activations) through wasmTranspose.ts, which tiles the copy, on
  * the backend's own memory; any other transpose, or a runtime without the module, keeps the backend's kernel.
  */
 function tiledWasmTranspose(): void {
   const orig = tf.getKernel('Transpose', 'wasm');
   if (!orig || (orig as { tiled?: boolean }).tiled) return;
-  const memory = (tf.findBackend('wasm') as unknown as WasmBackendInternals | null)?.wasm.asm?.memory;
-  const transpose = memory instanceof WebAssembly.Memory ? wasmTranspose(memory) : undefined;
+  const memory = activeWasmBackend()?.memory;
+  const transpose = memory ? wasmTranspose(memory) : undefined;
   if (!transpose) return;
   const kernelFunc: tf.KernelFunc = (args) => {
     const x = args.inputs.x as tf.TensorInfo;
@@ -71,7 +67,7 @@ function tiledWasmTranspose(): void {
     const be = args.backend as unknown as WasmBackendInternals;
     const [rows, cols] = x.shape as [number, number];
     const out = be.makeOutput([cols, rows], 'float32');
-    if (rows * cols > 0) transpose(be.dataIdMap.get(x.dataId).memoryOffset, be.dataIdMap.get(out.dataId).memoryOffset, rows, cols);
+    if (rows * cols > 0) transpose(heapOffset(be, x), heapOffset(be, out), rows, cols);
     return out;
   };
   tf.unregisterKernel('Transpose', 'wasm');
@@ -118,6 +114,8 @@ export async function initBackend(choice: BackendChoice = 'auto', wasmDir?: stri
         if (name === 'wasm') {
           shareWasmCopies();
           tiledWasmTranspose();
+          // Before any worker thread starts: V8 flags are per process (wasmGemm.ts).
+          enableRelaxedSimd();
         }
         initialised = name;
         if (missing.length > 0) console.warn(`DELE: backend ${want} requested, but ${missing.join('; ')}: using ${name}`);

@@ -5,23 +5,38 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { type Rng, splitmix32 } from './rng';
+import { matMulExact, matMulTraining } from './wasmGemm';
+import { activeWasmBackend, heapOffset, perMemory, type WasmBackendInternals } from './wasmHeap';
+import { columnSumsJs, dropoutMaskJs, dropoutThreshold, wasmVector } from './wasmVector';
 
 let varCounter = 0;
 
+/** a·b for 2-D tensors with `forward` computing the value; the gradient's products go through matMulTraining. */
+const productWithGradient = (forward: (a: tf.Tensor2D, b: tf.Tensor2D) => tf.Tensor2D): ((a: tf.Tensor2D, b: tf.Tensor2D) => tf.Tensor2D) =>
+  tf.customGrad(((a: tf.Tensor, b: tf.Tensor, save: tf.GradSaveFunc) => {
+    save([a, b]);
+    return {
+      value: forward(a as tf.Tensor2D, b as tf.Tensor2D),
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => [
+        matMulTraining(dy as tf.Tensor2D, false, saved[1] as tf.Tensor2D, true),
+        matMulTraining(saved[0] as tf.Tensor2D, true, dy as tf.Tensor2D, false),
+      ],
+    };
+  }) as unknown as Parameters<typeof tf.customGrad>[0]) as (a: tf.Tensor2D, b: tf.Tensor2D) => tf.Tensor2D;
+
 /**
- * a·b for 2-D tensors, with a gradient that uses explicit transposes: the wasm backend's matmul with
- * transposeA/transposeB flags (what tf.matMul's own gradient uses) is ~10x slower than transpose + matmul.
+ * a·b for 2-D tensors with the bits of tf.matMul (wasmGemm.ts's exact kernel, ~1.6x XNNPACK's speed here). The
+ * gradient's products (dy·bᵀ, aᵀ·dy) run through matMulTraining, which reads the transposed operand in place:
+ * the wasm backend's matmul with transposeA/transposeB flags (what tf.matMul's own gradient uses) is ~10x slower
+ * than an explicit transpose + matmul, itself slower.
  */
-export const mm = tf.customGrad(((a: tf.Tensor, b: tf.Tensor, save: tf.GradSaveFunc) => {
-  save([a, b]);
-  return {
-    value: tf.matMul(a as tf.Tensor2D, b as tf.Tensor2D),
-    gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => [
-      tf.matMul(dy as tf.Tensor2D, tf.transpose(saved[1]!) as tf.Tensor2D),
-      tf.matMul(tf.transpose(saved[0]!) as tf.Tensor2D, dy as tf.Tensor2D),
-    ],
-  };
-}) as unknown as Parameters<typeof tf.customGrad>[0]) as (a: tf.Tensor2D, b: tf.Tensor2D) => tf.Tensor2D;
+export const mm = productWithGradient((a, b) => matMulExact(a, false, b, false));
+
+/**
+ * mm for training's forward passes (MLP layers with dropout): the value through matMulTraining as well (the FMA
+ * kernel where the runtime has it). Predictions use mm.
+ */
+export const mmTraining = productWithGradient((a, b) => matMulTraining(a, false, b, false));
 
 /** Where each row of a one-hot batch tensor [B, width] has its 1 (-1: an all-zero row). */
 export interface OneHotIndex {
@@ -35,11 +50,6 @@ export interface OneHotIndex {
  * and a [5, B] × [B, 128] matmul, ~0.1 and ~0.5 ms on wasm at B = 512; wasm's GatherV2 is slower still):
  * it is rowGather(table, index.pos). Same bits as mm, forward and backward (test/unit/parallel.test.ts).
  */
-interface HeapBackend {
-  makeOutput(shape: number[], dtype: 'float32'): tf.TensorInfo;
-  typedArrayFromHeap(info: tf.TensorInfo): Float32Array;
-}
-
 /**
  * A new float32 tensor whose values `fill` writes. On the wasm backend `out` is the tensor's own memory in the
  * wasm heap and `view` reads other tensors in place: no JavaScript array is allocated, which matters beyond the
@@ -49,8 +59,9 @@ interface HeapBackend {
  */
 export function tensorFrom(shape: number[], fill: (out: Float32Array, view: (t: tf.Tensor) => Float32Array) => void): tf.Tensor {
   const size = shape.reduce((a, b) => a * b, 1);
-  if (tf.getBackend() === 'wasm') {
-    const be = tf.backend() as unknown as HeapBackend;
+  const wasm = activeWasmBackend();
+  if (wasm) {
+    const { be } = wasm;
     const info = be.makeOutput(shape, 'float32');
     // Views are taken after the allocation, which may grow (and so move) the heap.
     fill(be.typedArrayFromHeap(info), (t) => {
@@ -150,50 +161,50 @@ export function oneHotMatMul(oneHot: tf.Tensor2D, index: OneHotIndex, table: tf.
 /**
  * y + b for y [N, D] and a bias b [D]. TF.js's gradient of b is sum(dy, 0), which the wasm backend computes by
  * transposing dy and summing each row in order (~0.3 ms at [512, 128]); here the same sequential float32 sums
- * run over dy's rows in JavaScript, giving the same bits (test/unit/parallel.test.ts).
+ * run over dy's rows, four columns per SIMD lane group (wasmVector.ts; in JavaScript elsewhere), giving the same
+ * bits (test/unit/parallel.test.ts).
  */
 export const addBias = tf.customGrad(((y: tf.Tensor, bias: tf.Tensor) => ({
   value: tf.add(y, bias),
   gradFunc: (dy: tf.Tensor) => {
     const d = bias.shape[0] as number;
-    const db = tensorFrom([d], (out, view) => {
-      const g = view(dy);
-      out.fill(0);
-      for (let r = 0; r < g.length; r += d) for (let n = 0; n < d; n++) out[n] = Math.fround(out[n]! + g[r + n]!);
-    });
+    const wasm = activeWasmBackend();
+    const kernels = wasm && perMemory(wasm.memory, 'vector', wasmVector);
+    const db = wasm && kernels
+      ? tf.engine().makeTensorFromTensorInfo(withOutput(wasm.be, [d], (out) => kernels.columnSums(heapOffset(wasm.be, dy), dy.size / d, d, out)))
+      : tensorFrom([d], (out, view) => columnSumsJs(view(dy), d, out));
     return [tf.reshape(dy, y.shape), db];
   },
 })) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (y: tf.Tensor2D, bias: tf.Tensor) => tf.Tensor2D;
 
 /**
  * Inverted dropout's multiplier, as tf.dropout(x, rate, undefined, seed) = x · multiplier: each element is
- * 1 / keep (as float32) with probability keep = 1 − rate, else 0, independently. The bits come from an sfc32
- * stream seeded through splitmix32 by `seed` (rng.ts), kept in local int32 variables: a 512 × 300 mask takes
- * ~1 ms instead of the ~3 ms of tf.dropout's seedrandom alea draws (a paper-preset step draws five).
- * One kernel (the product) instead of tf.dropout's four. Same seed, same mask (test/unit/model.test.ts).
+ * 1 / keep (as float32) with probability keep = 1 − rate, else 0, independently. The bits come from a keyed hash
+ * of the element's index (wasmVector.ts: dropoutBits), its two keys drawn from `seed` through splitmix32 (rng.ts):
+ * four elements per SIMD step (~0.2 ms for 512 × 300; tf.dropout's seedrandom alea draws took ~3 ms, and a
+ * paper-preset step draws five). One kernel (the product) instead of tf.dropout's four. Same seed, same mask, on
+ * every backend (test/unit/model.test.ts).
  */
 export function dropoutMultiplier(shape: number[], rate: number, seed: number): tf.Tensor {
   const keep = Math.fround(1 - rate);
   const scale = Math.fround(1 / keep);
-  const threshold = keep * 4294967296;
-  return tensorFrom(shape, (out) => {
-    // sfc32 as Rng.nextU32 steps it, in local variables (a generator object's fields cost ~3x here), without
-    // Rng's warm-up draws.
-    const splitmix = splitmix32(seed);
-    let a = splitmix();
-    let b = splitmix();
-    let c = splitmix();
-    let d = splitmix();
-    for (let i = 0; i < out.length; i++) {
-      const t = (((a + b) | 0) + d) | 0;
-      d = (d + 1) | 0;
-      a = b ^ (b >>> 9);
-      b = (c + (c << 3)) | 0;
-      c = (c << 21) | (c >>> 11);
-      c = (c + t) | 0;
-      out[i] = t >>> 0 < threshold ? scale : 0;
-    }
-  });
+  const threshold = dropoutThreshold(keep);
+  const keys = splitmix32(seed);
+  const k1 = keys() | 0;
+  const k2 = keys() | 0;
+  const wasm = activeWasmBackend();
+  const kernels = wasm && perMemory(wasm.memory, 'vector', wasmVector);
+  if (!wasm || !kernels) return tensorFrom(shape, (out) => dropoutMaskJs(out, k1, k2, threshold, scale));
+  const count = shape.reduce((a, b) => a * b, 1);
+  const info = withOutput(wasm.be, shape, (out, info) => kernels.dropoutMask(out, count, k1, k2, threshold, scale, () => wasm.be.typedArrayFromHeap(info)));
+  return tf.engine().makeTensorFromTensorInfo(info);
+}
+
+/** A new float32 output of the wasm backend, filled by `fill` at its byte offset. */
+function withOutput(be: WasmBackendInternals, shape: number[], fill: (offset: number, info: tf.TensorInfo) => void): tf.TensorInfo {
+  const info = be.makeOutput(shape, 'float32');
+  if (shape.every((n) => n > 0)) fill(heapOffset(be, info), info);
+  return info;
 }
 
 export class Params {
@@ -251,9 +262,9 @@ export class Linear {
     if (bias) this.b = p.uniform(`${name}.b`, [outDim], bound);
   }
 
-  /** x: [N, in] -> [N, out]. */
-  apply(x: tf.Tensor2D): tf.Tensor2D {
-    const y = mm(x, this.w as tf.Tensor2D);
+  /** x: [N, in] -> [N, out]; `training`: a training forward pass (mmTraining). */
+  apply(x: tf.Tensor2D, training = false): tf.Tensor2D {
+    const y = (training ? mmTraining : mm)(x, this.w as tf.Tensor2D);
     return this.b ? addBias(y, this.b) : y;
   }
 }
@@ -275,9 +286,9 @@ export class Mlp {
   apply(x: tf.Tensor2D, training: boolean, seed = 0): tf.Tensor2D {
     let y = x;
     for (let i = 0; i < this.layers.length - 1; i++) {
-      y = tf.relu(this.layers[i]!.apply(y));
+      y = tf.relu(this.layers[i]!.apply(y, training));
       if (training && this.dropout > 0) y = tf.mul(y, dropoutMultiplier(y.shape, this.dropout, seed + i)) as tf.Tensor2D;
     }
-    return this.layers[this.layers.length - 1]!.apply(y);
+    return this.layers[this.layers.length - 1]!.apply(y, training);
   }
 }

@@ -13,13 +13,23 @@ import { Adam } from './adam';
 import { hingeLoss, hingeValueAndGrad, type PairSet, samplePairs, skipPairs } from './loss';
 import { type EncodedBatch, EnsembleModel, disposeBatch, encodeBatch, type ModelConfig } from './model';
 import { Rng } from './rng';
+import { trainingProductVariant } from './wasmGemm';
 
 /**
  * Bumped whenever training's float arithmetic changes (same configuration, different rounding), so results
- * cached by an earlier implementation (the step-1 cache) are not mixed with this one's. 2: row sharing;
- * 3: dropout masks from sfc32 (dropoutMultiplier).
+ * cached by an earlier implementation (the step-1 cache, ablation checkpoints) are not mixed with this one's.
+ * 2: row sharing; 3: dropout masks from sfc32; 4: dropout masks from a keyed hash (wasmVector.ts), products of
+ * training through wasmGemm.ts.
  */
-export const TRAINING_NUMERICS = 3;
+export const TRAINING_NUMERICS = 4;
+
+/**
+ * TRAINING_NUMERICS and the product kernel this process trains with ('fma', 'exact' or 'tfjs': an FMA rounds
+ * once where multiply-then-add rounds twice), e.g. "4-fma". Call after the backend is initialised.
+ */
+export function trainingNumerics(): string {
+  return `${TRAINING_NUMERICS}-${trainingProductVariant()}`;
+}
 
 export type Method = 'dele' | 'single' | 'vanilla';
 

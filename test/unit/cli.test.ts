@@ -229,8 +229,8 @@ describe('dele CLI', () => {
     // A checkpoint written by an implementation with other training numerics is not taken (its task runs again).
     const stale = path.join(tmp, 'ablation-stale.json');
     const lines = fs.readFileSync(`${json}.partial.jsonl`, 'utf8').trim().split('\n');
-    assert.ok(lines.length === 1 && /"numerics":\d+/.test(lines[0]!), lines.join('\n'));
-    fs.writeFileSync(`${stale}.partial.jsonl`, `${lines[0]!.replace(/"numerics":\d+/, '"numerics":-1')}\n`);
+    assert.ok(lines.length === 1 && /"numerics":"\d+-\w+"/.test(lines[0]!), lines.join('\n'));
+    fs.writeFileSync(`${stale}.partial.jsonl`, `${lines[0]!.replace(/"numerics":"\d+-\w+"/, '"numerics":"3-exact"')}\n`);
     const rerun = dele(['bench', '--ablation', file, '--jobs', '1', '--no-cache', '--json', stale]);
     assert.equal(rerun.code, 0, rerun.stderr);
     assert.doesNotMatch(rerun.stderr, / from /);

@@ -10,19 +10,17 @@ import { disposeBatch, encodeBatch, EnsembleModel, rowSharing } from '../../src/
 import { dropoutMultiplier, mm, ONES_ROW, rowGather, segmentSum, ZERO_ROW } from '../../src/predictor/nn';
 import { modelBase, PRESETS } from '../../src/predictor/presets';
 import { Rng } from '../../src/predictor/rng';
+import { observeProducts } from '../../src/predictor/wasmGemm';
 import { modelConfigFor } from '../../src/predictor/train';
 
-/** The row counts of the left operands of every matmul that `f` runs (on the wasm backend). */
+/** The row counts of the left operands of every matrix product that `f` runs (mm's, as wasmGemm computes them). */
 function matmulRows(f: () => tf.Tensor): number[] {
   const rows: number[] = [];
-  const orig = tf.getKernel('BatchMatMul', 'wasm')!;
-  tf.unregisterKernel('BatchMatMul', 'wasm');
-  tf.registerKernel({ ...orig, kernelFunc: (args) => (rows.push((args.inputs.a as tf.TensorInfo).shape[0]!), orig.kernelFunc(args)) });
+  observeProducts((m) => rows.push(m));
   try {
     tf.dispose(tf.tidy(f));
   } finally {
-    tf.unregisterKernel('BatchMatMul', 'wasm');
-    tf.registerKernel(orig);
+    observeProducts(undefined);
   }
   return rows;
 }
