@@ -3,8 +3,9 @@
  * NB201 train split, batch 512) with 1 and N worker threads for the cpu and paper presets, and seconds of step 2
  * at 1% ground truth (78 archs, 200 epochs), next to the PyTorch figures of ../shared/docs/peer-torch/README.md.
  * With --baseline DIR (a source tree of an earlier commit, e.g. `git archive <commit> src | tar -x -C DIR` plus a
- * node_modules link) the same protocol also times that code (1 thread: it has no parallel step 1) and the
- * output says whether its results are bit for bit those of this tree.
+ * node_modules link, and a COMMIT file naming it) the same protocol also times that code (with every --jobs
+ * setting if it has the parallel trainers, else on 1 thread) and the output says whether its results are bit
+ * for bit those of this tree.
  * Every configuration runs in a fresh process, one after the other: W warm-up epochs, then E timed ones.
  * No build needed: under tsx the expert workers load src/predictor/expertWorker.ts.
  * Run: npm run bench:train-speed [-- --presets cpu,paper --jobs 1,2 --epochs 3 --warmup 1 --seed 0
@@ -79,6 +80,8 @@ interface RunResult extends RunSpec {
   losses: number[];
   /** sha256 over all weights after the run. */
   weights: string;
+  /** trainingNumerics() of the tree (which product kernel trained), where it has one. */
+  numerics?: string;
   totalSeconds: number;
   peakRssMb: number;
 }
@@ -113,11 +116,13 @@ async function runOne(spec: RunSpec): Promise<RunResult> {
     losses.push(e.loss);
     last = now;
   };
+  // Trees since this bench existed have the parallel trainers; older ones (7f30f29) train on one thread.
+  const parallel = fs.existsSync(path.join(src, 'predictor/parallel.ts'));
   if (spec.kind === 'step1') {
     const optim = { ...preset.optim, pretrainEpochs: spec.epochs };
     const lf = experts.map((n) => column(ds, n).values);
     const rng = new Rng(spec.seed);
-    if (spec.impl === 'current') {
+    if (parallel) {
       const { pretrainExpertsParallel } = await import(path.join(src, 'predictor/parallel'));
       await pretrainExpertsParallel(model, opt, ds.features, split.train, lf, optim, rng, { onEpoch }, { jobs: spec.jobs });
     } else await train.pretrainExperts(model, opt, ds.features, split.train, lf, optim, rng, { onEpoch });
@@ -125,7 +130,7 @@ async function runOne(spec: RunSpec): Promise<RunResult> {
     const truth = column(ds, 'c10_test_200ep').values;
     const gt = groundTruthSubset(split.train, 0.01).filter((i: number) => Number.isFinite(truth[i]));
     const optim = { ...preset.optim, epochs: spec.epochs };
-    if (spec.impl === 'current') {
+    if (parallel) {
       const { trainOnTruthParallel } = await import(path.join(src, 'predictor/parallel'));
       await trainOnTruthParallel(model, opt, ds.features, gt, truth, optim, new Rng(spec.seed), { onEpoch }, { jobs: spec.jobs });
     } else await train.trainOnTruth(model, opt, ds.features, gt, truth, optim, new Rng(spec.seed), { onEpoch });
@@ -135,7 +140,8 @@ async function runOne(spec: RunSpec): Promise<RunResult> {
     h.update(name);
     h.update(Buffer.from(v.dataSync().slice().buffer));
   }
-  return { ...spec, epochSeconds: stamps, losses, weights: h.digest('hex'), totalSeconds: (performance.now() - t0) / 1000, peakRssMb: process.resourceUsage().maxRSS / 1024 };
+  const numerics = typeof train.trainingNumerics === 'function' ? (train.trainingNumerics as () => string)() : undefined;
+  return { ...spec, epochSeconds: stamps, losses, weights: h.digest('hex'), ...(numerics ? { numerics } : {}), totalSeconds: (performance.now() - t0) / 1000, peakRssMb: process.resourceUsage().maxRSS / 1024 };
 }
 
 /** Self time of a V8 .cpuprofile by category (wasm kernels, TF.js engine JS, our JS, GC) and its top functions. */
@@ -209,13 +215,15 @@ async function main(): Promise<void> {
   const load0 = os.loadavg();
   const t0 = Date.now();
 
+  // A baseline with the parallel trainers runs every --jobs setting too; an older one runs on one thread.
+  const baselineJobs = baseline ? (fs.existsSync(path.join(baseline, 'src/predictor/parallel.ts')) ? jobsList : [1]) : [];
   const specs: RunSpec[] = [];
   for (const preset of presets) {
-    if (baseline) specs.push({ impl: 'baseline', root: baseline, kind: 'step1', preset, jobs: 1, epochs: warmup + epochs, seed });
+    for (const jobs of baselineJobs) specs.push({ impl: 'baseline', root: baseline!, kind: 'step1', preset, jobs, epochs: warmup + epochs, seed });
     for (const jobs of jobsList) specs.push({ impl: 'current', root, kind: 'step1', preset, jobs, epochs: warmup + epochs, seed });
   }
   if (step2Epochs > 0) {
-    if (baseline) specs.push({ impl: 'baseline', root: baseline, kind: 'step2', preset: 'cpu', jobs: 1, epochs: step2Epochs, seed });
+    for (const jobs of baselineJobs) specs.push({ impl: 'baseline', root: baseline!, kind: 'step2', preset: 'cpu', jobs, epochs: step2Epochs, seed });
     for (const jobs of jobsList) specs.push({ impl: 'current', root, kind: 'step2', preset: 'cpu', jobs, epochs: step2Epochs, seed });
   }
   const results: (RunResult & { profile?: string })[] = [];
@@ -233,31 +241,33 @@ async function main(): Promise<void> {
   lines.push('DELE training speed: step 1 (GATES, 12 experts, 7,813 NB201 train archs, batch 512) and step 2 at 1% (78 archs, 200 epochs)');
   lines.push(`commit ${commit}; data nb201 bundled, fingerprint ${fingerprint}; seed ${seed}; ${warmup} warm-up + ${epochs} timed epochs per step-1 run, each configuration in a fresh process, one after another`);
   lines.push(`node ${process.version}; @tensorflow/tfjs-backend-wasm 4.22 (SIMD, single-threaded under Node; N workers = N threads, each its own wasm instance); ${os.cpus()[0]?.model ?? '?'} x${os.availableParallelism()}; load average at start ${load0.map((x) => x.toFixed(2)).join(' ')}, at end ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}`);
-  if (baseline) lines.push(`baseline: ${baselineCommit ?? baseline} (the code before this change; 1 thread, as it cannot use more)`);
+  if (baseline) lines.push(`baseline: ${baselineCommit ?? baseline} (the code before this change${baselineJobs.length === 1 ? '; 1 thread, as it cannot use more' : `; ${baselineJobs.join(' and ')} threads as now`})`);
+  const kernels = [...new Set(results.filter((r) => r.impl === 'current').map((r) => r.numerics ?? '?'))].join(', ');
+  lines.push(`training numerics now: ${kernels} (TRAINING_NUMERICS and the product kernel: fma = wasm relaxed-SIMD fused multiply-add, exact = tf.matMul's rounding)`);
   lines.push(`command: npm run bench:train-speed -- ${argv.join(' ')}`);
   lines.push('');
   lines.push('Seconds per step-1 epoch, min / median of the timed epochs (per-core figure = wall x workers; now / PyTorch = ratio of medians, wall time):');
-  lines.push('| preset | setting | before (1 thread) | now | now, per core | PyTorch 1.13 (min / median) | now / PyTorch | bit-identical to 1 thread |');
+  lines.push('| preset | setting | before | now | now, per core | PyTorch 1.13 (min / median) | now / PyTorch | bit-identical to 1 thread |');
   lines.push('|---|---|---|---|---|---|---|---|');
   for (const preset of presets) {
-    const base = timed(find('baseline', 'step1', preset, 1));
     for (const jobs of jobsList) {
       const r = find('current', 'step1', preset, jobs);
       const t = timed(r);
       const torch = jobs === 1 ? PYTORCH.step1[preset].oneCore : PYTORCH.step1[preset].twoCoresBest;
       const setting = jobs === 1 ? '1 core' : `${jobs} cores, one run`;
-      const before = jobs === 1 ? `${f(Math.min(...base))} / ${f(median(base))}` : base.length ? `${f(Math.min(...base))} / ${f(median(base))} (cannot use a 2nd core)` : '–';
+      const own = timed(find('baseline', 'step1', preset, jobs));
+      const base = own.length ? own : timed(find('baseline', 'step1', preset, 1));
+      const before = own.length ? `${f(Math.min(...base))} / ${f(median(base))}` : base.length ? `${f(Math.min(...base))} / ${f(median(base))} (cannot use a 2nd core)` : '–';
       lines.push(
         `| ${preset} | ${setting} | ${base.length ? before : '–'} | ${f(Math.min(...t))} / ${f(median(t))} | ${f(median(t) * jobs)} | ${torch[0].toFixed(2)} / ${torch[1].toFixed(2)}${jobs > 1 ? ` (best 2-core setting: ${PYTORCH.step1[preset].twoCoresBestSetting})` : ''} | ${f(median(t) / torch[1])} | ${jobs === 1 ? (baseline ? `vs before: ${same(find('baseline', 'step1', preset, 1), r)}` : '–') : same(find('current', 'step1', preset, 1), r)} |`,
       );
     }
   }
-  const s2b = find('baseline', 'step2', 'cpu', 1);
   const s1 = find('current', 'step2', 'cpu', 1);
   if (s1) {
     lines.push('');
     lines.push(`Step 2 at 1% (cpu preset, 78 archs, ${step2Epochs} epochs; seconds from the start of step 2 to its end, worker start-up included):`);
-    lines.push('| setting | before (1 thread) | now | PyTorch 1.13 | bit-identical |');
+    lines.push('| setting | before | now | PyTorch 1.13 | bit-identical |');
     lines.push('|---|---|---|---|---|');
     const torch2 = (jobs: number): string => {
       const t = jobs === 1 ? PYTORCH.step2.oneCore : PYTORCH.step2.twoCores;
@@ -266,6 +276,7 @@ async function main(): Promise<void> {
     for (const jobs of jobsList) {
       const r = find('current', 'step2', 'cpu', jobs);
       if (!r) continue;
+      const s2b = find('baseline', 'step2', 'cpu', jobs) ?? find('baseline', 'step2', 'cpu', 1);
       const ident = jobs === 1 ? (s2b ? `vs before: ${same(s2b, r)}` : '–') : `vs 1 thread: ${same(s1, r)}`;
       lines.push(`| ${jobs === 1 ? '1 core' : `${jobs} cores (${jobs} workers)`} | ${s2b ? f(s2b.totalSeconds, 1) : '–'} | ${f(r.totalSeconds, 1)} | ${torch2(jobs)} | ${ident} |`);
     }
