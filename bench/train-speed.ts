@@ -156,7 +156,7 @@ function summarizeProfile(file: string): string {
     const t = (dt.get(n.id) ?? 0) / 1e6;
     total += t;
     const { functionName: fn, url } = n.callFrame;
-    const cat = fn.startsWith('wasm-function') || url.startsWith('wasm://') ? 'wasm kernels (XNNPACK matmuls, elementwise)'
+    const cat = fn.startsWith('wasm-function') || url.startsWith('wasm://') ? 'wasm kernels (products, elementwise)'
       : fn === '(garbage collector)' ? 'GC'
       : fn === '(idle)' || fn === '(program)' ? fn
       : url.includes('tfjs-core') ? 'tfjs-core JS (op dispatch, tape, gradients)'

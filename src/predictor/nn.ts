@@ -1,7 +1,7 @@
 /**
  * Minimal layers on tfjs-core with PyTorch initialisation and a seeded RNG. All tensors are 2-D
- * [N, features]: the wasm backend runs 2-D matmuls through XNNPACK, and reshapes, slices and batched
- * matmuls cost as much as the maths at these sizes.
+ * [N, features]: products run through wasmGemm.ts's 2-D kernel, and reshapes, slices and batched matmuls cost
+ * as much as the maths at these sizes.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { type Rng, splitmix32 } from './rng';
@@ -44,12 +44,6 @@ export interface OneHotIndex {
   width: number;
 }
 
-/**
- * oneHot · table for a constant one-hot batch tensor [B, width] (an input encoding, no gradient wanted), as
- * mm computed it but without its cost at these shapes (a [B, 5] × [5, 128] matmul, and backward a transpose
- * and a [5, B] × [B, 128] matmul, ~0.1 and ~0.5 ms on wasm at B = 512; wasm's GatherV2 is slower still):
- * it is rowGather(table, index.pos). Same bits as mm, forward and backward (test/unit/parallel.test.ts).
- */
 /**
  * A new float32 tensor whose values `fill` writes. On the wasm backend `out` is the tensor's own memory in the
  * wasm heap and `view` reads other tensors in place: no JavaScript array is allocated, which matters beyond the
@@ -152,7 +146,13 @@ export function segmentSum(x: tf.Tensor2D, target: Int32Array, rows: number): tf
   return f(x);
 }
 
-/** `oneHot` is the same encoding as `index`, kept in the signature so call sites say what is multiplied. */
+/**
+ * oneHot · table for a constant one-hot batch tensor [B, width] (an input encoding, no gradient wanted), as
+ * mm computes it but without its cost at these shapes (a [B, 5] × [5, 128] product forward and a [5, B] ×
+ * [B, 128] one backward; wasm's GatherV2 is slower still): it is rowGather(table, index.pos). Same bits as
+ * mm, forward and backward (test/unit/parallel.test.ts). `oneHot` is the same encoding as `index`, kept in the
+ * signature so call sites say what is multiplied.
+ */
 export function oneHotMatMul(oneHot: tf.Tensor2D, index: OneHotIndex, table: tf.Tensor2D): tf.Tensor2D {
   if (oneHot.shape[0] !== index.pos.length || oneHot.shape[1] !== index.width) throw new Error('oneHotMatMul: the index does not describe the one-hot tensor');
   return rowGather(table, index.pos);

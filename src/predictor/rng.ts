@@ -1,4 +1,4 @@
-/** splitmix32 from `seed`: the stream that seeds an sfc32 state (Rng; nn.ts's dropout masks), unsigned 32-bit. */
+/** splitmix32 from `seed`, unsigned 32-bit: the stream that seeds Rng's sfc32 state and nn.ts's dropout hash keys. */
 export function splitmix32(seed: number): () => number {
   let s = seed >>> 0;
   return () => {

@@ -24,11 +24,12 @@ import { trainingProductVariant } from './wasmGemm';
 export const TRAINING_NUMERICS = 4;
 
 /**
- * TRAINING_NUMERICS and the product kernel this process trains with ('fma', 'exact' or 'tfjs': an FMA rounds
- * once where multiply-then-add rounds twice), e.g. "4-fma". Call after the backend is initialised.
+ * TRAINING_NUMERICS and the product kernel this thread trains with ('fma' rounds a product's terms once,
+ * 'exact' twice; off wasm, the backend's name), e.g. "4-fma". Call after the backend is initialised.
  */
 export function trainingNumerics(): string {
-  return `${TRAINING_NUMERICS}-${trainingProductVariant()}`;
+  const variant = trainingProductVariant();
+  return `${TRAINING_NUMERICS}-${variant === 'tfjs' ? tf.getBackend() : variant}`;
 }
 
 export type Method = 'dele' | 'single' | 'vanilla';

@@ -1,6 +1,6 @@
 /**
  * Just enough of the WebAssembly binary format to assemble the few small kernels of this folder (adamKernel.ts,
- * wasmTranspose.ts) in TypeScript: no toolchain at build time, and the bytes are checked by
+ * wasmTranspose.ts, wasmGemm.ts, wasmVector.ts) in TypeScript: no toolchain at build time, and the bytes are checked by
  * WebAssembly.validate before use.
  */
 

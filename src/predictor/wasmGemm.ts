@@ -16,7 +16,7 @@
  */
 import * as v8 from 'node:v8';
 import * as tf from '@tensorflow/tfjs-core';
-import { codeEntry, I32, MAGIC, name, section, sleb, uleb, V128, vec } from './wasmAsm';
+import { codeEntry, F32, I32, MAGIC, name, section, sleb, uleb, V128, vec } from './wasmAsm';
 import { activeWasmBackend, heapOffset, perMemory, type WasmBackendInternals } from './wasmHeap';
 
 /** The register tile: MR rows × NR columns of C in 2·MR f32x4 accumulators (more spill on x64's 16 registers). */
@@ -150,30 +150,56 @@ export function gemmModuleBytes(fma: boolean): Uint8Array<ArrayBuffer> {
 
 export type GemmVariant = 'fma' | 'exact';
 
-let relaxedTried = false;
-let relaxedAvailable: boolean | undefined;
+let relaxedSimd: boolean | undefined;
+let fusedMadd: boolean | undefined;
 
 /**
- * Makes relaxed SIMD available if the runtime has it only behind its flag (Node 20: V8 11.3). Compiled modules
- * are unaffected; returns whether a relaxed-SIMD module validates afterwards.
+ * Makes relaxed SIMD available if the runtime has it only behind its flag (Node 20: V8 11.3), and says whether
+ * it is there (tried once per thread; the flag is per process, so entry points call this through initBackend
+ * before any worker thread starts). Compiled modules are unaffected.
  */
 export function enableRelaxedSimd(): boolean {
-  if (relaxedAvailable) return true;
+  if (relaxedSimd !== undefined) return relaxedSimd;
   const probe = gemmModuleBytes(true);
-  if (WebAssembly.validate(probe)) return (relaxedAvailable = true);
-  if (!relaxedTried) {
-    relaxedTried = true;
+  if (!WebAssembly.validate(probe)) {
     const major = Number(process.versions.v8?.split('.')[0]);
-    // Only where the flag is known to exist (it was removed once relaxed SIMD shipped, V8 11.4+).
+    // Only where the flag is known to exist (it went once relaxed SIMD shipped, V8 11.4+).
     if (major > 0 && major <= 11) {
       try {
         v8.setFlagsFromString('--experimental-wasm-relaxed-simd');
       } catch {
-        // a runtime that refuses flags keeps the exact variant
+        // a runtime that refuses flags trains with the exact kernel
       }
     }
   }
-  return (relaxedAvailable = WebAssembly.validate(probe));
+  return (relaxedSimd = WebAssembly.validate(probe));
+}
+
+/**
+ * Whether f32x4.relaxed_madd fuses here (one rounding): V8 emits an FMA instruction where the CPU has one, else
+ * a multiply and an add, which round like the exact kernel. Probed with a = 1 + 2⁻¹², whose square needs 25
+ * significant bits: a·a − fl(a·a) is 2⁻²⁴ fused and 0 unfused.
+ */
+export function fusedMultiplyAdd(): boolean {
+  if (fusedMadd !== undefined) return fusedMadd;
+  if (!enableRelaxedSimd()) return (fusedMadd = false);
+  const simd = (op: number): number[] => [0xfd, ...uleb(op)];
+  // madd(a, b, c) -> f32: lane 0 of relaxed_madd(splat a, splat b, splat c)
+  const body = [0x20, 0, ...simd(0x13), 0x20, 1, ...simd(0x13), 0x20, 2, ...simd(0x13), ...simd(0x105), ...simd(0x1f), 0];
+  const bytes = new Uint8Array([
+    ...MAGIC,
+    ...section(1, vec([[0x60, ...vec([[F32], [F32], [F32]]), 1, F32]])),
+    ...section(3, vec([[0]])),
+    ...section(7, vec([[...name('madd'), 0x00, 0]])),
+    ...section(10, vec([codeEntry([], body)])),
+  ]);
+  try {
+    const madd = new WebAssembly.Instance(new WebAssembly.Module(bytes)).exports.madd as (a: number, b: number, c: number) => number;
+    const a = 1 + 2 ** -12;
+    return (fusedMadd = madd(a, a, -Math.fround(a * a)) !== 0);
+  } catch {
+    return (fusedMadd = false);
+  }
 }
 
 export interface WasmGemm {
@@ -230,12 +256,15 @@ export function wasmGemm(memory: WebAssembly.Memory, heap: BackendHeap, variant:
   };
 }
 
-/** What training's products run on: the best variant the runtime has (default), one variant, or tf.matMul. */
+/**
+ * What training's products run on: 'auto' (default) the FMA kernel where relaxed_madd fuses, else the exact
+ * one; 'fma' the same (never an unfused stand-in); 'exact'; or 'tfjs' (tf.matMul).
+ */
 export type TrainingProduct = 'auto' | GemmVariant | 'tfjs';
 
 let trainingProduct: TrainingProduct = 'auto';
 
-/** Chooses training's product implementation (tests and benches; process-wide). */
+/** Chooses training's product implementation in this thread (tests and benches). */
 export function setTrainingProduct(choice: TrainingProduct): void {
   trainingProduct = choice;
 }
@@ -248,7 +277,9 @@ export function trainingProductVariant(): GemmVariant | 'tfjs' {
 function gemmFor(choice: TrainingProduct): WasmGemm | undefined {
   const wasm = choice === 'tfjs' ? undefined : activeWasmBackend();
   if (choice === 'tfjs' || !wasm) return undefined;
-  const variant: GemmVariant = choice === 'auto' ? (enableRelaxedSimd() ? 'fma' : 'exact') : choice;
+  // The FMA kernel only where it fuses: unfused, relaxed_madd rounds as the exact kernel does, and the name
+  // would then stand for two roundings (trainingNumerics keys caches by it).
+  const variant: GemmVariant = choice === 'exact' || !fusedMultiplyAdd() ? 'exact' : 'fma';
   return perMemory(wasm.memory, `gemm-${variant}`, (memory) => wasmGemm(memory, wasm.be.wasm, variant));
 }
 
@@ -260,6 +291,7 @@ export function observeProducts(f: ((m: number, n: number, k: number) => void) |
 }
 
 function product(gemm: WasmGemm | undefined, a: tf.Tensor2D, transposeA: boolean, b: tf.Tensor2D, transposeB: boolean): tf.Tensor2D {
+  if (a.rank !== 2 || b.rank !== 2) throw new Error(`matMul: 2-D operands only, not ${a.rank}-D and ${b.rank}-D`);
   const [m, k] = transposeA ? [a.shape[1], a.shape[0]] : a.shape;
   const [kb, n] = transposeB ? [b.shape[1], b.shape[0]] : b.shape;
   if (k !== kb) throw new Error(`matMul: inner sizes ${k} and ${kb} differ`);

@@ -1,6 +1,7 @@
 /**
- * A 2-D float32 transpose for the wasm backend, on the backend's own memory. Every matmul gradient transposes
- * an activation ([512, 300] in the paper preset's MLP), and the backend's generic Transpose kernel walks the
+ * A 2-D float32 transpose for the wasm backend, on the backend's own memory. mm's gradients read their operands
+ * transposed in place (wasmGemm.ts), but tf ops' own gradients still transpose activations (up to [512, 300] in
+ * the paper preset), and the backend's generic Transpose kernel walks the
  * output with a stride of a whole row per element (~0.6 ms at [512, 300]); this one copies 16 × 16 tiles, so
  * reads and writes stay within a few cache lines. A transpose only moves values: the bits are the same
  * (test/unit/model.test.ts).

@@ -161,7 +161,7 @@ describe('one-hot products and bias adds without the generic kernels', () => {
     await initBackend('wasm');
   });
 
-  // The reference is mm (transpose + matmul backward), what the encoders used before.
+  // The reference is mm, what the encoders used before.
   it('oneHotMatMul gives mm\'s value and table gradient bit for bit (with and without all-zero rows)', () => {
     const rng = new Rng(6);
     for (const [rows, width, d, zeroRows] of [[512, 5, 128, false], [78, 5, 96, false], [300, 7, 300, true], [5, 3, 4, true]] as const) {

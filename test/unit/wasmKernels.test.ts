@@ -5,14 +5,14 @@ import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import { initBackend } from '../../src/predictor/backend';
 import { addBias, dropoutMultiplier, mm, mmTraining } from '../../src/predictor/nn';
 import { Rng } from '../../src/predictor/rng';
-import { trainingNumerics } from '../../src/predictor/train';
-import { enableRelaxedSimd, matMulExact, matMulTraining, setTrainingProduct, trainingProductVariant } from '../../src/predictor/wasmGemm';
+import { TRAINING_NUMERICS, trainingNumerics } from '../../src/predictor/train';
+import { enableRelaxedSimd, fusedMultiplyAdd, matMulExact, matMulTraining, setTrainingProduct, trainingProductVariant } from '../../src/predictor/wasmGemm';
 import { columnSumsJs, dropoutBits, dropoutMaskJs, dropoutThreshold, wasmVector } from '../../src/predictor/wasmVector';
 
 const randomMatrix = (rng: Rng, rows: number, cols: number): tf.Tensor2D =>
   tf.tensor2d(Float32Array.from({ length: rows * cols }, () => rng.normal() * 10 ** (rng.int(5) - 2)), [rows, cols]);
 
-/** Shapes [m, n, k] around the register tiles (4 or 6 rows × 8 columns) and the 4-step k unroll. */
+/** Shapes [m, n, k] around the 4 × 8 register tile (edge rows and columns), k = 1 and long k. */
 const SHAPES: [number, number, number][] = [[512, 300, 300], [300, 1, 512], [130, 128, 128], [5, 48, 128], [48, 128, 5], [1, 1, 1], [7, 9, 3], [6, 8, 4], [13, 17, 1], [25, 7, 33]];
 
 /** The values of a tensor computed by f, the tensor disposed. */
@@ -60,7 +60,7 @@ describe('matMulExact and matMulTraining (wasmGemm)', () => {
     const b = randomMatrix(rng, 70, 19);
     const want = values(() => tf.matMul(a, b));
     assert.deepEqual(values(() => matMulExact(a, false, b, false)), want);
-    assert.notDeepEqual(values(() => matMulTraining(a, false, b, false)), want, 'the FMA kernel rounds differently');
+    if (fusedMultiplyAdd()) assert.notDeepEqual(values(() => matMulTraining(a, false, b, false)), want, 'the FMA kernel rounds differently');
     const [av, bv] = [a.dataSync(), b.dataSync()];
     tf.dispose([a, b]);
     await initBackend('cpu');
@@ -76,11 +76,12 @@ describe('matMulExact and matMulTraining (wasmGemm)', () => {
     }
   });
 
-  it('fma variant (the default where relaxed SIMD exists, as on the Node this project runs): within float32 rounding of the float64 product', () => {
+  it('training\'s kernel (FMA where relaxed_madd fuses, as on this project\'s x64 machines): within float32 rounding of the float64 product', () => {
     assert.ok(enableRelaxedSimd(), 'relaxed SIMD is available (Node 20 behind its flag, set at run time)');
     setTrainingProduct('auto');
-    assert.equal(trainingProductVariant(), 'fma');
-    assert.match(trainingNumerics(), /^\d+-fma$/);
+    const variant = fusedMultiplyAdd() ? 'fma' : 'exact';
+    assert.equal(trainingProductVariant(), variant);
+    assert.equal(trainingNumerics(), `${TRAINING_NUMERICS}-${variant}`);
     const rng = new Rng(4);
     for (const shape of SHAPES) for (const tA of [false, true]) for (const tB of [false, true]) {
       const [a, b] = operands(rng, shape, tA, tB);
@@ -108,15 +109,31 @@ describe('matMulExact and matMulTraining (wasmGemm)', () => {
     }
   });
 
-  it('k = 0 gives zeros; a mismatch of inner sizes is refused', () => {
+  it('k = 0 gives zeros; other inner sizes or ranks are refused', () => {
+    const before = tf.memory().numTensors;
     for (const v of ['exact', 'fma'] as const) {
       setTrainingProduct(v);
-      const out = matMulTraining(tf.zeros([3, 0]) as tf.Tensor2D, false, tf.zeros([0, 5]) as tf.Tensor2D, false);
-      assert.deepEqual(Array.from(out.dataSync()), new Array(15).fill(0));
-      out.dispose();
-      assert.throws(() => matMulTraining(tf.zeros([3, 4]) as tf.Tensor2D, false, tf.zeros([5, 2]) as tf.Tensor2D, false), /inner sizes 4 and 5/);
+      tf.tidy(() => {
+        assert.deepEqual(Array.from(matMulTraining(tf.zeros([3, 0]), false, tf.zeros([0, 5]), false).dataSync()), new Array(15).fill(0));
+        assert.throws(() => matMulTraining(tf.zeros([3, 4]), false, tf.zeros([5, 2]), false), /inner sizes 4 and 5/);
+        assert.throws(() => matMulExact(tf.zeros([2, 3, 4]) as unknown as tf.Tensor2D, false, tf.zeros([4, 2]), false), /2-D operands only/);
+      });
     }
     setTrainingProduct('auto');
+    assert.equal(tf.memory().numTensors, before);
+  });
+
+  it('the FMA kernel is chosen exactly when relaxed_madd fuses (the probe), and then rounds differently from tf.matMul', () => {
+    const rng = new Rng(12);
+    const a = randomMatrix(rng, 33, 70);
+    const b = randomMatrix(rng, 70, 19);
+    setTrainingProduct('fma');
+    const training = values(() => matMulTraining(a, false, b, false));
+    const exact = values(() => matMulExact(a, false, b, false));
+    if (fusedMultiplyAdd()) assert.notDeepEqual(training, exact);
+    else assert.deepEqual(training, exact, 'unfused, "fma" falls back to the exact kernel');
+    setTrainingProduct('auto');
+    tf.dispose([a, b]);
   });
 
   it('mm and mmTraining: values and gradients through the kernels; mm\'s forward stays tf.matMul; no tensor left behind', () => {
