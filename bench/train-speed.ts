@@ -10,7 +10,9 @@
  * No build needed: under tsx the expert workers load src/predictor/expertWorker.ts.
  * Run: npm run bench:train-speed [-- --presets cpu,paper --jobs 1,2 --epochs 3 --warmup 1 --seed 0
  *      --step2-epochs 200 --baseline DIR --out bench-results/train-speed --pytorch FILE] [--profile: CPU profiles of
- *      the 1-thread runs, summarised by category; a separate run, as sampling slows the code]
+ *      the 1-thread runs, summarised by category; a separate run, as sampling slows the code] [--product
+ *      auto|fma|exact|tfjs: training's product kernel in this tree, wasmGemm.ts's setTrainingProduct; 1 thread
+ *      only, as worker threads choose their own]
  * --pytorch FILE: the JSON lines of bench/peer-torch.sh (the PyTorch yardstick run on this machine in the same
  * session), shown next to ours; without it the table shows the figures measured on 2026-11-29.
  */
@@ -73,6 +75,8 @@ interface RunSpec {
   jobs: number;
   epochs: number;
   seed: number;
+  /** --product: training's product kernel in the current tree (setTrainingProduct; default auto). */
+  product?: string;
 }
 
 interface RunResult extends RunSpec {
@@ -98,6 +102,10 @@ async function runOne(spec: RunSpec): Promise<RunResult> {
   const { Rng } = await import(path.join(src, 'predictor/rng'));
   const train = await import(path.join(src, 'predictor/train'));
   await initBackend('wasm');
+  if (spec.product && spec.impl === 'current') {
+    const { setTrainingProduct } = await import(path.join(src, 'predictor/wasmGemm'));
+    setTrainingProduct(spec.product);
+  }
   const ds = loadBundled('nb201');
   // DELE's 12-expert set (the default before the ablation; older checkouts given as --baseline have no named sets).
   const experts: string[] = resolveExperts(ds, 'dele', ds.expertSets?.paper ? ['paper'] : undefined);
@@ -200,6 +208,9 @@ async function main(): Promise<void> {
   const warmup = Number(opt('warmup', '1'));
   const seed = Number(opt('seed', '0'));
   const step2Epochs = Number(opt('step2-epochs', '200'));
+  const product = argv.includes('--product') ? opt('product', 'auto') : undefined;
+  if (product && !['auto', 'fma', 'exact', 'tfjs'].includes(product)) throw new Error(`--product ${product}: auto, fma, exact or tfjs`);
+  if (product && jobsList.some((j) => j > 1)) throw new Error('--product applies to this thread only: use it with --jobs 1');
   const baseline = argv.includes('--baseline') ? path.resolve(opt('baseline', '')) : undefined;
   const out = path.resolve(opt('out', 'bench-results/train-speed'));
   // --profile: the 1-thread runs also write a V8 CPU profile, summarised in the output (slower: sampling overhead).
@@ -220,11 +231,11 @@ async function main(): Promise<void> {
   const specs: RunSpec[] = [];
   for (const preset of presets) {
     for (const jobs of baselineJobs) specs.push({ impl: 'baseline', root: baseline!, kind: 'step1', preset, jobs, epochs: warmup + epochs, seed });
-    for (const jobs of jobsList) specs.push({ impl: 'current', root, kind: 'step1', preset, jobs, epochs: warmup + epochs, seed });
+    for (const jobs of jobsList) specs.push({ impl: 'current', root, kind: 'step1', preset, jobs, epochs: warmup + epochs, seed, ...(product ? { product } : {}) });
   }
   if (step2Epochs > 0) {
     for (const jobs of baselineJobs) specs.push({ impl: 'baseline', root: baseline!, kind: 'step2', preset: 'cpu', jobs, epochs: step2Epochs, seed });
-    for (const jobs of jobsList) specs.push({ impl: 'current', root, kind: 'step2', preset: 'cpu', jobs, epochs: step2Epochs, seed });
+    for (const jobs of jobsList) specs.push({ impl: 'current', root, kind: 'step2', preset: 'cpu', jobs, epochs: step2Epochs, seed, ...(product ? { product } : {}) });
   }
   const results: (RunResult & { profile?: string })[] = [];
   for (const s of specs) {
