@@ -5,7 +5,7 @@
  * precision, correctly rounded; the JavaScript loop computes each in double and rounds it once (Math.fround),
  * which for these five operations gives the same correctly rounded float32.
  */
-import { codeEntry, F32, I32, MAGIC, name, section, uleb, V128, vec } from './wasmAsm';
+import { codeEntry, F32, I32, i32Const, inc, instantiate, localGet, localSet, MAGIC, name, section, simd, V128, vec, whileLt } from './wasmAsm';
 
 /** β1, 1 − β1, β2, 1 − β2, √(1 − β2^t), ε, lr / (1 − β1^t), each already a float32. */
 export type AdamConsts = readonly [number, number, number, number, number, number, number];
@@ -32,26 +32,23 @@ export function adamStepJs(g: Float32Array, m: Float32Array, v: Float32Array, p:
  * √(1−β2^t), ε, lr/(1−β1^t)) over `bytes` bytes (a multiple of 16) at byte offsets g, m, v, p of the memory.
  */
 function adamModuleBytes(): Uint8Array<ArrayBuffer> {
-  const get = (i: number): number[] => [0x20, i];
-  const set = (i: number): number[] => [0x21, i];
-  const simd = (op: number): number[] => [0xfd, ...uleb(op)];
+  const [get, set] = [localGet, localSet];
   const load = (base: number): number[] => [...get(base), ...get(12), 0x6a, ...simd(0x00), 2, 0]; // v128.load align 4
   const store = simd(0x0b).concat([2, 0]);
   const [splat, sqrt, add, sub, mul, div] = [simd(0x13), simd(0xe3), simd(0xe4), simd(0xe5), simd(0xe6), simd(0xe7)];
   // Locals: 0 bytes, 1 g, 2 m, 3 v, 4 p, 5..11 the constants (f32); 12 i; 13..19 the constants as f32x4; 20 g_i, 21 m', 22 v'.
   const body: number[] = [
     ...[0, 1, 2, 3, 4, 5, 6].flatMap((j) => [...get(5 + j), ...splat, ...set(13 + j)]),
-    0x02, 0x40, 0x03, 0x40,
-    ...get(12), ...get(0), 0x4f, 0x0d, 1, // i >= bytes: leave
-    ...load(1), ...set(20),
-    ...load(2), ...get(13), ...mul, ...get(20), ...get(14), ...mul, ...add, ...set(21), // m' = m·β1 + g·(1−β1)
-    ...load(3), ...get(15), ...mul, ...get(20), ...get(20), ...mul, ...get(16), ...mul, ...add, ...set(22), // v' = v·β2 + g²·(1−β2)
-    ...get(2), ...get(12), 0x6a, ...get(21), ...store,
-    ...get(3), ...get(12), 0x6a, ...get(22), ...store,
-    ...get(4), ...get(12), 0x6a, // θ' = θ − (m' / (√v' / s2 + ε))·lr
-    ...load(4), ...get(21), ...get(22), ...sqrt, ...get(17), ...div, ...get(18), ...add, ...div, ...get(19), ...mul, ...sub, ...store,
-    ...get(12), 0x41, 16, 0x6a, ...set(12),
-    0x0c, 0, 0x0b, 0x0b,
+    ...whileLt(get(12), get(0), [
+      ...load(1), ...set(20),
+      ...load(2), ...get(13), ...mul, ...get(20), ...get(14), ...mul, ...add, ...set(21), // m' = m·β1 + g·(1−β1)
+      ...load(3), ...get(15), ...mul, ...get(20), ...get(20), ...mul, ...get(16), ...mul, ...add, ...set(22), // v' = v·β2 + g²·(1−β2)
+      ...get(2), ...get(12), 0x6a, ...get(21), ...store,
+      ...get(3), ...get(12), 0x6a, ...get(22), ...store,
+      ...get(4), ...get(12), 0x6a, // θ' = θ − (m' / (√v' / s2 + ε))·lr
+      ...load(4), ...get(21), ...get(22), ...sqrt, ...get(17), ...div, ...get(18), ...add, ...div, ...get(19), ...mul, ...sub, ...store,
+      ...inc(12, i32Const(16)),
+    ]),
   ];
   return new Uint8Array([
     ...MAGIC,
@@ -65,17 +62,11 @@ function adamModuleBytes(): Uint8Array<ArrayBuffer> {
 
 type AdamFn = (bytes: number, g: number, m: number, v: number, p: number, ...c: AdamConsts) => void;
 
-function instantiate(): ((g: Float32Array, m: Float32Array, v: Float32Array, p: Float32Array, c: AdamConsts, out?: Float32Array) => Float32Array) | undefined {
-  let inst: WebAssembly.Instance;
-  try {
-    const bytes = adamModuleBytes();
-    if (!WebAssembly.validate(bytes)) return undefined;
-    inst = new WebAssembly.Instance(new WebAssembly.Module(bytes));
-  } catch {
-    return undefined;
-  }
-  const fn = inst.exports.adam as AdamFn;
-  const memory = inst.exports.memory as WebAssembly.Memory;
+function simdAdamUpdate(): ((g: Float32Array, m: Float32Array, v: Float32Array, p: Float32Array, c: AdamConsts, out?: Float32Array) => Float32Array) | undefined {
+  const exports = instantiate(adamModuleBytes());
+  if (!exports) return undefined;
+  const fn = exports.adam as AdamFn;
+  const memory = exports.memory as WebAssembly.Memory;
   return (g, m, v, p, c, out) => {
     const n = p.length;
     const padded = Math.ceil(n / 4) * 4;
@@ -100,4 +91,4 @@ function instantiate(): ((g: Float32Array, m: Float32Array, v: Float32Array, p: 
  * The SIMD update (same contract as adamStepJs, but `p` is left as it is and the new values go to `out`, or a
  * new array), or undefined without wasm SIMD.
  */
-export const simdAdam = instantiate();
+export const simdAdam = simdAdamUpdate();

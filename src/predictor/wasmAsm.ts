@@ -1,7 +1,7 @@
 /**
  * Just enough of the WebAssembly binary format to assemble the few small kernels of this folder (adamKernel.ts,
  * wasmTranspose.ts, wasmGemm.ts, wasmVector.ts) in TypeScript: no toolchain at build time, and the bytes are checked by
- * WebAssembly.validate before use.
+ * WebAssembly.validate before use (`instantiate`).
  */
 
 /** LEB128 of an unsigned integer. */
@@ -42,4 +42,28 @@ export const MAGIC = [0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00];
 export function codeEntry(locals: [number, number][], body: number[]): number[] {
   const code = [...vec(locals.map(([n, t]) => [...uleb(n), t])), ...body, 0x0b];
   return [...uleb(code.length), ...code];
+}
+
+/** The import section of a module that works on the wasm backend's memory, imported as env.memory. */
+export const IMPORT_MEMORY = section(2, vec([[...name('env'), ...name('memory'), 0x02, 0x00, 0x00]]));
+
+export const localGet = (l: number): number[] => [0x20, ...uleb(l)];
+export const localSet = (l: number): number[] => [0x21, ...uleb(l)];
+export const localTee = (l: number): number[] => [0x22, ...uleb(l)];
+export const i32Const = (n: number): number[] => [0x41, ...sleb(n | 0)];
+/** A SIMD instruction (0xfd prefix, LEB128 opcode). */
+export const simd = (op: number): number[] => [0xfd, ...uleb(op)];
+/** local l += by (i32). */
+export const inc = (l: number, by: number[]): number[] => [...localGet(l), ...by, 0x6a, ...localSet(l)];
+/** while (v < end, unsigned) { body }: block { loop { br_if 1 (v >= end); body; br 0 } }. */
+export const whileLt = (v: number[], end: number[], body: number[]): number[] => [0x02, 0x40, 0x03, 0x40, ...v, ...end, 0x4f, 0x0d, 1, ...body, 0x0c, 0, 0x0b, 0x0b];
+
+/** The exports of `bytes` instantiated (with the backend's memory as env.memory if given), or undefined if the runtime rejects them. */
+export function instantiate(bytes: Uint8Array<ArrayBuffer>, memory?: WebAssembly.Memory): WebAssembly.Exports | undefined {
+  try {
+    if (!WebAssembly.validate(bytes)) return undefined;
+    return new WebAssembly.Instance(new WebAssembly.Module(bytes), memory ? { env: { memory } } : {}).exports;
+  } catch {
+    return undefined;
+  }
 }
