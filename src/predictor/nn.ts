@@ -6,8 +6,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { type Rng, splitmix32 } from './rng';
 import { matMulExact, matMulTraining } from './wasmGemm';
-import { activeWasmBackend, heapOffset, perMemory, type WasmBackendInternals } from './wasmHeap';
-import { columnSumsJs, dropoutMaskJs, dropoutThreshold, wasmVector } from './wasmVector';
+import { activeWasmBackend, heapOffset, outputTensor } from './wasmHeap';
+import { activeVectorKernels, columnSumsJs, dropoutMaskJs, dropoutThreshold } from './wasmVector';
 
 let varCounter = 0;
 
@@ -168,10 +168,9 @@ export const addBias = tf.customGrad(((y: tf.Tensor, bias: tf.Tensor) => ({
   value: tf.add(y, bias),
   gradFunc: (dy: tf.Tensor) => {
     const d = bias.shape[0] as number;
-    const wasm = activeWasmBackend();
-    const kernels = wasm && perMemory(wasm.memory, 'vector', wasmVector);
-    const db = wasm && kernels
-      ? tf.engine().makeTensorFromTensorInfo(withOutput(wasm.be, [d], (out) => kernels.columnSums(heapOffset(wasm.be, dy), dy.size / d, d, out)))
+    const simd = activeVectorKernels();
+    const db = simd
+      ? outputTensor(simd.be, [d], (out) => simd.kernels.columnSums(heapOffset(simd.be, dy), dy.size / d, d, out))
       : tensorFrom([d], (out, view) => columnSumsJs(view(dy), d, out));
     return [tf.reshape(dy, y.shape), db];
   },
@@ -192,19 +191,10 @@ export function dropoutMultiplier(shape: number[], rate: number, seed: number): 
   const keys = splitmix32(seed);
   const k1 = keys() | 0;
   const k2 = keys() | 0;
-  const wasm = activeWasmBackend();
-  const kernels = wasm && perMemory(wasm.memory, 'vector', wasmVector);
-  if (!wasm || !kernels) return tensorFrom(shape, (out) => dropoutMaskJs(out, k1, k2, threshold, scale));
+  const simd = activeVectorKernels();
+  if (!simd) return tensorFrom(shape, (out) => dropoutMaskJs(out, k1, k2, threshold, scale));
   const count = shape.reduce((a, b) => a * b, 1);
-  const info = withOutput(wasm.be, shape, (out, info) => kernels.dropoutMask(out, count, k1, k2, threshold, scale, () => wasm.be.typedArrayFromHeap(info)));
-  return tf.engine().makeTensorFromTensorInfo(info);
-}
-
-/** A new float32 output of the wasm backend, filled by `fill` at its byte offset. */
-function withOutput(be: WasmBackendInternals, shape: number[], fill: (offset: number, info: tf.TensorInfo) => void): tf.TensorInfo {
-  const info = be.makeOutput(shape, 'float32');
-  if (shape.every((n) => n > 0)) fill(heapOffset(be, info), info);
-  return info;
+  return outputTensor(simd.be, shape, (out, info) => simd.kernels.dropoutMask(out, count, k1, k2, threshold, scale, () => simd.be.typedArrayFromHeap(info)));
 }
 
 export class Params {

@@ -16,8 +16,8 @@
  */
 import * as v8 from 'node:v8';
 import * as tf from '@tensorflow/tfjs-core';
-import { codeEntry, F32, I32, MAGIC, name, section, sleb, uleb, V128, vec } from './wasmAsm';
-import { activeWasmBackend, heapOffset, perMemory, type WasmBackendInternals } from './wasmHeap';
+import { codeEntry, F32, I32, i32Const, IMPORT_MEMORY, inc, instantiate, localGet, localSet, MAGIC, name, section, simd, uleb, V128, vec, whileLt } from './wasmAsm';
+import { activeWasmBackend, heapOffset, outputTensor, perMemory, type WasmBackendInternals } from './wasmHeap';
 
 /** The register tile: MR rows × NR columns of C in 2·MR f32x4 accumulators (more spill on x64's 16 registers). */
 const MR = 4;
@@ -31,17 +31,9 @@ const NR = 8;
  */
 export function gemmModuleBytes(fma: boolean): Uint8Array<ArrayBuffer> {
   const mr = MR;
-  const get = (l: number): number[] => [0x20, ...uleb(l)];
-  const set = (l: number): number[] => [0x21, ...uleb(l)];
-  const konst = (n: number): number[] => [0x41, ...sleb(n)];
-  const simd = (op: number): number[] => [0xfd, ...uleb(op)];
+  const [get, set, konst] = [localGet, localSet, i32Const];
   const mem = (align: number, off: number): number[] => [align, ...uleb(off)];
   const [add, sub, mul, and, geu, ltu, select] = [0x6a, 0x6b, 0x6c, 0x71, 0x4f, 0x49, 0x1b];
-  const block = (body: number[]): number[] => [0x02, 0x40, ...body, 0x0b];
-  const loop = (body: number[]): number[] => [0x03, 0x40, ...body, 0x0b];
-  /** while (!(v >= end)) { body } — the test first. */
-  const whileLt = (v: number[], end: number[], body: number[]): number[] => block(loop([...v, ...end, geu, 0x0d, 1, ...body, 0x0c, 0]));
-  const inc = (l: number, by: number[]): number[] => [...get(l), ...by, add, ...set(l)];
   const f32load = [0x2a, 2, 0];
   const f32store = [0x38, 2, 0];
 
@@ -141,7 +133,7 @@ export function gemmModuleBytes(fma: boolean): Uint8Array<ArrayBuffer> {
   return new Uint8Array([
     ...MAGIC,
     ...section(1, vec([[0x60, ...vec(new Array<number[]>(7).fill([I32])), 0], [0x60, ...vec(new Array<number[]>(8).fill([I32])), 0]])),
-    ...section(2, vec([[...name('env'), ...name('memory'), 0x02, 0x00, 0x00]])),
+    ...IMPORT_MEMORY,
     ...section(3, vec([[0], [1]])),
     ...section(7, vec([[...name('pack'), 0x00, 0], [...name('gemm'), 0x00, 1]])),
     ...section(10, vec([codeEntry([[6, I32]], pack), codeEntry([[12, I32], [2 * mr + 3, V128]], gemm)])),
@@ -183,23 +175,17 @@ export function enableRelaxedSimd(): boolean {
 export function fusedMultiplyAdd(): boolean {
   if (fusedMadd !== undefined) return fusedMadd;
   if (!enableRelaxedSimd()) return (fusedMadd = false);
-  const simd = (op: number): number[] => [0xfd, ...uleb(op)];
   // madd(a, b, c) -> f32: lane 0 of relaxed_madd(splat a, splat b, splat c)
-  const body = [0x20, 0, ...simd(0x13), 0x20, 1, ...simd(0x13), 0x20, 2, ...simd(0x13), ...simd(0x105), ...simd(0x1f), 0];
-  const bytes = new Uint8Array([
+  const body = [...localGet(0), ...simd(0x13), ...localGet(1), ...simd(0x13), ...localGet(2), ...simd(0x13), ...simd(0x105), ...simd(0x1f), 0];
+  const madd = instantiate(new Uint8Array([
     ...MAGIC,
     ...section(1, vec([[0x60, ...vec([[F32], [F32], [F32]]), 1, F32]])),
     ...section(3, vec([[0]])),
     ...section(7, vec([[...name('madd'), 0x00, 0]])),
     ...section(10, vec([codeEntry([], body)])),
-  ]);
-  try {
-    const madd = new WebAssembly.Instance(new WebAssembly.Module(bytes)).exports.madd as (a: number, b: number, c: number) => number;
-    const a = 1 + 2 ** -12;
-    return (fusedMadd = madd(a, a, -Math.fround(a * a)) !== 0);
-  } catch {
-    return (fusedMadd = false);
-  }
+  ]))?.madd as ((a: number, b: number, c: number) => number) | undefined;
+  const a = 1 + 2 ** -12;
+  return (fusedMadd = madd !== undefined && madd(a, a, -Math.fround(a * a)) !== 0);
 }
 
 export interface WasmGemm {
@@ -216,17 +202,10 @@ type BackendHeap = Pick<WasmBackendInternals['wasm'], '_malloc' | '_free'>;
 /** The product over `memory`, its scratch space from the backend's allocator, or undefined without wasm SIMD. */
 export function wasmGemm(memory: WebAssembly.Memory, heap: BackendHeap, variant: GemmVariant): WasmGemm | undefined {
   const mr = MR;
-  let pack: (src: number, so: number, si: number, outer: number, inner: number, blk: number, dst: number) => void;
-  let gemm: (pa: number, pb: number, c: number, m: number, n: number, k: number, ldc: number, scratch: number) => void;
-  try {
-    const bytes = gemmModuleBytes(variant === 'fma');
-    if (!WebAssembly.validate(bytes)) return undefined;
-    const exports = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } }).exports;
-    pack = exports.pack as typeof pack;
-    gemm = exports.gemm as typeof gemm;
-  } catch {
-    return undefined;
-  }
+  const exports = instantiate(gemmModuleBytes(variant === 'fma'), memory);
+  if (!exports) return undefined;
+  const pack = exports.pack as (src: number, so: number, si: number, outer: number, inner: number, blk: number, dst: number) => void;
+  const gemm = exports.gemm as (pa: number, pb: number, c: number, m: number, n: number, k: number, ldc: number, scratch: number) => void;
   let scratch = 0;
   let scratchBytes = 0;
   const reserve = (bytes: number): number => {
@@ -269,18 +248,20 @@ export function setTrainingProduct(choice: TrainingProduct): void {
   trainingProduct = choice;
 }
 
-/** The kernel training's products use in this process: 'fma', 'exact', or 'tfjs' (not wasm, or no SIMD). */
+/** The kernel training's products use in this thread: 'fma', 'exact', or 'tfjs' (not wasm, or no SIMD). */
 export function trainingProductVariant(): GemmVariant | 'tfjs' {
-  return gemmFor(trainingProduct)?.variant ?? 'tfjs';
+  return gemmFor(trainingProduct)?.gemm.variant ?? 'tfjs';
 }
 
-function gemmFor(choice: TrainingProduct): WasmGemm | undefined {
+/** The active wasm backend and the kernel `choice` runs on it, or undefined (tf.matMul). */
+function gemmFor(choice: TrainingProduct): { be: WasmBackendInternals; gemm: WasmGemm } | undefined {
   const wasm = choice === 'tfjs' ? undefined : activeWasmBackend();
   if (choice === 'tfjs' || !wasm) return undefined;
   // The FMA kernel only where it fuses: unfused, relaxed_madd rounds as the exact kernel does, and the name
   // would then stand for two roundings (trainingNumerics keys caches by it).
   const variant: GemmVariant = choice === 'exact' || !fusedMultiplyAdd() ? 'exact' : 'fma';
-  return perMemory(wasm.memory, `gemm-${variant}`, (memory) => wasmGemm(memory, wasm.be.wasm, variant));
+  const gemm = perMemory(wasm.memory, `gemm-${variant}`, (memory) => wasmGemm(memory, wasm.be.wasm, variant));
+  return gemm && { be: wasm.be, gemm };
 }
 
 let observer: ((m: number, n: number, k: number) => void) | undefined;
@@ -290,19 +271,17 @@ export function observeProducts(f: ((m: number, n: number, k: number) => void) |
   observer = f;
 }
 
-function product(gemm: WasmGemm | undefined, a: tf.Tensor2D, transposeA: boolean, b: tf.Tensor2D, transposeB: boolean): tf.Tensor2D {
+function product(kernel: ReturnType<typeof gemmFor>, a: tf.Tensor2D, transposeA: boolean, b: tf.Tensor2D, transposeB: boolean): tf.Tensor2D {
   if (a.rank !== 2 || b.rank !== 2) throw new Error(`matMul: 2-D operands only, not ${a.rank}-D and ${b.rank}-D`);
   const [m, k] = transposeA ? [a.shape[1], a.shape[0]] : a.shape;
   const [kb, n] = transposeB ? [b.shape[1], b.shape[0]] : b.shape;
   if (k !== kb) throw new Error(`matMul: inner sizes ${k} and ${kb} differ`);
   observer?.(m, n, k);
-  const wasm = activeWasmBackend();
-  if (!gemm || !wasm || a.dtype !== 'float32' || b.dtype !== 'float32') {
+  if (!kernel || a.dtype !== 'float32' || b.dtype !== 'float32') {
     return tf.matMul(transposeA ? tf.transpose(a) : a, transposeB ? tf.transpose(b) : b);
   }
-  const out = wasm.be.makeOutput([m, n], 'float32');
-  if (m * n > 0) gemm.matMul(heapOffset(wasm.be, a), transposeA, heapOffset(wasm.be, b), transposeB, heapOffset(wasm.be, out), m, n, k);
-  return tf.engine().makeTensorFromTensorInfo(out) as tf.Tensor2D;
+  const { be, gemm } = kernel;
+  return outputTensor(be, [m, n], (out) => gemm.matMul(heapOffset(be, a), transposeA, heapOffset(be, b), transposeB, out, m, n, k)) as tf.Tensor2D;
 }
 
 /** op(a) · op(b) for 2-D float32 tensors (op = transpose where asked) with the bits of tf.matMul. */

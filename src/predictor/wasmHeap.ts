@@ -24,6 +24,13 @@ export function heapOffset(be: WasmBackendInternals, t: { dataId: tf.DataId }): 
   return be.dataIdMap.get(t.dataId).memoryOffset;
 }
 
+/** A new float32 tensor of the wasm backend whose values `fill` writes at its byte offset (not called when empty). */
+export function outputTensor(be: WasmBackendInternals, shape: number[], fill: (offset: number, info: tf.TensorInfo) => void): tf.Tensor {
+  const info = be.makeOutput(shape, 'float32');
+  if (shape.every((n) => n > 0)) fill(heapOffset(be, info), info);
+  return tf.engine().makeTensorFromTensorInfo(info);
+}
+
 const instances = new WeakMap<WebAssembly.Memory, Map<string, unknown>>();
 
 /** `make(memory)` once per wasm memory (each worker thread has its own backend) and key; undefined stays cached. */

@@ -6,7 +6,8 @@
  * - `columnSums`: the bias gradient Σ_rows dy, each column summed in row order in float32 (as the JavaScript
  *   loop and the backend's Sum over a transpose did), four columns per lane group.
  */
-import { codeEntry, F32, I32, MAGIC, name, section, sleb, uleb, V128, vec } from './wasmAsm';
+import { activeWasmBackend, perMemory, type WasmBackendInternals } from './wasmHeap';
+import { codeEntry, F32, I32, i32Const, IMPORT_MEMORY, inc, instantiate, localGet, localSet, MAGIC, name, section, simd, uleb, V128, vec, whileLt } from './wasmAsm';
 
 const GOLDEN = 0x9e3779b9;
 const M1 = 0x85ebca6b;
@@ -51,15 +52,8 @@ export function columnSumsJs(g: Float32Array, d: number, out: Float32Array): voi
  * colsums(g, rows, d, out): columnSumsJs at byte offsets g and out.
  */
 function moduleBytes(): Uint8Array<ArrayBuffer> {
-  const get = (l: number): number[] => [0x20, ...uleb(l)];
-  const set = (l: number): number[] => [0x21, ...uleb(l)];
-  const konst = (n: number): number[] => [0x41, ...sleb(n | 0)];
-  const simd = (op: number): number[] => [0xfd, ...uleb(op)];
-  const [add, mul, geu] = [0x6a, 0x6c, 0x4f];
-  const block = (body: number[]): number[] => [0x02, 0x40, ...body, 0x0b];
-  const loop = (body: number[]): number[] => [0x03, 0x40, ...body, 0x0b];
-  const whileLt = (v: number[], end: number[], body: number[]): number[] => block(loop([...v, ...end, geu, 0x0d, 1, ...body, 0x0c, 0]));
-  const inc = (l: number, by: number[]): number[] => [...get(l), ...by, add, ...set(l)];
+  const [get, set, konst] = [localGet, localSet, i32Const];
+  const [add, mul] = [0x6a, 0x6c];
   const [i32x4Splat, f32x4Splat, xor, and, shrU, i32x4Add, i32x4Mul, ltU, f32x4Add] = [simd(0x11), simd(0x13), simd(0x51), simd(0x4e), simd(0xad), simd(0xae), simd(0xb5), simd(0x3a), simd(0xe4)];
   const v128load = (off: number): number[] => [...simd(0x00), 4, ...uleb(off)];
   const v128store = (off: number): number[] => [...simd(0x0b), 4, ...uleb(off)];
@@ -129,7 +123,7 @@ function moduleBytes(): Uint8Array<ArrayBuffer> {
   return new Uint8Array([
     ...MAGIC,
     ...section(1, vec([[0x60, ...vec([[I32], [I32], [I32], [I32], [I32], [F32]]), 0], [0x60, ...vec([[I32], [I32], [I32], [I32]]), 0]])),
-    ...section(2, vec([[...name('env'), ...name('memory'), 0x02, 0x00, 0x00]])),
+    ...IMPORT_MEMORY,
     ...section(3, vec([[0], [1]])),
     ...section(7, vec([[...name('mask'), 0x00, 0], [...name('colsums'), 0x00, 1]])),
     ...section(10, vec([
@@ -146,16 +140,17 @@ export interface WasmVector {
   columnSums(g: number, rows: number, d: number, out: number): void;
 }
 
+/** The active wasm backend and its kernels, or undefined off wasm or without wasm SIMD. */
+export function activeVectorKernels(): { be: WasmBackendInternals; kernels: WasmVector } | undefined {
+  const wasm = activeWasmBackend();
+  const kernels = wasm && perMemory(wasm.memory, 'vector', wasmVector);
+  return wasm && kernels ? { be: wasm.be, kernels } : undefined;
+}
+
 /** The kernels over `memory`, or undefined without wasm SIMD. */
 export function wasmVector(memory: WebAssembly.Memory): WasmVector | undefined {
-  let exports: WebAssembly.Exports;
-  try {
-    const bytes = moduleBytes();
-    if (!WebAssembly.validate(bytes)) return undefined;
-    exports = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } }).exports;
-  } catch {
-    return undefined;
-  }
+  const exports = instantiate(moduleBytes(), memory);
+  if (!exports) return undefined;
   const mask = exports.mask as (out: number, count4: number, k1: number, k2: number, threshold: number, scale: number) => void;
   const colsums = exports.colsums as (g: number, rows: number, d: number, out: number) => void;
   return {
