@@ -25,7 +25,7 @@ const productWithGradient = (forward: (a: tf.Tensor2D, b: tf.Tensor2D) => tf.Ten
   }) as unknown as Parameters<typeof tf.customGrad>[0]) as (a: tf.Tensor2D, b: tf.Tensor2D) => tf.Tensor2D;
 
 /**
- * a·b for 2-D tensors with the bits of tf.matMul (wasmGemm.ts's exact kernel, ~1.6x XNNPACK's speed here). The
+ * a·b for 2-D tensors with the bits of tf.matMul (wasmGemm.ts's exact kernel, ~1.2x to 1.5x its speed here). The
  * gradient's products (dy·bᵀ, aᵀ·dy) run through matMulTraining, which reads the transposed operand in place:
  * the wasm backend's matmul with transposeA/transposeB flags (what tf.matMul's own gradient uses) is ~10x slower
  * than an explicit transpose + matmul, itself slower.
@@ -180,7 +180,7 @@ export const addBias = tf.customGrad(((y: tf.Tensor, bias: tf.Tensor) => ({
  * Inverted dropout's multiplier, as tf.dropout(x, rate, undefined, seed) = x · multiplier: each element is
  * 1 / keep (as float32) with probability keep = 1 − rate, else 0, independently. The bits come from a keyed hash
  * of the element's index (wasmVector.ts: dropoutBits), its two keys drawn from `seed` through splitmix32 (rng.ts):
- * four elements per SIMD step (~0.2 ms for 512 × 300; tf.dropout's seedrandom alea draws took ~3 ms, and a
+ * four elements per SIMD step (~0.23 ms for 512 × 300; tf.dropout's seedrandom alea draws took ~3 ms, and a
  * paper-preset step draws five). One kernel (the product) instead of tf.dropout's four. Same seed, same mask, on
  * every backend (test/unit/model.test.ts).
  */

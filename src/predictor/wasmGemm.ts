@@ -3,8 +3,8 @@
  * value and its gradients dX = dY · Wᵀ and dW = Xᵀ · dY. The backend ran a product as an XNNPACK matmul that
  * packs its right operand on every call (weights change every step), and each gradient product after an explicit
  * transpose (a copy). Here both operands are packed into panels, read transposed where asked (no transposes),
- * and a 4 × 8 register tile runs over them: 1.6x (exact) to 1.9x (FMA) XNNPACK's throughput at [512, 300] ×
- * [300, 300] on this machine (~35 and ~40 GFLOPS on one core).
+ * and a 4 × 8 register tile runs over them: per call at [512, 300] × [300, 300], packing included, ~26 (exact) and
+ * ~31 (FMA) GFLOPS on one core here against tf.matMul's 18–22 (npm run bench:kernels).
  *
  * Two variants, assembled here (wasmAsm.ts) and checked by WebAssembly.validate:
  * - `exact`: multiply, then add, k in order from 0, as XNNPACK's wasm kernels accumulate: the bits of tf.matMul

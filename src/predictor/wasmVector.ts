@@ -2,7 +2,7 @@
  * Two elementwise loops of training in WebAssembly SIMD on the wasm backend's memory, each with a JavaScript twin
  * that gives the same bits (test/unit/wasmKernels.test.ts):
  * - `dropoutMask`: inverted dropout's multiplier, 1 / keep or 0 per element from a keyed integer hash of the
- *   element's index (dropoutBits), four lanes at a time (~5x the sequential sfc32 stream it replaced);
+ *   element's index (dropoutBits), four lanes at a time (~5x its JavaScript twin, npm run bench:kernels);
  * - `columnSums`: the bias gradient Σ_rows dy, each column summed in row order in float32 (as the JavaScript
  *   loop and the backend's Sum over a transpose did), four columns per lane group.
  */
