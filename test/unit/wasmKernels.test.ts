@@ -66,6 +66,7 @@ describe('matMulExact and matMulTraining (wasmGemm)', () => {
     await initBackend('cpu');
     try {
       assert.equal(trainingProductVariant(), 'tfjs');
+      assert.equal(trainingNumerics(), `${TRAINING_NUMERICS}-cpu`, 'off wasm the numerics name the backend');
       const [ac, bc] = [tf.tensor2d(av, [33, 70]), tf.tensor2d(bv, [70, 19])];
       const onCpu = values(() => tf.matMul(ac, bc));
       assert.deepEqual(values(() => matMulExact(ac, false, bc, false)), onCpu);
