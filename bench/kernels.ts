@@ -9,11 +9,11 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import { initBackend } from '../src/predictor/backend';
-import { Rng } from '../src/predictor/rng';
-import { fusedMultiplyAdd, matMulExact, matMulTraining, setTrainingProduct } from '../src/predictor/wasmGemm';
-import { heapOffset, outputTensor, type WasmBackendInternals } from '../src/predictor/wasmHeap';
-import { activeVectorKernels, columnSumsJs, dropoutMaskJs, dropoutThreshold } from '../src/predictor/wasmVector';
+import { initBackend } from '../src/runtime/backend';
+import { Rng } from '../src/util/rng';
+import { fusedMultiplyAdd, matMulExact, matMulTraining, setTrainingProduct } from '../src/runtime/wasmGemm';
+import { heapOffset, outputTensor, type WasmBackendInternals } from '../src/runtime/wasmHeap';
+import { activeVectorKernels, columnSumsJs, dropoutMaskJs, dropoutThreshold } from '../src/runtime/wasmVector';
 import { benchCommit } from './provenance';
 
 const argv = process.argv.slice(2);

@@ -8,7 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { runBatchMeasures, type BatchWants } from '../src/lf/batch';
 import { initWeights } from '../src/lf/init';
 import { nb201Network } from '../src/lf/nb201/network';
-import { initBackend } from '../src/predictor/backend';
+import { initBackend } from '../src/runtime/backend';
 
 const CELLS: [string, number[]][] = [
   ['small  [4,1,2,0,4,2]', [4, 1, 2, 0, 4, 2]],

@@ -15,10 +15,10 @@ import { LfCache } from '../src/lf/cache';
 import { imageBatch } from '../src/lf/images';
 import { DEFAULT_LF_MEASURES, DEFAULT_LF_SETTINGS, lfMeasure } from '../src/lf/measures';
 import { runLf } from '../src/lf/pool';
-import { initBackend } from '../src/predictor/backend';
+import { initBackend } from '../src/runtime/backend';
 import { meanStd } from '../src/predictor/metrics';
 import { trainPredictor } from '../src/predictor/predictor';
-import { Rng } from '../src/predictor/rng';
+import { Rng } from '../src/util/rng';
 import type { Method } from '../src/predictor/train';
 
 const argv = process.argv;

@@ -14,7 +14,7 @@ import { imageBatch } from '../src/lf/images';
 import { DEFAULT_LF_SETTINGS, LF_MEASURES, type LfEngine } from '../src/lf/measures';
 import { type LfJob, runLf } from '../src/lf/pool';
 import { kendallTau, spearman } from '../src/predictor/metrics';
-import { Rng } from '../src/predictor/rng';
+import { Rng } from '../src/util/rng';
 
 const arg = (name: string, dflt: number): number => {
   const i = process.argv.indexOf(`--${name}`);

@@ -12,7 +12,7 @@ import { execFileSync, fork } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { column, type Dataset, findShipped, groundTruthSubset, loadBundled, splitDataset } from '../src/data/dataset';
-import { initBackend } from '../src/predictor/backend';
+import { initBackend } from '../src/runtime/backend';
 import { meanStd } from '../src/predictor/metrics';
 import { Predictor, trainPredictor } from '../src/predictor/predictor';
 import type { PresetName } from '../src/predictor/presets';

@@ -93,17 +93,17 @@ interface RunResult extends RunSpec {
 /** One configuration, in this (child) process. */
 async function runOne(spec: RunSpec): Promise<RunResult> {
   const src = path.join(spec.root, 'src');
-  const { initBackend } = await import(path.join(src, 'predictor/backend'));
+  const { initBackend } = await import(path.join(src, 'runtime/backend'));
   const { column, groundTruthSubset, loadBundled, splitDataset } = await import(path.join(src, 'data/dataset'));
   const { resolveExperts } = await import(path.join(src, 'predictor/predictor'));
   const { modelBase, PRESETS } = await import(path.join(src, 'predictor/presets'));
   const { Adam } = await import(path.join(src, 'predictor/adam'));
   const { EnsembleModel } = await import(path.join(src, 'predictor/model'));
-  const { Rng } = await import(path.join(src, 'predictor/rng'));
+  const { Rng } = await import(path.join(src, 'util/rng'));
   const train = await import(path.join(src, 'predictor/train'));
   await initBackend('wasm');
   if (spec.product && spec.impl === 'current') {
-    const { setTrainingProduct } = await import(path.join(src, 'predictor/wasmGemm'));
+    const { setTrainingProduct } = await import(path.join(src, 'runtime/wasmGemm'));
     setTrainingProduct(spec.product);
   }
   const ds = loadBundled('nb201');

@@ -23,14 +23,14 @@ import {
   splitDataset,
   targetNames,
 } from '../data/dataset';
-import { writeFileAtomically } from '../data/files';
+import { writeFileAtomically } from '../util/files';
 import { parseSpaceFile, SPACE_FILE_RE, SpaceFileError } from '../space/declared';
 import { BUILTIN_SPACES, builtinSpace, DEFAULT_SPACE_ID, UnknownSpaceError } from '../space/registry';
 import { ArchParseError, parseOrThrow, type SearchSpace } from '../space/types';
-import { type BackendChoice, initBackend } from '../predictor/backend';
-import { type BenchRow, type BenchTask, runBenchTask } from '../predictor/bench';
-import { type AblationFile, type AblationRow, ablationReport, type AblationTask, carveValidation, parseAblationSpec, planAblation, resolveVariants, runAblationTask } from '../predictor/ablation';
-import { Step1Cache } from '../predictor/step1Cache';
+import { type BackendChoice, initBackend } from '../runtime/backend';
+import { type BenchRow, type BenchTask, runBenchTask } from '../experiment/bench';
+import { type AblationFile, type AblationRow, ablationReport, type AblationTask, carveValidation, parseAblationSpec, planAblation, resolveVariants, runAblationTask } from '../experiment/ablation';
+import { Step1Cache } from '../experiment/step1Cache';
 import { applyCalibration } from '../predictor/calibration';
 import { evaluate, evaluateCalibrated, meanStd } from '../predictor/metrics';
 import type { EncoderType } from '../predictor/model';
@@ -553,7 +553,7 @@ async function cmdAblationTask(o: Opts, positionals: string[]): Promise<void> {
   process.stdout.write(JSON.stringify({ rows, maxRssKb: process.resourceUsage().maxRSS }));
 }
 
-/** `dele bench --ablation FILE`: variants under the validation protocol (src/predictor/ablation.ts). */
+/** `dele bench --ablation FILE`: variants under the validation protocol (src/experiment/ablation.ts). */
 async function cmdAblation(o: Opts, file: string): Promise<number> {
   const t0 = Date.now();
   const commit = gitCommit();

@@ -8,7 +8,7 @@ import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { findShipped } from '../data/dataset';
-import { Rng } from '../predictor/rng';
+import { Rng } from '../util/rng';
 
 export const CIFAR_SAMPLE = path.join('data', 'cifar10-sample', 'cifar10_train_0-255.bin');
 const RECORD = 3073;

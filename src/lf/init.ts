@@ -3,7 +3,7 @@
  * ~ U(-1/sqrt(fan_in), 1/sqrt(fan_in)) (kaiming_uniform with a = sqrt(5)); BN gamma 1, beta 0 (implicit).
  * Both engines (Float64 synflow, batch tfjs) and l2_norm read the same numbers, so one seed gives one network.
  */
-import { Rng } from '../predictor/rng';
+import { Rng } from '../util/rng';
 import { fanIn, type Network, weightCount } from './network';
 
 export interface LayerWeights {

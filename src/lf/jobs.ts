@@ -3,7 +3,7 @@
  * the editor finds them) or a seeded sample of the space, a deterministic shard of them, and the CSV that
  * `dele train --data lf.csv,truth.csv` joins with ground truth by architecture.
  */
-import { Rng } from '../predictor/rng';
+import { Rng } from '../util/rng';
 import type { SearchSpace } from '../space/types';
 import type { LfJob } from './pool';
 

@@ -3,7 +3,7 @@
  * so N workers use N cores (Node's wasm backend runs one thread).
  */
 import { parentPort } from 'node:worker_threads';
-import { type BackendChoice, initBackend } from '../predictor/backend';
+import { type BackendChoice, initBackend } from '../runtime/backend';
 import { computeArch } from './compute';
 import { type ImageBatch, imageBatch } from './images';
 import type { LfSettings } from './measures';

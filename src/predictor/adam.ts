@@ -4,7 +4,7 @@
  * benchmark fine-tunes several ratios from the same pretrained state.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { adamStepJs, simdAdam } from './adamKernel';
+import { adamStepJs, simdAdam } from '../runtime/adamKernel';
 import { tensorFrom } from './nn';
 
 interface Slot {

@@ -7,10 +7,10 @@
  */
 import { parentPort } from 'node:worker_threads';
 import { Adam } from './adam';
-import { initBackend, type BackendChoice } from './backend';
+import { initBackend, type BackendChoice } from '../runtime/backend';
 import { EnsembleModel } from './model';
 import { exportVars, type FromExpertWorker, importVars, sharedExchange, type ToExpertWorker, transferList } from './parallel';
-import { Rng } from './rng';
+import { Rng } from '../util/rng';
 import { pretrainLoop, trainOnTruth } from './train';
 
 const port = parentPort;

@@ -2,7 +2,7 @@
  * DELE's pairwise ranking objective (compare_data + margin_linear, dele-method.md §3).
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type { Rng } from './rng';
+import type { Rng } from '../util/rng';
 
 /** Pairs of batch positions: the loss wants sign·(s[a2] − s[a1]) ≥ margin. */
 export interface PairSet {

@@ -8,7 +8,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { ArchFeatures, EncoderInput } from '../space/types';
 import { addBias, Linear, Mlp, mm, oneHotMatMul, type OneHotIndex, ONES_ROW, Params, rowGather, segmentSum, ZERO_ROW } from './nn';
-import { Rng } from './rng';
+import { Rng } from '../util/rng';
 
 export type EncoderType = 'gates' | 'lstm';
 

@@ -4,10 +4,10 @@
  * as much as the maths at these sizes.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { type Rng, splitmix32 } from './rng';
-import { matMulExact, matMulTraining } from './wasmGemm';
-import { activeWasmBackend, heapOffset, outputTensor } from './wasmHeap';
-import { activeVectorKernels, columnSumsJs, dropoutMaskJs, dropoutThreshold } from './wasmVector';
+import { type Rng, splitmix32 } from '../util/rng';
+import { matMulExact, matMulTraining } from '../runtime/wasmGemm';
+import { activeWasmBackend, heapOffset, outputTensor } from '../runtime/wasmHeap';
+import { activeVectorKernels, columnSumsJs, dropoutMaskJs, dropoutThreshold } from '../runtime/wasmVector';
 
 let varCounter = 0;
 

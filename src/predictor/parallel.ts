@@ -20,7 +20,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { ArchFeatures } from '../space/types';
 import type { Adam, AdamOptions, AdamSlotData } from './adam';
 import type { EnsembleModel, ModelConfig } from './model';
-import type { Rng, RngState } from './rng';
+import type { Rng, RngState } from '../util/rng';
 import { type EpochEvent, type NetworkShare, type OptimConfig, pretrainEpochLoss, pretrainExperts, type PretrainEpochLosses, trainOnTruth, TrainingCancelled, type TrainHooks } from './train';
 
 /** One variable of an expert, by its name in the model (`experts.3.enc.op_emb`). */

@@ -16,7 +16,7 @@ import { type EvalMetrics, evaluateCalibrated, kendallTau } from './metrics';
 import { EnsembleModel, type EncoderType, type ModelConfig } from './model';
 import { pretrainExpertsParallel, trainOnTruthParallel } from './parallel';
 import { modelBase, PRESETS, type PresetName } from './presets';
-import { Rng } from './rng';
+import { Rng } from '../util/rng';
 import {
   type EpochEvent,
   type Method,

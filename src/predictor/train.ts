@@ -12,8 +12,8 @@ import type { ArchFeatures } from '../space/types';
 import { Adam } from './adam';
 import { hingeLoss, hingeValueAndGrad, type PairSet, samplePairs, skipPairs } from './loss';
 import { type EncodedBatch, EnsembleModel, disposeBatch, encodeBatch, type ModelConfig } from './model';
-import { Rng } from './rng';
-import { trainingProductVariant } from './wasmGemm';
+import { Rng } from '../util/rng';
+import { trainingProductVariant } from '../runtime/wasmGemm';
 
 /**
  * Bumped whenever training's float arithmetic changes (same configuration, different rounding), so results

@@ -13,7 +13,7 @@ import { measuresOf } from '../lf/space';
 import { type ComputeLfParams, type ComputeLfResult, type SpaceInfo, WORKSPACE_FILE_BYTES, WORKSPACE_MAX_FILES } from '../protocol/lsp';
 import { readFilePrefix } from './workspaceArchs';
 import type { SearchSpace } from '../space/types';
-import { writeFileAtomically } from '../data/files';
+import { writeFileAtomically } from '../util/files';
 
 /** Architectures per run (files and bytes per file: the side bar's WORKSPACE_* bounds): work stays bounded. */
 export const LF_MAX_ARCHS = 100_000;

@@ -7,7 +7,7 @@
  */
 import { applyCalibration } from '../predictor/calibration';
 import { Predictor } from '../predictor/predictor';
-import { Rng } from '../predictor/rng';
+import { Rng } from '../util/rng';
 import { scoreArchs } from '../predictor/train';
 import type { PredictorInfo } from '../protocol/lsp';
 import type { SearchSpace } from '../space/types';

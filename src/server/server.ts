@@ -35,7 +35,7 @@ import {
   splitDataset,
   targetNames,
 } from '../data/dataset';
-import { initBackend } from '../predictor/backend';
+import { initBackend } from '../runtime/backend';
 import { BUILTIN_SPACES, builtinSpace, DEFAULT_SPACE_ID } from '../space/registry';
 import type { FoundArch, SearchSpace } from '../space/types';
 import { SpaceFiles } from './spaceFiles';

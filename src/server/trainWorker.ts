@@ -5,7 +5,7 @@
 import { parentPort } from 'node:worker_threads';
 import { DataError } from '../data/dataset';
 import { resolveSpace } from '../space/registry';
-import { initBackend } from '../predictor/backend';
+import { initBackend } from '../runtime/backend';
 import { trainPredictor } from '../predictor/predictor';
 import { defaultTrainingJobs } from '../predictor/parallel';
 import { TrainingCancelled } from '../predictor/train';

@@ -18,15 +18,15 @@ import {
   planAblation,
   resolveVariants,
   runAblationTask,
-} from '../../src/predictor/ablation';
+} from '../../src/experiment/ablation';
 import { Adam } from '../../src/predictor/adam';
-import { initBackend } from '../../src/predictor/backend';
+import { initBackend } from '../../src/runtime/backend';
 import { kendallTau } from '../../src/predictor/metrics';
 import { EnsembleModel } from '../../src/predictor/model';
 import { modelBase, PRESETS } from '../../src/predictor/presets';
-import { Step1Cache } from '../../src/predictor/step1Cache';
+import { Step1Cache } from '../../src/experiment/step1Cache';
 import { modelConfigFor, pretrainExperts } from '../../src/predictor/train';
-import { Rng } from '../../src/predictor/rng';
+import { Rng } from '../../src/util/rng';
 import { nb201Slice } from './slice';
 
 const TARGET = 'c10_test_200ep';

@@ -7,17 +7,23 @@ import { defined } from './at';
 // Dependency direction (ARCHITECTURE.md): pure cores under thin adapters.
 const ROOT = path.resolve(__dirname, '../..');
 const RULES: { dir: string; forbidden: RegExp; why: string }[] = [
-  // Search spaces (parsers, scanners, encodings) are pure: no tfjs, no editor, nothing above them.
-  { dir: 'src/space', forbidden: /^(vscode|vscode-language.*|@tensorflow\/.*|(\.\.\/)+(predictor|server|client|data|protocol|cli|lf).*)$/, why: 'search spaces are pure' },
+  // Utilities (seeded random numbers, atomic files, CSV fields) depend on nothing of the project.
+  { dir: 'src/util', forbidden: /^(vscode|vscode-language.*|@tensorflow\/.*|(\.\.\/)+[a-z].*)$/, why: 'utilities import nothing of the project' },
+  // Search spaces (parsers, scanners, encodings) are pure: no tfjs, no editor, nothing above them but utilities.
+  { dir: 'src/space', forbidden: /^(vscode|vscode-language.*|@tensorflow\/.*|(\.\.\/)+(predictor|runtime|experiment|server|client|data|protocol|cli|lf).*)$/, why: 'search spaces are pure' },
   // Architecture search (enumerate / evolution) sees only spaces and a scoring function: shared by CLI, server and benches.
-  { dir: 'src/search', forbidden: /^(vscode|vscode-language.*|@tensorflow\/.*|(\.\.\/)+(predictor|server|client|protocol|cli|data|lf).*)$/, why: 'the search is pure (spaces and a scorer only)' },
-  { dir: 'src/data', forbidden: /^(vscode|vscode-language.*|@tensorflow\/.*|\.\.\/(predictor|server|client|protocol|lf).*)$/, why: 'data loading needs no tfjs or editor' },
-  // LF measures (networks, engines, cache, worker pool) are editor-free.
-  { dir: 'src/lf', forbidden: /^(vscode|vscode-language.*|(\.\.\/)+(server|client|protocol|cli).*)$/, why: 'LF measures are editor-free' },
-  { dir: 'src/predictor', forbidden: /^(vscode|vscode-language.*|\.\.\/(server|client|protocol|lf).*)$/, why: 'the predictor is vscode-free' },
-  { dir: 'src/protocol', forbidden: /^(vscode|vscode-languageserver|vscode-languageclient.*|@tensorflow\/.*|\.\.\/(space|data|predictor|server|client|lf).*)$/, why: 'protocol files hold types and message objects only' },
-  { dir: 'src/server', forbidden: /^(vscode|vscode-languageclient.*|\.\.\/client.*)$/, why: 'the server never imports the client' },
-  { dir: 'src/client', forbidden: /^(@tensorflow\/.*|\.\.\/(space|data|predictor|server|lf).*)$/, why: 'the client talks to the server through the protocol only' },
+  { dir: 'src/search', forbidden: /^(vscode|vscode-language.*|@tensorflow\/.*|(\.\.\/)+(predictor|runtime|experiment|server|client|protocol|cli|data|lf).*)$/, why: 'the search is pure (spaces and a scorer only)' },
+  { dir: 'src/data', forbidden: /^(vscode|vscode-language.*|@tensorflow\/.*|\.\.\/(predictor|runtime|experiment|server|client|protocol|lf).*)$/, why: 'data loading needs no tfjs or editor' },
+  // The TF.js runtime (backend choice, wasm heap and kernels) knows tensors, not models, spaces or data.
+  { dir: 'src/runtime', forbidden: /^(vscode|vscode-language.*|\.\.\/(space|data|search|predictor|experiment|server|client|protocol|cli|lf).*)$/, why: 'the runtime knows tensors only' },
+  // LF measures (networks, engines, cache, worker pool) are editor-free and need no predictor.
+  { dir: 'src/lf', forbidden: /^(vscode|vscode-language.*|(\.\.\/)+(predictor|experiment|server|client|protocol|cli).*)$/, why: 'LF measures are editor-free and predictor-free' },
+  { dir: 'src/predictor', forbidden: /^(vscode|vscode-language.*|\.\.\/(experiment|server|client|protocol|lf|cli).*)$/, why: 'the predictor is vscode-free and knows no experiment' },
+  // Experiments (ablation, bench, step-1 cache) drive predictors; nothing but the CLI and benches drives them.
+  { dir: 'src/experiment', forbidden: /^(vscode|vscode-language.*|\.\.\/(server|client|protocol|lf|cli).*)$/, why: 'experiments are editor-free' },
+  { dir: 'src/protocol', forbidden: /^(vscode|vscode-languageserver|vscode-languageclient.*|@tensorflow\/.*|\.\.\/(space|data|predictor|runtime|experiment|server|client|lf).*)$/, why: 'protocol files hold types and message objects only' },
+  { dir: 'src/server', forbidden: /^(vscode|vscode-languageclient.*|\.\.\/(client|cli).*)$/, why: 'the server never imports the client or the CLI' },
+  { dir: 'src/client', forbidden: /^(@tensorflow\/.*|\.\.\/(space|data|predictor|runtime|experiment|server|lf|cli).*)$/, why: 'the client talks to the server through the protocol only' },
 ];
 
 function imports(file: string): string[] {

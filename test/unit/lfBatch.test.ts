@@ -11,7 +11,7 @@ import { corrcoef, logAbsDet, symmetricEigenvalues } from '../../src/lf/batch/li
 import { initWeights, type LayerWeights } from '../../src/lf/init';
 import { nb201Network } from '../../src/lf/nb201/network';
 import { type Layer, type Network, NetworkBuilder, type Shape } from '../../src/lf/network';
-import { initBackend } from '../../src/predictor/backend';
+import { initBackend } from '../../src/runtime/backend';
 import { at, defined } from './at';
 
 /** Seeded uniform [0, 1) (mulberry32). */

@@ -11,7 +11,7 @@ import { nb301Network } from '../../src/lf/nb301/network';
 import { type Network, NetworkBuilder } from '../../src/lf/network';
 import { synflow, type SynflowLayerWeights, synflowPass } from '../../src/lf/synflow';
 import { spearman } from '../../src/predictor/metrics';
-import { Rng } from '../../src/predictor/rng';
+import { Rng } from '../../src/util/rng';
 import type { Nb201Arch } from '../../src/space/nb201/cell';
 import type { Nb301Arch } from '../../src/space/nb301';
 import { at, defined } from './at';

@@ -2,9 +2,9 @@ import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
-import { initBackend } from '../../src/predictor/backend';
+import { initBackend } from '../../src/runtime/backend';
 import { hingeLoss, hingeLossValue, samplePairs } from '../../src/predictor/loss';
-import { Rng } from '../../src/predictor/rng';
+import { Rng } from '../../src/util/rng';
 import { at, defined } from './at';
 
 describe('pair sampling', () => {

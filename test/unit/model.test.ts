@@ -5,12 +5,12 @@ import { before, describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import { loadBundled } from '../../src/data/dataset';
-import { initBackend } from '../../src/predictor/backend';
+import { initBackend } from '../../src/runtime/backend';
 import { disposeBatch, encodeBatch, EnsembleModel, rowSharing } from '../../src/predictor/model';
 import { dropoutMultiplier, mm, ONES_ROW, rowGather, segmentSum, ZERO_ROW } from '../../src/predictor/nn';
 import { modelBase, PRESETS } from '../../src/predictor/presets';
-import { Rng } from '../../src/predictor/rng';
-import { observeProducts } from '../../src/predictor/wasmGemm';
+import { Rng } from '../../src/util/rng';
+import { observeProducts } from '../../src/runtime/wasmGemm';
 import { modelConfigFor } from '../../src/predictor/train';
 
 /** The row counts of the left operands of every matrix product that `f` runs (mm's, as wasmGemm computes them). */

@@ -7,7 +7,7 @@ import { nb301Key, nb301Space, nb301ToGenotype, parseNb301, scanNb301 } from '..
 import { ARCH_TRIGGER_PATTERNS } from '../../src/protocol/lsp';
 import { BUILTIN_SPACES } from '../../src/space/registry';
 import type { ArchProblem, FoundArch } from '../../src/space/types';
-import { Rng } from '../../src/predictor/rng';
+import { Rng } from '../../src/util/rng';
 import { loadBundled } from '../../src/data/dataset';
 
 const FIXTURE = fs.readFileSync(path.resolve(__dirname, '../fixtures/genotypes.py'), 'utf8');

@@ -4,15 +4,15 @@ import { before, describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
 import { column, type Dataset, splitDataset } from '../../src/data/dataset';
 import { Adam } from '../../src/predictor/adam';
-import { adamStepJs, simdAdam } from '../../src/predictor/adamKernel';
-import { initBackend } from '../../src/predictor/backend';
+import { adamStepJs, simdAdam } from '../../src/runtime/adamKernel';
+import { initBackend } from '../../src/runtime/backend';
 import { samplePairs, skipPairs } from '../../src/predictor/loss';
 import { disposeBatch, encodeBatch, EnsembleModel } from '../../src/predictor/model';
 import { addBias, mm, oneHotMatMul } from '../../src/predictor/nn';
 import { pretrainExpertsParallel, trainOnTruthParallel } from '../../src/predictor/parallel';
 import { trainPredictor } from '../../src/predictor/predictor';
 import { modelBase, PRESETS } from '../../src/predictor/presets';
-import { Rng } from '../../src/predictor/rng';
+import { Rng } from '../../src/util/rng';
 import { ensembleStep, type EpochEvent, modelConfigFor, type OptimConfig, pretrainExperts, trainOnTruth, TrainingCancelled } from '../../src/predictor/train';
 import { nb201Slice } from './slice';
 

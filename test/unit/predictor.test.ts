@@ -7,10 +7,10 @@ import * as tf from '@tensorflow/tfjs-core';
 import { parseNb201OrThrow } from '../../src/space/nb201/cell';
 import { type Dataset, loadBundled } from '../../src/data/dataset';
 import { parseOrThrow } from '../../src/space/types';
-import { initBackend } from '../../src/predictor/backend';
+import { initBackend } from '../../src/runtime/backend';
 import { Predictor, PredictorFileError, trainPredictor, type TrainOptions } from '../../src/predictor/predictor';
 import { TrainingCancelled } from '../../src/predictor/train';
-import { runBenchTask } from '../../src/predictor/bench';
+import { runBenchTask } from '../../src/experiment/bench';
 import { nb201Slice } from './slice';
 import { at } from './at';
 

@@ -6,10 +6,10 @@ import { nb201FromCode } from '../../src/space/nb201/cell';
 import { declaredSpace } from '../../src/space/declared';
 import { tnb101MacroSpace } from '../../src/space/tnb101Macro';
 import type { SearchSpace } from '../../src/space/types';
-import { initBackend } from '../../src/predictor/backend';
+import { initBackend } from '../../src/runtime/backend';
 import { hingeLoss, samplePairs } from '../../src/predictor/loss';
 import { disposeBatch, encodeBatch, EnsembleModel, type ModelConfig } from '../../src/predictor/model';
-import { Rng } from '../../src/predictor/rng';
+import { Rng } from '../../src/util/rng';
 import { ensembleStep } from '../../src/predictor/train';
 import { at, defined } from './at';
 

@@ -2,12 +2,12 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
-import { initBackend } from '../../src/predictor/backend';
+import { initBackend } from '../../src/runtime/backend';
 import { addBias, dropoutMultiplier, mm, mmTraining } from '../../src/predictor/nn';
-import { Rng } from '../../src/predictor/rng';
+import { Rng } from '../../src/util/rng';
 import { TRAINING_NUMERICS, trainingNumerics } from '../../src/predictor/train';
-import { enableRelaxedSimd, fusedMultiplyAdd, matMulExact, matMulTraining, setTrainingProduct, trainingProductVariant } from '../../src/predictor/wasmGemm';
-import { columnSumsJs, dropoutBits, dropoutMaskJs, dropoutThreshold, wasmVector } from '../../src/predictor/wasmVector';
+import { enableRelaxedSimd, fusedMultiplyAdd, matMulExact, matMulTraining, setTrainingProduct, trainingProductVariant } from '../../src/runtime/wasmGemm';
+import { columnSumsJs, dropoutBits, dropoutMaskJs, dropoutThreshold, wasmVector } from '../../src/runtime/wasmVector';
 
 const randomMatrix = (rng: Rng, rows: number, cols: number): tf.Tensor2D =>
   tf.tensor2d(Float32Array.from({ length: rows * cols }, () => rng.normal() * 10 ** (rng.int(5) - 2)), [rows, cols]);

@@ -9,15 +9,15 @@
  * seed, and a step-1 cache on disk lets a later run (a new variant) reuse it.
  */
 import { column, type Dataset, DataError, fillFromEquivalents, groundTruthSubset, lfNames, permutation, splitDataset } from '../data/dataset';
-import { Adam } from './adam';
-import { fitIsotonic } from './calibration';
-import { type EvalMetrics, evaluateCalibrated, kendallTau, meanStd, precisionAtTop } from './metrics';
-import { EnsembleModel, type EncoderType } from './model';
-import { MAX_EXPERTS, resolveExperts } from './predictor';
-import { modelBase, PRESETS, type PresetName } from './presets';
-import { Rng } from './rng';
-import { cloneModel, modelConfigFor, type OptimConfig, scoreArchs, trainingNumerics, trainOnTruth } from './train';
-import { pretrainExpertsParallel } from './parallel';
+import { Adam } from '../predictor/adam';
+import { fitIsotonic } from '../predictor/calibration';
+import { type EvalMetrics, evaluateCalibrated, kendallTau, meanStd, precisionAtTop } from '../predictor/metrics';
+import { EnsembleModel, type EncoderType } from '../predictor/model';
+import { MAX_EXPERTS, resolveExperts } from '../predictor/predictor';
+import { modelBase, PRESETS, type PresetName } from '../predictor/presets';
+import { Rng } from '../util/rng';
+import { cloneModel, modelConfigFor, type OptimConfig, scoreArchs, trainingNumerics, trainOnTruth } from '../predictor/train';
+import { pretrainExpertsParallel } from '../predictor/parallel';
 import type { Step1Cache } from './step1Cache';
 
 /** Seed of the permutation that carves the validation split out of the training split. */

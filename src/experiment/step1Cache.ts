@@ -9,9 +9,9 @@ import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
-import type { Adam } from './adam';
-import type { EnsembleModel } from './model';
-import { writeFileAtomically } from '../data/files';
+import type { Adam } from '../predictor/adam';
+import type { EnsembleModel } from '../predictor/model';
+import { writeFileAtomically } from '../util/files';
 
 const FORMAT = 'dele-nas/step1@1';
 

@@ -4,15 +4,15 @@
  * pretrained once and every ratio fine-tunes a copy of the pretrained model and optimizer state.
  */
 import { column, type Dataset, groundTruthSubset, splitDataset } from '../data/dataset';
-import { Adam } from './adam';
-import { fitIsotonic } from './calibration';
-import { type EvalMetrics, evaluateCalibrated, kendallTau } from './metrics';
-import type { EncoderType } from './model';
-import { resolveExperts } from './predictor';
-import { modelBase, PRESETS, type PresetName } from './presets';
-import { Rng } from './rng';
-import { cloneModel, type Method, modelConfigFor, type OptimConfig, pretrainExperts, scoreArchs, trainOnTruth } from './train';
-import { EnsembleModel } from './model';
+import { Adam } from '../predictor/adam';
+import { fitIsotonic } from '../predictor/calibration';
+import { type EvalMetrics, evaluateCalibrated, kendallTau } from '../predictor/metrics';
+import type { EncoderType } from '../predictor/model';
+import { resolveExperts } from '../predictor/predictor';
+import { modelBase, PRESETS, type PresetName } from '../predictor/presets';
+import { Rng } from '../util/rng';
+import { cloneModel, type Method, modelConfigFor, type OptimConfig, pretrainExperts, scoreArchs, trainOnTruth } from '../predictor/train';
+import { EnsembleModel } from '../predictor/model';
 
 export interface BenchTask {
   /** Search space of the bundled data (default nb201). */
