@@ -12,7 +12,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { initBackend } from '../src/runtime/backend';
 import { Rng } from '../src/util/rng';
 import { fusedMultiplyAdd, matMulExact, matMulTraining, setTrainingProduct } from '../src/runtime/wasmGemm';
-import { heapOffset, outputTensor, type WasmBackendInternals } from '../src/runtime/wasmHeap';
+import { heapOffset, outputTensor, type WasmBackendInternals } from '../src/runtime/tfjsInternals';
 import { activeVectorKernels, columnSumsJs, dropoutMaskJs, dropoutThreshold } from '../src/runtime/wasmVector';
 import { benchCommit } from './provenance';
 
@@ -72,7 +72,7 @@ async function main(): Promise<void> {
   const scale = Math.fround(1 / Math.fround(0.9));
   const js = new Float32Array(512 * 300);
   let seed = 0;
-  const maskSimd = medianMs(reps, () => outputTensor(be, [512, 300], (o, info) => simd.kernels.dropoutMask(o, 512 * 300, seed++, 7, threshold, scale, () => be.typedArrayFromHeap(info))).dispose());
+  const maskSimd = medianMs(reps, () => outputTensor(be, [512, 300], (o, view) => simd.kernels.dropoutMask(o, 512 * 300, seed++, 7, threshold, scale, view)).dispose());
   const maskJs = medianMs(reps, () => dropoutMaskJs(js, seed++, 7, threshold, scale));
   const sumsSimd = medianMs(reps, () => outputTensor(be, [300], (o) => simd.kernels.columnSums(heapOffset(be, x), 512, 300, o)).dispose());
   const xs = x.dataSync() as Float32Array;

@@ -6,7 +6,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { type Rng, splitmix32 } from '../util/rng';
 import { matMulExact, matMulTraining } from '../runtime/wasmGemm';
-import { activeWasmBackend, heapOffset, outputTensor } from '../runtime/wasmHeap';
+import { activeWasmBackend, heapOffset, heapTensor, heapView, outputTensor } from '../runtime/tfjsInternals';
 import { activeVectorKernels, columnSumsJs, dropoutMaskJs, dropoutThreshold } from '../runtime/wasmVector';
 
 let varCounter = 0;
@@ -56,13 +56,13 @@ export function tensorFrom(shape: number[], fill: (out: Float32Array, view: (t: 
   const wasm = activeWasmBackend();
   if (wasm) {
     const { be } = wasm;
-    const info = be.makeOutput(shape, 'float32');
     // Views are taken after the allocation, which may grow (and so move) the heap.
-    fill(be.typedArrayFromHeap(info), (t) => {
-      if (t.dtype !== 'float32') throw new Error(`tensorFrom: a ${t.dtype} tensor`);
-      return be.typedArrayFromHeap(t as unknown as tf.TensorInfo);
-    });
-    return tf.engine().makeTensorFromTensorInfo(info);
+    return heapTensor(be, shape, (out) =>
+      fill(out, (t) => {
+        if (t.dtype !== 'float32') throw new Error(`tensorFrom: a ${t.dtype} tensor`);
+        return heapView(be, t);
+      }),
+    );
   }
   const out = new Float32Array(size);
   fill(out, (t) => t.dataSync() as Float32Array);
@@ -194,7 +194,7 @@ export function dropoutMultiplier(shape: number[], rate: number, seed: number): 
   const simd = activeVectorKernels();
   if (!simd) return tensorFrom(shape, (out) => dropoutMaskJs(out, k1, k2, threshold, scale));
   const count = shape.reduce((a, b) => a * b, 1);
-  return outputTensor(simd.be, shape, (out, info) => simd.kernels.dropoutMask(out, count, k1, k2, threshold, scale, () => simd.be.typedArrayFromHeap(info)));
+  return outputTensor(simd.be, shape, (out, view) => simd.kernels.dropoutMask(out, count, k1, k2, threshold, scale, view));
 }
 
 export class Params {

@@ -31,7 +31,7 @@ export function adamStepJs(g: Float32Array, m: Float32Array, v: Float32Array, p:
  * The module, assembled here (no toolchain needed): memory, and adam(bytes, g, m, v, p, β1, 1−β1, β2, 1−β2,
  * √(1−β2^t), ε, lr/(1−β1^t)) over `bytes` bytes (a multiple of 16) at byte offsets g, m, v, p of the memory.
  */
-function adamModuleBytes(): Uint8Array<ArrayBuffer> {
+export function adamModuleBytes(): Uint8Array<ArrayBuffer> {
   const [get, set] = [localGet, localSet];
   const load = (base: number): number[] => [...get(base), ...get(12), 0x6a, ...simd(0x00), 2, 0]; // v128.load align 4
   const store = simd(0x0b).concat([2, 0]);

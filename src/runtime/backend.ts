@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
-import { activeWasmBackend, heapOffset, type WasmBackendInternals } from './wasmHeap';
+import { activeWasmBackend, kernelOutput, replaceKernel, sharedOutput } from './tfjsInternals';
 import { enableRelaxedSimd } from './wasmGemm';
 import { wasmTranspose } from './wasmTranspose';
 
@@ -36,17 +36,12 @@ function tryTfjsNode(): boolean {
  */
 function shareWasmCopies(): void {
   for (const name of ['Identity', 'Cast']) {
-    const orig = tf.getKernel(name, 'wasm');
-    if (!orig || (orig as { shared?: boolean }).shared) continue;
-    const kernelFunc: tf.KernelFunc = (args) => {
+    replaceKernel(name, 'wasm', 'same-dtype copies share the data (reference counted) instead of copying it', (orig) => (args) => {
       const x = args.inputs.x as tf.TensorInfo;
       const dtype = name === 'Cast' ? (args.attrs as { dtype: tf.DataType }).dtype : x.dtype;
-      if (x.dtype === 'string' || dtype !== x.dtype) return orig.kernelFunc(args);
-      (args.backend as unknown as { incRef(id: tf.DataId): void }).incRef(x.dataId);
-      return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
-    };
-    tf.unregisterKernel(name, 'wasm');
-    tf.registerKernel({ ...orig, kernelFunc, shared: true } as tf.KernelConfig);
+      if (x.dtype === 'string' || dtype !== x.dtype) return orig(args);
+      return sharedOutput(args.backend, x);
+    });
   }
 }
 
@@ -55,23 +50,16 @@ function shareWasmCopies(): void {
  * the backend's own memory; any other transpose, or a runtime without the module, keeps the backend's kernel.
  */
 function tiledWasmTranspose(): void {
-  const orig = tf.getKernel('Transpose', 'wasm');
-  if (!orig || (orig as { tiled?: boolean }).tiled) return;
   const memory = activeWasmBackend()?.memory;
   const transpose = memory ? wasmTranspose(memory) : undefined;
   if (!transpose) return;
-  const kernelFunc: tf.KernelFunc = (args) => {
+  replaceKernel('Transpose', 'wasm', '2-D float32 transposes run as a tiled copy (same values)', (orig) => (args) => {
     const x = args.inputs.x as tf.TensorInfo;
     const perm = (args.attrs as { perm: number[] }).perm;
-    if (x.shape.length !== 2 || x.dtype !== 'float32' || perm[0] !== 1) return orig.kernelFunc(args);
-    const be = args.backend as unknown as WasmBackendInternals;
+    if (x.shape.length !== 2 || x.dtype !== 'float32' || perm[0] !== 1) return orig(args);
     const [rows, cols] = x.shape as [number, number];
-    const out = be.makeOutput([cols, rows], 'float32');
-    if (rows * cols > 0) transpose(heapOffset(be, x), heapOffset(be, out), rows, cols);
-    return out;
-  };
-  tf.unregisterKernel('Transpose', 'wasm');
-  tf.registerKernel({ ...orig, kernelFunc, tiled: true } as tf.KernelConfig);
+    return kernelOutput(args.backend, x, [cols, rows], (src, dst) => transpose(src, dst, rows, cols));
+  });
 }
 
 /** The cpu backend prints a banner suggesting tfjs-node through console.warn; it is noise here. */

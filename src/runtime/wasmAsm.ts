@@ -67,3 +67,13 @@ export function instantiate(bytes: Uint8Array<ArrayBuffer>, memory?: WebAssembly
     return undefined;
   }
 }
+
+const instances = new WeakMap<WebAssembly.Memory, Map<string, unknown>>();
+
+/** `make(memory)` once per wasm memory (each worker thread has its own backend) and key; undefined stays cached. */
+export function perMemory<T>(memory: WebAssembly.Memory, key: string, make: (memory: WebAssembly.Memory) => T | undefined): T | undefined {
+  let byKey = instances.get(memory);
+  if (!byKey) instances.set(memory, (byKey = new Map()));
+  if (!byKey.has(key)) byKey.set(key, make(memory));
+  return byKey.get(key) as T | undefined;
+}

@@ -16,8 +16,8 @@
  */
 import * as v8 from 'node:v8';
 import * as tf from '@tensorflow/tfjs-core';
-import { codeEntry, F32, I32, i32Const, IMPORT_MEMORY, inc, instantiate, localGet, localSet, MAGIC, name, section, simd, uleb, V128, vec, whileLt } from './wasmAsm';
-import { activeWasmBackend, heapOffset, outputTensor, perMemory, type WasmBackendInternals } from './wasmHeap';
+import { codeEntry, F32, I32, i32Const, IMPORT_MEMORY, inc, instantiate, localGet, localSet, MAGIC, name, perMemory, section, simd, uleb, V128, vec, whileLt } from './wasmAsm';
+import { activeWasmBackend, heapAllocator, heapOffset, outputTensor, type WasmBackendInternals } from './tfjsInternals';
 
 /** The register tile: MR rows × NR columns of C in 2·MR f32x4 accumulators (more spill on x64's 16 registers). */
 const MR = 4;
@@ -197,7 +197,7 @@ export interface WasmGemm {
   matMul(a: number, transposeA: boolean, b: number, transposeB: boolean, c: number, m: number, n: number, k: number): void;
 }
 
-type BackendHeap = Pick<WasmBackendInternals['wasm'], '_malloc' | '_free'>;
+type BackendHeap = ReturnType<typeof heapAllocator>;
 
 /** The product over `memory`, its scratch space from the backend's allocator, or undefined without wasm SIMD. */
 export function wasmGemm(memory: WebAssembly.Memory, heap: BackendHeap, variant: GemmVariant): WasmGemm | undefined {
@@ -210,9 +210,9 @@ export function wasmGemm(memory: WebAssembly.Memory, heap: BackendHeap, variant:
   let scratchBytes = 0;
   const reserve = (bytes: number): number => {
     if (bytes > scratchBytes) {
-      if (scratch) heap._free(scratch);
+      if (scratch) heap.free(scratch);
       scratchBytes = Math.max(bytes, 2 * scratchBytes);
-      scratch = heap._malloc(scratchBytes);
+      scratch = heap.malloc(scratchBytes);
       if (!scratch) {
         scratchBytes = 0;
         throw new Error(`wasmGemm: cannot allocate ${bytes} bytes`);
@@ -260,7 +260,7 @@ function gemmFor(choice: TrainingProduct): { be: WasmBackendInternals; gemm: Was
   // The FMA kernel only where it fuses: unfused, relaxed_madd rounds as the exact kernel does, and the name
   // would then stand for two roundings (trainingNumerics keys caches by it).
   const variant: GemmVariant = choice === 'exact' || !fusedMultiplyAdd() ? 'exact' : 'fma';
-  const gemm = perMemory(wasm.memory, `gemm-${variant}`, (memory) => wasmGemm(memory, wasm.be.wasm, variant));
+  const gemm = perMemory(wasm.memory, `gemm-${variant}`, (memory) => wasmGemm(memory, heapAllocator(wasm.be), variant));
   return gemm && { be: wasm.be, gemm };
 }
 

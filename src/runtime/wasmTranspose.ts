@@ -11,7 +11,7 @@ import { codeEntry, I32, i32Const, IMPORT_MEMORY, inc, instantiate, localGet, lo
 const TILE = 16;
 
 /** transpose(src, dst, rows, cols): dst[j][i] = src[i][j], byte offsets into the imported memory env.memory. */
-function transposeModuleBytes(): Uint8Array<ArrayBuffer> {
+export function transposeModuleBytes(): Uint8Array<ArrayBuffer> {
   const [SRC, DST, ROWS, COLS, I0, J0, I, J, IEND, JEND] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
   const [get, set, tee, konst, add] = [localGet, localSet, localTee, i32Const, 0x6a];
   /** for (v = start; v < end; v += step) body. */

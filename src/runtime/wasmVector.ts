@@ -6,8 +6,8 @@
  * - `columnSums`: the bias gradient Σ_rows dy, each column summed in row order in float32 (as the JavaScript
  *   loop and the backend's Sum over a transpose did), four columns per lane group.
  */
-import { activeWasmBackend, perMemory, type WasmBackendInternals } from './wasmHeap';
-import { codeEntry, F32, I32, i32Const, IMPORT_MEMORY, inc, instantiate, localGet, localSet, MAGIC, name, section, simd, uleb, V128, vec, whileLt } from './wasmAsm';
+import { codeEntry, F32, I32, i32Const, IMPORT_MEMORY, inc, instantiate, localGet, localSet, MAGIC, name, perMemory, section, simd, uleb, V128, vec, whileLt } from './wasmAsm';
+import { activeWasmBackend, type WasmBackendInternals } from './tfjsInternals';
 
 const GOLDEN = 0x9e3779b9;
 const M1 = 0x85ebca6b;
@@ -51,7 +51,7 @@ export function columnSumsJs(g: Float32Array, d: number, out: Float32Array): voi
  * byte offset out; threshold as a uint32 bit pattern, only called when it is below 2³².
  * colsums(g, rows, d, out): columnSumsJs at byte offsets g and out.
  */
-function moduleBytes(): Uint8Array<ArrayBuffer> {
+export function vectorModuleBytes(): Uint8Array<ArrayBuffer> {
   const [get, set, konst] = [localGet, localSet, i32Const];
   const [add, mul] = [0x6a, 0x6c];
   const [i32x4Splat, f32x4Splat, xor, and, shrU, i32x4Add, i32x4Mul, ltU, f32x4Add] = [simd(0x11), simd(0x13), simd(0x51), simd(0x4e), simd(0xad), simd(0xae), simd(0xb5), simd(0x3a), simd(0xe4)];
@@ -149,7 +149,7 @@ export function activeVectorKernels(): { be: WasmBackendInternals; kernels: Wasm
 
 /** The kernels over `memory`, or undefined without wasm SIMD. */
 export function wasmVector(memory: WebAssembly.Memory): WasmVector | undefined {
-  const exports = instantiate(moduleBytes(), memory);
+  const exports = instantiate(vectorModuleBytes(), memory);
   if (!exports) return undefined;
   const mask = exports.mask as (out: number, count4: number, k1: number, k2: number, threshold: number, scale: number) => void;
   const colsums = exports.colsums as (g: number, rows: number, d: number, out: number) => void;

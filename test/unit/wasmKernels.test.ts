@@ -3,6 +3,8 @@ import { after, before, describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import { initBackend } from '../../src/runtime/backend';
+import { activeWasmBackend } from '../../src/runtime/tfjsInternals';
+import { defined } from './at';
 import { addBias, dropoutMultiplier, mm, mmTraining } from '../../src/predictor/nn';
 import { Rng } from '../../src/util/rng';
 import { TRAINING_NUMERICS, trainingNumerics } from '../../src/predictor/train';
@@ -166,7 +168,7 @@ describe('matMulExact and matMulTraining (wasmGemm)', () => {
   it('the same scratch memory serves repeated products: the wasm heap stops growing', () => {
     const rng = new Rng(6);
     const [a, b] = operands(rng, [200, 100, 150], true, false);
-    const heap = (): number => (tf.backend() as unknown as { wasm: { asm: { memory: WebAssembly.Memory } } }).wasm.asm.memory.buffer.byteLength;
+    const heap = (): number => defined(activeWasmBackend(), 'wasm backend').memory.buffer.byteLength;
     for (let i = 0; i < 3; i++) matMulTraining(a, true, b, false).dispose();
     const size = heap();
     for (let i = 0; i < 50; i++) matMulTraining(a, true, b, false).dispose();
