@@ -18,7 +18,7 @@ for (const f of ['tfjs-backend-wasm.wasm', 'tfjs-backend-wasm-simd.wasm', 'tfjs-
 const node = {
   bundle: true,
   platform: 'node',
-  target: 'node20',
+  target: 'node22',
   format: 'cjs',
   // ESM builds of tfjs: one copy of tfjs-core, and the side-effect imports (backends, gradients) kept.
   mainFields: ['module', 'main'],

@@ -9,7 +9,6 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { activeWasmBackend, kernelOutput, replaceKernel, sharedOutput } from './tfjsInternals';
-import { enableRelaxedSimd } from './wasmGemm';
 import { wasmTranspose } from './wasmTranspose';
 
 export type BackendChoice = 'auto' | 'tensorflow' | 'wasm' | 'cpu';
@@ -102,8 +101,6 @@ export async function initBackend(choice: BackendChoice = 'auto', wasmDir?: stri
         if (name === 'wasm') {
           shareWasmCopies();
           tiledWasmTranspose();
-          // Before any worker thread starts: V8 flags are per process (wasmGemm.ts).
-          enableRelaxedSimd();
         }
         initialised = name;
         if (missing.length > 0) console.warn(`DELE: backend ${want} requested, but ${missing.join('; ')}: using ${name}`);

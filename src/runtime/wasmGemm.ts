@@ -10,11 +10,10 @@
  * - `exact`: multiply, then add, k in order from 0, as XNNPACK's wasm kernels accumulate: the bits of tf.matMul
  *   (test/unit/wasmKernels.test.ts). mm's forward value (and so every prediction) uses it.
  * - `fma`: f32x4.relaxed_madd (relaxed SIMD: a fused multiply-add, one rounding, where the CPU has one). Training
- *   products use it where the runtime has relaxed SIMD (TRAINING_NUMERICS, train.ts), else `exact`. Node 20
- *   (V8 11.3) has relaxed SIMD behind --experimental-wasm-relaxed-simd, which `enableRelaxedSimd` sets at run
- *   time; newer runtimes (VS Code's Electron) ship it.
+ *   products use it where the runtime has relaxed SIMD (TRAINING_NUMERICS, train.ts), else `exact`. Node 22+
+ *   (V8 12) and VS Code's Electron ship it; on an older runtime (Node 20 hides it behind a V8 flag, which this
+ *   project no longer sets) training runs the exact kernel.
  */
-import * as v8 from 'node:v8';
 import * as tf from '@tensorflow/tfjs-core';
 import { codeEntry, F32, I32, i32Const, IMPORT_MEMORY, inc, instantiate, localGet, localSet, MAGIC, name, perMemory, section, simd, uleb, V128, vec, whileLt } from './wasmAsm';
 import { activeWasmBackend, heapAllocator, heapOffset, outputTensor, type WasmBackendInternals } from './tfjsInternals';
@@ -145,26 +144,9 @@ export type GemmVariant = 'fma' | 'exact';
 let relaxedSimd: boolean | undefined;
 let fusedMadd: boolean | undefined;
 
-/**
- * Makes relaxed SIMD available if the runtime has it only behind its flag (Node 20: V8 11.3), and says whether
- * it is there (tried once per thread; the flag is per process, so entry points call this through initBackend
- * before any worker thread starts). Compiled modules are unaffected.
- */
-export function enableRelaxedSimd(): boolean {
-  if (relaxedSimd !== undefined) return relaxedSimd;
-  const probe = gemmModuleBytes(true);
-  if (!WebAssembly.validate(probe)) {
-    const major = Number(process.versions.v8?.split('.')[0]);
-    // Only where the flag is known to exist (it went once relaxed SIMD shipped, V8 11.4+).
-    if (major > 0 && major <= 11) {
-      try {
-        v8.setFlagsFromString('--experimental-wasm-relaxed-simd');
-      } catch {
-        // a runtime that refuses flags trains with the exact kernel
-      }
-    }
-  }
-  return (relaxedSimd = WebAssembly.validate(probe));
+/** Whether the runtime has relaxed SIMD (Node 22+, VS Code's Electron); checked once per thread. */
+export function relaxedSimdAvailable(): boolean {
+  return (relaxedSimd ??= WebAssembly.validate(gemmModuleBytes(true)));
 }
 
 /**
@@ -174,7 +156,7 @@ export function enableRelaxedSimd(): boolean {
  */
 export function fusedMultiplyAdd(): boolean {
   if (fusedMadd !== undefined) return fusedMadd;
-  if (!enableRelaxedSimd()) return (fusedMadd = false);
+  if (!relaxedSimdAvailable()) return (fusedMadd = false);
   // madd(a, b, c) -> f32: lane 0 of relaxed_madd(splat a, splat b, splat c)
   const body = [...localGet(0), ...simd(0x13), ...localGet(1), ...simd(0x13), ...localGet(2), ...simd(0x13), ...simd(0x105), ...simd(0x1f), 0];
   const madd = instantiate(new Uint8Array([

@@ -77,7 +77,7 @@ describe('Adam', () => {
 
   for (const [rows, cols] of [[50, 100], [7, 3]] as const) {
     it(`updates bit for bit as the TF.js kernel sequence did, over many steps and magnitudes (${rows}x${cols})`, () => {
-      assert.ok(simdAdam, 'WebAssembly SIMD is available under Node 20, so the SIMD kernel is the one tested');
+      assert.ok(simdAdam, 'WebAssembly SIMD is available under Node 22+, so the SIMD kernel is the one tested');
       const draw = new Rng(3);
       const n = rows * cols;
       const scale = (i: number): number => 10 ** ((i % 13) - 8);

@@ -8,7 +8,7 @@ import { defined } from './at';
 import { addBias, dropoutMultiplier, mm, mmTraining } from '../../src/predictor/nn';
 import { Rng } from '../../src/util/rng';
 import { TRAINING_NUMERICS, trainingNumerics } from '../../src/predictor/train';
-import { enableRelaxedSimd, fusedMultiplyAdd, matMulExact, matMulTraining, setTrainingProduct, trainingProductVariant } from '../../src/runtime/wasmGemm';
+import { fusedMultiplyAdd, relaxedSimdAvailable, matMulExact, matMulTraining, setTrainingProduct, trainingProductVariant } from '../../src/runtime/wasmGemm';
 import { columnSumsJs, dropoutBits, dropoutMaskJs, dropoutThreshold, wasmVector } from '../../src/runtime/wasmVector';
 
 const randomMatrix = (rng: Rng, rows: number, cols: number): tf.Tensor2D =>
@@ -80,7 +80,7 @@ describe('matMulExact and matMulTraining (wasmGemm)', () => {
   });
 
   it('training\'s kernel (FMA where relaxed_madd fuses, as on this project\'s x64 machines): within float32 rounding of the float64 product', () => {
-    assert.ok(enableRelaxedSimd(), 'relaxed SIMD is available (Node 20 behind its flag, set at run time)');
+    assert.ok(relaxedSimdAvailable(), 'relaxed SIMD is available (Node 22+ ships it; the project requires Node >= 22)');
     setTrainingProduct('auto');
     const variant = fusedMultiplyAdd() ? 'fma' : 'exact';
     assert.equal(trainingProductVariant(), variant);
