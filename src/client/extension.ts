@@ -18,8 +18,8 @@ import {
   State,
   TransportKind,
 } from 'vscode-languageclient/node';
+import { ARCH_TRIGGER_PATTERNS } from '../space/triggers';
 import {
-  ARCH_TRIGGER_PATTERNS,
   CancelTrainingNotification,
   type ComputeLfParams,
   ComputeLfRequest,

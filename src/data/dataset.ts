@@ -69,50 +69,8 @@ export function lfNames(ds: Dataset): string[] {
 
 export const BUNDLED_PREFIX = 'bundled:';
 export const BUNDLED_NB201 = 'bundled:nb201';
-export const DEFAULT_TARGET = 'c10_test_200ep';
-/**
- * DELE's 12 NB201 expert types as far as they exist here (one_shot and relu were never published), using the
- * CIFAR-10 zero-cost proxies, the 12-epoch accuracy as the "short training" fidelity and an edge-GPU latency
- * (DATA.md). The default until the ablation below; `--lf paper` selects it (the README's reproduction table).
- */
-export const PAPER_NB201_EXPERTS = [
-  'c10valid_xvalid_12ep',
-  'zc_c10_grad_norm',
-  'zc_c10_snip',
-  'zc_c10_grasp',
-  'zc_c10_flops',
-  'zc_c10_fisher',
-  'zc_c10_jacov',
-  'zc_c10_plain',
-  'zc_c10_synflow',
-  'zc_c10_nwot',
-  'naswot_v1_score',
-  'hw_c10_edgegpu_latency',
-];
-
-/**
- * Default experts for NB201: the 12 LF columns with the largest |Kendall's tau| against the target on the
- * ablation's validation split (2,000 archs carved from the training split; never the held-out split), from every
- * column except the 12-epoch accuracies on test sets: the `gates-top12-val` variant of
- * bench/ablation-nb201-gates.yaml, which beat the paper's set on validation (README, "Accuracy beyond the paper").
- */
-export const DEFAULT_NB201_EXPERTS = [
-  'c100_val_12ep',
-  'zc_c10_jacov',
-  'zc_c10_nwot',
-  'zc_in16_nwot',
-  'zc_in16_jacov',
-  'zc_c10_params',
-  'zc_in16_params',
-  'zc_c10_epe_nas',
-  'c10valid_xvalid_12ep',
-  'params_M',
-  'in16_val_12ep',
-  'zc_in16_synflow',
-];
-
-/** Named expert sets of the bundled data, usable wherever a list of LF columns is (`--lf paper`). */
-export const NB201_EXPERT_SETS: Record<string, string[]> = { paper: PAPER_NB201_EXPERTS, default: DEFAULT_NB201_EXPERTS };
+// NB201's conventions live in its space folder (src/space/nb201/benchmark.ts).
+export { NB201_DEFAULT_TARGET as DEFAULT_TARGET, DEFAULT_NB201_EXPERTS, PAPER_NB201_EXPERTS, NB201_EXPERT_SETS } from '../space/nb201/benchmark';
 
 /** Short display names for LF columns (used in CodeLens and tables). */
 export function shortLfName(name: string): string {
@@ -202,9 +160,11 @@ export function loadBundled(spaceId: string = nb201Space.id, file?: string): Dat
   if (raw.format !== 'dele-nas/benchmark@1' || raw.space !== spaceId) {
     throw new DataError(`${p} is not a dele-nas ${spaceId} benchmark file (format ${raw.format}, space ${raw.space})`);
   }
-  // The NB201 table stores each cell as its 6 op digits; the others store the space's own syntax.
+  // A table may store architectures in a compact form of its space's (NB201: the 6 op digits of a cell).
+  const conventions = space.benchmark;
   const archs = raw.archs.map((s) => {
-    if (spaceId === nb201Space.id && /^[0-4]{6}$/.test(s)) return [...s].map(Number);
+    const decoded = conventions?.decode?.(s);
+    if (decoded !== undefined) return decoded;
     const r = space.parse(s);
     if (!r.ok) throw new DataError(`${p}: invalid architecture "${s}": ${firstProblem(r.problems)}`);
     return r.arch;
@@ -220,9 +180,10 @@ export function loadBundled(spaceId: string = nb201Space.id, file?: string): Dat
       values: Float64Array.from(c.values, (v) => (v === null ? NaN : v)),
     })),
   );
-  ds.defaultTarget = raw.defaultTarget ?? (spaceId === nb201Space.id ? DEFAULT_TARGET : undefined);
-  ds.defaultExperts = raw.defaultExperts ?? (spaceId === nb201Space.id ? DEFAULT_NB201_EXPERTS : undefined);
-  if (spaceId === nb201Space.id) ds.expertSets = NB201_EXPERT_SETS;
+  ds.defaultTarget = raw.defaultTarget ?? conventions?.defaultTarget;
+  const defaultExperts = raw.defaultExperts ?? conventions?.defaultExperts;
+  if (defaultExperts) ds.defaultExperts = [...defaultExperts];
+  if (conventions?.expertSets) ds.expertSets = Object.fromEntries(Object.entries(conventions.expertSets).map(([k, v]) => [k, [...v]]));
   if (!file) bundledCache.set(spaceId, ds);
   return ds;
 }

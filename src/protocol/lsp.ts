@@ -237,25 +237,6 @@ export interface RankingsResult {
   scatterLabel: string;
 }
 
-/**
- * Cheap tests the client runs on open documents before it starts the server at all: a document matching one
- * of these may hold an architecture of a built-in space (NB201 cell strings, TransNAS-Bench-101 strings).
- * The server's scanners decide; these only keep it from starting for every Python/JSON/YAML file.
- */
-export const ARCH_TRIGGER_PATTERNS: readonly string[] = [
-  '\\|[ \\t]*[A-Za-z_]\\w{0,40}[ \\t]*~[ \\t]*\\d',
-  '\\b\\d{1,6}-\\d{1,10}-\\d{1,8}_\\d{1,8}_\\d{1,8}\\b',
-  '\\b\\d{1,6}-\\d{1,12}-basic\\b',
-  // NB201's op-list form: ops: [nor_conv_3x3, skip_connect, ...]
-  '(?:nb201_)?ops["\']?[ \\t]*[:=][ \\t]*\\[[^\\]\\n]{0,300}(?:nor_conv_|skip_connect|avg_pool_3x3)',
-  // DARTS genotypes and NAS-Bench-101 specs in Python.
-  '\\b(?:Genotype|ModelSpec)[ \\t]*\\(',
-  // NASLib's compact NB301 form: [[(0, 0), (1, 5), ... (lists or tuples, over lines)
-  '[\\[(]\\s*[\\[(]\\s*[\\[(]\\s*\\d\\s*,\\s*\\d\\s*[\\])]\\s*,',
-  // NB101 as a mapping: {'matrix': [[...]], 'ops': [...]}
-  '["\']?matrix["\']?\\s*[:=]\\s*(?:np\\.array\\()?\\[\\s*\\[',
-];
-
 /** Glob of space files (declared search spaces). */
 export const SPACE_FILE_GLOB = '**/*.space.{yaml,yml,json}';
 

@@ -99,6 +99,20 @@ export function opNeighbours(ops: readonly number[], opNames: readonly string[],
   return out;
 }
 
+/**
+ * What a space's bundled benchmark table (data/<space id>.json.gz) does not say itself: the target training
+ * proposes first, the default expert set and named sets (`--lf paper`), and how the table writes an
+ * architecture where that differs from the space's syntax. The table's own fields win where it has them.
+ */
+export interface BenchmarkConventions<A = unknown> {
+  readonly defaultTarget?: string;
+  readonly defaultExperts?: readonly string[];
+  /** Named expert sets, usable wherever a list of LF columns is (`--lf paper`). */
+  readonly expertSets?: Readonly<Record<string, readonly string[]>>;
+  /** The architecture of a table entry in a compact stored form, or undefined to parse it in the space's syntax. */
+  decode?(stored: string): A | undefined;
+}
+
 /** A random source in [0, 1); spaces sample with it so callers control seeds. */
 export type Random = () => number;
 
@@ -144,6 +158,13 @@ export interface SearchSpace<A = unknown> {
   sample(random: Random, n: number): A[];
   /** A declared space's declaration, stored with predictors so they load without the space file. */
   readonly declaration?: unknown;
+  /** A built-in space with a bundled table: the table's conventions (defaults, expert sets, stored form). */
+  readonly benchmark?: BenchmarkConventions<A>;
+  /**
+   * Cheap regular expressions (source text) the editor client runs on open documents before it starts the
+   * language server: a match means the document may hold this space's architectures (src/space/triggers.ts).
+   */
+  readonly triggerPatterns?: readonly string[];
 }
 
 /** Thrown by parseOrThrow; the message quotes at most 200 characters of the text, once. */

@@ -23,7 +23,8 @@ const RULES: { dir: string; forbidden: RegExp; why: string }[] = [
   { dir: 'src/experiment', forbidden: /^(vscode|vscode-language.*|\.\.\/(server|client|protocol|lf|cli).*)$/, why: 'experiments are editor-free' },
   { dir: 'src/protocol', forbidden: /^(vscode|vscode-languageserver|vscode-languageclient.*|@tensorflow\/.*|\.\.\/(space|data|predictor|runtime|experiment|server|client|lf).*)$/, why: 'protocol files hold types and message objects only' },
   { dir: 'src/server', forbidden: /^(vscode|vscode-languageclient.*|\.\.\/(client|cli).*)$/, why: 'the server never imports the client or the CLI' },
-  { dir: 'src/client', forbidden: /^(@tensorflow\/.*|\.\.\/(space|data|predictor|runtime|experiment|server|lf|cli).*)$/, why: 'the client talks to the server through the protocol only' },
+  // The client's one look into src/space is the spaces' trigger patterns (data only) that decide when to start the server.
+  { dir: 'src/client', forbidden: /^(@tensorflow\/.*|\.\.\/(space(?!\/triggers$)|data|predictor|runtime|experiment|server|lf|cli).*)$/, why: 'the client talks to the server through the protocol only' },
 ];
 
 function imports(file: string): string[] {
@@ -43,6 +44,13 @@ describe('module layering', () => {
       }
     });
   }
+
+  it('src/space/triggers.ts is data only: it imports nothing but the spaces\' triggers.ts files', () => {
+    for (const spec of imports(path.join(ROOT, 'src/space/triggers.ts'))) assert.match(spec, /^\.\/\w+\/triggers$/);
+    for (const f of fs.readdirSync(path.join(ROOT, 'src/space'), { recursive: true }) as string[]) {
+      if (f.endsWith('/triggers.ts')) assert.deepEqual(imports(path.join(ROOT, 'src/space', f)), [], f);
+    }
+  });
 
   it('the webview imports only types from the protocol', () => {
     const text = fs.readFileSync(path.join(ROOT, 'webview/main.ts'), 'utf8');

@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { describe, it } from 'node:test';
 import { nb101Space, parseNb101, scanNb101 } from '../../src/space/nb101';
 import { nb301Key, nb301Space, nb301ToGenotype, parseNb301, scanNb301 } from '../../src/space/nb301';
-import { ARCH_TRIGGER_PATTERNS } from '../../src/protocol/lsp';
+import { ARCH_TRIGGER_PATTERNS } from '../../src/space/triggers';
 import { BUILTIN_SPACES } from '../../src/space/registry';
 import type { ArchProblem, FoundArch } from '../../src/space/types';
 import { Rng } from '../../src/util/rng';

@@ -6,6 +6,7 @@
  * `{'matrix': ..., 'ops': ...}`. As ModelSpec does, vertices off every input-output path are pruned; the key
  * is invariant under graph isomorphism (the declared node-cell machinery, declared/nodeCell.ts).
  */
+import { NB101_TRIGGERS } from './triggers';
 import { INPUT, type NodeCellArch, nodeCellInterpreter, nodeCellSpace, OUTPUT } from '../declared/nodeCell';
 import type { Lit } from '../declared/literal';
 import { isSeq, lastSegment, type PyExpr, parseExpression, topLevelExpressions, walk } from '../python/expr';
@@ -129,6 +130,7 @@ const base = nodeCellSpace({ kind: 'cell', opsOn: 'nodes', name: NB101_ID, title
 export const nb101Space: SearchSpace<NodeCellArch> = {
   ...base,
   id: NB101_ID,
+  triggerPatterns: NB101_TRIGGERS,
   title: 'NAS-Bench-101',
   syntax: `${SHAPE}: at most 7 vertices and 9 edges, an upper-triangular 0/1 matrix, ops ${NB101_OPS.join(', ')} (or the API constants CONV3X3, CONV1X1, MAXPOOL3X3)`,
   sizeText: '423,624 unique (sampled, not enumerated)',

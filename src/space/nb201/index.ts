@@ -1,4 +1,6 @@
 /** NAS-Bench-201 as a SearchSpace: 15,625 cells, ops on the 6 edges of a 4-node DAG. */
+import { nb201Benchmark } from './benchmark';
+import { NB201_TRIGGERS } from './triggers';
 import { type FoundArch, opNeighbours, pruneDeadEdges, sampleEnumerable, type SearchSpace } from '../types';
 import {
   NB201_EDGE_FROM,
@@ -18,6 +20,8 @@ import { NB201_ID, scanNb201 } from './scan';
 
 export const nb201Space: SearchSpace<Nb201Arch> = {
   id: NB201_ID,
+  triggerPatterns: NB201_TRIGGERS,
+  benchmark: nb201Benchmark,
   title: 'NAS-Bench-201',
   syntax: '|op~0|+|op~0|op~1|+|op~0|op~1|op~2| with ops none, skip_connect, nor_conv_1x1, nor_conv_3x3, avg_pool_3x3',
   encoderInput: {

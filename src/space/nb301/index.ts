@@ -13,6 +13,7 @@
  * of nodes 2..5. Sequence view (LSTM): per cell and node the two (input, op) pairs, input tokens 0..4 and
  * op tokens 5..11: 32 tokens.
  */
+import { NB301_TRIGGERS } from './triggers';
 import { isInt, isSeq, type PyExpr, type PySeq, parseExpression, topLevelExpressions, walk } from '../python/expr';
 import type { ArchProblem, FoundArch, ParseResult, Random, SearchSpace } from '../types';
 import { clip } from '../types';
@@ -247,6 +248,7 @@ function randomCell(random: Random): Nb301Edge[] {
 
 export const nb301Space: SearchSpace<Nb301Arch> = {
   id: NB301_ID,
+  triggerPatterns: NB301_TRIGGERS,
   title: 'NAS-Bench-301 (DARTS)',
   syntax: `Genotype(normal=[(op, input) x 8], normal_concat=[2, 3, 4, 5], reduce=[...], reduce_concat=[2, 3, 4, 5]) with ops ${NB301_OPS.join(', ')}, or the ${COMPACT_SHAPE}`,
   encoderInput: {

@@ -4,6 +4,7 @@
  * has 1 to 4 downsampling modules (codes 3, 4) and 1 to 3 channel-doubling modules (codes 2, 4): 3,256
  * architectures. Its encoders see a sequence of 6 positions (absent modules are token 0), and GATES a chain.
  */
+import { TNB101_MACRO_TRIGGERS } from './triggers';
 import { clip, type FoundArch, type ParseResult, sampleEnumerable, type SearchSpace, shiftProblems } from '../types';
 
 export const TNB101_MACRO_ID = 'tnb101-macro';
@@ -69,6 +70,7 @@ export function scanTnb101Macro(text: string): FoundArch<Tnb101MacroArch>[] {
 
 export const tnb101MacroSpace: SearchSpace<Tnb101MacroArch> = {
   id: TNB101_MACRO_ID,
+  triggerPatterns: TNB101_MACRO_TRIGGERS,
   title: 'TransNAS-Bench-101 macro',
   syntax: '64-<4 to 6 codes>-basic, codes 1 normal, 2 double channels, 3 downsample, 4 both',
   encoderInput: {

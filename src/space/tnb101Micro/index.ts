@@ -3,6 +3,7 @@
  * a 4-node cell whose 6 edges carry one digit each (0 none, 1 skip_connect, 2 conv1x1, 3 conv3x3), written
  * node1<-0 _ node2<-0,1 _ node3<-0,1,2: the same edge order as NB201. 4^6 = 4,096 cells.
  */
+import { TNB101_MICRO_TRIGGERS } from './triggers';
 import { clip, type FoundArch, opNeighbours, outputReachable, type ParseResult, sampleEnumerable, type SearchSpace, shiftProblems } from '../types';
 
 export const TNB101_MICRO_ID = 'tnb101-micro';
@@ -75,6 +76,7 @@ export function scanTnb101Micro(text: string): FoundArch<Tnb101MicroArch>[] {
 
 export const tnb101MicroSpace: SearchSpace<Tnb101MicroArch> = {
   id: TNB101_MICRO_ID,
+  triggerPatterns: TNB101_MICRO_TRIGGERS,
   title: 'TransNAS-Bench-101 micro',
   syntax: '64-41414-a_bc_def, digits 0 none, 1 skip_connect, 2 conv1x1, 3 conv3x3 (node1<-0 _ node2<-0,1 _ node3<-0,1,2)',
   encoderInput: {
