@@ -19,6 +19,7 @@
  * Pure TypeScript, no tfjs.
  */
 import type { Layer, Network } from './network';
+import { absCopy, avgPool, convBackwardInput, convBackwardWeights, convForward, type ConvGeom, depthwise, dims, liveLayers, maxPool, type PoolGeom } from './synflowKernels';
 
 /** Weights of one conv or linear layer (as LayerWeights from init.ts; any float array). */
 export interface SynflowLayerWeights {
@@ -44,239 +45,6 @@ export interface SynflowPass {
   grads?: (Float64Array | undefined)[];
 }
 
-interface Dims {
-  h: number;
-  w: number;
-  c: number;
-}
-
-function dims(net: Network, i: number): Dims {
-  const s = net.shapes[i];
-  if (!s) throw new Error(`synflow: no shape for layer ${i}`);
-  return s;
-}
-
-function absCopy(a: ArrayLike<number>): Float64Array {
-  const out = new Float64Array(a.length);
-  for (let i = 0; i < a.length; i++) out[i] = Math.abs(a[i]!);
-  return out;
-}
-
-/** Layers with a path to the output (the others cannot change R, so they are not run). */
-function liveLayers(net: Network): boolean[] {
-  const live = net.layers.map(() => false);
-  live[net.output] = true;
-  for (let i = net.output; i > 0; i--) {
-    if (!live[i]) continue;
-    for (const j of inputsOf(net.layers[i]!)) live[j] = true;
-  }
-  return live;
-}
-
-function inputsOf(l: Layer): number[] {
-  if (l.op === 'input') return [];
-  if (l.op === 'add' || l.op === 'concat') return l.xs;
-  return [l.x];
-}
-
-// ---------------------------------------------------------------------------------------------------------------
-// Kernels (NHWC, batch 1). Loops run over the innermost (channel) axis, which is contiguous.
-
-interface ConvGeom {
-  h: number;
-  w: number;
-  ci: number;
-  ho: number;
-  wo: number;
-  co: number;
-  k: number;
-  stride: number;
-  pad: number;
-  dilation: number;
-}
-
-/** The receptive fields of a conv as (input offset, output offset, weight offset) triples, padding skipped. */
-function convTaps(g: ConvGeom): Int32Array {
-  const { h, w, ci, ho, wo, co, k, stride, pad, dilation } = g;
-  const taps: number[] = [];
-  for (let oy = 0; oy < ho; oy++) {
-    for (let ky = 0; ky < k; ky++) {
-      const iy = oy * stride - pad + ky * dilation;
-      if (iy < 0 || iy >= h) continue;
-      for (let ox = 0; ox < wo; ox++) {
-        for (let kx = 0; kx < k; kx++) {
-          const ix = ox * stride - pad + kx * dilation;
-          if (ix < 0 || ix >= w) continue;
-          taps.push((iy * w + ix) * ci, (oy * wo + ox) * co, (ky * k + kx) * ci * co);
-        }
-      }
-    }
-  }
-  return Int32Array.from(taps);
-}
-
-function convForward(x: Float64Array, wt: Float64Array, bias: Float64Array | undefined, g: ConvGeom): Float64Array {
-  const { ho, wo, ci, co } = g;
-  const y = new Float64Array(ho * wo * co);
-  if (bias) for (let p = 0; p < ho * wo; p++) y.set(bias, p * co);
-  const taps = convTaps(g);
-  for (let t = 0; t < taps.length; t += 3) {
-    const xo = taps[t]!;
-    const yo = taps[t + 1]!;
-    const wo0 = taps[t + 2]!;
-    for (let c = 0; c < ci; c++) {
-      const xv = x[xo + c]!;
-      if (xv === 0) continue;
-      const wb = wo0 + c * co;
-      for (let o = 0; o < co; o++) y[yo + o]! += xv * wt[wb + o]!;
-    }
-  }
-  return y;
-}
-
-/** dx += conv-transpose(dy, W). */
-function convBackwardInput(dy: Float64Array, wt: Float64Array, dx: Float64Array, g: ConvGeom): void {
-  const { ci, co } = g;
-  const taps = convTaps(g);
-  for (let t = 0; t < taps.length; t += 3) {
-    const xo = taps[t]!;
-    const yo = taps[t + 1]!;
-    const wo0 = taps[t + 2]!;
-    for (let c = 0; c < ci; c++) {
-      const wb = wo0 + c * co;
-      let s = 0;
-      for (let o = 0; o < co; o++) s += dy[yo + o]! * wt[wb + o]!;
-      dx[xo + c]! += s;
-    }
-  }
-}
-
-/** dW = Σ over positions of x ⊗ dy. */
-function convBackwardWeights(x: Float64Array, dy: Float64Array, g: ConvGeom): Float64Array {
-  const { k, ci, co } = g;
-  const dw = new Float64Array(k * k * ci * co);
-  const taps = convTaps(g);
-  for (let t = 0; t < taps.length; t += 3) {
-    const xo = taps[t]!;
-    const yo = taps[t + 1]!;
-    const wo0 = taps[t + 2]!;
-    for (let c = 0; c < ci; c++) {
-      const xv = x[xo + c]!;
-      if (xv === 0) continue;
-      const wb = wo0 + c * co;
-      for (let o = 0; o < co; o++) dw[wb + o]! += xv * dy[yo + o]!;
-    }
-  }
-  return dw;
-}
-
-/** Depthwise (ci = co = c, weights [k, k, 1, c]). mode 0: forward into y; 1: dx += ...; 2: dw += .... */
-function depthwise(mode: 0 | 1 | 2, a: Float64Array, b: Float64Array, out: Float64Array, g: ConvGeom): void {
-  const { h, w, ho, wo, co: c, k, stride, pad, dilation } = g;
-  for (let oy = 0; oy < ho; oy++) {
-    for (let ky = 0; ky < k; ky++) {
-      const iy = oy * stride - pad + ky * dilation;
-      if (iy < 0 || iy >= h) continue;
-      for (let ox = 0; ox < wo; ox++) {
-        const yo = (oy * wo + ox) * c;
-        for (let kx = 0; kx < k; kx++) {
-          const ix = ox * stride - pad + kx * dilation;
-          if (ix < 0 || ix >= w) continue;
-          const xo = (iy * w + ix) * c;
-          const wo0 = (ky * k + kx) * c;
-          if (mode === 0) {
-            // a = x, b = W, out = y
-            for (let j = 0; j < c; j++) out[yo + j]! += a[xo + j]! * b[wo0 + j]!;
-          } else if (mode === 1) {
-            // a = dy, b = W, out = dx
-            for (let j = 0; j < c; j++) out[xo + j]! += a[yo + j]! * b[wo0 + j]!;
-          } else {
-            // a = x, b = dy, out = dW
-            for (let j = 0; j < c; j++) out[wo0 + j]! += a[xo + j]! * b[yo + j]!;
-          }
-        }
-      }
-    }
-  }
-}
-
-interface PoolGeom {
-  h: number;
-  w: number;
-  c: number;
-  ho: number;
-  wo: number;
-  k: number;
-  stride: number;
-  pad: number;
-}
-
-/** PyTorch's avg-pool divisor for output (oy, ox) (ceil_mode false). */
-function avgDivisor(g: PoolGeom, oy: number, ox: number, countIncludePad: boolean): { y0: number; y1: number; x0: number; x1: number; div: number } {
-  const hs = oy * g.stride - g.pad;
-  const ws = ox * g.stride - g.pad;
-  const he = Math.min(hs + g.k, g.h + g.pad);
-  const we = Math.min(ws + g.k, g.w + g.pad);
-  const poolSize = (he - hs) * (we - ws);
-  const y0 = Math.max(hs, 0);
-  const x0 = Math.max(ws, 0);
-  const y1 = Math.min(he, g.h);
-  const x1 = Math.min(we, g.w);
-  return { y0, y1, x0, x1, div: countIncludePad ? poolSize : (y1 - y0) * (x1 - x0) };
-}
-
-function avgPool(x: Float64Array, g: PoolGeom, countIncludePad: boolean, backward: Float64Array | undefined): Float64Array {
-  // Forward: returns y. Backward (backward = dy): returns dx contributions to add.
-  const { w, c, ho, wo } = g;
-  const out = backward ? new Float64Array(g.h * w * c) : new Float64Array(ho * wo * c);
-  for (let oy = 0; oy < ho; oy++) {
-    for (let ox = 0; ox < wo; ox++) {
-      const { y0, y1, x0, x1, div } = avgDivisor(g, oy, ox, countIncludePad);
-      const yo = (oy * wo + ox) * c;
-      const inv = 1 / div;
-      for (let iy = y0; iy < y1; iy++) {
-        for (let ix = x0; ix < x1; ix++) {
-          const xo = (iy * w + ix) * c;
-          if (backward) for (let j = 0; j < c; j++) out[xo + j]! += backward[yo + j]! * inv;
-          else for (let j = 0; j < c; j++) out[yo + j]! += x[xo + j]!;
-        }
-      }
-      if (!backward) for (let j = 0; j < c; j++) out[yo + j]! *= inv;
-    }
-  }
-  return out;
-}
-
-/** Max pool forward; `arg` receives the input index of each output's first maximum (PyTorch's tie rule). */
-function maxPool(x: Float64Array, g: PoolGeom, arg: Int32Array): Float64Array {
-  const { h, w, c, ho, wo, k, stride, pad } = g;
-  const y = new Float64Array(ho * wo * c).fill(-Infinity);
-  arg.fill(-1);
-  for (let oy = 0; oy < ho; oy++) {
-    for (let ox = 0; ox < wo; ox++) {
-      const yo = (oy * wo + ox) * c;
-      for (let ky = 0; ky < k; ky++) {
-        const iy = oy * stride - pad + ky;
-        if (iy < 0 || iy >= h) continue;
-        for (let kx = 0; kx < k; kx++) {
-          const ix = ox * stride - pad + kx;
-          if (ix < 0 || ix >= w) continue;
-          const xo = (iy * w + ix) * c;
-          for (let j = 0; j < c; j++) {
-            const v = x[xo + j]!;
-            // PyTorch: (val > maxval) || isnan(val)
-            if (v > y[yo + j]! || Number.isNaN(v)) {
-              y[yo + j] = v;
-              arg[yo + j] = xo + j;
-            }
-          }
-        }
-      }
-    }
-  }
-  return y;
-}
-
 // ---------------------------------------------------------------------------------------------------------------
 
 function convGeom(net: Network, i: number, l: Extract<Layer, { op: 'conv' }>): ConvGeom {
@@ -291,6 +59,273 @@ function poolGeom(net: Network, i: number, l: { x: number; k: number; stride: nu
   return { h: s.h, w: s.w, c: s.c, ho: o.h, wo: o.w, k: l.k, stride: l.stride, pad: l.pad };
 }
 
+/** What the forward pass keeps for the backward pass (per layer index). */
+interface PassState {
+  net: Network;
+  acts: (Float64Array | undefined)[];
+  /** |W| and |b| of conv/linear layers. */
+  wts: (Float64Array | undefined)[];
+  biases: (Float64Array | undefined)[];
+  argmax: (Int32Array | undefined)[];
+  /** ∂R/∂(output of layer i); complete once every later layer has run. */
+  grads: (Float64Array | undefined)[];
+  layerScores: Float64Array;
+  weightGrads?: (Float64Array | undefined)[];
+}
+
+function act(st: PassState, j: number): Float64Array {
+  const a = st.acts[j];
+  if (!a) throw new Error(`synflow: layer ${j} has not run`);
+  return a;
+}
+
+function gradOf(st: PassState, j: number): Float64Array {
+  let g = st.grads[j];
+  if (!g) {
+    const s = dims(st.net, j);
+    g = new Float64Array(s.h * s.w * s.c);
+    st.grads[j] = g;
+  }
+  return g;
+}
+
+/** Layer i's output from its inputs' (which have run), kept in st.acts[i]. */
+function forwardLayer(st: PassState, i: number, weights: readonly (SynflowLayerWeights | undefined)[]): void {
+  const { net, acts, wts, biases, argmax } = st;
+  const l = net.layers[i]!;
+  const o = dims(net, i);
+  switch (l.op) {
+    case 'input':
+      throw new Error('synflow: only layer 0 is an input');
+    case 'conv':
+    case 'linear': {
+      const lw = weights[i];
+      if (!lw) throw new Error(`synflow: no weights for layer ${i} (${l.op})`);
+      const w = absCopy(lw.w);
+      const b = lw.b ? absCopy(lw.b) : undefined;
+      wts[i] = w;
+      biases[i] = b;
+      const x = act(st, l.x);
+      if (l.op === 'linear') {
+        const nin = dims(net, l.x).c;
+        const y = b ? Float64Array.from(b) : new Float64Array(l.out);
+        for (let a = 0; a < nin; a++) {
+          const xv = x[a]!;
+          const wb = a * l.out;
+          for (let c = 0; c < l.out; c++) y[c]! += xv * w[wb + c]!;
+        }
+        acts[i] = y;
+      } else {
+        const g = convGeom(net, i, l);
+        if (l.groups === 1) {
+          acts[i] = convForward(x, w, b, g);
+        } else {
+          const y = new Float64Array(g.ho * g.wo * g.co);
+          if (b) for (let p = 0; p < g.ho * g.wo; p++) y.set(b, p * g.co);
+          depthwise(0, x, w, y, g);
+          acts[i] = y;
+        }
+      }
+      break;
+    }
+    case 'bn':
+      acts[i] = act(st, l.x); // identity (bn=False); activations are never written after their layer ran
+      break;
+    case 'relu': {
+      const x = act(st, l.x);
+      const y = new Float64Array(x.length);
+      for (let j = 0; j < x.length; j++) y[j] = x[j]! > 0 ? x[j]! : 0;
+      acts[i] = y;
+      break;
+    }
+    case 'avgpool':
+      acts[i] = avgPool(act(st, l.x), poolGeom(net, i, l), l.countIncludePad, undefined);
+      break;
+    case 'maxpool': {
+      const arg = new Int32Array(o.h * o.w * o.c);
+      acts[i] = maxPool(act(st, l.x), poolGeom(net, i, l), arg);
+      argmax[i] = arg;
+      break;
+    }
+    case 'add': {
+      const y = new Float64Array(o.h * o.w * o.c);
+      for (const j of l.xs) {
+        const x = act(st, j);
+        for (let t = 0; t < y.length; t++) y[t]! += x[t]!;
+      }
+      acts[i] = y;
+      break;
+    }
+    case 'concat': {
+      const y = new Float64Array(o.h * o.w * o.c);
+      let c0 = 0;
+      for (const j of l.xs) {
+        const x = act(st, j);
+        const cj = dims(net, j).c;
+        for (let p = 0; p < o.h * o.w; p++) y.set(x.subarray(p * cj, (p + 1) * cj), p * o.c + c0);
+        c0 += cj;
+      }
+      acts[i] = y;
+      break;
+    }
+    case 'zero':
+      acts[i] = new Float64Array(o.h * o.w * o.c);
+      break;
+    case 'shift': {
+      const x = act(st, l.x);
+      const s = dims(net, l.x);
+      const y = new Float64Array(o.h * o.w * o.c);
+      for (let r = 0; r < o.h; r++) y.set(x.subarray(((r + 1) * s.w + 1) * s.c, ((r + 1) * s.w + 1 + o.w) * s.c), r * o.w * o.c);
+      acts[i] = y;
+      break;
+    }
+    case 'gap': {
+      const x = act(st, l.x);
+      const s = dims(net, l.x);
+      const y = new Float64Array(s.c);
+      for (let p = 0; p < s.h * s.w; p++) for (let c = 0; c < s.c; c++) y[c]! += x[p * s.c + c]!;
+      for (let c = 0; c < s.c; c++) y[c]! /= s.h * s.w;
+      acts[i] = y;
+      break;
+    }
+  }
+}
+
+/** A conv or linear layer's backward step: its input's gradient, and its weights' synflow score. */
+function backwardWeighted(st: PassState, i: number, l: Extract<Layer, { op: 'conv' | 'linear' }>, dy: Float64Array): void {
+  const { net, wts, biases, layerScores, weightGrads } = st;
+  const w = wts[i]!;
+  const x = act(st, l.x);
+  // The input image needs no gradient.
+  const dx = l.x === 0 ? undefined : gradOf(st, l.x);
+  let dw: Float64Array | undefined;
+  if (l.op === 'linear') {
+    const nin = x.length;
+    if (dx) {
+      for (let a = 0; a < nin; a++) {
+        const wb = a * l.out;
+        let s = 0;
+        for (let c = 0; c < l.out; c++) s += dy[c]! * w[wb + c]!;
+        dx[a]! += s;
+      }
+    }
+    if (weightGrads) {
+      dw = new Float64Array(w.length);
+      for (let a = 0; a < nin; a++) for (let c = 0; c < l.out; c++) dw[a * l.out + c] = x[a]! * dy[c]!;
+    }
+  } else {
+    const g = convGeom(net, i, l);
+    if (l.groups === 1) {
+      if (dx) convBackwardInput(dy, w, dx, g);
+      if (weightGrads) dw = convBackwardWeights(x, dy, g);
+    } else {
+      if (dx) depthwise(1, dy, w, dx, g);
+      if (weightGrads) {
+        dw = new Float64Array(w.length);
+        depthwise(2, x, dy, dw, g);
+      }
+    }
+  }
+  if (weightGrads && dw) {
+    weightGrads[i] = dw;
+    let s = 0;
+    for (let t = 0; t < w.length; t++) s += Math.abs(w[t]! * dw[t]!);
+    layerScores[i] = s;
+  } else {
+    // Σ W ⊙ ∂R/∂W = Σ (y − b) ⊙ ∂R/∂y (y linear in W; all terms ≥ 0, see the module comment).
+    const y = act(st, i);
+    const b = biases[i];
+    const co = dims(net, i).c;
+    let s = 0;
+    if (b) for (let t = 0; t < y.length; t++) s += (y[t]! - b[t % co]!) * dy[t]!;
+    else for (let t = 0; t < y.length; t++) s += y[t]! * dy[t]!;
+    layerScores[i] = s;
+  }
+}
+
+/** Adds layer i's ∂R/∂input to its inputs' gradients, and scores its weights. */
+function backwardLayer(st: PassState, i: number, dy: Float64Array): void {
+  const { net, argmax } = st;
+  const l = net.layers[i]!;
+  switch (l.op) {
+    case 'input':
+      break;
+    case 'conv':
+    case 'linear':
+      backwardWeighted(st, i, l, dy);
+      break;
+    case 'bn': {
+      const dx = gradOf(st, l.x);
+      for (let t = 0; t < dy.length; t++) dx[t]! += dy[t]!;
+      break;
+    }
+    case 'relu': {
+      const x = act(st, l.x);
+      const dx = gradOf(st, l.x);
+      for (let t = 0; t < dy.length; t++) if (x[t]! > 0) dx[t]! += dy[t]!;
+      break;
+    }
+    case 'avgpool': {
+      const d = avgPool(act(st, l.x), poolGeom(net, i, l), l.countIncludePad, dy);
+      const dx = gradOf(st, l.x);
+      for (let t = 0; t < d.length; t++) dx[t]! += d[t]!;
+      break;
+    }
+    case 'maxpool': {
+      const arg = argmax[i]!;
+      const dx = gradOf(st, l.x);
+      for (let t = 0; t < dy.length; t++) {
+        const a = arg[t]!;
+        if (a >= 0) dx[a]! += dy[t]!;
+      }
+      break;
+    }
+    case 'add':
+      for (const j of l.xs) {
+        const dx = gradOf(st, j);
+        for (let t = 0; t < dy.length; t++) dx[t]! += dy[t]!;
+      }
+      break;
+    case 'concat': {
+      const o = dims(net, i);
+      let c0 = 0;
+      for (const j of l.xs) {
+        const cj = dims(net, j).c;
+        const dx = gradOf(st, j);
+        for (let p = 0; p < o.h * o.w; p++) {
+          const src = p * o.c + c0;
+          const dst = p * cj;
+          for (let c = 0; c < cj; c++) dx[dst + c]! += dy[src + c]!;
+        }
+        c0 += cj;
+      }
+      break;
+    }
+    case 'zero':
+      break;
+    case 'shift': {
+      const s = dims(net, l.x);
+      const o = dims(net, i);
+      const dx = gradOf(st, l.x);
+      for (let r = 0; r < o.h; r++) {
+        for (let q = 0; q < o.w; q++) {
+          const src = (r * o.w + q) * o.c;
+          const dst = ((r + 1) * s.w + q + 1) * s.c;
+          for (let c = 0; c < o.c; c++) dx[dst + c]! += dy[src + c]!;
+        }
+      }
+      break;
+    }
+    case 'gap': {
+      const s = dims(net, l.x);
+      const dx = gradOf(st, l.x);
+      const inv = 1 / (s.h * s.w);
+      for (let p = 0; p < s.h * s.w; p++) for (let c = 0; c < s.c; c++) dx[p * s.c + c]! += dy[c]! * inv;
+      break;
+    }
+  }
+}
+
 /**
  * One synflow forward and backward pass (float64, BN = identity, |parameters|). `weights[i]` holds the weights
  * of conv/linear layer i (as `initWeights`); their absolute values are used.
@@ -298,280 +333,39 @@ function poolGeom(net: Network, i: number, l: { x: number; k: number; stride: nu
 export function synflowPass(net: Network, weights: readonly (SynflowLayerWeights | undefined)[], opts: SynflowOptions = {}): SynflowPass {
   const n = net.layers.length;
   const live = liveLayers(net);
-  const acts: (Float64Array | undefined)[] = new Array<Float64Array | undefined>(n);
-  const wts: (Float64Array | undefined)[] = new Array<Float64Array | undefined>(n);
-  const biases: (Float64Array | undefined)[] = new Array<Float64Array | undefined>(n);
-  const argmax: (Int32Array | undefined)[] = new Array<Int32Array | undefined>(n);
-  const act = (j: number): Float64Array => {
-    const a = acts[j];
-    if (!a) throw new Error(`synflow: layer ${j} has not run`);
-    return a;
-  };
+  const slots = <T>(): (T | undefined)[] => new Array<T | undefined>(n);
+  const st: PassState = { net, acts: slots(), wts: slots(), biases: slots(), argmax: slots(), grads: slots(), layerScores: new Float64Array(n) };
+  if (opts.weightGrads) st.weightGrads = slots();
 
   // Forward.
   const in0 = dims(net, 0);
   const inputSize = in0.h * in0.w * in0.c;
   if (opts.input && opts.input.length !== inputSize) throw new Error(`synflow: input has ${opts.input.length} values, expected ${inputSize}`);
-  acts[0] = opts.input ?? new Float64Array(inputSize).fill(1);
-  for (let i = 1; i <= net.output; i++) {
-    if (!live[i]) continue;
-    const l = net.layers[i]!;
-    const o = dims(net, i);
-    switch (l.op) {
-      case 'input':
-        throw new Error('synflow: only layer 0 is an input');
-      case 'conv':
-      case 'linear': {
-        const lw = weights[i];
-        if (!lw) throw new Error(`synflow: no weights for layer ${i} (${l.op})`);
-        const w = absCopy(lw.w);
-        const b = lw.b ? absCopy(lw.b) : undefined;
-        wts[i] = w;
-        biases[i] = b;
-        const x = act(l.x);
-        if (l.op === 'linear') {
-          const nin = dims(net, l.x).c;
-          const y = b ? Float64Array.from(b) : new Float64Array(l.out);
-          for (let a = 0; a < nin; a++) {
-            const xv = x[a]!;
-            const wb = a * l.out;
-            for (let c = 0; c < l.out; c++) y[c]! += xv * w[wb + c]!;
-          }
-          acts[i] = y;
-        } else {
-          const g = convGeom(net, i, l);
-          if (l.groups === 1) {
-            acts[i] = convForward(x, w, b, g);
-          } else {
-            const y = new Float64Array(g.ho * g.wo * g.co);
-            if (b) for (let p = 0; p < g.ho * g.wo; p++) y.set(b, p * g.co);
-            depthwise(0, x, w, y, g);
-            acts[i] = y;
-          }
-        }
-        break;
-      }
-      case 'bn':
-        acts[i] = act(l.x); // identity (bn=False); activations are never written after their layer ran
-        break;
-      case 'relu': {
-        const x = act(l.x);
-        const y = new Float64Array(x.length);
-        for (let j = 0; j < x.length; j++) y[j] = x[j]! > 0 ? x[j]! : 0;
-        acts[i] = y;
-        break;
-      }
-      case 'avgpool':
-        acts[i] = avgPool(act(l.x), poolGeom(net, i, l), l.countIncludePad, undefined);
-        break;
-      case 'maxpool': {
-        const arg = new Int32Array(o.h * o.w * o.c);
-        acts[i] = maxPool(act(l.x), poolGeom(net, i, l), arg);
-        argmax[i] = arg;
-        break;
-      }
-      case 'add': {
-        const y = new Float64Array(o.h * o.w * o.c);
-        for (const j of l.xs) {
-          const x = act(j);
-          for (let t = 0; t < y.length; t++) y[t]! += x[t]!;
-        }
-        acts[i] = y;
-        break;
-      }
-      case 'concat': {
-        const y = new Float64Array(o.h * o.w * o.c);
-        let c0 = 0;
-        for (const j of l.xs) {
-          const x = act(j);
-          const cj = dims(net, j).c;
-          for (let p = 0; p < o.h * o.w; p++) y.set(x.subarray(p * cj, (p + 1) * cj), p * o.c + c0);
-          c0 += cj;
-        }
-        acts[i] = y;
-        break;
-      }
-      case 'zero':
-        acts[i] = new Float64Array(o.h * o.w * o.c);
-        break;
-      case 'shift': {
-        const x = act(l.x);
-        const s = dims(net, l.x);
-        const y = new Float64Array(o.h * o.w * o.c);
-        for (let r = 0; r < o.h; r++) y.set(x.subarray(((r + 1) * s.w + 1) * s.c, ((r + 1) * s.w + 1 + o.w) * s.c), r * o.w * o.c);
-        acts[i] = y;
-        break;
-      }
-      case 'gap': {
-        const x = act(l.x);
-        const s = dims(net, l.x);
-        const y = new Float64Array(s.c);
-        for (let p = 0; p < s.h * s.w; p++) for (let c = 0; c < s.c; c++) y[c]! += x[p * s.c + c]!;
-        for (let c = 0; c < s.c; c++) y[c]! /= s.h * s.w;
-        acts[i] = y;
-        break;
-      }
-    }
-  }
-  const logits = act(net.output);
+  st.acts[0] = opts.input ?? new Float64Array(inputSize).fill(1);
+  for (let i = 1; i <= net.output; i++) if (live[i]) forwardLayer(st, i, weights);
+  const logits = act(st, net.output);
   let r = 0;
   for (let c = 0; c < logits.length; c++) r += logits[c]!;
 
-  // Backward: grads[i] = ∂R/∂(output of layer i); complete once every later layer has run.
-  const grads: (Float64Array | undefined)[] = new Array<Float64Array | undefined>(n);
-  const gradOf = (j: number): Float64Array => {
-    let g = grads[j];
-    if (!g) {
-      const s = dims(net, j);
-      g = new Float64Array(s.h * s.w * s.c);
-      grads[j] = g;
-    }
-    return g;
-  };
-  grads[net.output] = new Float64Array(logits.length).fill(1);
-  const layerScores = new Float64Array(n);
-  const weightGrads: (Float64Array | undefined)[] | undefined = opts.weightGrads ? new Array<Float64Array | undefined>(n) : undefined;
+  // Backward.
+  st.grads[net.output] = new Float64Array(logits.length).fill(1);
   for (let i = net.output; i > 0; i--) {
-    const dy = grads[i];
+    const dy = st.grads[i];
     if (!dy) continue;
-    const l = net.layers[i]!;
-    switch (l.op) {
-      case 'input':
-        break;
-      case 'conv':
-      case 'linear': {
-        const w = wts[i]!;
-        const x = act(l.x);
-        // The input image needs no gradient.
-        const dx = l.x === 0 ? undefined : gradOf(l.x);
-        let dw: Float64Array | undefined;
-        if (l.op === 'linear') {
-          const nin = x.length;
-          if (dx) {
-            for (let a = 0; a < nin; a++) {
-              const wb = a * l.out;
-              let s = 0;
-              for (let c = 0; c < l.out; c++) s += dy[c]! * w[wb + c]!;
-              dx[a]! += s;
-            }
-          }
-          if (weightGrads) {
-            dw = new Float64Array(w.length);
-            for (let a = 0; a < nin; a++) for (let c = 0; c < l.out; c++) dw[a * l.out + c] = x[a]! * dy[c]!;
-          }
-        } else {
-          const g = convGeom(net, i, l);
-          if (l.groups === 1) {
-            if (dx) convBackwardInput(dy, w, dx, g);
-            if (weightGrads) dw = convBackwardWeights(x, dy, g);
-          } else {
-            if (dx) depthwise(1, dy, w, dx, g);
-            if (weightGrads) {
-              dw = new Float64Array(w.length);
-              depthwise(2, x, dy, dw, g);
-            }
-          }
-        }
-        if (weightGrads && dw) {
-          weightGrads[i] = dw;
-          let s = 0;
-          for (let t = 0; t < w.length; t++) s += Math.abs(w[t]! * dw[t]!);
-          layerScores[i] = s;
-        } else {
-          // Σ W ⊙ ∂R/∂W = Σ (y − b) ⊙ ∂R/∂y (y linear in W; all terms ≥ 0, see the module comment).
-          const y = act(i);
-          const b = biases[i];
-          const co = dims(net, i).c;
-          let s = 0;
-          if (b) for (let t = 0; t < y.length; t++) s += (y[t]! - b[t % co]!) * dy[t]!;
-          else for (let t = 0; t < y.length; t++) s += y[t]! * dy[t]!;
-          layerScores[i] = s;
-        }
-        break;
-      }
-      case 'bn': {
-        const dx = gradOf(l.x);
-        for (let t = 0; t < dy.length; t++) dx[t]! += dy[t]!;
-        break;
-      }
-      case 'relu': {
-        const x = act(l.x);
-        const dx = gradOf(l.x);
-        for (let t = 0; t < dy.length; t++) if (x[t]! > 0) dx[t]! += dy[t]!;
-        break;
-      }
-      case 'avgpool': {
-        const d = avgPool(act(l.x), poolGeom(net, i, l), l.countIncludePad, dy);
-        const dx = gradOf(l.x);
-        for (let t = 0; t < d.length; t++) dx[t]! += d[t]!;
-        break;
-      }
-      case 'maxpool': {
-        const arg = argmax[i]!;
-        const dx = gradOf(l.x);
-        for (let t = 0; t < dy.length; t++) {
-          const a = arg[t]!;
-          if (a >= 0) dx[a]! += dy[t]!;
-        }
-        break;
-      }
-      case 'add':
-        for (const j of l.xs) {
-          const dx = gradOf(j);
-          for (let t = 0; t < dy.length; t++) dx[t]! += dy[t]!;
-        }
-        break;
-      case 'concat': {
-        const o = dims(net, i);
-        let c0 = 0;
-        for (const j of l.xs) {
-          const cj = dims(net, j).c;
-          const dx = gradOf(j);
-          for (let p = 0; p < o.h * o.w; p++) {
-            const src = p * o.c + c0;
-            const dst = p * cj;
-            for (let c = 0; c < cj; c++) dx[dst + c]! += dy[src + c]!;
-          }
-          c0 += cj;
-        }
-        break;
-      }
-      case 'zero':
-        break;
-      case 'shift': {
-        const s = dims(net, l.x);
-        const o = dims(net, i);
-        const dx = gradOf(l.x);
-        for (let r = 0; r < o.h; r++) {
-          for (let q = 0; q < o.w; q++) {
-            const src = (r * o.w + q) * o.c;
-            const dst = ((r + 1) * s.w + q + 1) * s.c;
-            for (let c = 0; c < o.c; c++) dx[dst + c]! += dy[src + c]!;
-          }
-        }
-        break;
-      }
-      case 'gap': {
-        const s = dims(net, l.x);
-        const dx = gradOf(l.x);
-        const inv = 1 / (s.h * s.w);
-        for (let p = 0; p < s.h * s.w; p++) for (let c = 0; c < s.c; c++) dx[p * s.c + c]! += dy[c]! * inv;
-        break;
-      }
-    }
+    backwardLayer(st, i, dy);
     // Free what is no longer needed: this layer's gradient (weights are scored above).
-    grads[i] = undefined;
+    st.grads[i] = undefined;
   }
   let score = 0;
-  for (let i = 0; i < n; i++) score += layerScores[i]!;
-  if (weightGrads) {
-    // Layers with weights but no path to R have ∂R/∂W = 0.
-    for (let i = 0; i < n; i++) {
-      const l = net.layers[i]!;
-      if ((l.op === 'conv' || l.op === 'linear') && !weightGrads[i]) weightGrads[i] = new Float64Array(weights[i]?.w.length ?? 0);
-    }
+  for (let i = 0; i < n; i++) score += st.layerScores[i]!;
+  const { weightGrads } = st;
+  if (!weightGrads) return { r, layerScores: st.layerScores, score };
+  // Layers with weights but no path to R have ∂R/∂W = 0.
+  for (let i = 0; i < n; i++) {
+    const l = net.layers[i]!;
+    if ((l.op === 'conv' || l.op === 'linear') && !weightGrads[i]) weightGrads[i] = new Float64Array(weights[i]?.w.length ?? 0);
   }
-  return weightGrads ? { r, layerScores, score, grads: weightGrads } : { r, layerScores, score };
+  return { r, layerScores: st.layerScores, score, grads: weightGrads };
 }
 
 /** The raw synflow score Σ |W ⊙ ∂R/∂W| (float64). */
