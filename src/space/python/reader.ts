@@ -366,6 +366,16 @@ export class Reader {
     return true;
   }
 
+  /** At the start of an item: false once the group is done (or the node budget spent); stray commas are reported and skipped. */
+  private nextItem(): boolean {
+    while (this.pos < this.limit && !this.capped()) {
+      if (!this.isOp(this.pos, O_COMMA)) return true;
+      this.failHere('expected an item');
+      this.pos++;
+    }
+    return false;
+  }
+
   /** Comma-separated items up to the group's end: positional, `name=value` (if allowKw), `*x`, `**x`. */
   private items(allowKw: boolean): Items {
     const t = this.t;
@@ -374,14 +384,8 @@ export class Reader {
     const all: PyExpr[] = [];
     let comma = false;
     let comp = false;
-    while (this.pos < this.limit) {
-      if (this.capped()) break;
+    while (this.nextItem()) {
       const p = this.pos;
-      if (this.isOp(p, O_COMMA)) {
-        this.failHere('expected an item');
-        this.pos++;
-        continue;
-      }
       let item: PyExpr | null;
       let kw: PyKwarg | null = null;
       if (this.isOp(p, O_STAR) || this.isOp(p, O_POW)) {
@@ -459,14 +463,8 @@ export class Reader {
     const parts: PyExpr[] = [];
     let dict: boolean | undefined;
     let irregular = false;
-    while (this.pos < this.limit) {
-      if (this.capped()) break;
+    while (this.nextItem()) {
       const p = this.pos;
-      if (this.isOp(p, O_COMMA)) {
-        this.failHere('expected an item');
-        this.pos++;
-        continue;
-      }
       this.sawFor = false;
       if (this.isOp(p, O_STAR) || this.isOp(p, O_POW)) {
         // `**mapping` in a dict, `*iterable` in a set: no literal to report

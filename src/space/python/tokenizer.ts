@@ -100,6 +100,12 @@ const STRING_PREFIXES = new Set(['r', 'u', 'b', 'f', 't', 'br', 'rb', 'fr', 'rf'
 const ID_START = /[\p{L}\p{Nl}]/u;
 export const ID_CONTINUE = /[\p{L}\p{Nl}\p{Mn}\p{Mc}\p{Nd}\p{Pc}]/u;
 
+/** `to` (a larger array) holding `from`'s values first. */
+function grown<T extends Uint8Array | Int32Array>(from: T, to: T): T {
+  to.set(from);
+  return to;
+}
+
 export class Tokens {
   n = 0;
   kind: Uint8Array;
@@ -129,21 +135,11 @@ export class Tokens {
 
   private grow(): void {
     const cap = this.kind.length * 2;
-    const k = new Uint8Array(cap);
-    k.set(this.kind);
-    this.kind = k;
-    const f = new Uint8Array(cap);
-    f.set(this.flags);
-    this.flags = f;
-    const s = new Int32Array(cap);
-    s.set(this.start);
-    this.start = s;
-    const e = new Int32Array(cap);
-    e.set(this.end);
-    this.end = e;
-    const a = new Int32Array(cap);
-    a.set(this.aux);
-    this.aux = a;
+    this.kind = grown(this.kind, new Uint8Array(cap));
+    this.flags = grown(this.flags, new Uint8Array(cap));
+    this.start = grown(this.start, new Int32Array(cap));
+    this.end = grown(this.end, new Int32Array(cap));
+    this.aux = grown(this.aux, new Int32Array(cap));
   }
 }
 
