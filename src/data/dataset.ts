@@ -7,6 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as zlib from 'node:zlib';
 import { CsvError, parse } from 'csv-parse/sync';
+import { isNumberText } from '../space/declared/literal';
 import { nb201Space } from '../space/nb201';
 import { BUILTIN_SPACES, builtinSpace } from '../space/registry';
 import type { ArchFeatures, ArchProblem, SearchSpace } from '../space/types';
@@ -293,7 +294,8 @@ export interface ImportOptions {
  * Imports a user file. Formats:
  * - CSV with a header row: one `arch` column (an architecture in the space's syntax), target column(s) and
  *   LF columns.
- *   Empty cells, `nan`, `NaN`, `null` and `NA` are missing values.
+ *   Empty cells, `nan`, `NaN`, `null` and `NA` are missing values; other values are decimal numbers (`-1.5e-3`;
+ *   no `0x5A`, `0b101`, `0o7`).
  * - JSON: an array of objects `{ "arch": "...", "<column>": number | null, ... }`.
  * @throws DataError naming the file, line and column of the first problem.
  */
@@ -464,9 +466,10 @@ function recordsToDataset(header: string[], rows: RawTable['rows'], file: string
       const s = cellAt(r, c.idx).trim();
       if (MISSING.has(s.toLowerCase())) c.values.push(NaN);
       else {
-        const v = Number(s);
+        // Decimal only: Number() would also read 0x5A, 0b101 and 0o7 as numbers.
+        const v = isNumberText(s) ? Number(s) : NaN;
         if (!Number.isFinite(v)) {
-          throw new DataError(`${where(r.line)}: column "${c.name}" has "${s}", expected a number or an empty cell`);
+          throw new DataError(`${where(r.line)}: column "${c.name}" has "${s}", expected a (decimal) number or an empty cell`);
         }
         c.values.push(v);
       }

@@ -85,6 +85,39 @@ describe('Python genotypes and specs in the language server', () => {
     assert.equal(l.slice(sevenBySeven.range.start.character, sevenBySeven.range.end.character), "'sep_conv_7x7'");
   });
 
+  it('a DARTS RNN genotypes file with shell pipes and a Markdown table gets information only: no errors, nothing on the pipes', async () => {
+    const rnn = [
+      'from collections import namedtuple',
+      'import subprocess',
+      '',
+      "Genotype = namedtuple('Genotype', 'recurrent concat')",
+      '',
+      'def build():',
+      '    """',
+      '    | col | col |',
+      '    |-----|-----|',
+      '    | latency ~2 ms | home ~/data |',
+      '    """',
+      '    subprocess.run("make | tee ~/build.log | grep error", shell=True)',
+      '',
+      "DARTS_V1 = Genotype(recurrent=[('relu', 0), ('relu', 1), ('tanh', 2), ('relu', 3), ('relu', 4), ('identity', 1), ('relu', 5), ('relu', 1)], concat=range(1, 9))",
+      "DARTS_V2 = Genotype(recurrent=[('sigmoid', 0), ('relu', 1), ('relu', 1), ('identity', 1), ('tanh', 2), ('sigmoid', 5), ('tanh', 3), ('relu', 5)], concat=range(1, 9))",
+      '',
+    ].join('\n');
+    const rnnUri = pathToFileURL(path.join(ws, 'rnn_genotypes.py')).href;
+    await s.setText(rnnUri, rnn, 'python');
+    const d = s.diagnostics.get(rnnUri) ?? [];
+    const lines = rnn.split('\n');
+    assert.deepEqual(
+      d.map((x) => [x.severity, lines[x.range.start.line]?.slice(x.range.start.character, x.range.end.character)]),
+      [
+        [3, 'Genotype'],
+        [3, 'Genotype'],
+      ],
+      JSON.stringify(d),
+    );
+  });
+
   it('hover shows both cells, the gate weights and the rank among a seeded sample of the space', async () => {
     const line = lineOf('DARTS_V2 =');
     const character = at(DOC.split('\n'), line).indexOf('Genotype') + 2;

@@ -14,6 +14,7 @@ import {
   parseNb201,
   parseNb201OrThrow,
 } from '../../src/space/nb201/cell';
+import { scanNb201 } from '../../src/space/nb201/scan';
 import { at } from './at';
 
 const BEST = '|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_3x3~2|';
@@ -125,5 +126,26 @@ describe('NB201 encodings', () => {
     assert.equal(nb201IsConnected(a), true);
     assert.equal(nb201IsConnected(parseNb201OrThrow('|none~0|+|none~0|none~1|+|none~0|skip_connect~1|skip_connect~2|')), false);
     assert.equal(nb201IsConnected(nb201FromCode(0)), false);
+  });
+});
+
+describe('NB201 cell-string scanner', () => {
+  it('plain pipes with tildes (shell commands, CI YAML, a Markdown table in a docstring) get no diagnostics', () => {
+    const texts = [
+      'subprocess.run("make | tee ~/build.log | grep error")',
+      'steps:\n  - run: cat log | grep -v ok | sort\n  - run: make 2>&1 | tee ~/ci.log | grep -v ok | sort\n',
+      'def bench():\n    """\n    | col | col |\n    |-----|-----|\n    | latency ~2 ms | speed ~3x |\n    | home ~/data | ok |\n    """\n',
+    ];
+    for (const text of texts) assert.deepEqual(scanNb201(text), [], text);
+  });
+
+  it('an attempted cell is still diagnosed: an op~input entry, or a NB201 op name', () => {
+    const wrongOp = scanNb201('x = "|nor_conv_3x3~0|+|nor_conv_3x3~0|conv_7x7~1|+|none~0|none~1|none~2|"');
+    assert.equal(wrongOp.length, 1);
+    assert.ok(!at(wrongOp, 0).result.ok);
+    const oneSegment = scanNb201('arch: |none~0|none~1|\n');
+    assert.ok(oneSegment.length === 1 && !at(oneSegment, 0).result.ok);
+    const badInput = scanNb201('arch: |nor_conv_3x3 ~ x|+|none~0|none~1|+|none~0|none~1|none~2|\n');
+    assert.ok(badInput.length === 1 && !at(badInput, 0).result.ok);
   });
 });

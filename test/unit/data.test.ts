@@ -84,6 +84,12 @@ describe('user data import', () => {
     assert.ok(Number.isNaN(column(ds, 'constructor').values[1]));
   });
 
+  it('reads signed decimals with a point or an exponent', () => {
+    const ds = importDataFile(write('decimal.csv', `arch,acc,flops\n${A},+93.5,-1.5e-3\n${B},.5,2E+2\n`));
+    assert.deepEqual([...column(ds, 'acc').values], [93.5, 0.5]);
+    assert.deepEqual([...column(ds, 'flops').values], [-1.5e-3, 200]);
+  });
+
   it('reads JSON arrays of objects', () => {
     const ds = importDataFile(write('ok.json', JSON.stringify([{ arch: A, accuracy: 93, flops: 1 }, { arch: B, accuracy: 10, flops: null }])));
     assert.deepEqual(targetNames(ds), ['accuracy']);
@@ -94,6 +100,9 @@ describe('user data import', () => {
     ['no-arch.csv', 'cell,acc\nx,1\n', /no "arch" column; columns are: cell, acc/],
     ['bad-arch.csv', `arch,acc\n${A},1\n|conv~0|+|none~0|none~1|+|none~0|none~1|none~2|,2\n`, /bad-arch.csv:3: invalid architecture .*unknown op "conv"/],
     ['bad-number.csv', `arch,acc,flops\n${A},1,abc\n`, /bad-number.csv:2: column "flops" has "abc"/],
+    ['hex.csv', `arch,acc,flops\n${A},1,2.5e-3\n${B},2,0x5A\n`, /hex.csv:3: column "flops" has "0x5A", expected a \(decimal\) number/],
+    ['binary.csv', `arch,acc,flops\n${A},0b101,1\n`, /binary.csv:2: column "acc" has "0b101"/],
+    ['octal.json', JSON.stringify([{ arch: A, acc: 1, flops: '0o7' }]), /octal.json item 0: column "flops" has "0o7"/],
     ['ragged.csv', `arch,acc\n${A},1,2\n`, /ragged.csv:2: 3 cells, but the header has 2/],
     ['dup.csv', `arch,acc\n${A},1\n${A},2\n`, /dup.csv:3: duplicate architecture .*first at .*dup.csv:2/],
     ['dup-col.csv', `arch,acc,x,x\n${A},1,2,3\n`, /dup-col.csv: column "x" appears twice \(columns 3 and 4\); column names must be unique/],

@@ -175,6 +175,27 @@ describe('sequence spaces: parse', () => {
     assert.deepEqual(ok(s.parse('201')), [2, 0, 1]);
   });
 
+  it("reads NAS-Bench-Macro's digit keys as one choice index per position when names are multi-character", () => {
+    const macro = declaredSpace({ name: 'macro', kind: 'sequence', positions: 8, choices: ['identity', 'mb3_k3', 'mb6_k5'], find: { keys: ['arch'] } }, 't') as SearchSpace<number[]>;
+    const expected = [0, 2, 0, 1, 2, 1, 0, 0];
+    for (const t of ['02012100', '"02012100"', "'02012100'", ' 02012100 ']) assert.deepEqual(ok(macro.parse(t)), expected, t);
+    assert.equal(macro.key(expected), 'identity-mb6_k5-identity-mb3_k3-mb6_k5-mb3_k3-identity-identity');
+    const json = '{"arch": "02012100", "acc": 92.1}\n';
+    const [found] = macro.scan(json);
+    assert.ok(found?.result.ok, JSON.stringify(found?.result));
+    assert.deepEqual(found.result.arch, expected);
+    assert.equal(json.slice(found.start, found.end), '"02012100"');
+    // The hover says how the digits were read.
+    assert.ok((macro.describe?.(expected) ?? []).some((l) => /"02012100".*one choice index per position/.test(l)));
+    // A digit that is no choice index, or the wrong length: not read as indices.
+    assert.ok(!macro.parse('03012100').ok);
+    assert.ok(!macro.parse('0201210').ok);
+    // Names that look like numbers win: "1020" is not the indices [1, 0, 2, 0] of a space of widths.
+    const widths = declaredSpace({ name: 'w', kind: 'sequence', positions: 4, choices: [10, 20, 30] }, 't');
+    assert.ok(!widths.parse('1020').ok);
+    assert.deepEqual(ok(widths.parse('10-20-30-10')), [0, 1, 2, 0]);
+  });
+
   it('treats numbers as names when names look like numbers', () => {
     const s = declaredSpace({ name: 'widths', kind: 'sequence', positions: 3, choices: [16, 32, 64] }, 't');
     assert.deepEqual(ok(s.parse('[32, 16, 64]')), [1, 0, 2]);

@@ -103,6 +103,44 @@ describe('NAS-Bench-301 (DARTS genotypes)', () => {
     assert.ok(f?.result.ok, JSON.stringify(f?.result));
   });
 
+  it('DARTS RNN genotypes (own Genotype of recurrent, concat; or such a call without a definition) get one information each, no errors', () => {
+    const rnn = [
+      'from collections import namedtuple',
+      '',
+      "Genotype = namedtuple('Genotype', 'recurrent concat')",
+      '',
+      "PRIMITIVES = ['none', 'tanh', 'relu', 'sigmoid', 'identity']",
+      'ENAS = Genotype(',
+      '    recurrent = [',
+      "        ('tanh', 0), ('tanh', 1), ('relu', 1), ('tanh', 3), ('tanh', 3), ('relu', 3), ('relu', 4), ('relu', 7),",
+      "        ('relu', 8), ('relu', 8), ('relu', 8),",
+      '    ],',
+      '    concat = [2, 5, 6, 9, 10, 11]',
+      ')',
+      "DARTS_V1 = Genotype(recurrent=[('relu', 0), ('relu', 1), ('tanh', 2), ('relu', 3), ('relu', 4), ('identity', 1), ('relu', 5), ('relu', 1)], concat=range(1, 9))",
+      "DARTS_V2 = Genotype(recurrent=[('sigmoid', 0), ('relu', 1), ('relu', 1), ('identity', 1), ('tanh', 2), ('sigmoid', 5), ('tanh', 3), ('relu', 5)], concat=range(1, 9))",
+      'DARTS = DARTS_V2',
+    ].join('\n');
+    const found = scanNb301(rnn);
+    assert.deepEqual(found.map((f) => f.name), ['ENAS', 'DARTS_V1', 'DARTS_V2']);
+    for (const f of found) {
+      const ps = problemsOf(f.result);
+      assert.equal(ps.length, 1, JSON.stringify(ps));
+      assert.equal(ps[0].severity, 'info');
+      assert.match(ps[0].message, /not a DARTS CNN genotype/);
+      assert.equal(at(rnn, ps[0]), 'Genotype');
+      assert.equal(f.unscorable, 'not a DARTS CNN genotype');
+    }
+    // The same call in a file without the namedtuple (copied out of genotypes.py), and given to the parser.
+    const call = "Genotype(recurrent=[('relu', 0), ('relu', 1), ('tanh', 2), ('relu', 3)], concat=range(1, 9))";
+    const [copied] = scanNb301(`g = ${call}`);
+    assert.ok(copied, 'the call is found');
+    for (const r of [copied.result, parseNb301(call)]) {
+      const ps = problemsOf(r);
+      assert.ok(ps.length === 1 && ps[0].severity === 'info' && /not a DARTS CNN genotype/.test(ps[0].message), JSON.stringify(ps));
+    }
+  });
+
   it('a concat that repeats a node, and a compact cell with one input twice, are outside NB-301 (information)', () => {
     const text = nb301ToGenotype(parseOk('[[(0, 0), (1, 5), (1, 1), (0, 1), (1, 3), (0, 3), (1, 3), (3, 2)], [(1, 0), (0, 2), (1, 3), (0, 3), (3, 0), (0, 1), (2, 0), (3, 6)]]').arch).replace('normal_concat=[2, 3, 4, 5]', 'normal_concat=[2, 2, 3, 4, 5]');
     const [f] = scanNb301(text);

@@ -78,13 +78,33 @@ class ListCore {
   }
 
   /**
+   * Whether a string of one digit per position, each a choice index (NAS-Bench-Macro's keys, `"02012100"`),
+   * is read as indices: with multi-character names that are no numbers, so no name reads it instead.
+   */
+  get readsDigitStrings(): boolean {
+    return this.numericIndices && !this.rules.chars && this.positions > 1 && this.choices.every((l) => l.length <= 10);
+  }
+
+  /** A string's single item read as one choice index per character, when every character is a valid index. */
+  private digitIndices(items: Item[]): Item[] | undefined {
+    const [it] = items;
+    if (!this.readsDigitStrings || !it || items.length !== 1 || it.text.length !== this.positions || this.anyName.has(it.text)) return undefined;
+    for (let p = 0; p < this.positions; p++) {
+      const d = it.text.charCodeAt(p) - 48;
+      if (!(d >= 0 && d < this.choices[p]!.length)) return undefined;
+    }
+    return [...it.text].map((ch, k) => ({ text: ch, start: it.start + k, end: it.start + k + 1 }));
+  }
+
+  /**
    * Interprets a literal as an architecture. `strict` (parse): anything else is an error. Not strict (scan):
    * returns undefined for values that are clearly not architectures (a mapping, nested lists, an empty list, a
    * list of the right length without any known name, a wrong-length list that is mostly unknown words).
    */
   interpret(src: string, lit: Lit, strict: boolean): ParseResult<ListArch> | undefined {
     // In code, an unquoted word (`arch=arch`) is a name, never a string of one-character choices.
-    const items = itemsOf(src, lit, !strict && (lit.kind === 'raw' || lit.kind === 'word') ? { ...this.rules, chars: false } : this.rules);
+    const split = itemsOf(src, lit, !strict && (lit.kind === 'raw' || lit.kind === 'word') ? { ...this.rules, chars: false } : this.rules);
+    const items = split && lit.kind !== 'list' ? (this.digitIndices(split) ?? split) : split;
     const whole = { start: lit.start, end: Math.max(lit.end, lit.start + 1) };
     const P = this.positions;
     if (!strict) {
@@ -214,6 +234,7 @@ export function sequenceSpace(decl: SequenceSpaceDeclaration): SearchSpace<ListA
     scan: (text) => scanKeys(text, decl.name, decl.find.keys, (src, lit) => core.interpret(src, lit, false)),
     key: (a) => core.key(a),
     lint: () => [],
+    describe: (a) => describeSequence(core, a),
     features(a) {
       const ops = a.map((c, p) => global[p]![c]!);
       return { ops, tokens: [...ops] };
@@ -222,6 +243,15 @@ export function sequenceSpace(decl: SequenceSpaceDeclaration): SearchSpace<ListA
     sample: (random, n) => enumerable(core, random, n),
     declaration: decl,
   };
+}
+
+/** Hover lines: the choice (and its index) at every position; how a string of digits is read, where it is. */
+function describeSequence(core: ListCore, a: ListArch): string[] {
+  const lines = [`| position | ${a.map((_, p) => p + 1).join(' | ')} |`, `|---|${a.map(() => '---').join('|')}|`, `| choice (index) | ${a.map((c, p) => `${core.choices[p]![c]} (${c})`).join(' | ')} |`];
+  if (core.readsDigitStrings) {
+    lines.push('', `A string of ${core.positions} digits, such as \`"${a.join('')}"\` (NAS-Bench-Macro's keys), is read as one choice index per position.`);
+  }
+  return lines;
 }
 
 /** Edge order of a complete DAG on `nodes` nodes: node i takes edges from 0..i-1, nodes in order. */

@@ -15,6 +15,20 @@ export const NB201_ID = 'nb201';
 // A candidate cell string starts with `|name~` and runs to the last `|` before a quote, bracket, comma or
 // newline. The quantifiers are bounded so a long line without a match costs linear time.
 const CELL_RE = /\|[ \t]{0,8}[A-Za-z_]\w{0,40}[ \t]{0,8}~[^\n"'`,;(){}[\]<>]{0,400}\|/g;
+/** An edge entry as a cell writes it: `op~0`, or `op~` (the input missing), whitespace allowed. */
+const EDGE_ENTRY_RE = /^[ \t]*[A-Za-z_]\w*[ \t]*~[ \t]*\d*[ \t]*$/;
+/** A NB201 op name other than `none` (an ordinary word), anywhere in an entry: `nor_conv_3x3~x`. */
+const OP_NAME_RE = new RegExp(`(?:^|\\W)(?:${NB201_OPS.filter((o) => o !== 'none').join('|')})(?:\\W|$)`);
+
+/**
+ * A candidate is an attempted cell (and gets diagnostics) only when one of its `|`/`+`-separated entries is
+ * an edge entry `op~0` or names a NB201 op; shell pipes (`make | tee ~/build.log | grep error`) and
+ * Markdown tables (`| speed | ~2x |`) are no cells, whatever their tildes.
+ */
+function looksLikeCell(candidate: string): boolean {
+  return candidate.split(/[|+]/).some((entry) => EDGE_ENTRY_RE.test(entry) || OP_NAME_RE.test(entry));
+}
+
 const OPS_RE = /(["']?)(?:nb201_)?ops\1[ \t]{0,8}[:=][ \t]{0,8}\[([^\][\n]{0,2000})\]/g;
 
 function opListItems(listText: string, listStart: number): { text: string; start: number }[] {
@@ -62,6 +76,7 @@ function parseOpList(listText: string, listStart: number): FoundArch<Nb201Arch>[
 export function scanNb201(text: string): FoundArch<Nb201Arch>[] {
   const found: FoundArch<Nb201Arch>[] = [];
   for (const m of text.matchAll(CELL_RE)) {
+    if (!looksLikeCell(m[0])) continue;
     const start = m.index ?? 0;
     const r = parseNb201(m[0]);
     found.push({ space: NB201_ID, start, end: start + m[0].length, text: m[0], form: 'cell-string', result: r.ok ? r : { ok: false, problems: shiftProblems(r.problems, start) } });

@@ -12,7 +12,7 @@
  */
 import type { ArchProblem, ParseResult } from '../types';
 import { clip } from '../types';
-import { isInt, isSeq, lastSegment, type PyExpr } from '../python/expr';
+import { isInt, isSeq, lastSegment, type PyExpr, type TopExpr } from '../python/expr';
 
 /** NAS-Bench-301's ops, in NASLib's order (the compact form's op indices). */
 export const NB301_OPS = ['max_pool_3x3', 'avg_pool_3x3', 'skip_connect', 'sep_conv_3x3', 'sep_conv_5x5', 'dil_conv_3x3', 'dil_conv_5x5'] as const;
@@ -51,7 +51,8 @@ interface Range {
 const SHAPE = 'Genotype(normal=[(op, input), ...], normal_concat=[2, 3, 4, 5], reduce=[...], reduce_concat=[...])';
 const FIELDS = ['normal', 'normal_concat', 'reduce', 'reduce_concat'] as const;
 const MAX_CELL_EDGES = 64;
-
+/** What a Genotype that is no DARTS CNN genotype is, for the lens: it is not scored. */
+export const NOT_CNN_GENOTYPE = 'not a DARTS CNN genotype';
 
 export function isGenotypeCall(e: PyExpr): e is Extract<PyExpr, { kind: 'call' }> {
   return e.kind === 'call' && lastSegment(e.callee) === 'Genotype';
@@ -63,7 +64,42 @@ export function isGenotypeCall(e: PyExpr): e is Extract<PyExpr, { kind: 'call' }
  */
 export function isGenotypeLiteral(call: Extract<PyExpr, { kind: 'call' }>): boolean {
   const literal = (v: PyExpr): boolean => isSeq(v) || (v.kind === 'call' && v.callee === 'range');
-  return call.args.every(literal) && call.kwargs.every((k) => literal(k.value) || (k.value.kind === 'name' && k.value.name === 'None'));
+  return call.args.every(literal) && call.kwargs.every((k) => literal(k.value) || isNone(k.value));
+}
+
+const isNone = (e: PyExpr): boolean => e.kind === 'name' && e.name === 'None';
+
+/**
+ * The fields of the document's own `Genotype = namedtuple('Genotype', 'recurrent concat')` (a string of names
+ * or a list of strings), undefined when the document defines none.
+ */
+export function declaredGenotypeFields(tops: readonly TopExpr[]): string[] | undefined {
+  for (const { expr, assignedTo } of tops) {
+    if (assignedTo === undefined || lastSegment(assignedTo) !== 'Genotype' || expr.kind !== 'call' || lastSegment(expr.callee) !== 'namedtuple') continue;
+    const spec = expr.args[1] ?? expr.kwargs.find((k) => k.name === 'field_names')?.value;
+    if (spec?.kind === 'str') return spec.value.split(/[\s,]+/).filter((f) => f !== '');
+    if (spec && isSeq(spec)) return spec.items.flatMap((x) => (x.kind === 'str' ? [x.value] : []));
+  }
+  return undefined;
+}
+
+/**
+ * An information problem (on the callee) when a Genotype call is no DARTS CNN genotype: the document's own
+ * Genotype has other fields (a DARTS RNN genotype: recurrent, concat), or, without a definition, the call
+ * names only other fields. Undefined for a CNN genotype, however broken: its problems are reported.
+ */
+export function otherGenotype(call: Extract<PyExpr, { kind: 'call' }>, declared?: readonly string[]): ArchProblem | undefined {
+  let fields: readonly string[];
+  if (declared) {
+    if (FIELDS.every((f) => declared.includes(f))) return undefined;
+    fields = declared;
+  } else {
+    if (call.args.length > 0) return undefined;
+    fields = call.kwargs.filter((k) => !isNone(k.value)).map((k) => k.name);
+    if (fields.length === 0 || fields.some((f) => (FIELDS as readonly string[]).includes(f))) return undefined;
+  }
+  const message = `Genotype(${clip(fields.join(', '))}) is ${NOT_CNN_GENOTYPE} (${FIELDS.join(', ')}), e.g. a DARTS RNN genotype: not a NAS-Bench-301 architecture`;
+  return { message, start: call.calleeStart, end: call.calleeEnd, severity: 'info' };
 }
 
 /** Reads a `Genotype(...)` call; problems are errors at exact ranges (offsets of the source of `call`). */
@@ -82,7 +118,7 @@ export function readGenotype(call: Extract<PyExpr, { kind: 'call' }>): ParseResu
   for (const kw of call.kwargs) {
     const at = { start: kw.nameStart, end: kw.nameEnd };
     // Extended namedtuples (AutoDL-Projects: connectN=None, connects=None) add fields left at None.
-    if (!(FIELDS as readonly string[]).includes(kw.name) && kw.value.kind === 'name' && kw.value.name === 'None') continue;
+    if (!(FIELDS as readonly string[]).includes(kw.name) && isNone(kw.value)) continue;
     if (!(FIELDS as readonly string[]).includes(kw.name)) add(`unknown Genotype field "${clip(kw.name)}"; fields: ${FIELDS.join(', ')}`, at);
     else if (fields.has(kw.name)) add(`${kw.name} is given twice`, at);
     else fields.set(kw.name, kw.value);

@@ -17,7 +17,18 @@ import { NB301_TRIGGERS } from './triggers';
 import { isInt, isSeq, type PyExpr, type PySeq, parseExpression, topLevelExpressions, walk } from '../python/expr';
 import type { ArchProblem, FoundArch, ParseResult, Random, SearchSpace } from '../types';
 import { clip } from '../types';
-import { type DartsGenotype, isGenotypeCall, isGenotypeLiteral, NB301_NODES, NB301_OPS, nb301Problems, readGenotype } from './genotype';
+import {
+  type DartsGenotype,
+  declaredGenotypeFields,
+  isGenotypeCall,
+  isGenotypeLiteral,
+  NB301_NODES,
+  NB301_OPS,
+  nb301Problems,
+  NOT_CNN_GENOTYPE,
+  otherGenotype,
+  readGenotype,
+} from './genotype';
 
 export { NB301_OPS } from './genotype';
 export const NB301_ID = 'nb301';
@@ -76,7 +87,9 @@ function fromGenotype(g: DartsGenotype): Nb301Arch {
 }
 
 /** Interprets a Genotype call: ok, or problems; `unscorable` when it is a well-formed genotype outside NB301. */
-function interpretGenotype(call: Extract<PyExpr, { kind: 'call' }>): { result: ParseResult<Nb301Arch>; unscorable?: string } {
+function interpretGenotype(call: Extract<PyExpr, { kind: 'call' }>, declared?: readonly string[]): { result: ParseResult<Nb301Arch>; unscorable?: string } {
+  const other = otherGenotype(call, declared);
+  if (other) return { result: { ok: false, problems: [other] }, unscorable: NOT_CNN_GENOTYPE };
   const r = readGenotype(call);
   if (!r.ok) return { result: r };
   const { problems, reason } = nb301Problems(r.arch);
@@ -133,12 +146,15 @@ const COMPACT_HINT = /[[(][ \t\r\n]*[[(][ \t\r\n]*\d+[ \t]*,[ \t]*\d+[ \t]*[\])]
 export function scanNb301(text: string): FoundArch<Nb301Arch>[] {
   const out: FoundArch<Nb301Arch>[] = [];
   if (!text.includes('Genotype') && !COMPACT_HINT.test(text)) return out;
-  for (const top of topLevelExpressions(text)) {
+  const tops = topLevelExpressions(text);
+  // A document with its own Genotype of other fields (DARTS RNN: recurrent, concat) holds no CNN genotypes.
+  const declared = text.includes('namedtuple') ? declaredGenotypeFields(tops) : undefined;
+  for (const top of tops) {
     walk(top.expr, (e) => {
       if (isGenotypeCall(e)) {
         // A genotype built from variables is code, not an architecture: nothing to report.
         if (!isGenotypeLiteral(e)) return true;
-        const { result, unscorable } = interpretGenotype(e);
+        const { result, unscorable } = interpretGenotype(e, declared);
         out.push({ space: NB301_ID, start: e.start, end: e.end, text: text.slice(e.start, e.end), form: 'genotype', result, unscorable, name: top.expr === e ? top.assignedTo : undefined });
         return false;
       }
