@@ -1,8 +1,8 @@
 /**
  * The built-in search spaces, and spaces declared by users (space files), by id. Adding a built-in space
- * means a folder under src/space, one line here and its id in declared/declaration.ts RESERVED_IDS.
+ * means a folder under src/space and one line here; its id is then reserved (no space file may take it).
  */
-import { declaredSpace, type SpaceDeclaration } from './declared';
+import { declaredSpace, parseSpaceFile as parseDeclaredSpaceFile, type SpaceDeclaration } from './declared';
 import { nb101Space } from './nb101';
 import { nb201Space } from './nb201';
 import { nb301Space } from './nb301';
@@ -29,6 +29,16 @@ export function builtinSpace(id: string): SearchSpace | undefined {
 export function resolveSpace(id: string, declaration?: unknown): SearchSpace {
   const b = builtinSpace(id);
   if (b) return b;
-  if (declaration !== undefined) return declaredSpace(declaration as SpaceDeclaration, `the declaration of space "${id}"`);
+  if (declaration !== undefined) return declaredSpace(declaration as SpaceDeclaration, `the declaration of space "${id}"`, builtinSpaceIds());
   throw new UnknownSpaceError(id);
+}
+
+/** The ids of the built-in spaces: reserved, no declared space may take one. */
+export function builtinSpaceIds(): string[] {
+  return BUILTIN_SPACES.map((s) => s.id);
+}
+
+/** Parses and validates a space file (src/space/declared), refusing a built-in space's id as its name. */
+export function parseSpaceFile(text: string, fileName: string): ReturnType<typeof parseDeclaredSpaceFile> {
+  return parseDeclaredSpaceFile(text, fileName, builtinSpaceIds());
 }

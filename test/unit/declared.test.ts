@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { builtinSpaceIds } from '../../src/space/registry';
 import { describe, it } from 'node:test';
 import {
   declaredSpace,
@@ -115,7 +116,7 @@ describe('space declarations', () => {
       [{ name: 'c', kind: 'cell', opsOn: 'nodes', nodes: 4, ops: ['a'], maxEdges: 7 }, /^w: maxEdges: must be from 1 to 6, found 7/],
       [{ name: 'c', kind: 'cell', opsOn: 'nodes', nodes: 4, ops: ['a'], none: 'a' }, /^w: none: unknown field for a cell with ops on nodes/],
     ];
-    for (const [decl, re] of cases) throwsSpaceError(() => declaredSpace(decl, 'w'), re);
+    for (const [decl, re] of cases) throwsSpaceError(() => declaredSpace(decl, 'w', builtinSpaceIds()), re);
   });
 
   it('declaredSpace accepts its own normalised declaration and rebuilds an equal space', () => {

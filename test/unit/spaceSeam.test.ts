@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { loadBundled } from '../../src/data/dataset';
 import { nb201Benchmark } from '../../src/space/nb201/benchmark';
-import { BUILTIN_SPACES, builtinSpace } from '../../src/space/registry';
+import { BUILTIN_SPACES, builtinSpace, parseSpaceFile } from '../../src/space/registry';
 import { ARCH_TRIGGER_PATTERNS } from '../../src/space/triggers';
 import { defined } from './at';
 
@@ -50,5 +50,11 @@ describe('the space seam: what a built-in space declares in its own folder', () 
     assert.equal(nb201Benchmark.decode?.('|none~0|+|none~0|none~1|+|none~0|none~1|none~2|'), undefined, 'not the compact form: parsed in the space syntax');
     // Spaces without conventions keep what their table says.
     for (const id of ['tnb101-micro', 'nb301']) assert.equal(defined(builtinSpace(id)).benchmark, undefined);
+  });
+
+  it('the built-in spaces\' ids are reserved by the registry itself: no space file may take one', () => {
+    const file = (name: string): string => `name: ${name}\nkind: sequence\npositions: 2\nchoices: [a, b]\n`;
+    for (const { id } of BUILTIN_SPACES) assert.throws(() => parseSpaceFile(file(id), 'x.space.yaml'), new RegExp(`name: "${id}" is a built-in space`), id);
+    assert.equal(parseSpaceFile(file('my-space'), 'x.space.yaml').space.id, 'my-space');
   });
 });

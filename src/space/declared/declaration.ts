@@ -68,7 +68,6 @@ export class SpaceFileError extends Error {
   }
 }
 
-export const RESERVED_IDS = ['nb201', 'tnb101-micro', 'tnb101-macro', 'nb301', 'nb101'];
 const ID_RE = /^[a-z0-9][a-z0-9._-]{0,63}$/;
 /** Choice and op names: the characters of a bare word, starting with a letter, digit or underscore. */
 export const NAME_RE = /^[A-Za-z0-9_][A-Za-z0-9_.+-]{0,63}$/;
@@ -101,8 +100,11 @@ function show(v: unknown): string {
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
-/** Validates and normalises a declaration; throws SpaceFileError naming `where` and the field. */
-export function validateDeclaration(raw: unknown, where: string): SpaceDeclaration {
+/**
+ * Validates and normalises a declaration; throws SpaceFileError naming `where` and the field. `reservedIds`: the
+ * ids a declared space may not take (the built-in spaces', which the registry passes).
+ */
+export function validateDeclaration(raw: unknown, where: string, reservedIds: readonly string[] = []): SpaceDeclaration {
   const fail = (path: FieldPath, message: string, onKey = false): never => {
     throw new SpaceFileError(`${where}: ${path.length ? `${fieldName(path)}: ` : ''}${message}`, { path, onKey });
   };
@@ -132,7 +134,7 @@ export function validateDeclaration(raw: unknown, where: string): SpaceDeclarati
     fail(['name'], `${show(raw.name)} is not a valid space id: 1-64 lowercase letters, digits, . _ - (starting with a letter or digit)`);
   }
   const name = raw.name as string;
-  if (RESERVED_IDS.includes(name)) fail(['name'], `"${name}" is a built-in space; choose another name`);
+  if (reservedIds.includes(name)) fail(['name'], `"${name}" is a built-in space; choose another name`);
   const kind = raw.kind;
   if (kind !== 'sequence' && kind !== 'cell') return fail(['kind'], `expected sequence or cell, found ${show(kind)}`);
   const opsOn = kind === 'cell' ? (raw.opsOn ?? 'edges') : undefined;

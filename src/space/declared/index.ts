@@ -92,8 +92,8 @@ export const SPACE_FILE_RE = /\.space\.(ya?ml|json)$/i;
 const MAX_SPACE_FILE = 1_000_000;
 
 /** Validates a declaration (raw, or a normalised one read back) and builds its space; throws SpaceFileError. */
-export function declaredSpace(decl: SpaceDeclaration | unknown, where: string): SearchSpace {
-  const d = validateDeclaration(decl, where);
+export function declaredSpace(decl: SpaceDeclaration | unknown, where: string, reservedIds: readonly string[] = []): SearchSpace {
+  const d = validateDeclaration(decl, where, reservedIds);
   if (d.kind === 'sequence') return sequenceSpace(d) as SearchSpace;
   if (d.opsOn === 'edges') return edgeCellSpace(d) as SearchSpace;
   return nodeCellSpace(d) as SearchSpace;
@@ -135,8 +135,11 @@ function fieldRange(doc: YAML.Document, text: string, path: FieldPath, onKey: bo
   return { start: lead, end: Math.max(lead + 1, eol < 0 ? text.length : eol) };
 }
 
-/** Parses and validates a space file (YAML or JSON); errors are SpaceFileErrors with offsets into `text`. */
-export function parseSpaceFile(text: string, fileName: string): { space: SearchSpace; declaration: SpaceDeclaration } {
+/**
+ * Parses and validates a space file (YAML or JSON); errors are SpaceFileErrors with offsets into `text`. Callers
+ * outside src/space use the registry's parseSpaceFile, which reserves the built-in spaces' ids.
+ */
+export function parseSpaceFile(text: string, fileName: string, reservedIds: readonly string[] = []): { space: SearchSpace; declaration: SpaceDeclaration } {
   if (text.length > MAX_SPACE_FILE) throw new SpaceFileError(`${fileName}: a space file is at most ${MAX_SPACE_FILE} characters`, { start: 0, end: 1 });
   const doc = YAML.parseDocument(text, { prettyErrors: false, uniqueKeys: true });
   const err = doc.errors[0];
@@ -152,7 +155,7 @@ export function parseSpaceFile(text: string, fileName: string): { space: SearchS
     throw new SpaceFileError(`${fileName}: ${(e as Error).message}`, { start: 0, end: Math.max(1, text.length) });
   }
   try {
-    const declaration = validateDeclaration(raw, fileName);
+    const declaration = validateDeclaration(raw, fileName, reservedIds);
     return { space: declaredSpace(declaration, fileName), declaration };
   } catch (e) {
     if (SpaceFileError.is(e) && e.start === undefined) {
