@@ -4,7 +4,8 @@
  * Run: node --import tsx bench/peer-torch-export.ts OUT.json (bench/peer-torch.sh does).
  */
 import * as fs from 'node:fs';
-import { loadBundledNb201, PAPER_NB201_EXPERTS, splitDataset } from '../src/data/dataset';
+import { loadBundledNb201, splitDataset } from '../src/data/dataset';
+import { PAPER_NB201_EXPERTS } from '../src/space/nb201/benchmark';
 
 const out = process.argv[2];
 if (!out) throw new Error('usage: peer-torch-export.ts OUT.json');

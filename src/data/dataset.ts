@@ -70,9 +70,6 @@ export function lfNames(ds: Dataset): string[] {
 
 export const BUNDLED_PREFIX = 'bundled:';
 export const BUNDLED_NB201 = 'bundled:nb201';
-// NB201's conventions live in its space folder (src/space/nb201/benchmark.ts).
-export { NB201_DEFAULT_TARGET as DEFAULT_TARGET, DEFAULT_NB201_EXPERTS, PAPER_NB201_EXPERTS, NB201_EXPERT_SETS } from '../space/nb201/benchmark';
-
 /** Short display names for LF columns (used in CodeLens and tables). */
 export function shortLfName(name: string): string {
   return name

@@ -3,11 +3,10 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
+import { DEFAULT_NB201_EXPERTS, PAPER_NB201_EXPERTS } from '../../src/space/nb201/benchmark';
 import {
   column,
   DataError,
-  DEFAULT_NB201_EXPERTS,
-  PAPER_NB201_EXPERTS,
   groundTruthSubset,
   importDataFile,
   lfNames,
