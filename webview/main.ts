@@ -1,4 +1,7 @@
-/** The predictor panel's browser side. Talks to the host only through the typed messages of protocol/webview. */
+/**
+ * The predictor panel's browser side. Talks to the host only through the typed messages of protocol/webview.
+ * What to show is shaped in webview/model.ts (no DOM); this file draws it.
+ */
 import {
   BarController,
   BarElement,
@@ -12,8 +15,24 @@ import {
   ScatterController,
   Tooltip,
 } from 'chart.js';
-import type { RankedArch, RankingsResult, SearchResponse, StatusResult, TrainingEpoch } from '../src/protocol/lsp';
+import type { RankedArch } from '../src/protocol/lsp';
 import type { HostToWebview, WebviewToHost } from '../src/protocol/webview';
+import {
+  applyMessage,
+  archGateBars,
+  benchmarkTitle,
+  curveSeries,
+  emptyTableText,
+  firstArch,
+  meanGateBars,
+  predictorLine,
+  proposalsNote,
+  rowCells,
+  type SavedState,
+  scatterPoints,
+  spaceSelector,
+  TABLE_HEAD,
+} from './model';
 
 Chart.register(BarController, BarElement, CategoryScale, LinearScale, LineController, LineElement, PointElement, ScatterController, Tooltip, Legend);
 
@@ -21,12 +40,6 @@ interface VsCodeApi {
   postMessage(m: WebviewToHost): void;
   getState(): SavedState | undefined;
   setState(s: SavedState): void;
-}
-interface SavedState {
-  rankings?: RankingsResult;
-  status?: StatusResult;
-  epochs: TrainingEpoch[];
-  proposals?: SearchResponse;
 }
 declare function acquireVsCodeApi(): VsCodeApi;
 
@@ -75,47 +88,41 @@ const scatter = new Chart<'scatter', { x: number; y: number }[]>($('scatter') as
 });
 
 function renderCurve(): void {
-  const pts = state.epochs.map((e, i) => ({ ...e, x: i + 1 }));
+  const s = curveSeries(state.epochs);
   curve.data.datasets = [
-    { label: 'step 1 loss (sum over experts)', data: pts.filter((p) => p.phase === 'pretrain').map((p) => ({ x: p.x, y: p.loss })), borderColor: theme.orange, backgroundColor: theme.orange, pointRadius: 0 },
-    { label: 'step 2 loss', data: pts.filter((p) => p.phase === 'train').map((p) => ({ x: p.x, y: p.loss })), borderColor: theme.blue, backgroundColor: theme.blue, pointRadius: 0 },
-    { label: "held-out τ", yAxisID: 'y2', data: pts.filter((p) => p.monitorKendall !== undefined).map((p) => ({ x: p.x, y: p.monitorKendall as number })), borderColor: theme.green, backgroundColor: theme.green },
+    { label: 'step 1 loss (sum over experts)', data: s.pretrain, borderColor: theme.orange, backgroundColor: theme.orange, pointRadius: 0 },
+    { label: 'step 2 loss', data: s.train, borderColor: theme.blue, backgroundColor: theme.blue, pointRadius: 0 },
+    { label: "held-out τ", yAxisID: 'y2', data: s.tau, borderColor: theme.green, backgroundColor: theme.green },
   ];
   curve.update();
   $('curve-note').hidden = state.epochs.length > 0;
   $('curve-wrap').hidden = state.epochs.length === 0;
 }
 
-function fmt(x: number | undefined, d = 2): string {
-  return x === undefined || !Number.isFinite(x) ? '–' : x.toFixed(d);
-}
-
 function showArch(r: RankedArch): void {
   $('selected').textContent = r.arch;
-  const ex = [...r.experts].sort((a, b) => b.weight - a.weight);
-  archGates.data.labels = ex.map((e) => e.name);
-  archGates.data.datasets[0]!.data = ex.map((e) => e.weight);
+  const bars = archGateBars(r);
+  archGates.data.labels = bars.labels;
+  archGates.data.datasets[0]!.data = bars.data;
   archGates.update();
 }
 
 function table(el: HTMLTableElement, rows: RankedArch[], clickable: boolean): void {
   el.replaceChildren();
   const head = el.createTHead().insertRow();
-  for (const h of ['#', 'architecture', 'predicted', 'percentile', 'benchmark', 'top expert']) head.insertCell().textContent = h;
+  for (const h of TABLE_HEAD) head.insertCell().textContent = h;
   const body = el.createTBody();
   rows.forEach((r, i) => {
     const tr = body.insertRow();
     tr.className = clickable ? 'row clickable' : 'row';
-    const top = [...r.experts].sort((a, b) => b.weight - a.weight)[0];
-    const cells = [String(i + 1), r.arch, fmt(r.predicted), fmt(r.percentile, 1), fmt(r.trueAccuracy), top ? `${top.name} ${top.weight.toFixed(2)}` : '–'];
-    for (const c of cells) tr.insertCell().textContent = c;
+    for (const c of rowCells(r, i)) tr.insertCell().textContent = c;
     tr.cells[1]!.className = 'arch';
     tr.addEventListener('click', () => {
       showArch(r);
       if (clickable && r.location) vscode.postMessage({ type: 'openLocation', location: r.location });
     });
   });
-  if (rows.length === 0) body.insertRow().insertCell().textContent = clickable ? 'No architectures in open documents.' : 'Computing…';
+  if (rows.length === 0) body.insertRow().insertCell().textContent = emptyTableText(clickable);
 }
 
 /** The latest search results; a click inserts that proposal at the cursor of the last active text editor. */
@@ -123,17 +130,16 @@ function renderProposals(): void {
   const r = state.proposals;
   const el = $('proposals') as HTMLTableElement;
   el.replaceChildren();
-  $('proposals-note').textContent = r ? `${r.spaceTitle}: ${r.message}. Click a row to insert it at the cursor.` : 'No proposals yet. Run “DELE: Propose Top Architectures…”.';
+  $('proposals-note').textContent = proposalsNote(r);
   if (!r) return;
   const head = el.createTHead().insertRow();
-  for (const h of ['#', 'architecture', 'predicted', 'percentile', 'benchmark', 'top expert']) head.insertCell().textContent = h;
+  for (const h of TABLE_HEAD) head.insertCell().textContent = h;
   const body = el.createTBody();
   r.proposals.forEach((p, i) => {
     const tr = body.insertRow();
     tr.className = 'row clickable';
     tr.title = 'Insert at the cursor';
-    const top = [...p.experts].sort((a, b) => b.weight - a.weight)[0];
-    for (const c of [String(i + 1), p.text, fmt(p.predicted), fmt(p.percentile, 1), fmt(p.trueAccuracy), top ? `${top.name} ${top.weight.toFixed(2)}` : '–']) tr.insertCell().textContent = c;
+    for (const c of rowCells(p, i, p.text)) tr.insertCell().textContent = c;
     tr.cells[1]!.className = 'arch';
     tr.addEventListener('click', () => {
       showArch(p);
@@ -144,56 +150,49 @@ function renderProposals(): void {
 }
 
 function render(): void {
-  const { rankings, status } = state;
-  // The predictor shown: the one the rankings are for (the selected space), else the primary one.
-  const p = rankings ? rankings.predictor : status?.predictor;
-  $('predictor').textContent = p
-    ? `${p.spaceTitle} · ${p.method} · ${p.encoder} · ${p.experts.length} experts · ${p.source} · target ${p.target} · held-out τ ${fmt(p.kendallTau, 3)} · backend ${status?.backend}${status?.training ? ' · training…' : ''}`
-    : 'no predictor loaded';
+  const { rankings } = state;
+  $('predictor').textContent = predictorLine(state);
   renderCurve();
   const select = $('space') as HTMLSelectElement;
-  const spaces = status?.predictors ?? [];
-  select.replaceChildren(...spaces.map((x) => new Option(`${x.spaceTitle} (${x.source})`, x.space, false, x.space === p?.space)));
-  if (rankings?.predictor) select.value = rankings.predictor.space;
-  select.hidden = spaces.length < 2;
+  const sel = spaceSelector(state);
+  select.replaceChildren(...sel.options.map((o) => new Option(o.label, o.value, false, o.selected)));
+  if (sel.value !== undefined) select.value = sel.value;
+  select.hidden = sel.hidden;
   if (!rankings) return;
-  const mg = [...rankings.meanGateWeights].sort((a, b) => b.weight - a.weight);
-  gates.data.labels = mg.map((g) => g.name);
-  gates.data.datasets[0]!.data = mg.map((g) => g.weight);
+  const mg = meanGateBars(rankings);
+  gates.data.labels = mg.labels;
+  gates.data.datasets[0]!.data = mg.data;
   gates.update();
-  scatter.data.datasets[0]!.data = rankings.scatter.map((s) => ({ x: s.true, y: s.predicted }));
+  scatter.data.datasets[0]!.data = scatterPoints(rankings);
   scatter.update();
   $('scatter-note').textContent = rankings.scatterLabel;
-  $('benchmark-title').textContent = `Top predicted of ${rankings.referenceLabel || 'the space'}`;
+  $('benchmark-title').textContent = benchmarkTitle(rankings);
   table($('workspace') as HTMLTableElement, rankings.workspace, true);
   table($('benchmark') as HTMLTableElement, rankings.benchmarkTop, false);
-  const first = rankings.workspace[0] ?? rankings.benchmarkTop[0];
+  const first = firstArch(rankings);
   if (first) showArch(first);
 }
 
 window.addEventListener('message', (ev: MessageEvent<HostToWebview>) => {
   const m = ev.data;
   $('error').hidden = true;
-  switch (m.type) {
-    case 'state':
-      state = { ...state, rankings: m.rankings, status: m.status, epochs: m.epochs };
+  const next = applyMessage(state, m);
+  state = next.state;
+  switch (next.redraw) {
+    case 'all':
       render();
       break;
     case 'proposals':
-      state.proposals = m.result;
       renderProposals();
       break;
-    case 'trainingStarted':
-      state.epochs = [];
-      renderCurve();
-      break;
-    case 'epoch':
-      state.epochs.push(m.epoch);
+    case 'curve':
       renderCurve();
       break;
     case 'error':
-      $('error').textContent = m.message;
-      $('error').hidden = false;
+      if (m.type === 'error') {
+        $('error').textContent = m.message;
+        $('error').hidden = false;
+      }
       break;
   }
   vscode.setState(state);

@@ -18,7 +18,6 @@ import {
   State,
   TransportKind,
 } from 'vscode-languageclient/node';
-import { ARCH_TRIGGER_PATTERNS } from '../space/triggers';
 import {
   CancelTrainingNotification,
   type ComputeLfParams,
@@ -39,34 +38,41 @@ import {
   TrainRequest,
   type TrainResult,
 } from '../protocol/lsp';
+import { connectionError, CrashWindow, LANGUAGES, mayHoldArchitecture as mayHold, statusBar } from './lifecycle';
 import { type PanelHooks, PredictorPanel } from './panel';
 import { Proposer } from './propose';
 import { SideBar } from './views';
+import {
+  dataStep,
+  expertsStep,
+  lfMeasureItems,
+  lfNotice,
+  lfParams,
+  lfSourceItems,
+  lfSpaceItems,
+  methodItems,
+  type Notice,
+  ratioItems,
+  sampleSizeError,
+  targetOrder,
+  trainNotice,
+  trainParams,
+  trainSpaceItems,
+} from './wizard';
 
-const LANGUAGES = ['python', 'json', 'jsonc', 'yaml', 'dele-arch'];
 const DOCUMENTS = LANGUAGES.map((language) => ({ language }));
-const TRIGGERS = ARCH_TRIGGER_PATTERNS.map((p) => new RegExp(p));
-/** Documents larger than this are not looked at before the server runs (the server bounds its own work). */
-const MAX_TRIGGER_CHARS = 2_000_000;
 
 /** Might this document hold an architecture of a built-in space? (The server's scanners decide.) */
-function mayHoldArchitecture(doc: vscode.TextDocument): boolean {
-  if (doc.languageId === 'dele-arch') return true;
-  if (!LANGUAGES.includes(doc.languageId) || (doc.uri.scheme !== 'file' && doc.uri.scheme !== 'untitled')) return false;
-  const text = doc.getText();
-  return text.length <= MAX_TRIGGER_CHARS && TRIGGERS.some((r) => r.test(text));
-}
+const mayHoldArchitecture = (doc: vscode.TextDocument): boolean => mayHold({ languageId: doc.languageId, scheme: doc.uri.scheme, text: () => doc.getText() });
 
-/** A crashed server is restarted at most this many times within CRASH_WINDOW_MS; the next crash stops it. */
-const MAX_RESTARTS = 4;
-const CRASH_WINDOW_MS = 3 * 60_000;
+const notify = (n: Notice): Thenable<string | undefined> => (n.level === 'error' ? vscode.window.showErrorMessage(n.text) : vscode.window.showInformationMessage(n.text));
 
 /**
  * Restarts a server that crashes, but not one that crashes in a loop: after MAX_RESTARTS restarts within
  * CRASH_WINDOW_MS it stays stopped and the user is told how to try again. Every crash is logged.
  */
 export class CrashLoopHandler implements ErrorHandler {
-  private readonly crashes: number[] = [];
+  private readonly crashes = new CrashWindow();
 
   constructor(
     private readonly log: Pick<vscode.LogOutputChannel, 'error' | 'warn'>,
@@ -75,23 +81,20 @@ export class CrashLoopHandler implements ErrorHandler {
   ) {}
 
   error(error: Error, _message: Message | undefined, count: number | undefined): ErrorHandlerResult {
-    this.log.error(`language server connection error${count ? ` (${count} in a row)` : ''}: ${error.message}`);
-    if ((count ?? 1) <= 3) return { action: ErrorAction.Continue };
-    return { action: ErrorAction.Shutdown, message: 'DELE: the connection to the language server keeps failing; run "DELE: Restart Language Server" to try again.' };
+    const e = connectionError(error, count);
+    this.log.error(e.log);
+    if (e.shutdown === undefined) return { action: ErrorAction.Continue };
+    return { action: ErrorAction.Shutdown, message: e.shutdown };
   }
 
   closed(): CloseHandlerResult {
-    const t = this.now();
-    this.crashes.push(t);
-    while (this.crashes.length > 0 && t - this.crashes[0]! > CRASH_WINDOW_MS) this.crashes.shift();
-    const n = this.crashes.length;
-    if (n <= MAX_RESTARTS) {
-      this.log.warn(`the DELE language server stopped unexpectedly (${n} time${n === 1 ? '' : 's'} in ${CRASH_WINDOW_MS / 60_000} minutes); restarting it`);
+    const c = this.crashes.crashed(this.now());
+    if (c.restart) {
+      this.log.warn(c.message);
       return { action: CloseAction.Restart, handled: true };
     }
-    const msg = `DELE language server crashed ${n} times in ${CRASH_WINDOW_MS / 60_000} minutes; it will not be restarted. Run "DELE: Restart Language Server" to try again (the DELE output channel has the details).`;
-    this.log.error(msg);
-    this.showError(msg);
+    this.log.error(c.message);
+    this.showError(c.message);
     return { action: CloseAction.DoNotRestart, handled: true };
   }
 }
@@ -207,12 +210,9 @@ class DeleExtension implements vscode.Disposable {
   private setStatus(s: StatusResult): void {
     this.lastStatus = s;
     const p = s.predictor;
-    if (s.training) this.statusItem.text = '$(sync~spin) DELE training';
-    else if (!p) this.statusItem.text = '$(beaker) DELE $(warning)';
-    else this.statusItem.text = `$(beaker) DELE ${p.space} τ ${p.kendallTau?.toFixed(2) ?? '?'} · ${s.backend}`;
-    this.statusItem.tooltip = p
-      ? `DELE predictor (${p.source}): ${p.spaceTitle} · ${p.method} · ${p.encoder} · ${p.experts.length} experts · target ${p.target} · ${(p.trainRatio * 100).toFixed(0)}% ground truth · held-out Kendall's τ ${p.kendallTau?.toFixed(4) ?? 'n/a'} · backend ${s.backend}${s.note ? `\n${s.note}` : ''}`
-      : `DELE: no predictor loaded${s.error ? `: ${s.error}` : ''}`;
+    const bar = statusBar(s);
+    this.statusItem.text = bar.text;
+    this.statusItem.tooltip = bar.tooltip;
     if (s.note) this.log.info(s.note);
     if (!p && s.error) this.log.error(`no predictor: ${s.error}`);
     PredictorPanel.current?.refresh();
@@ -256,13 +256,7 @@ class DeleExtension implements vscode.Disposable {
     PredictorPanel.current?.trainingStarted();
     const result = await client.sendRequest(TrainRequest, full);
     this.log.info(`training ${result.status}: ${result.message}`);
-    if (result.status === 'completed') {
-      void vscode.window.showInformationMessage(`DELE predictor trained: held-out Kendall's τ ${result.kendallTau?.toFixed(4)} (${result.message}).`);
-    } else if (result.status === 'cancelled') {
-      void vscode.window.showInformationMessage(`DELE: ${result.message}.`);
-    } else {
-      void vscode.window.showErrorMessage(`DELE training failed: ${result.message.split('\n')[0]}`);
-    }
+    void notify(trainNotice(result));
     return result;
   }
 
@@ -270,27 +264,13 @@ class DeleExtension implements vscode.Disposable {
     const spaces = await client.sendRequest(SpacesRequest);
     let space: SpaceInfo | undefined = spaces.find((x) => x.id === preset?.space);
     if (!space) {
-      const pick = await vscode.window.showQuickPick(
-        spaces.map((x) => ({
-          label: x.title,
-          description: `${x.id}${x.size ? ` · ${x.size.toLocaleString('en-US')} architectures` : ''}${x.bundled ? ' · bundled data' : ''}`,
-          detail: x.origin === 'file' ? `declared in ${x.file}` : x.syntax,
-          space: x,
-        })),
-        { title: 'DELE: search space', ignoreFocusOut: true },
-      );
+      const pick = await vscode.window.showQuickPick(trainSpaceItems(spaces), { title: 'DELE: search space', ignoreFocusOut: true });
       if (!pick) return undefined;
       space = pick.space;
     }
     const join = preset?.join ?? [];
-    const joining = join.length > 0 ? ` (joined with ${join.map((f) => path.basename(f)).join(', ')} by architecture)` : '';
-    const dataPick = await vscode.window.showQuickPick(
-      [
-        ...(space.bundled ? [{ label: `Bundled ${space.title}${joining}`, description: `the bundled benchmark table: architectures with their benchmark values and low-fidelity measures`, value: 'bundled' }] : []),
-        { label: `Choose a CSV or JSON file…${joining}`, description: join.length > 0 ? 'arch column + ground-truth (target) columns' : `arch column (${space.title} syntax) + target + LF columns`, value: 'file' },
-      ],
-      { title: join.length > 0 ? 'DELE: ground truth to join with the LF measures (1/5)' : 'DELE: training data (1/5)', ignoreFocusOut: true },
-    );
+    const dataStepModel = dataStep(space, join);
+    const dataPick = await vscode.window.showQuickPick(dataStepModel.items, { title: dataStepModel.title, ignoreFocusOut: true });
     if (!dataPick) return undefined;
     let data = 'bundled';
     if (dataPick.value === 'file') {
@@ -306,44 +286,23 @@ class DeleExtension implements vscode.Disposable {
       return undefined;
     }
     const configured = vscode.workspace.getConfiguration('dele').get<string>('target', DEFAULT_SETTINGS.target);
-    const first = info.targets.includes(configured) ? configured : info.defaultTarget;
-    const targets = [...info.targets].sort((a, b) => Number(b === first) - Number(a === first));
-    const target = await vscode.window.showQuickPick(targets, { title: 'DELE: target to predict (2/5)', ignoreFocusOut: true });
+    const target = await vscode.window.showQuickPick(targetOrder(info, configured), { title: 'DELE: target to predict (2/5)', ignoreFocusOut: true });
     if (!target) return undefined;
-    const methodPick = await vscode.window.showQuickPick(
-      [
-        { label: 'DELE', description: 'dynamic ensemble of low-fidelity experts', value: 'dele' as const },
-        { label: 'Single LF', description: 'pretrain on one LF measure, then fine-tune', value: 'single' as const },
-        { label: 'Vanilla', description: 'ground truth only', value: 'vanilla' as const },
-      ],
-      { title: 'DELE: method (3/5)', ignoreFocusOut: true },
-    );
+    const methodPick = await vscode.window.showQuickPick(methodItems(), { title: 'DELE: method (3/5)', ignoreFocusOut: true });
     if (!methodPick) return undefined;
     let experts: string[] | undefined;
     if (methodPick.value !== 'vanilla') {
-      const items = info.lfs.map((n) => ({ label: n, picked: info.defaultExperts.includes(n) }));
-      const picked = await vscode.window.showQuickPick(items, {
-        title: methodPick.value === 'dele' ? 'DELE: low-fidelity experts (4/5)' : 'DELE: the LF measure to pretrain on (4/5)',
-        canPickMany: methodPick.value === 'dele',
-        ignoreFocusOut: true,
-      });
+      const step = expertsStep(info, methodPick.value);
+      const picked = await vscode.window.showQuickPick(step.items, { title: step.title, canPickMany: step.canPickMany, ignoreFocusOut: true });
       if (!picked) return undefined;
       experts = (Array.isArray(picked) ? picked : [picked]).map((p) => p.label);
       if (experts.length === 0) return undefined;
     }
-    // Half the data is held out for evaluation; the share applies to the other half (at least 2 archs).
-    const trainSize = info.archCount - Math.floor(info.archCount / 2);
-    const ratioPick = await vscode.window.showQuickPick(
-      ['1%', '5%', '10%', '50%', '100%'].map((label) => {
-        const n = Math.max(2, Math.floor((Number(label.replace('%', '')) / 100) * trainSize));
-        return { label, description: `${n.toLocaleString('en-US')} labelled architectures${label === '1%' ? ' · the cold-start setting of the paper' : ''}` };
-      }),
-      { title: 'DELE: share of the training split with ground truth (5/5)', ignoreFocusOut: true },
-    );
+    const ratioPick = await vscode.window.showQuickPick(ratioItems(info.archCount), { title: 'DELE: share of the training split with ground truth (5/5)', ignoreFocusOut: true });
     if (!ratioPick) return undefined;
     const encoder = (await vscode.window.showQuickPick(space.encoders, { title: 'DELE: encoder', ignoreFocusOut: true })) as 'gates' | 'lstm' | undefined;
     if (!encoder) return undefined;
-    return { ...preset, space: space.id, data, target, method: methodPick.value, experts, trainRatio: Number(ratioPick.label.replace('%', '')) / 100, encoder };
+    return trainParams(preset, { space, data, target, method: methodPick.value, experts, ratio: ratioPick.label, encoder });
   }
 
   /**
@@ -368,51 +327,37 @@ class DeleExtension implements vscode.Disposable {
       return undefined;
     }
     this.log.info(`LF measures ${result.status}: ${result.message}`);
-    if (result.status === 'completed' && result.out) {
-      const out = result.out;
-      if (!params) {
-        void vscode.window.showInformationMessage(`DELE: LF measures of ${result.message}, written to ${path.basename(out)}.`, 'Open', 'Train with these…').then((choice) => {
-          if (choice === 'Open') void vscode.window.showTextDocument(vscode.Uri.file(out));
-          else if (choice === 'Train with these…') void this.train({ space: full.space, join: [out] });
-        });
-      }
-    } else if (result.status === 'cancelled') void vscode.window.showInformationMessage(`DELE: ${result.message}.`);
-    else void vscode.window.showErrorMessage(`DELE: computing LF measures failed: ${result.message}`);
+    const notice = lfNotice(result);
+    const out = notice.out;
+    if (out === undefined) void notify(notice);
+    else if (!params) {
+      void vscode.window.showInformationMessage(notice.text, 'Open', 'Train with these…').then((choice) => {
+        if (choice === 'Open') void vscode.window.showTextDocument(vscode.Uri.file(out));
+        else if (choice === 'Train with these…') void this.train({ space: full.space, join: [out] });
+      });
+    }
     return result;
   }
 
   private async askLfParams(client: LanguageClient): Promise<ComputeLfParams | undefined> {
-    const spaces = (await client.sendRequest(SpacesRequest)).filter((x) => x.lfMeasures);
-    const spacePick = await vscode.window.showQuickPick(
-      spaces.map((x) => ({ label: x.title, description: x.id, space: x })),
-      { title: 'DELE: low-fidelity measures for which search space? (1/4)', ignoreFocusOut: true },
-    );
+    const spacePick = await vscode.window.showQuickPick(lfSpaceItems(await client.sendRequest(SpacesRequest)), {
+      title: 'DELE: low-fidelity measures for which search space? (1/4)',
+      ignoreFocusOut: true,
+    });
     if (!spacePick) return undefined;
     const space = spacePick.space;
-    const sourcePick = await vscode.window.showQuickPick(
-      [
-        { label: 'Architectures in this workspace', description: `every ${space.title} architecture in the workspace's files`, value: 'workspace' as const },
-        { label: 'A sample of the space…', description: 'distinct architectures drawn with a seed: the pretraining set of a space without tables', value: 'sample' as const },
-      ],
-      { title: 'DELE: which architectures (2/4)', ignoreFocusOut: true },
-    );
+    const sourcePick = await vscode.window.showQuickPick(lfSourceItems(space), { title: 'DELE: which architectures (2/4)', ignoreFocusOut: true });
     if (!sourcePick) return undefined;
     let source: ComputeLfParams['source'];
     if (sourcePick.value === 'sample') {
-      const n = await vscode.window.showInputBox({
-        title: 'DELE: sample size',
-        value: '200',
-        validateInput: (v) => (/^\d+$/.test(v.trim()) && Number(v) >= 1 && Number(v) <= 100000 ? undefined : 'a whole number from 1 to 100,000'),
-        ignoreFocusOut: true,
-      });
+      const n = await vscode.window.showInputBox({ title: 'DELE: sample size', value: '200', validateInput: sampleSizeError, ignoreFocusOut: true });
       if (n === undefined) return undefined;
       source = { kind: 'sample', count: Number(n), seed: 0 };
     } else {
       const found = await vscode.workspace.findFiles('**/*.{py,json,jsonc,yaml,yml,arch,txt,csv}', '**/{node_modules,.git,.venv,venv,__pycache__}/**', 5000);
       source = { kind: 'workspace', files: found.map((u) => u.fsPath) };
     }
-    const items = (space.lfMeasures ?? []).map((m) => ({ label: m.id, description: m.description, picked: m.byDefault }));
-    const picked = await vscode.window.showQuickPick(items, { title: 'DELE: measures (3/4)', canPickMany: true, ignoreFocusOut: true });
+    const picked = await vscode.window.showQuickPick(lfMeasureItems(space), { title: 'DELE: measures (3/4)', canPickMany: true, ignoreFocusOut: true });
     if (!picked || picked.length === 0) return undefined;
     const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
     const target = await vscode.window.showSaveDialog({
@@ -421,7 +366,7 @@ class DeleExtension implements vscode.Disposable {
       ...(folder ? { defaultUri: vscode.Uri.joinPath(folder, `lf-${space.id}.csv`) } : {}),
     });
     if (!target) return undefined;
-    return { space: space.id, measures: picked.map((p) => p.label), source, out: target.fsPath };
+    return lfParams(space, picked, source, target.fsPath);
   }
 
   cancelTraining(): void {

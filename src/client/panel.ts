@@ -7,6 +7,7 @@ import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
 import { RankingsRequest, type SearchResponse, StatusRequest, type TrainingEpoch } from '../protocol/lsp';
 import { type HostToWebview, isWebviewToHost, type WebviewToHost } from '../protocol/webview';
+import { PanelChannel, panelHtml, proposalToInsert } from './panelModel';
 
 type ClientGetter = () => LanguageClient | undefined;
 
@@ -21,8 +22,7 @@ export class PredictorPanel implements vscode.Disposable {
   static readonly viewType = 'dele.panel';
   static current?: PredictorPanel;
   private readonly disposables: vscode.Disposable[] = [];
-  private ready = false;
-  private queue: HostToWebview[] = [];
+  private readonly channel: PanelChannel;
   /** Epochs of the current (or last) training, replayed to a panel opened mid-training. */
   private static epochs: TrainingEpoch[] = [];
   /** The search space whose predictor the panel shows; undefined: the primary predictor's. */
@@ -65,39 +65,35 @@ export class PredictorPanel implements vscode.Disposable {
     private readonly hooks: PanelHooks,
   ) {
     PredictorPanel.current = this;
+    this.channel = new PanelChannel((m) => void panel.webview.postMessage(m));
     panel.webview.html = this.html();
     this.disposables.push(
       panel.onDidDispose(() => this.dispose()),
       panel.webview.onDidReceiveMessage((m: unknown) => void this.onMessage(m)),
       panel.onDidChangeViewState((e) => {
         // A hidden webview is torn down (retainContextWhenHidden: false); it says `ready` again when shown.
-        if (!e.webviewPanel.visible) this.ready = false;
+        if (!e.webviewPanel.visible) this.channel.hidden();
       }),
     );
   }
 
   addEpoch(e: TrainingEpoch): void {
     PredictorPanel.epochs.push(e);
-    this.post({ type: 'epoch', epoch: e });
+    this.channel.post({ type: 'epoch', epoch: e });
   }
 
   trainingStarted(): void {
     PredictorPanel.epochs = [];
-    this.post({ type: 'trainingStarted' });
+    this.channel.post({ type: 'trainingStarted' });
   }
 
   refresh(): void {
-    if (this.ready) void this.sendState();
+    if (this.channel.isReady) void this.sendState();
   }
 
   /** The latest search results changed: list them (a hidden panel gets them when it says `ready`). */
   showProposals(result: SearchResponse): void {
-    if (this.ready) void this.panel.webview.postMessage({ type: 'proposals', result } satisfies HostToWebview);
-  }
-
-  private post(m: HostToWebview): void {
-    if (this.ready) void this.panel.webview.postMessage(m);
-    else if (m.type !== 'epoch') this.queue.push(m);
+    this.channel.sendIfReady({ type: 'proposals', result });
   }
 
   private async onMessage(m: unknown): Promise<void> {
@@ -108,17 +104,17 @@ export class PredictorPanel implements vscode.Disposable {
     const msg: WebviewToHost = m;
     switch (msg.type) {
       case 'ready': {
-        this.ready = true;
+        this.channel.opened();
         await this.sendState();
         const latest = this.hooks.proposals();
         if (latest) void this.panel.webview.postMessage({ type: 'proposals', result: latest } satisfies HostToWebview);
-        for (const q of this.queue.splice(0)) void this.panel.webview.postMessage(q);
+        this.channel.flush();
         break;
       }
       case 'insertProposal': {
-        const p = this.hooks.proposals()?.proposals[msg.index];
         // The list may have been replaced by a newer search since the webview drew it.
-        if (!p || p.arch !== msg.key) {
+        const p = proposalToInsert(this.hooks.proposals(), msg.index, msg.key);
+        if (!p) {
           void vscode.window.showWarningMessage('DELE: that proposal is no longer in the latest results; run the search again.');
           break;
         }
@@ -165,31 +161,7 @@ export class PredictorPanel implements vscode.Disposable {
     const nonce = crypto.randomBytes(16).toString('base64');
     const script = w.asWebviewUri(vscode.Uri.joinPath(this.context.extensionUri, 'dist', 'webview.js'));
     const style = w.asWebviewUri(vscode.Uri.joinPath(this.context.extensionUri, 'media', 'panel.css'));
-    return `<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="UTF-8">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; img-src ${w.cspSource} data:; style-src ${w.cspSource} 'unsafe-inline'; script-src 'nonce-${nonce}';">
-<meta name="viewport" content="width=device-width, initial-scale=1.0">
-<link href="${style}" rel="stylesheet">
-<title>DELE Predictor</title>
-</head>
-<body>
-<header><h1>DELE predictor</h1><select id="space" title="Search space"></select><span id="predictor" class="muted">loading…</span>
-<span class="actions"><button id="refresh">Refresh</button><button id="train">Train predictor…</button></span></header>
-<div id="error" class="error" hidden></div>
-<section class="grid">
-  <div class="card"><h2>Training curve</h2><p id="curve-note" class="muted">No training in this session yet. Run “DELE: Train Predictor…”.</p><div id="curve-wrap"><canvas id="curve"></canvas></div></div>
-  <div class="card"><h2>Mean gate weight per expert</h2><canvas id="gates"></canvas></div>
-  <div class="card"><h2>Predicted vs benchmark value (held-out architectures)</h2><p id="scatter-note" class="muted"></p><canvas id="scatter"></canvas></div>
-  <div class="card"><h2>Gate weights of the selected architecture</h2><p id="selected" class="muted">Select a row below.</p><canvas id="archGates"></canvas></div>
-</section>
-<section class="card"><h2>Workspace architectures</h2><table id="workspace"></table></section>
-<section class="card"><h2 id="benchmark-title">Top predicted architectures of the space</h2><table id="benchmark"></table></section>
-<section class="card"><h2>Proposals</h2><p id="proposals-note" class="muted">No proposals yet. Run “DELE: Propose Top Architectures…”.</p><table id="proposals"></table></section>
-<script nonce="${nonce}" src="${script}"></script>
-</body>
-</html>`;
+    return panelHtml({ cspSource: w.cspSource, nonce, script: script.toString(), style: style.toString() });
   }
 
   dispose(): void {

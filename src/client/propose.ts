@@ -6,18 +6,9 @@
  */
 import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
-import {
-  SEARCH_DEFAULT_BUDGET,
-  SEARCH_MAX_BUDGET,
-  type SearchParams,
-  SearchRequest,
-  type SearchResponse,
-  SpacesRequest,
-  StatusRequest,
-  type WorkspaceArch,
-  WorkspaceArchitecturesRequest,
-} from '../protocol/lsp';
-import { formatValue } from './views';
+import { type SearchParams, SearchRequest, type SearchResponse, SpacesRequest, StatusRequest, type WorkspaceArch, WorkspaceArchitecturesRequest } from '../protocol/lsp';
+import { proposeSummary } from './viewModel';
+import { budgetItems, contains, searchParams, topItems, whereItems } from './wizard';
 
 export interface ProposerDeps {
   client(): LanguageClient | undefined;
@@ -30,8 +21,6 @@ export interface ProposerDeps {
 }
 
 const isEditable = (e: vscode.TextEditor | undefined): e is vscode.TextEditor => e !== undefined && (e.document.uri.scheme === 'file' || e.document.uri.scheme === 'untitled');
-const contains = (r: WorkspaceArch['location']['range'], p: vscode.Position): boolean =>
-  (p.line > r.start.line || (p.line === r.start.line && p.character >= r.start.character)) && (p.line < r.end.line || (p.line === r.end.line && p.character <= r.end.character));
 
 export class Proposer implements vscode.Disposable {
   /** The last text editor that had the focus, and its selection then. */
@@ -122,16 +111,11 @@ export class Proposer implements vscode.Disposable {
     this.deps.show(r, interactive);
     const best = r.proposals[0];
     if (interactive && best) {
-      const pick = await vscode.window.showInformationMessage(
-        `DELE: ${r.proposals.length} proposals, best predicted ${formatValue(best.predicted, r.unit)}${best.trueAccuracy !== undefined ? ` (benchmark ${best.trueAccuracy.toFixed(2)})` : ''}; ${r.message}.`,
-        'Insert Best at Cursor',
-        'Copy Best',
-        'Export CSV…',
-      );
+      const pick = await vscode.window.showInformationMessage(proposeSummary(r), 'Insert Best at Cursor', 'Copy Best', 'Export CSV…');
       if (pick === 'Insert Best at Cursor') await this.insert(best.text);
       else if (pick === 'Copy Best') await vscode.env.clipboard.writeText(best.text);
       else if (pick === 'Export CSV…') await this.deps.exportCsv();
-    } else if (interactive) void vscode.window.showInformationMessage(`DELE: no proposals (${r.message}).`);
+    } else if (interactive) void vscode.window.showInformationMessage(proposeSummary(r));
     return r;
   }
 
@@ -146,47 +130,13 @@ export class Proposer implements vscode.Disposable {
       const uri = editor.document.uri.toString();
       at = open.archs.find((a) => a.location.uri === uri && contains(a.location.range, editor.selection.active));
     }
-    type Where = { space: string; size?: number; from?: WorkspaceArch };
-    const items: (vscode.QuickPickItem & { where: Where })[] = [];
-    if (at) {
-      const size = spaces.find((x) => x.id === at.space)?.size;
-      items.push({
-        label: '$(target) Around the architecture at the cursor',
-        description: `${at.spaceTitle} · predicted ${formatValue(at.predicted, at.unit)}`,
-        detail: `${at.arch.length > 90 ? `${at.arch.slice(0, 90)}…` : at.arch} · proposals written in its form, the file's own architectures left out`,
-        where: { space: at.space, from: at, ...(size !== undefined ? { size } : {}) },
-      });
-    }
-    const ordered = [...spaces].sort((a, b) => Number(loaded.has(b.id)) - Number(loaded.has(a.id)));
-    for (const x of ordered) {
-      items.push({
-        label: `$(globe) The whole ${x.title} space`,
-        description: `${x.size !== undefined ? `${x.size.toLocaleString('en-US')} architectures · ` : ''}${loaded.has(x.id) ? 'predictor loaded' : 'needs a bundled or trained predictor'}`,
-        where: { space: x.id, ...(x.size !== undefined ? { size: x.size } : {}) },
-      });
-    }
-    const where = (await vscode.window.showQuickPick(items, { title: 'DELE: propose architectures: where to search (1/3)', ignoreFocusOut: true }))?.where;
+    const where = (await vscode.window.showQuickPick(whereItems(spaces, loaded, at), { title: 'DELE: propose architectures: where to search (1/3)', ignoreFocusOut: true }))?.where;
     if (!where) return undefined;
-    const topPick = await vscode.window.showQuickPick(
-      ['10', '5', '20', '50', '100'].map((label) => ({ label, description: label === '10' ? 'proposals, best predicted first' : '' })),
-      { title: 'DELE: how many proposals (2/3)', ignoreFocusOut: true },
-    );
+    const topPick = await vscode.window.showQuickPick(topItems(), { title: 'DELE: how many proposals (2/3)', ignoreFocusOut: true });
     if (!topPick) return undefined;
-    const small = where.size !== undefined && where.size <= SEARCH_MAX_BUDGET;
-    const budgets: (vscode.QuickPickItem & { budget: number })[] = [
-      ...(small ? [{ label: `Rank all ${where.size?.toLocaleString('en-US')}`, description: 'the exact best by the predictor (cheap: a small space is a table)', budget: where.size as number }] : []),
-      ...[1_000, SEARCH_DEFAULT_BUDGET, 20_000, 100_000]
-        .filter((b) => !small || b < (where.size as number))
-        .map((b) => ({ label: `${b.toLocaleString('en-US')} predictor calls`, description: `regularised evolution${where.from ? ' starting from the cursor' : ''}, seed 0`, budget: b })),
-    ];
-    const budgetPick = await vscode.window.showQuickPick(budgets, { title: 'DELE: search budget (3/3)', ignoreFocusOut: true });
+    const budgetPick = await vscode.window.showQuickPick(budgetItems(where), { title: 'DELE: search budget (3/3)', ignoreFocusOut: true });
     if (!budgetPick) return undefined;
-    const params: SearchParams = { space: where.space, top: Number(topPick.label), budget: budgetPick.budget, seed: 0 };
-    if (where.from && isEditable(editor)) {
-      params.from = { uri: where.from.location.uri, position: { line: editor.selection.active.line, character: editor.selection.active.character } };
-      params.excludeDocument = where.from.location.uri;
-    }
-    return params;
+    return searchParams(where, topPick.label, budgetPick.budget, isEditable(editor) ? editor.selection.active : undefined);
   }
 
   dispose(): void {

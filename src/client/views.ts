@@ -9,58 +9,31 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
+import { type ArchLocation, type SearchResponse, WORKSPACE_MAX_FILES, WorkspaceArchitecturesRequest, type WorkspaceArchitecturesResult } from '../protocol/lsp';
 import {
-  type ArchLocation,
-  type RankedArch,
-  type SearchProposal,
-  type SearchResponse,
-  WORKSPACE_MAX_FILES,
-  type WorkspaceArch,
-  WorkspaceArchitecturesRequest,
-  type WorkspaceArchitecturesResult,
-} from '../protocol/lsp';
+  type ArchNode,
+  archChildren,
+  archItem,
+  architecturesCsv,
+  archViewState,
+  isWatchedDocument,
+  nodeLocation,
+  nodeText,
+  proposalChildren,
+  proposalItem,
+  type ProposalNode,
+  proposalsCsv,
+  proposalsViewMessage,
+  spaceItem,
+  type TooltipModel,
+} from './viewModel';
 
 /** Files the Architectures view looks in (data files such as CSVs are not "the workspace's architectures"). */
 export const ARCH_FILES_GLOB = '**/*.{py,json,jsonc,yaml,yml,arch}';
 export const ARCH_FILES_EXCLUDE = '**/{node_modules,.git,.venv,venv,__pycache__,dist,out,build}/**';
 const REFRESH_DEBOUNCE_MS = 500;
-const WATCHED_LANGUAGES = new Set(['python', 'json', 'jsonc', 'yaml', 'dele-arch']);
 
-const clip = (t: string, n = 48): string => {
-  const one = t.replace(/\s+/g, ' ');
-  return one.length > n ? `${one.slice(0, n - 1)}…` : one;
-};
-const digits = (v: number, unit: string): number => (unit === '%' || Math.abs(v) >= 10 ? 1 : 3);
-export const formatValue = (v: number, unit: string): string => `${v.toFixed(digits(v, unit))}${unit}`;
-const topExpert = (r: RankedArch): RankedArch['experts'][number] | undefined => [...r.experts].sort((a, b) => b.weight - a.weight)[0];
-
-function tooltip(r: RankedArch, unit: string, head: string[]): vscode.MarkdownString {
-  const md = new vscode.MarkdownString();
-  for (const h of head) md.appendMarkdown(`${h}\n\n`);
-  md.appendMarkdown(`Predicted: **${formatValue(r.predicted, unit)}**`);
-  if (r.percentile !== undefined) md.appendMarkdown(` · better than ${r.percentile.toFixed(1)}% of the space`);
-  if (r.trueAccuracy !== undefined) md.appendMarkdown(` · benchmark: ${r.trueAccuracy.toFixed(2)}`);
-  md.appendMarkdown('\n\n| expert | gate weight | expert score |\n|---|---:|---:|\n');
-  for (const e of [...r.experts].sort((a, b) => b.weight - a.weight)) md.appendMarkdown(`| ${e.name} | ${e.weight.toFixed(3)} | ${e.score.toFixed(3)} |\n`);
-  md.appendCodeblock(r.arch.length > 2000 ? `${r.arch.slice(0, 2000)}…` : r.arch, 'text');
-  return md;
-}
-
-const csvField = (s: string): string => (/[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
-const num = (x: number | undefined): string => (x === undefined || !Number.isFinite(x) ? '' : String(Number(x.toPrecision(7))));
-
-/** CSV of ranked architectures: the given leading columns, predicted, percentile, true value, then one gate-weight column per expert. */
-export function rankedCsv<T extends RankedArch>(rows: T[], lead: { name: string; value: (r: T, i: number) => string }[]): string {
-  const experts: string[] = [];
-  for (const r of rows) for (const e of r.experts) if (!experts.includes(e.name)) experts.push(e.name);
-  const header = [...lead.map((c) => c.name), 'predicted', 'percentile', 'true', 'top_expert', ...experts.map((e) => `weight_${e}`)];
-  const lines = [header.map(csvField).join(',')];
-  rows.forEach((r, i) => {
-    const w = new Map(r.experts.map((e) => [e.name, e.weight]));
-    lines.push([...lead.map((c) => c.value(r, i)), num(r.predicted), num(r.percentile), num(r.trueAccuracy), topExpert(r)?.name ?? '', ...experts.map((e) => num(w.get(e)))].map(csvField).join(','));
-  });
-  return `${lines.join('\n')}\n`;
-}
+const markdown = (t: TooltipModel): vscode.MarkdownString => new vscode.MarkdownString(t.markdown).appendCodeblock(t.code, 'text');
 
 /** Writes a file whole or not at all: a temporary sibling, then a rename over the target. */
 export async function writeAtomically(target: vscode.Uri, text: string): Promise<void> {
@@ -84,40 +57,30 @@ export async function revealLocation(location: ArchLocation): Promise<vscode.Tex
   return editor;
 }
 
-type ArchNode = { kind: 'space'; space: string; title: string; archs: WorkspaceArch[] } | { kind: 'arch'; a: WorkspaceArch };
-
 class ArchitecturesProvider implements vscode.TreeDataProvider<ArchNode> {
   readonly changed = new vscode.EventEmitter<void>();
   readonly onDidChangeTreeData = this.changed.event;
   result?: WorkspaceArchitecturesResult;
 
   getChildren(node?: ArchNode): ArchNode[] {
-    if (node?.kind === 'space') return node.archs.map((a) => ({ kind: 'arch', a }));
-    if (node) return [];
-    const archs = this.result?.archs ?? [];
-    const spaces = [...new Set(archs.map((a) => a.space))];
-    if (spaces.length <= 1) return archs.map((a) => ({ kind: 'arch', a }));
-    return spaces.map((space) => {
-      const mine = archs.filter((a) => a.space === space);
-      return { kind: 'space', space, title: mine[0]?.spaceTitle ?? space, archs: mine };
-    });
+    return archChildren(this.result, node);
   }
 
   getTreeItem(node: ArchNode): vscode.TreeItem {
     if (node.kind === 'space') {
-      const item = new vscode.TreeItem(node.title, vscode.TreeItemCollapsibleState.Expanded);
-      item.id = `space:${node.space}`;
-      item.description = `${node.archs.length} architecture${node.archs.length === 1 ? '' : 's'}`;
+      const m = spaceItem(node);
+      const item = new vscode.TreeItem(m.label, vscode.TreeItemCollapsibleState.Expanded);
+      item.id = m.id;
+      item.description = m.description;
       item.contextValue = 'dele.space';
       return item;
     }
     const a = node.a;
-    const top = topExpert(a);
-    const file = path.posix.basename(vscode.Uri.parse(a.location.uri).path);
-    const item = new vscode.TreeItem(formatValue(a.predicted, a.unit), vscode.TreeItemCollapsibleState.None);
-    item.id = `${a.location.uri}#${a.location.range.start.line}:${a.location.range.start.character}`;
-    item.description = `${a.name ? `${a.name} ` : ''}${clip(a.arch)}${top ? ` · ${top.name} ${top.weight.toFixed(2)}` : ''} · ${file}:${a.location.range.start.line + 1}`;
-    item.tooltip = tooltip(a, a.unit, [`**${a.spaceTitle}**${a.name ? ` · \`${a.name}\`` : ''} · ${file}:${a.location.range.start.line + 1}`]);
+    const m = archItem(a, path.posix.basename(vscode.Uri.parse(a.location.uri).path));
+    const item = new vscode.TreeItem(m.label, vscode.TreeItemCollapsibleState.None);
+    item.id = m.id;
+    item.description = m.description;
+    item.tooltip = markdown(m.tooltip);
     item.contextValue = 'dele.architecture';
     item.iconPath = new vscode.ThemeIcon('symbol-structure');
     item.command = { command: 'dele.revealArchitecture', title: 'Reveal Architecture', arguments: [a.location] };
@@ -125,25 +88,20 @@ class ArchitecturesProvider implements vscode.TreeDataProvider<ArchNode> {
   }
 }
 
-type ProposalNode = { p: SearchProposal; rank: number };
-
 class ProposalsProvider implements vscode.TreeDataProvider<ProposalNode> {
   readonly changed = new vscode.EventEmitter<void>();
   readonly onDidChangeTreeData = this.changed.event;
   result?: SearchResponse;
 
   getChildren(node?: ProposalNode): ProposalNode[] {
-    if (node) return [];
-    return (this.result?.proposals ?? []).map((p, i) => ({ p, rank: i + 1 }));
+    return proposalChildren(this.result, node);
   }
 
   getTreeItem(node: ProposalNode): vscode.TreeItem {
-    const { p, rank } = node;
-    const unit = this.result?.unit ?? '';
-    const top = topExpert(p);
-    const item = new vscode.TreeItem(`${rank}. ${formatValue(p.predicted, unit)}`, vscode.TreeItemCollapsibleState.None);
-    item.description = `${clip(p.arch)}${p.trueAccuracy !== undefined ? ` · true ${p.trueAccuracy.toFixed(2)}` : ''}${top ? ` · ${top.name} ${top.weight.toFixed(2)}` : ''}`;
-    item.tooltip = tooltip(p, unit, [`**Proposal ${rank}** · ${this.result?.spaceTitle ?? ''}`]);
+    const m = proposalItem(node, this.result);
+    const item = new vscode.TreeItem(m.label, vscode.TreeItemCollapsibleState.None);
+    item.description = m.description;
+    item.tooltip = markdown(m.tooltip);
     item.contextValue = 'dele.proposal';
     item.iconPath = new vscode.ThemeIcon('lightbulb');
     return item;
@@ -176,7 +134,7 @@ export class SideBar implements vscode.Disposable {
   constructor(private readonly deps: SideBarDeps) {
     this.archView = vscode.window.createTreeView('dele.architectures', { treeDataProvider: this.archs, showCollapseAll: true });
     this.proposalView = vscode.window.createTreeView('dele.proposals', { treeDataProvider: this.proposals });
-    const relevant = (d: vscode.TextDocument): boolean => WATCHED_LANGUAGES.has(d.languageId) && (d.uri.scheme === 'file' || d.uri.scheme === 'untitled');
+    const relevant = (d: vscode.TextDocument): boolean => isWatchedDocument(d.languageId, d.uri.scheme);
     const watcher = vscode.workspace.createFileSystemWatcher(ARCH_FILES_GLOB);
     this.disposables.push(
       this.archView,
@@ -251,11 +209,9 @@ export class SideBar implements vscode.Disposable {
       const files = await vscode.workspace.findFiles(ARCH_FILES_GLOB, ARCH_FILES_EXCLUDE, WORKSPACE_MAX_FILES);
       const r = await client.sendRequest(WorkspaceArchitecturesRequest, { files: files.map((u) => u.fsPath) });
       this.archs.result = r;
-      const n = r.archs.length;
-      const notes = r.notes.join('; ');
-      if (n === 0) this.archView.message = `No scored architectures in ${r.files} file${r.files === 1 ? '' : 's'}${notes ? ` (${notes})` : ''}.`;
-      else this.archView.message = notes ? `${notes}.` : undefined;
-      this.archView.description = n > 0 ? `${n}${r.truncated ? '+' : ''}` : undefined;
+      const { message, description } = archViewState(r);
+      this.archView.message = message;
+      this.archView.description = description;
       this.archs.changed.fire();
     } catch (e) {
       this.deps.log.error(`architectures view: ${(e as Error).message}`);
@@ -279,7 +235,7 @@ export class SideBar implements vscode.Disposable {
 
   showProposals(r: SearchResponse, focus: boolean): void {
     this.proposals.result = r;
-    this.proposalView.message = `${r.proposals.length} proposal${r.proposals.length === 1 ? '' : 's'}: ${r.message}.`;
+    this.proposalView.message = proposalsViewMessage(r);
     this.proposalView.description = r.spaceTitle;
     this.proposals.changed.fire();
     this.proposalsChanged.fire(r);
@@ -288,7 +244,7 @@ export class SideBar implements vscode.Disposable {
 
   /** Reveals the architecture (a tree node, or a location as the item's click passes it) and opens its quick fixes. */
   private async suggestNeighbours(node?: ArchNode | ArchLocation): Promise<vscode.CodeAction[]> {
-    const location = node === undefined ? undefined : 'uri' in node ? node : node.kind === 'arch' ? node.a.location : undefined;
+    const location = nodeLocation(node);
     if (!location) return [];
     const editor = await revealLocation(location);
     const at = editor.selection.start;
@@ -302,7 +258,7 @@ export class SideBar implements vscode.Disposable {
   }
 
   private async copy(node?: ArchNode | ProposalNode): Promise<string | undefined> {
-    const text = node === undefined ? undefined : 'p' in node ? node.p.text : node.kind === 'arch' ? node.a.arch : undefined;
+    const text = nodeText(node);
     if (text === undefined) return undefined;
     await vscode.env.clipboard.writeText(text);
     vscode.window.setStatusBarMessage('DELE: architecture copied', 3000);
@@ -334,14 +290,7 @@ export class SideBar implements vscode.Disposable {
       void vscode.window.showInformationMessage('DELE: no scored architectures to export.');
       return undefined;
     }
-    const rel = (a: WorkspaceArch): string => vscode.workspace.asRelativePath(vscode.Uri.parse(a.location.uri), false);
-    const csv = rankedCsv(rows, [
-      { name: 'rank', value: (_, i) => String(i + 1) },
-      { name: 'space', value: (a) => a.space },
-      { name: 'arch', value: (a) => a.arch },
-      { name: 'file', value: rel },
-      { name: 'line', value: (a) => String(a.location.range.start.line + 1) },
-    ]);
+    const csv = architecturesCsv(rows, (uri) => vscode.workspace.asRelativePath(vscode.Uri.parse(uri), false));
     return this.saveCsv('DELE: export the workspace architectures as', 'architectures.csv', csv, target);
   }
 
@@ -351,11 +300,8 @@ export class SideBar implements vscode.Disposable {
       void vscode.window.showInformationMessage('DELE: no proposals to export: run “DELE: Propose Top Architectures…” first.');
       return undefined;
     }
-    const csv = rankedCsv(r.proposals, [
-      { name: 'rank', value: (_, i) => String(i + 1) },
-      { name: 'arch', value: (p) => p.arch },
-    ]);
-    return this.saveCsv('DELE: export the proposals as', `proposals-${r.space}.csv`, csv, target);
+    const { name, csv } = proposalsCsv(r);
+    return this.saveCsv('DELE: export the proposals as', name, csv, target);
   }
 
   dispose(): void {

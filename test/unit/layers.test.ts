@@ -53,7 +53,18 @@ describe('module layering', () => {
   });
 
   it('the webview imports only types from the protocol', () => {
-    const text = fs.readFileSync(path.join(ROOT, 'webview/main.ts'), 'utf8');
-    for (const m of text.matchAll(/^import (type )?.*from '(\.\.\/src\/[^']+)'/gm)) assert.ok(m[1], `value import of ${m[2]}`);
+    const files = fs.readdirSync(path.join(ROOT, 'webview')).filter((f) => f.endsWith('.ts'));
+    assert.ok(files.includes('main.ts') && files.includes('model.ts'));
+    for (const f of files) {
+      const text = fs.readFileSync(path.join(ROOT, 'webview', f), 'utf8');
+      for (const m of text.matchAll(/^import (type )?[^;]*?from '(\.\.\/src\/[^']+)'/gm)) assert.ok(m[1], `webview/${f}: value import of ${m[2]}`);
+    }
+  });
+
+  it('the client\'s pure modules import no vscode (they are unit-tested in plain Node)', () => {
+    for (const f of ['viewModel.ts', 'wizard.ts', 'lifecycle.ts', 'panelModel.ts']) {
+      for (const spec of imports(path.join(ROOT, 'src/client', f))) assert.ok(!/^vscode/.test(spec), `src/client/${f} imports ${spec}`);
+    }
+    for (const spec of imports(path.join(ROOT, 'webview/model.ts'))) assert.match(spec, /^\.\.\/src\/protocol\//, `webview/model.ts imports ${spec}`);
   });
 });

@@ -1,0 +1,199 @@
+/**
+ * The steps of the client's quick-pick wizards, without the editor: what each step lists (labels, descriptions,
+ * order, defaults) and the request the answers make. Imports no `vscode` (unit-tested in
+ * test/unit/client.test.ts); extension.ts (Train Predictor…, Compute Low-Fidelity Measures…) and propose.ts
+ * (Propose Top Architectures…) show these items with showQuickPick and send what these functions build.
+ */
+import * as path from 'node:path';
+import {
+  type ComputeLfParams,
+  type DataInfoResult,
+  SEARCH_DEFAULT_BUDGET,
+  SEARCH_MAX_BUDGET,
+  type SearchParams,
+  type SpaceInfo,
+  type TrainParams,
+  type WorkspaceArch,
+} from '../protocol/lsp';
+import { formatValue } from './viewModel';
+
+/** The fields of a quick-pick item these steps fill (structurally a vscode.QuickPickItem). */
+export interface PickItem {
+  label: string;
+  description?: string;
+  detail?: string;
+  picked?: boolean;
+}
+
+export type Position = { line: number; character: number };
+
+/** Is `p` within `r` (both ends included)? */
+export const contains = (r: WorkspaceArch['location']['range'], p: Position): boolean =>
+  (p.line > r.start.line || (p.line === r.start.line && p.character >= r.start.character)) && (p.line < r.end.line || (p.line === r.end.line && p.character <= r.end.character));
+
+const count = (n: number): string => n.toLocaleString('en-US');
+
+// ---- Propose Top Architectures… ----
+
+/** Where a search runs: a space (with its size, when enumerable), around an architecture of a document or not. */
+export type Where = { space: string; size?: number; from?: WorkspaceArch };
+
+/** Step 1/3: around the architecture at the cursor (if any), then every space, those with a predictor first. */
+export function whereItems(spaces: SpaceInfo[], loaded: ReadonlySet<string>, at: WorkspaceArch | undefined): (PickItem & { where: Where })[] {
+  const items: (PickItem & { where: Where })[] = [];
+  if (at) {
+    const size = spaces.find((x) => x.id === at.space)?.size;
+    items.push({
+      label: '$(target) Around the architecture at the cursor',
+      description: `${at.spaceTitle} · predicted ${formatValue(at.predicted, at.unit)}`,
+      detail: `${at.arch.length > 90 ? `${at.arch.slice(0, 90)}…` : at.arch} · proposals written in its form, the file's own architectures left out`,
+      where: { space: at.space, from: at, ...(size !== undefined ? { size } : {}) },
+    });
+  }
+  const ordered = [...spaces].sort((a, b) => Number(loaded.has(b.id)) - Number(loaded.has(a.id)));
+  for (const x of ordered) {
+    items.push({
+      label: `$(globe) The whole ${x.title} space`,
+      description: `${x.size !== undefined ? `${count(x.size)} architectures · ` : ''}${loaded.has(x.id) ? 'predictor loaded' : 'needs a bundled or trained predictor'}`,
+      where: { space: x.id, ...(x.size !== undefined ? { size: x.size } : {}) },
+    });
+  }
+  return items;
+}
+
+/** Step 2/3: how many proposals (10 first). */
+export const topItems = (): PickItem[] => ['10', '5', '20', '50', '100'].map((label) => ({ label, description: label === '10' ? 'proposals, best predicted first' : '' }));
+
+/** Step 3/3: predictor calls; a space small enough to rank whole offers that first, and no budget as large. */
+export function budgetItems(where: Where): (PickItem & { budget: number })[] {
+  const size = where.size;
+  const small = size !== undefined && size <= SEARCH_MAX_BUDGET;
+  return [
+    ...(small ? [{ label: `Rank all ${count(size)}`, description: 'the exact best by the predictor (cheap: a small space is a table)', budget: size }] : []),
+    ...[1_000, SEARCH_DEFAULT_BUDGET, 20_000, 100_000]
+      .filter((b) => !small || b < size)
+      .map((b) => ({ label: `${count(b)} predictor calls`, description: `regularised evolution${where.from ? ' starting from the cursor' : ''}, seed 0`, budget: b })),
+  ];
+}
+
+/** The search the answers ask for; `cursor`: the active editor's cursor, when it is still an editable editor. */
+export function searchParams(where: Where, top: string, budget: number, cursor: Position | undefined): SearchParams {
+  const params: SearchParams = { space: where.space, top: Number(top), budget, seed: 0 };
+  if (where.from && cursor) {
+    params.from = { uri: where.from.location.uri, position: { line: cursor.line, character: cursor.character } };
+    params.excludeDocument = where.from.location.uri;
+  }
+  return params;
+}
+
+// ---- Train Predictor… ----
+
+export function trainSpaceItems(spaces: SpaceInfo[]): (PickItem & { space: SpaceInfo })[] {
+  return spaces.map((x) => ({
+    label: x.title,
+    description: `${x.id}${x.size ? ` · ${count(x.size)} architectures` : ''}${x.bundled ? ' · bundled data' : ''}`,
+    detail: x.origin === 'file' ? `declared in ${x.file}` : x.syntax,
+    space: x,
+  }));
+}
+
+/** Step 1/5: the bundled table (if the space has one) or a file; joined with `join` files when there are some. */
+export function dataStep(space: SpaceInfo, join: string[]): { title: string; items: (PickItem & { value: 'bundled' | 'file' })[] } {
+  const joining = join.length > 0 ? ` (joined with ${join.map((f) => path.basename(f)).join(', ')} by architecture)` : '';
+  return {
+    title: join.length > 0 ? 'DELE: ground truth to join with the LF measures (1/5)' : 'DELE: training data (1/5)',
+    items: [
+      ...(space.bundled
+        ? [{ label: `Bundled ${space.title}${joining}`, description: `the bundled benchmark table: architectures with their benchmark values and low-fidelity measures`, value: 'bundled' as const }]
+        : []),
+      { label: `Choose a CSV or JSON file…${joining}`, description: join.length > 0 ? 'arch column + ground-truth (target) columns' : `arch column (${space.title} syntax) + target + LF columns`, value: 'file' as const },
+    ],
+  };
+}
+
+/** Step 2/5: the data's targets, the configured one first if the data has it, else the data's default. */
+export function targetOrder(info: DataInfoResult, configured: string): string[] {
+  const first = info.targets.includes(configured) ? configured : info.defaultTarget;
+  return [...info.targets].sort((a, b) => Number(b === first) - Number(a === first));
+}
+
+export type Method = 'dele' | 'single' | 'vanilla';
+
+/** Step 3/5. */
+export const methodItems = (): (PickItem & { value: Method })[] => [
+  { label: 'DELE', description: 'dynamic ensemble of low-fidelity experts', value: 'dele' },
+  { label: 'Single LF', description: 'pretrain on one LF measure, then fine-tune', value: 'single' },
+  { label: 'Vanilla', description: 'ground truth only', value: 'vanilla' },
+];
+
+/** Step 4/5 (not for vanilla): the data's LF measures, the default experts picked; DELE picks many, single LF one. */
+export function expertsStep(info: DataInfoResult, method: 'dele' | 'single'): { title: string; canPickMany: boolean; items: PickItem[] } {
+  return {
+    title: method === 'dele' ? 'DELE: low-fidelity experts (4/5)' : 'DELE: the LF measure to pretrain on (4/5)',
+    canPickMany: method === 'dele',
+    items: info.lfs.map((n) => ({ label: n, picked: info.defaultExperts.includes(n) })),
+  };
+}
+
+/**
+ * Step 5/5: the share of the training split with ground truth. Half the data is held out for evaluation; the
+ * share applies to the other half (at least 2 archs).
+ */
+export function ratioItems(archCount: number): PickItem[] {
+  const trainSize = archCount - Math.floor(archCount / 2);
+  return ['1%', '5%', '10%', '50%', '100%'].map((label) => {
+    const n = Math.max(2, Math.floor((Number(label.replace('%', '')) / 100) * trainSize));
+    return { label, description: `${count(n)} labelled architectures${label === '1%' ? ' · the cold-start setting of the paper' : ''}` };
+  });
+}
+
+/** "5%" -> 0.05. */
+export const ratioOf = (label: string): number => Number(label.replace('%', '')) / 100;
+
+/** The training the answers ask for (the preset's other fields kept). */
+export function trainParams(
+  preset: Partial<TrainParams> | undefined,
+  a: { space: SpaceInfo; data: string; target: string; method: Method; experts: string[] | undefined; ratio: string; encoder: 'gates' | 'lstm' },
+): TrainParams {
+  return { ...preset, space: a.space.id, data: a.data, target: a.target, method: a.method, experts: a.experts, trainRatio: ratioOf(a.ratio), encoder: a.encoder };
+}
+
+export type Notice = { level: 'info' | 'error'; text: string };
+
+/** The notification after a training. */
+export function trainNotice(result: { status: 'completed' | 'cancelled' | 'failed'; message: string; kendallTau?: number }): Notice {
+  if (result.status === 'completed') return { level: 'info', text: `DELE predictor trained: held-out Kendall's τ ${result.kendallTau?.toFixed(4)} (${result.message}).` };
+  if (result.status === 'cancelled') return { level: 'info', text: `DELE: ${result.message}.` };
+  return { level: 'error', text: `DELE training failed: ${result.message.split('\n')[0]}` };
+}
+
+// ---- Compute Low-Fidelity Measures… ----
+
+/** Step 1/4: the spaces whose LF measures the server can compute. */
+export const lfSpaceItems = (spaces: SpaceInfo[]): (PickItem & { space: SpaceInfo })[] =>
+  spaces.filter((x) => x.lfMeasures).map((x) => ({ label: x.title, description: x.id, space: x }));
+
+/** Step 2/4. */
+export const lfSourceItems = (space: SpaceInfo): (PickItem & { value: 'workspace' | 'sample' })[] => [
+  { label: 'Architectures in this workspace', description: `every ${space.title} architecture in the workspace's files`, value: 'workspace' },
+  { label: 'A sample of the space…', description: 'distinct architectures drawn with a seed: the pretraining set of a space without tables', value: 'sample' },
+];
+
+/** The sample size box's check: undefined when valid, else what is wrong. */
+export const sampleSizeError = (v: string): string | undefined => (/^\d+$/.test(v.trim()) && Number(v) >= 1 && Number(v) <= 100000 ? undefined : 'a whole number from 1 to 100,000');
+
+/** Step 3/4: the space's measures, its default ones picked. */
+export const lfMeasureItems = (space: SpaceInfo): PickItem[] => (space.lfMeasures ?? []).map((m) => ({ label: m.id, description: m.description, picked: m.byDefault }));
+
+/** The notification after computing LF measures; with `out` (a completed run) it offers Open / Train with these…. */
+export function lfNotice(result: { status: 'completed' | 'cancelled' | 'failed'; message: string; out?: string }): Notice & { out?: string } {
+  if (result.status === 'completed' && result.out) return { level: 'info', text: `DELE: LF measures of ${result.message}, written to ${path.basename(result.out)}.`, out: result.out };
+  // A completed run that wrote nothing is a failure too.
+  if (result.status === 'cancelled') return { level: 'info', text: `DELE: ${result.message}.` };
+  return { level: 'error', text: `DELE: computing LF measures failed: ${result.message}` };
+}
+
+/** The computation the answers ask for. */
+export function lfParams(space: SpaceInfo, measures: PickItem[], source: ComputeLfParams['source'], out: string): ComputeLfParams {
+  return { space: space.id, measures: measures.map((p) => p.label), source, out };
+}
