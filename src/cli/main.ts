@@ -18,7 +18,7 @@ import { predictCommand, rankCommand } from './commands/predict';
 import { searchCommand } from './commands/search';
 import { ablationTaskCommand, benchTaskCommand } from './commands/tasks';
 import { trainCommand } from './commands/train';
-import { type Command, err, OPTIONS, UsageError } from './options';
+import { type Command, err, OPTIONS, OutputPathError, UsageError } from './options';
 
 export { benchReport } from './format';
 
@@ -38,13 +38,20 @@ rank need no --space.
 Common: --backend auto|wasm|cpu|tensorflow (default auto: tfjs-node if installed, else wasm).
 Data files: CSV with a header (arch column + numeric columns) or a JSON array of objects; see README.md.`;
 
+/** A usage error: the message, then the usage of the command it concerns (all commands when that is unknown). */
+function usageError(message: string, command: Command | undefined): number {
+  const usage = command ? `Usage:\n${command.usage}\n\n(dele --help: every command, the spaces, the data files and the common options)` : USAGE;
+  err(`dele: ${message}\n\n${usage}`);
+  return 2;
+}
+
 export async function main(argv: string[]): Promise<number> {
   let parsed;
   try {
     parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
   } catch (e) {
-    err(`${(e as Error).message}\n\n${USAGE}`);
-    return 2;
+    // The command, when the line names one (an option's value might come first).
+    return usageError((e as Error).message, COMMANDS.find((c) => argv.includes(c.name)));
   }
   const [cmd, ...rest] = parsed.positionals;
   const o = parsed.values;
@@ -52,13 +59,14 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${USAGE}\n`);
     return cmd || o.help ? 0 : 2;
   }
+  const command = COMMANDS.find((c) => c.name === cmd);
+  if (!command) return usageError(`unknown command "${cmd}"`, undefined);
   try {
-    const command = COMMANDS.find((c) => c.name === cmd);
-    if (!command) throw new UsageError(`unknown command "${cmd}"`);
     return await command.run(o, rest);
   } catch (e) {
-    if (e instanceof UsageError) {
-      err(`dele: ${e.message}\n\n${USAGE}`);
+    if (e instanceof UsageError) return usageError(e.message, command);
+    if (e instanceof OutputPathError) {
+      err(`dele: ${e.message}`);
       return 2;
     }
     if (DataError.is(e) || ArchParseError.is(e) || PredictorFileError.is(e) || SpaceFileError.is(e) || e instanceof UnknownSpaceError) {

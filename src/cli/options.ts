@@ -13,9 +13,13 @@ import type { BackendChoice } from '../runtime/backend';
 import { parseSpaceFile, SPACE_FILE_RE } from '../space/declared';
 import { builtinSpace, DEFAULT_SPACE_ID, UnknownSpaceError } from '../space/registry';
 import type { SearchSpace } from '../space/types';
+import { repairDirectorySwap } from '../util/files';
 
 /** A wrong command line: printed with the usage of the command (exit code 2). */
 export class UsageError extends Error {}
+
+/** An output path that cannot be written (exit code 2, like a usage error, but the message alone says it all). */
+export class OutputPathError extends Error {}
 
 export const OPTIONS = {
   space: { type: 'string' },
@@ -139,9 +143,20 @@ function bundledPredictorDir(spaceId: string): string | undefined {
   return model === undefined ? undefined : path.dirname(model);
 }
 
-/** --model DIR, or with only --space ID the predictor bundled for that space (media/predictors/ID). */
+/**
+ * Mends a predictor folder a crash left between the two renames of a save (Predictor.saveAtomically): restores
+ * the previous version when `dir` is missing, removes the leftovers when it is whole; says what it did.
+ */
+export function repairPredictorFolder(dir: string): void {
+  for (const line of repairDirectorySwap(dir, (d) => fs.existsSync(path.join(d, 'model.json')))) err(`dele: ${line}`);
+}
+
+/** --model DIR (mended first if a save was interrupted), or with only --space ID the predictor bundled for that space. */
 export function loadPredictor(o: Opts): Predictor {
-  if (o.model) return Predictor.load(o.model);
+  if (o.model) {
+    repairPredictorFolder(o.model);
+    return Predictor.load(o.model);
+  }
   if (o.space !== undefined && builtinSpace(o.space)) {
     const dir = bundledPredictorDir(o.space);
     if (dir) return Predictor.load(dir);
@@ -182,4 +197,35 @@ export async function readStdinLines(): Promise<string[]> {
   const chunks: Buffer[] = [];
   for await (const c of process.stdin) chunks.push(c as Buffer);
   return Buffer.concat(chunks).toString('utf8').split(/\r?\n/).map((l) => l.trim()).filter(Boolean);
+}
+
+/**
+ * Fails before any work when `target` (the value of --`option`) cannot be written: it must not exist as anything
+ * but a `kind` (a regular file or a folder), and its nearest existing ancestor must be a folder where a file can
+ * be created (a probe file is created and removed: /proc, a read-only mount or a missing permission fail here,
+ * not after an hour of training). Missing parent folders are then created.
+ */
+export function checkOutputPath(target: string, option: string, kind: 'file' | 'folder'): void {
+  const full = path.resolve(target);
+  const what = `--${option} ${target}`;
+  let st: fs.Stats | undefined;
+  try {
+    st = fs.statSync(full);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code !== 'ENOENT' && code !== 'ENOTDIR') throw new OutputPathError(`${what}: ${(e as Error).message}`);
+  }
+  if (st && kind === 'file' && !st.isFile()) throw new OutputPathError(`${what} exists and is not a regular file`);
+  if (st && kind === 'folder' && !st.isDirectory()) throw new OutputPathError(`${what} exists and is not a folder`);
+  let dir = path.dirname(full);
+  while (!fs.existsSync(dir) && path.dirname(dir) !== dir) dir = path.dirname(dir);
+  if (!fs.statSync(dir).isDirectory()) throw new OutputPathError(`${what}: ${dir} is not a folder`);
+  const probe = path.join(dir, `.dele-probe-${process.pid}-${Date.now()}`);
+  try {
+    fs.writeFileSync(probe, '');
+    fs.rmSync(probe, { force: true });
+    fs.mkdirSync(path.dirname(full), { recursive: true });
+  } catch (e) {
+    throw new OutputPathError(`${what}: cannot write in ${dir} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  }
 }

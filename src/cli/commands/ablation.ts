@@ -8,7 +8,7 @@ import { trainingNumerics } from '../../predictor/train';
 import { initBackend } from '../../runtime/backend';
 import { builtinSpace } from '../../space/registry';
 import { writeFileAtomically } from '../../util/files';
-import { backendOpt, cacheRoot, err, gitCommit, num, type Opts } from '../options';
+import { backendOpt, cacheRoot, checkOutputPath, err, gitCommit, num, type Opts } from '../options';
 import { runTasksInWorkers } from './tasks';
 
 export const ABLATION_USAGE = `  dele bench   --ablation FILE [--jobs N] [--threads N] [--json OUT] [--step1-cache DIR | --no-cache]
@@ -40,6 +40,7 @@ async function cmdAblation(o: Opts, file: string): Promise<number> {
   const backend = await initBackend(backendOpt(o));
   const numerics = trainingNumerics();
   const cacheDir = o['no-cache'] ? undefined : (o['step1-cache'] ?? path.join(cacheRoot(), 'step1'));
+  if (!o['no-cache'] && o['step1-cache'] !== undefined) checkOutputPath(o['step1-cache'], 'step1-cache', 'folder');
   const threads = num(o.threads, 'threads', 1, (x) => Number.isInteger(x) && x > 0);
   const tasks = planAblation(spec, ds, target, variants, cacheDir, threads);
   // With --json, every finished task is appended to a checkpoint next to it; a re-run of the same command

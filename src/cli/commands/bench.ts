@@ -10,7 +10,7 @@ import type { Method } from '../../predictor/train';
 import { initBackend } from '../../runtime/backend';
 import { writeFileAtomically } from '../../util/files';
 import { type BenchFile, benchHeader, benchReport } from '../format';
-import { backendOpt, type Command, err, gitCommit, list, loadSpace, num, oneOf, type Opts, pickTarget, UsageError } from '../options';
+import { backendOpt, checkOutputPath, type Command, err, gitCommit, list, loadSpace, num, oneOf, type Opts, pickTarget, UsageError } from '../options';
 import { ABLATION_USAGE, cmdAblation } from './ablation';
 import { runTasksInWorkers } from './tasks';
 
@@ -37,6 +37,7 @@ async function cmdBench(o: Opts): Promise<number> {
     process.stdout.write(`${benchHeader(b)}\n${benchReport(b.rows, b.ratios, b.counts)}\n`);
     return 0;
   }
+  if (o.json !== undefined) checkOutputPath(o.json, 'json', 'file');
   if (o.ablation !== undefined) return await cmdAblation(o, o.ablation);
   const t0 = Date.now();
   // The commit of the code that runs: taken before the run (the tree may change during a long bench).

@@ -10,7 +10,7 @@ import { runLf } from '../../lf/pool';
 import { LF_SPACES, lfSpace } from '../../lf/registry';
 import { measuresOf } from '../../lf/space';
 import { writeFileAtomically } from '../../util/files';
-import { backendOpt, cacheRoot, type Command, err, list, loadSpace, num, type Opts, UsageError } from '../options';
+import { backendOpt, cacheRoot, checkOutputPath, type Command, err, list, loadSpace, num, type Opts, UsageError } from '../options';
 
 /** The CLI's LF cache: --cache FILE, else <cacheRoot>/lf-cache.jsonl. */
 function lfCachePath(o: Opts): string | undefined {
@@ -22,6 +22,8 @@ function lfCachePath(o: Opts): string | undefined {
 /** Exit code: 0, 1 when some architectures failed, 130 when interrupted. */
 async function cmdLf(o: Opts): Promise<number> {
   if (!o.out) throw new UsageError('lf needs --out FILE (a CSV)');
+  checkOutputPath(o.out, 'out', 'file');
+  if (o.cache !== undefined && !o['no-cache']) checkOutputPath(o.cache, 'cache', 'file');
   const space = loadSpace(o);
   const lf = lfSpace(space.id);
   if (!lf) throw new UsageError(`dele lf computes measures for ${LF_SPACES.map((x) => x.id).join(', ')}; ${space.id} has no network here (its bundled data holds published LF values: dele info --space ${space.id})`);

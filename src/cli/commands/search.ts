@@ -1,12 +1,12 @@
 /** `dele search`: the architectures a predictor rates best (enumeration or a seeded regularised evolution). */
-import * as fs from 'node:fs';
 import { bundledSpaceIds, DataError, loadBundled } from '../../data/dataset';
 import { applyCalibration } from '../../predictor/calibration';
 import { initBackend } from '../../runtime/backend';
 import { proposalsCsv, type ProposalRow, searchSpace } from '../../search';
 import { ArchParseError, parseOrThrow } from '../../space/types';
+import { writeFileAtomically } from '../../util/files';
 import { fmt } from '../format';
-import { backendOpt, type Command, err, loadPredictor, num, type Opts, UsageError } from '../options';
+import { backendOpt, checkOutputPath, type Command, err, loadPredictor, num, type Opts, UsageError } from '../options';
 
 /** The bundled table's value of `target` per key, when the space ships one with that column. */
 function bundledTruth(spaceId: string, target: string): Map<string, number> | undefined {
@@ -26,6 +26,7 @@ async function cmdSearch(o: Opts): Promise<number> {
   const top = num(o.top, 'top', 10, (x) => Number.isInteger(x) && x > 0);
   const budget = num(o.budget, 'budget', 2000, (x) => Number.isInteger(x) && x > 0 && x <= 10_000_000);
   const seed = num(o.seed, 'seed', 0, Number.isInteger);
+  if (o.csv !== undefined) checkOutputPath(o.csv, 'csv', 'file');
   await initBackend(backendOpt(o));
   const p = loadPredictor(o);
   try {
@@ -81,7 +82,7 @@ async function cmdSearch(o: Opts): Promise<number> {
         (truth ? `; true values: ${p.meta.target} from the bundled table` : `; no bundled table of ${p.meta.target} for ${space.id}: no true values`),
     );
     if (o.csv) {
-      fs.writeFileSync(o.csv, proposalsCsv(rows, 3));
+      writeFileAtomically(o.csv, proposalsCsv(rows, 3));
       err(`search: wrote ${o.csv}`);
     }
     process.stdout.write(`${JSON.stringify(rows, null, 1)}\n`);

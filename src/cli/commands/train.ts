@@ -9,22 +9,19 @@ import type { PresetName } from '../../predictor/presets';
 import type { Method } from '../../predictor/train';
 import { initBackend } from '../../runtime/backend';
 import { fmt, metricsTable } from '../format';
-import { backendOpt, type Command, err, list, loadData, num, oneOf, type Opts, pickTarget, UsageError } from '../options';
+import { backendOpt, checkOutputPath, type Command, err, list, loadData, num, oneOf, type Opts, pickTarget, repairPredictorFolder, UsageError } from '../options';
 
-/** Fails before any training when --out cannot become a predictor folder. */
+/**
+ * Fails before any training when --out cannot become a predictor folder; first mends the folder if an earlier
+ * save was interrupted between its renames.
+ */
 function checkOut(out: string): void {
+  repairPredictorFolder(out);
+  checkOutputPath(out, 'out', 'folder');
   const full = path.resolve(out);
   if (fs.existsSync(full)) {
-    if (!fs.statSync(full).isDirectory()) throw new UsageError(`--out ${out} exists and is not a folder`);
     const entries = fs.readdirSync(full);
     if (entries.length > 0 && !entries.includes('model.json')) throw new UsageError(`--out ${out} is a folder with other files in it, not a predictor; choose an empty or new folder`);
-  }
-  const parent = path.dirname(full);
-  try {
-    fs.mkdirSync(parent, { recursive: true });
-    fs.accessSync(parent, fs.constants.W_OK);
-  } catch (e) {
-    throw new DataError(`cannot write to ${parent}: ${(e as Error).message}`);
   }
 }
 
