@@ -14,27 +14,31 @@ import { backendOpt, checkOutputPath, type Command, err, gitCommit, list, loadSp
 import { ABLATION_USAGE, cmdAblation } from './ablation';
 import { runTasksInWorkers } from './tasks';
 
+/** `dele bench --report FILE`: re-prints the tables of a saved run (--json output, bench or ablation) without training. */
+function printSavedReport(file: string): void {
+  let b: BenchFile;
+  try {
+    b = JSON.parse(fs.readFileSync(file, 'utf8')) as BenchFile;
+  } catch (e) {
+    throw new DataError(`cannot read bench results ${file}: ${(e as Error).message}`);
+  }
+  if ((b as unknown as { kind?: string })?.kind === 'ablation') {
+    const a = b as unknown as AblationFile;
+    if (!Array.isArray(a.rows) || !Array.isArray(a.variants)) throw new DataError(`${file} is not a dele bench --ablation --json file`);
+    process.stdout.write(`${ablationReport(a)}\n`);
+    return;
+  }
+  if (!Array.isArray(b?.rows) || !Array.isArray(b.ratios) || typeof b.target !== 'string') throw new DataError(`${file} is not a dele bench --json file`);
+  if (b.counts !== undefined && (!Array.isArray(b.counts) || b.counts.length !== b.ratios.length)) {
+    throw new DataError(`${file}: "counts" must be a list with one count per ratio`);
+  }
+  process.stdout.write(`${benchHeader(b)}\n${benchReport(b.rows, b.ratios, b.counts)}\n`);
+}
+
 /** Exit code: 0, or 130 when an ablation was interrupted (its finished part is printed). */
 async function cmdBench(o: Opts): Promise<number> {
   if (o.report) {
-    // Re-print the report of a saved run (--json output) without training.
-    let b: BenchFile;
-    try {
-      b = JSON.parse(fs.readFileSync(o.report, 'utf8')) as BenchFile;
-    } catch (e) {
-      throw new DataError(`cannot read bench results ${o.report}: ${(e as Error).message}`);
-    }
-    if ((b as unknown as { kind?: string })?.kind === 'ablation') {
-      const a = b as unknown as AblationFile;
-      if (!Array.isArray(a.rows) || !Array.isArray(a.variants)) throw new DataError(`${o.report} is not a dele bench --ablation --json file`);
-      process.stdout.write(`${ablationReport(a)}\n`);
-      return 0;
-    }
-    if (!Array.isArray(b?.rows) || !Array.isArray(b.ratios) || typeof b.target !== 'string') throw new DataError(`${o.report} is not a dele bench --json file`);
-    if (b.counts !== undefined && (!Array.isArray(b.counts) || b.counts.length !== b.ratios.length)) {
-      throw new DataError(`${o.report}: "counts" must be a list with one count per ratio`);
-    }
-    process.stdout.write(`${benchHeader(b)}\n${benchReport(b.rows, b.ratios, b.counts)}\n`);
+    printSavedReport(o.report);
     return 0;
   }
   if (o.json !== undefined) checkOutputPath(o.json, 'json', 'file');
