@@ -112,13 +112,36 @@ function fail(msg: string): never {
 
 const isObj = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
 
+/**
+ * Upper bounds of every count in an ablation file: far above any real study (the paper's runs use 5 seeds,
+ * 200 epochs), low enough that a typo (seeds: 1000000000) is refused instead of filling the memory.
+ */
+export const ABLATION_LIMITS = {
+  seeds: 100,
+  validation: 1_000_000,
+  variants: 200,
+  ratios: 20,
+  ensemble: 20,
+  epochs: 10_000,
+  pretrainEpochs: 10_000,
+  batchSize: 1_000_000,
+  expertPatterns: 1000,
+  top: MAX_EXPERTS,
+} as const;
+
+function atMost(n: number, max: number, where: string): void {
+  if (n > max) fail(`${where} must be at most ${max} (got ${n})`);
+}
+
 function ratioList(x: unknown, where: string): number[] {
   if (!Array.isArray(x) || x.length === 0 || !x.every((r) => typeof r === 'number' && r > 0 && r <= 1)) fail(`${where}: ratios must be a non-empty list of numbers in (0, 1]`);
+  atMost(x.length, ABLATION_LIMITS.ratios, `${where}: the number of ratios`);
   return x as number[];
 }
 
-function positiveInt(x: unknown, where: string, min = 1): number {
+function positiveInt(x: unknown, where: string, max: number, min = 1): number {
   if (typeof x !== 'number' || !Number.isInteger(x) || x < min) fail(`${where} must be an integer >= ${min}`);
+  atMost(x, max, where);
   return x;
 }
 
@@ -135,11 +158,12 @@ export function parseAblationSpec(raw: unknown): AblationSpec {
     ...(raw.target !== undefined ? { target: raw.target as string } : {}),
     preset,
     ratios: raw.ratios === undefined ? [0.01] : ratioList(raw.ratios, 'ratios'),
-    seeds: raw.seeds === undefined ? 5 : positiveInt(raw.seeds, 'seeds'),
-    validation: raw.validation === undefined ? 2000 : positiveInt(raw.validation, 'validation', 10),
+    seeds: raw.seeds === undefined ? 5 : positiveInt(raw.seeds, 'seeds', ABLATION_LIMITS.seeds),
+    validation: raw.validation === undefined ? 2000 : positiveInt(raw.validation, 'validation', ABLATION_LIMITS.validation, 10),
     variants: [],
   };
   if (!Array.isArray(raw.variants) || raw.variants.length === 0) fail('"variants" must be a non-empty list');
+  atMost(raw.variants.length, ABLATION_LIMITS.variants, 'the number of variants');
   const names = new Set<string>();
   const vKnown = new Set(['name', 'encoder', 'preset', 'experts', 'optim', 'finetuneLr', 'ensemble', 'ratios', 'lfFill']);
   raw.variants.forEach((v, i) => {
@@ -161,15 +185,21 @@ export function parseAblationSpec(raw: unknown): AblationSpec {
     ) {
       fail(`${w}: experts must be "default", a set name, a list of LF columns (patterns with * allowed) or { top: N, from: [patterns] }`);
     }
+    if (Array.isArray(e)) atMost(e.length, ABLATION_LIMITS.expertPatterns, `${w}: the number of experts`);
+    if (isObj(e)) {
+      atMost(e.top as number, ABLATION_LIMITS.top, `${w}: experts.top`);
+      if (Array.isArray(e.from)) atMost(e.from.length, ABLATION_LIMITS.expertPatterns, `${w}: the number of experts.from patterns`);
+    }
     if (v.optim !== undefined) {
       if (!isObj(v.optim)) fail(`${w}: optim must be an object`);
       for (const [k, x] of Object.entries(v.optim)) {
         if (!OPTIM_KEYS.includes(k as keyof OptimConfig)) fail(`${w}: unknown optim key "${k}" (known: ${OPTIM_KEYS.join(', ')})`);
-        if (typeof x !== 'number' || !(x > 0) || (['batchSize', 'pretrainEpochs', 'epochs'].includes(k) && !Number.isInteger(x))) fail(`${w}: optim.${k} must be a positive number${['batchSize', 'pretrainEpochs', 'epochs'].includes(k) ? ' (an integer)' : ''}`);
+        if (typeof x !== 'number' || !(x > 0) || !Number.isFinite(x) || (['batchSize', 'pretrainEpochs', 'epochs'].includes(k) && !Number.isInteger(x))) fail(`${w}: optim.${k} must be a positive number${['batchSize', 'pretrainEpochs', 'epochs'].includes(k) ? ' (an integer)' : ''}`);
+        if (k === 'batchSize' || k === 'pretrainEpochs' || k === 'epochs') atMost(x, ABLATION_LIMITS[k], `${w}: optim.${k}`);
       }
     }
-    if (v.finetuneLr !== undefined && !(typeof v.finetuneLr === 'number' && v.finetuneLr > 0)) fail(`${w}: finetuneLr must be a positive number`);
-    if (v.ensemble !== undefined) positiveInt(v.ensemble, `${w}: ensemble`);
+    if (v.finetuneLr !== undefined && !(typeof v.finetuneLr === 'number' && v.finetuneLr > 0 && Number.isFinite(v.finetuneLr))) fail(`${w}: finetuneLr must be a positive number`);
+    if (v.ensemble !== undefined) positiveInt(v.ensemble, `${w}: ensemble`, ABLATION_LIMITS.ensemble);
     if (v.lfFill !== undefined && v.lfFill !== 'equivalent') fail(`${w}: lfFill must be "equivalent"`);
     spec.variants.push({
       name: v.name,

@@ -6,6 +6,7 @@ import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
+import * as v from 'valibot';
 import { column, type Dataset, DataError, groundTruthSubset, lfNames, splitDataset } from '../data/dataset';
 import { nb201Space } from '../space/nb201';
 import { resolveSpace } from '../space/registry';
@@ -16,6 +17,7 @@ import { type EvalMetrics, evaluateCalibrated, kendallTau } from './metrics';
 import { EnsembleModel, type EncoderType, type ModelConfig } from './model';
 import { pretrainExpertsParallel, trainOnTruthParallel } from './parallel';
 import { modelBase, PRESETS, type PresetName } from './presets';
+import { replaceDirectory, temporarySibling } from '../util/files';
 import { Rng } from '../util/rng';
 import {
   type EpochEvent,
@@ -127,18 +129,14 @@ export class Predictor {
    * written to a sibling temporary folder, which then replaces `dir` by renames.
    */
   saveAtomically(dir: string): void {
-    const final = path.resolve(dir);
-    const tmp = `${final}.new-${process.pid}-${Date.now()}`;
+    const tmp = temporarySibling(dir);
     try {
       this.save(tmp);
     } catch (e) {
       fs.rmSync(tmp, { recursive: true, force: true });
       throw e;
     }
-    const old = `${final}.old-${process.pid}-${Date.now()}`;
-    if (fs.existsSync(final)) fs.renameSync(final, old);
-    fs.renameSync(tmp, final);
-    fs.rmSync(old, { recursive: true, force: true });
+    replaceDirectory(tmp, dir);
   }
 
   save(dir: string): void {
@@ -161,30 +159,12 @@ export class Predictor {
   static load(dir: string): Predictor {
     const jsonPath = path.join(dir, 'model.json');
     const binPath = path.join(dir, 'weights.bin');
-    let meta: PredictorMeta & { weights: { manifest: { name: string; shape: number[] }[]; sha256: string; bytes: number } };
-    try {
-      meta = JSON.parse(fs.readFileSync(jsonPath, 'utf8'));
-    } catch (e) {
-      throw new PredictorFileError(`cannot read predictor ${jsonPath}: ${(e as Error).message}`);
-    }
-    if (meta?.format !== PREDICTOR_FORMAT) {
-      throw new PredictorFileError(`${jsonPath} is not a dele-nas predictor (format ${String(meta?.format)}, expected ${PREDICTOR_FORMAT})`);
-    }
-    let weights: Buffer;
-    try {
-      weights = fs.readFileSync(binPath);
-    } catch (e) {
-      throw new PredictorFileError(`cannot read weights ${binPath}: ${(e as Error).message}`);
-    }
-    const sha = crypto.createHash('sha256').update(weights).digest('hex');
-    if (weights.length !== meta.weights?.bytes || sha !== meta.weights.sha256) {
-      throw new PredictorFileError(`${binPath} is corrupt: checksum or size differs from model.json`);
-    }
+    const meta = readModelJson(jsonPath);
+    const weights = readWeights(binPath, meta.weights);
     // Predictors saved before search spaces existed are NAS-Bench-201 ones.
     meta.space ??= { id: nb201Space.id };
     if (meta.model && typeof meta.model === 'object' && !meta.model.input) meta.model.input = nb201Space.encoderInput;
     validateMeta(meta, jsonPath);
-    if (weights.length % 4 !== 0) throw new PredictorFileError(`${binPath} is corrupt: ${weights.length} bytes is not a whole number of float32 values`);
     let model: EnsembleModel;
     try {
       model = new EnsembleModel(meta.model, 0);
@@ -195,11 +175,13 @@ export class Predictor {
     let off = 0;
     try {
       for (const { name, shape } of meta.weights.manifest) {
-        const v = model.params.vars.get(name);
+        const variable = model.params.vars.get(name);
         const size = shape.reduce((a, b) => a * b, 1);
-        if (!v || v.shape.join() !== shape.join()) throw new PredictorFileError(`${jsonPath}: weight ${name} ${shape} does not fit the model`);
-        const t = tf.tensor(floats.subarray(off, off + size), shape);
-        v.assign(t);
+        if (!variable || variable.shape.join() !== shape.join()) throw new PredictorFileError(`${jsonPath}: weight ${name} ${shape} does not fit the model`);
+        const values = floats.subarray(off, off + size);
+        if (!values.every(Number.isFinite)) throw new PredictorFileError(`${binPath}: weight ${name} holds values that are not finite numbers (NaN or infinity): not a usable predictor`);
+        const t = tf.tensor(values, shape);
+        variable.assign(t);
         t.dispose();
         off += size;
       }
@@ -224,6 +206,71 @@ export class Predictor {
   }
 }
 
+/** Bounds of what `Predictor.load` reads: the largest bundled model.json is ~40 kB, weights.bin ~2 MB. */
+export const MAX_MODEL_JSON_BYTES = 16 * 1024 * 1024;
+export const MAX_WEIGHTS_BYTES = 512 * 1024 * 1024;
+
+/** The weights section of model.json: the tensors in file order, the file's size and checksum. */
+const WeightsSchema = v.object({
+  manifest: v.array(v.object({ name: v.string(), shape: v.array(v.pipe(v.number(), v.integer(), v.minValue(0))) })),
+  sha256: v.pipe(v.string(), v.regex(/^[0-9a-f]{64}$/, 'expected a sha256 in hex')),
+  bytes: v.pipe(v.number(), v.integer(), v.minValue(0), v.maxValue(MAX_WEIGHTS_BYTES, `at most ${MAX_WEIGHTS_BYTES} bytes`)),
+});
+type WeightsSection = v.InferOutput<typeof WeightsSchema>;
+type StoredMeta = PredictorMeta & { weights: WeightsSection };
+
+/** A regular file of at most `max` bytes, else a PredictorFileError (a device, a fifo or a folder is never read). */
+function statRegularFile(file: string, max: number, what: string): fs.Stats {
+  let st: fs.Stats;
+  try {
+    st = fs.statSync(file);
+  } catch (e) {
+    throw new PredictorFileError(`cannot read ${what} ${file}: ${(e as Error).message}`);
+  }
+  if (!st.isFile()) throw new PredictorFileError(`cannot read ${what} ${file}: not a regular file`);
+  if (st.size > max) throw new PredictorFileError(`cannot read ${what} ${file}: ${st.size} bytes, more than a predictor has (at most ${max})`);
+  return st;
+}
+
+/** model.json: bounded, parsed, of this format, with a weights section whose tensors add up to its byte count. */
+function readModelJson(jsonPath: string): StoredMeta {
+  statRegularFile(jsonPath, MAX_MODEL_JSON_BYTES, 'predictor');
+  let meta: StoredMeta;
+  try {
+    meta = JSON.parse(fs.readFileSync(jsonPath, 'utf8'));
+  } catch (e) {
+    throw new PredictorFileError(`cannot read predictor ${jsonPath}: ${(e as Error).message}`);
+  }
+  if (meta?.format !== PREDICTOR_FORMAT) {
+    throw new PredictorFileError(`${jsonPath} is not a dele-nas predictor (format ${String(meta?.format)}, expected ${PREDICTOR_FORMAT})`);
+  }
+  const w = v.safeParse(WeightsSchema, meta.weights);
+  if (!w.success) {
+    const issue = w.issues[0];
+    throw new PredictorFileError(`${jsonPath}: invalid weights section${issue.path ? ` at weights.${v.getDotPath(issue)}` : ''}: ${issue.message}`);
+  }
+  const floats = w.output.manifest.reduce((n, t) => n + t.shape.reduce((a, b) => a * b, 1), 0);
+  if (floats * 4 !== w.output.bytes) throw new PredictorFileError(`${jsonPath}: the weight manifest holds ${floats} float32 values (${floats * 4} bytes), not the ${w.output.bytes} bytes it names`);
+  return meta;
+}
+
+/** weights.bin: a regular file of exactly the size model.json names, with its checksum. */
+function readWeights(binPath: string, expected: WeightsSection): Buffer {
+  const st = statRegularFile(binPath, MAX_WEIGHTS_BYTES, 'weights');
+  if (st.size !== expected.bytes) throw new PredictorFileError(`${binPath} is corrupt: ${st.size} bytes, model.json names ${expected.bytes}`);
+  let weights: Buffer;
+  try {
+    weights = fs.readFileSync(binPath);
+  } catch (e) {
+    throw new PredictorFileError(`cannot read weights ${binPath}: ${(e as Error).message}`);
+  }
+  const sha = crypto.createHash('sha256').update(weights).digest('hex');
+  if (weights.length !== expected.bytes || sha !== expected.sha256) {
+    throw new PredictorFileError(`${binPath} is corrupt: checksum or size differs from model.json`);
+  }
+  return weights;
+}
+
 const isNums = (x: unknown): x is number[] => Array.isArray(x) && x.every((v) => typeof v === 'number');
 
 /** Rejects a model.json whose fields would fail later, in every lens and hover, with one clear message. */
@@ -239,6 +286,8 @@ function validateMeta(meta: PredictorMeta & { weights?: { manifest?: unknown } }
   if (!isNums(m.mlpHiddens) || !isNums(m.gates?.gcnOutDims) || typeof m.lstm?.hidDim !== 'number') bad('model sizes');
   const c = meta.calibration as unknown as Record<string, unknown> | undefined;
   if (!c || typeof c !== 'object' || !isNums(c.x) || !isNums(c.y) || (c.x as number[]).length !== (c.y as number[]).length || (c.x as number[]).length === 0) bad('calibration');
+  const nonDecreasing = (xs: number[]): boolean => xs.every((x, i) => Number.isFinite(x) && (i === 0 || x >= xs[i - 1]!));
+  if (!nonDecreasing(c!.x as number[]) || !nonDecreasing(c!.y as number[])) bad('calibration: its knots must be finite and non-decreasing (an isotonic fit)');
   if (!m.input || typeof m.input !== 'object' || typeof m.input.numOps !== 'number' || typeof m.input.seqVocab !== 'number' || typeof m.input.seqLength !== 'number' || !m.input.graph) bad('model input');
   if (typeof meta.target !== 'string' || typeof meta.trainRatio !== 'number') bad('target or trainRatio');
   if (!Array.isArray(meta.weights?.manifest)) bad('weights manifest');

@@ -79,6 +79,28 @@ describe('dele CLI', () => {
     assert.match(usage.stderr, /--ratio 7: not a valid value/);
   });
 
+  it('a usage error prints the message and the usage of its command only; an unknown command lists them all', () => {
+    const ratio = dele(['train', '--ratio', '7', '--out', path.join(tmp, 'z')]);
+    assert.equal(ratio.code, 2);
+    assert.match(ratio.stderr, /^dele: --ratio 7: not a valid value\n\nUsage:\n {2}dele train /);
+    assert.doesNotMatch(ratio.stderr, /dele eval|dele bench|Spaces \(--space\)/);
+    assert.ok(ratio.stderr.trim().split('\n').length < 16, ratio.stderr);
+    const option = dele(['predict', '--bogus']);
+    assert.equal(option.code, 2);
+    assert.match(option.stderr, /Unknown option '--bogus'/);
+    assert.match(option.stderr, /dele predict --model DIR/);
+    assert.doesNotMatch(option.stderr, /dele train|dele rank/);
+    const bench = dele(['bench', '--counts', '10', '--ratios', '0.1']);
+    assert.equal(bench.code, 2);
+    assert.match(bench.stderr, /dele bench {3}--ablation FILE/);
+    assert.doesNotMatch(bench.stderr, /dele lf/);
+    const unknown = dele(['frobnicate']);
+    assert.equal(unknown.code, 2);
+    assert.match(unknown.stderr, /unknown command "frobnicate"/);
+    for (const c of ['train', 'eval', 'predict', 'rank', 'search', 'bench', 'lf', 'info', 'spaces']) assert.match(unknown.stderr, new RegExp(`dele ${c} `));
+    assert.doesNotMatch(unknown.stderr, /__bench-task/);
+  });
+
   it('trains, evaluates and predicts on a declared sequence space from a CSV (the README walk-through)', () => {
     const dir = path.resolve(__dirname, '../../examples/sequence-space');
     const out = path.join(tmp, 'cells-model');

@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -213,5 +214,40 @@ describe('predictors of other search spaces', () => {
     fs.appendFileSync(path.join(dir, 'weights.bin'), Buffer.from([1, 2, 3]));
     assert.throws(() => Predictor.load(dir), /corrupt/);
     fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('refuses non-finite weights, a reversed calibration, a manifest that does not add up and a weights.bin that is no regular file, freeing every tensor', () => {
+    const src = path.resolve(__dirname, '../fixtures/predictor-tiny');
+    const meta = JSON.parse(fs.readFileSync(path.join(src, 'model.json'), 'utf8'));
+    const raw = fs.readFileSync(path.join(src, 'weights.bin'));
+    const write = (dir: string, m: unknown, w: Buffer): void => {
+      fs.mkdirSync(dir, { recursive: true });
+      fs.writeFileSync(path.join(dir, 'weights.bin'), w);
+      fs.writeFileSync(path.join(dir, 'model.json'), JSON.stringify(m));
+    };
+    const withWeights = (w: Buffer): unknown => ({ ...meta, weights: { ...meta.weights, bytes: w.length, sha256: crypto.createHash('sha256').update(w).digest('hex') } });
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'dele-load-'));
+    const nan = Buffer.from(raw);
+    nan.writeFloatLE(NaN, 400);
+    const truncated = raw.subarray(0, 4000);
+    const cases: [string, unknown, Buffer, RegExp][] = [
+      ['a NaN weight', withWeights(nan), nan, /holds values that are not finite/],
+      ['reversed calibration', { ...meta, calibration: { x: meta.calibration.x, y: [...meta.calibration.y].reverse() } }, raw, /invalid calibration: its knots must be finite and non-decreasing/],
+      ['truncated weights with a matching checksum', withWeights(truncated), truncated, /the weight manifest holds \d+ float32 values/],
+      ['a negative byte count', { ...meta, weights: { ...meta.weights, bytes: -4 } }, raw, /invalid weights section at weights\.bytes/],
+    ];
+    const before = tf.memory().numTensors;
+    for (const [what, m, w, re] of cases) {
+      const dir = path.join(root, what.replace(/\W+/g, '-'));
+      write(dir, m, w);
+      assert.throws(() => Predictor.load(dir), (e: unknown) => PredictorFileError.is(e) && re.test(e.message), what);
+    }
+    const zero = path.join(root, 'zero');
+    write(zero, meta, raw);
+    fs.rmSync(path.join(zero, 'weights.bin'));
+    fs.symlinkSync('/dev/zero', path.join(zero, 'weights.bin'));
+    assert.throws(() => Predictor.load(zero), (e: unknown) => PredictorFileError.is(e) && /not a regular file/.test(e.message));
+    assert.equal(tf.memory().numTensors, before);
+    fs.rmSync(root, { recursive: true, force: true });
   });
 });

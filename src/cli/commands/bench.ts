@@ -1,0 +1,116 @@
+/** `dele bench` (methods x ratios x seeds on bundled data) and `dele bench --report FILE` (re-print a saved run). */
+import * as fs from 'node:fs';
+import { bundledSpaceIds, column, DataError, loadBundled, splitDataset } from '../../data/dataset';
+import { type AblationFile, ablationReport } from '../../experiment/ablation';
+import type { BenchRow, BenchTask } from '../../experiment/bench';
+import type { EncoderType } from '../../predictor/model';
+import { resolveExperts } from '../../predictor/predictor';
+import type { PresetName } from '../../predictor/presets';
+import type { Method } from '../../predictor/train';
+import { initBackend } from '../../runtime/backend';
+import { writeFileAtomically } from '../../util/files';
+import { type BenchFile, benchHeader, benchReport } from '../format';
+import { backendOpt, checkOutputPath, type Command, err, gitCommit, list, loadSpace, num, oneOf, type Opts, pickTarget, UsageError } from '../options';
+import { ABLATION_USAGE, cmdAblation } from './ablation';
+import { runTasksInWorkers } from './tasks';
+
+/** `dele bench --report FILE`: re-prints the tables of a saved run (--json output, bench or ablation) without training. */
+function printSavedReport(file: string): void {
+  let b: BenchFile;
+  try {
+    b = JSON.parse(fs.readFileSync(file, 'utf8')) as BenchFile;
+  } catch (e) {
+    throw new DataError(`cannot read bench results ${file}: ${(e as Error).message}`);
+  }
+  if ((b as unknown as { kind?: string })?.kind === 'ablation') {
+    const a = b as unknown as AblationFile;
+    if (!Array.isArray(a.rows) || !Array.isArray(a.variants)) throw new DataError(`${file} is not a dele bench --ablation --json file`);
+    process.stdout.write(`${ablationReport(a)}\n`);
+    return;
+  }
+  if (!Array.isArray(b?.rows) || !Array.isArray(b.ratios) || typeof b.target !== 'string') throw new DataError(`${file} is not a dele bench --json file`);
+  if (b.counts !== undefined && (!Array.isArray(b.counts) || b.counts.length !== b.ratios.length)) {
+    throw new DataError(`${file}: "counts" must be a list with one count per ratio`);
+  }
+  process.stdout.write(`${benchHeader(b)}\n${benchReport(b.rows, b.ratios, b.counts)}\n`);
+}
+
+/** Exit code: 0, or 130 when an ablation was interrupted (its finished part is printed). */
+async function cmdBench(o: Opts): Promise<number> {
+  if (o.report) {
+    printSavedReport(o.report);
+    return 0;
+  }
+  if (o.json !== undefined) checkOutputPath(o.json, 'json', 'file');
+  if (o.ablation !== undefined) return await cmdAblation(o, o.ablation);
+  const t0 = Date.now();
+  // The commit of the code that runs: taken before the run (the tree may change during a long bench).
+  const commit = gitCommit();
+  const space = loadSpace(o);
+  if (!bundledSpaceIds().includes(space.id)) throw new UsageError(`bench runs on bundled data; spaces with bundled data: ${bundledSpaceIds().join(', ')}`);
+  const ds = loadBundled(space.id);
+  const encoders = (list(o.encoder) ?? [...space.encoders]).map((e) => oneOf<EncoderType>(e, 'encoder', space.encoders, space.encoders[0] ?? 'gates'));
+  const trainSize = splitDataset(ds.archs.length, 0).train.length;
+  if (o.counts !== undefined && o.ratios !== undefined) throw new UsageError('give either --ratios or --counts, not both');
+  const counts = list(o.counts)?.map((c) => {
+    const x = num(c, 'counts', 0, Number.isInteger);
+    if (x < 2 || x > trainSize) throw new UsageError(`--counts ${c}: the ground truth is 2 to ${trainSize} archs (the train split of ${space.id}'s ${ds.archs.length})`);
+    return x;
+  });
+  if (counts && new Set(counts).size !== counts.length) throw new UsageError(`--counts ${o.counts}: each count once`);
+  // A count c is the ratio whose floor(ratio * train size) is c (groundTruthSubset); the whole train split is 1.
+  const ratios = counts ? counts.map((c) => Math.min(1, (c + 0.5) / trainSize)) : (list(o.ratios) ?? ['0.01', '0.05', '0.1']).map((r) => num(r, 'ratios', 0, (x) => x > 0 && x <= 1));
+  const seeds = num(o.seeds, 'seeds', 3, (x) => Number.isInteger(x) && x > 0);
+  const subsetSeeds = o['subset-seeds'] === true;
+  const preset = oneOf<PresetName>(o.preset, 'preset', ['cpu', 'paper', 'tiny'], 'cpu');
+  const methods = (list(o.methods) ?? ['vanilla', 'single', 'dele']).map((m) => oneOf<Method>(m, 'methods', ['vanilla', 'single', 'dele'], 'dele'));
+  const jobs = num(o.jobs, 'jobs', 2, (x) => Number.isInteger(x) && x > 0);
+  const backend = await initBackend(backendOpt(o));
+  const target = pickTarget(o, ds);
+  const optim: Record<string, number> = {};
+  if (o.epochs !== undefined) optim.epochs = num(o.epochs, 'epochs', 0, Number.isInteger);
+  if (o['pretrain-epochs'] !== undefined) optim.pretrainEpochs = num(o['pretrain-epochs'], 'pretrain-epochs', 0, Number.isInteger);
+  const tasks: BenchTask[] = [];
+  for (const encoder of encoders) for (let seed = 0; seed < seeds; seed++) tasks.push({ space: space.id, encoder, seed, ...(subsetSeeds ? { subsetSeed: seed } : {}), ratios, target, preset, experts: list(o.lf), optim, methods });
+  if (column(ds, target).kind !== 'target') throw new DataError(`column "${target}" is an LF measure, not a target`);
+  const experts = resolveExperts(ds, 'dele', list(o.lf));
+  err(`bench: ${tasks.length} tasks (${encoders.join(', ')} x ${seeds} seeds${subsetSeeds ? ', subset seed = seed' : ''}), ${jobs} parallel jobs, backend ${backend}, preset ${preset}`);
+  const { rows, peakKb } = await runTasksInWorkers<BenchTask, BenchRow>('__bench-task', tasks, (t) => `${t.encoder} seed ${t.seed}`, jobs, backend);
+  const wall = (Date.now() - t0) / 1000;
+  const peakMb = Math.max(peakKb, process.resourceUsage().maxRSS) / 1024;
+  const result: BenchFile = {
+    space: space.id,
+    fingerprint: ds.fingerprint,
+    commit,
+    command: `dele ${process.argv.slice(2).join(' ')}`,
+    experts,
+    optim,
+    methods,
+    encoders,
+    target,
+    preset,
+    seeds,
+    subsetSeeds,
+    ratios,
+    ...(counts ? { counts } : {}),
+    archs: ds.archs.length,
+    backend,
+    jobs,
+    wallSeconds: wall,
+    peakRssMb: peakMb,
+    rows,
+  };
+  process.stdout.write(`${benchHeader(result)}\n${benchReport(rows, ratios, counts)}\n`);
+  if (o.json) writeFileAtomically(o.json, JSON.stringify(result, null, 1));
+  return 0;
+}
+
+export const benchCommand: Command = {
+  name: 'bench',
+  usage: [`  dele bench   [--space ID] [--target COL] [--encoder gates,lstm] [--ratios 0.01,0.05,0.1 | --counts 10,25,50] [--seeds N]
+               [--preset cpu|paper|tiny]
+               [--methods vanilla,single,dele] [--jobs N] [--json FILE] [--epochs N] [--pretrain-epochs N] [--subset-seeds]
+               (--subset-seeds: seed i also labels subset i, so seeds vary the labelled archs too; default: the
+               first N of the train split for every seed)`, ABLATION_USAGE, `  dele bench   --report FILE                (re-print the tables of a saved --json run, bench or ablation)`].join('\n'),
+  run: (o) => cmdBench(o),
+};

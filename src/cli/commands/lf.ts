@@ -1,0 +1,108 @@
+/** `dele lf`: low-fidelity measures computed here (NAS-Bench-Suite-Zero's definitions), written as a CSV. */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { DataError } from '../../data/dataset';
+import { LfCache } from '../../lf/cache';
+import { archsInText, lfCsv, parseShard, sampleJobs, shardOfKey } from '../../lf/jobs';
+import { DEFAULT_LF_MEASURES, DEFAULT_LF_SETTINGS, LF_MEASURES, type LfEngine } from '../../lf/measures';
+import { runLf } from '../../lf/pool';
+import { LF_SPACES, lfSpace } from '../../lf/registry';
+import { measuresOf } from '../../lf/space';
+import { writeFileAtomically } from '../../util/files';
+import { backendOpt, cacheRoot, checkOutputPath, type Command, err, list, loadSpace, num, type Opts, UsageError } from '../options';
+
+/** The CLI's LF cache: --cache FILE, else <cacheRoot>/lf-cache.jsonl. */
+function lfCachePath(o: Opts): string | undefined {
+  if (o['no-cache']) return undefined;
+  if (o.cache !== undefined) return o.cache;
+  return path.join(cacheRoot(), 'lf-cache.jsonl');
+}
+
+/** Exit code: 0, 1 when some architectures failed, 130 when interrupted. */
+async function cmdLf(o: Opts): Promise<number> {
+  if (!o.out) throw new UsageError('lf needs --out FILE (a CSV)');
+  checkOutputPath(o.out, 'out', 'file');
+  if (o.cache !== undefined && !o['no-cache']) checkOutputPath(o.cache, 'cache', 'file');
+  const space = loadSpace(o);
+  const lf = lfSpace(space.id);
+  if (!lf) throw new UsageError(`dele lf computes measures for ${LF_SPACES.map((x) => x.id).join(', ')}; ${space.id} has no network here (its bundled data holds published LF values: dele info --space ${space.id})`);
+  const offered = measuresOf(lf).map((m) => m.id);
+  const measures = list(o.measures) ?? DEFAULT_LF_MEASURES.filter((m) => offered.includes(m));
+  for (const m of measures) {
+    if (!LF_MEASURES.some((x) => x.id === m)) throw new UsageError(`--measures: unknown measure "${m}"; known: ${LF_MEASURES.map((x) => x.id).join(', ')}`);
+    if (!offered.includes(m)) throw new UsageError(`--measures: ${m} needs the network of ${space.id}, which is known only in closed form; ${space.id} offers ${offered.join(', ')}`);
+  }
+  if (new Set(measures).size !== measures.length) throw new UsageError('--measures: each measure once');
+  if ((o.archs === undefined) === (o.sample === undefined)) throw new UsageError('lf needs either --archs FILE or --sample N');
+  const seed = num(o.seed, 'seed', DEFAULT_LF_SETTINGS.seed, (x) => Number.isInteger(x) && x >= 0);
+  const settings = { batch: num(o.batch, 'batch', DEFAULT_LF_SETTINGS.batch, (x) => Number.isInteger(x) && x >= 2 && x <= 256), seed };
+  let jobs;
+  if (o.archs !== undefined) {
+    let text: string;
+    try {
+      text = fs.readFileSync(o.archs, 'utf8');
+    } catch (e) {
+      throw new DataError(`cannot read ${o.archs}: ${(e as Error).message}`);
+    }
+    const found = archsInText(space, text);
+    if (found.invalid > 0) err(`${o.archs}: skipped ${found.invalid} invalid ${space.id} architecture(s) (open the file in VS Code to see why)`);
+    if (found.jobs.length === 0) throw new DataError(`${o.archs}: no ${space.title} architecture found`);
+    jobs = found.jobs;
+  } else {
+    jobs = sampleJobs(space, num(o.sample, 'sample', 0, (x) => Number.isInteger(x) && x >= 1 && x <= 1_000_000), seed);
+  }
+  if (o.shard !== undefined) {
+    let shard;
+    try {
+      shard = parseShard(o.shard);
+    } catch (e) {
+      throw new UsageError((e as Error).message);
+    }
+    const all = jobs.length;
+    jobs = jobs.filter((j) => shardOfKey(j.key, shard.count) === shard.index);
+    err(`shard ${shard.index}/${shard.count}: ${jobs.length} of ${all} architectures`);
+  }
+  const cacheFile = lfCachePath(o);
+  const cache = new LfCache(cacheFile);
+  const workerCount = num(o.jobs, 'jobs', os.availableParallelism(), (x) => Number.isInteger(x) && x >= 1 && x <= 64);
+  const abort = new AbortController();
+  const onSigint = (): void => abort.abort();
+  process.once('SIGINT', onSigint);
+  const t0 = Date.now();
+  err(`dele lf: ${jobs.length} ${space.id} architectures, measures ${measures.join(',')}, ${workerCount} worker(s), batch ${settings.batch}, seed ${seed}${cacheFile ? `, cache ${cacheFile}` : ''}`);
+  const r = await runLf(jobs, {
+    space: space.id,
+    measures,
+    settings,
+    jobs: workerCount,
+    cache,
+    workerScript: path.join(__dirname, 'lfWorker.js'),
+    backend: backendOpt(o),
+    signal: abort.signal,
+    onProgress: (p) => err(`[${p.done}/${p.total}] ${p.key}${p.error !== undefined ? `: failed: ${p.error}` : ''} (${((Date.now() - t0) / 1000).toFixed(1)} s)`),
+  }).finally(() => process.off('SIGINT', onSigint));
+  if (r.cancelled) {
+    err(`dele lf: interrupted; ${r.computed} architecture(s) computed and cached, ${o.out} not written. Run the same command again to resume.`);
+    return 130;
+  }
+  writeFileAtomically(o.out, lfCsv(jobs, measures, r.values));
+  const perEngine = new Map<LfEngine, number[]>();
+  for (const s of r.seconds) for (const [e, v] of Object.entries(s)) perEngine.set(e as LfEngine, [...(perEngine.get(e as LfEngine) ?? []), v]);
+  const cost = [...perEngine].map(([e, v]) => `${e} ${(v.reduce((a, b) => a + b, 0) / v.length).toFixed(2)} s`).join(', ');
+  err(`dele lf: wrote ${o.out} (${jobs.length} architectures: ${r.computed} computed, ${r.cached} from the cache, ${r.failed.length} failed) in ${((Date.now() - t0) / 1000).toFixed(1)} s${r.backend ? ` on ${r.backend}` : ''}${cost ? `; per architecture: ${cost}` : ''}`);
+  for (const f of r.failed.slice(0, 5)) err(`  failed ${f.key}: ${f.message}`);
+  return r.failed.length > 0 ? 1 : 0;
+}
+
+export const lfCommand: Command = {
+  name: 'lf',
+  usage: `  dele lf      --space nb201|nb301|nb101 [--measures A,B,..] (--archs FILE | --sample N [--seed S]) [--jobs N]
+               [--shard K/N] [--batch 64] [--cache FILE | --no-cache] --out lf.csv
+               (low-fidelity measures computed here, NAS-Bench-Suite-Zero's definitions; measures:
+               ${LF_MEASURES.map((m) => m.id).join(', ')}; default ${DEFAULT_LF_MEASURES.join(',')}; nb101: flops, params.
+               --archs: every architecture found in a file (any format the editor reads); --shard K/N: the
+               architectures whose key hashes to K (0-based) of N, for job arrays; results are cached, so a re-run
+               resumes. Train on them: dele train --data lf.csv,truth.csv)`,
+  run: (o) => cmdLf(o),
+};
