@@ -10,8 +10,9 @@ import type { parseArgs } from 'node:util';
 import { bundledDataSpace, type Dataset, DataError, findShipped, importDataFile, joinDatasets, loadBundled, targetNames } from '../data/dataset';
 import { Predictor } from '../predictor/predictor';
 import type { BackendChoice } from '../runtime/backend';
-import { parseSpaceFile, SPACE_FILE_RE } from '../space/declared';
-import { builtinSpace, DEFAULT_SPACE_ID, UnknownSpaceError } from '../space/registry';
+import { parseDecimal } from '../util/decimal';
+import { SPACE_FILE_RE } from '../space/declared';
+import { builtinSpace, DEFAULT_SPACE_ID, parseSpaceFile, UnknownSpaceError } from '../space/registry';
 import type { SearchSpace } from '../space/types';
 import { repairDirectorySwap } from '../util/files';
 
@@ -82,7 +83,8 @@ export const err = (msg: string): void => {
 
 export function num(v: string | undefined, name: string, dflt: number, check: (x: number) => boolean = Number.isFinite): number {
   if (v === undefined) return dflt;
-  const x = Number(v);
+  // Decimal only: Number() would read 0x10, 0b1, 0o7 and '' (as 0).
+  const x = parseDecimal(v);
   if (!check(x)) throw new UsageError(`--${name} ${v}: not a valid value`);
   return x;
 }

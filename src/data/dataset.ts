@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as zlib from 'node:zlib';
 import { CsvError, parse } from 'csv-parse/sync';
-import { isNumberText } from '../space/declared/literal';
+import { parseDecimal } from '../util/decimal';
 import { nb201Space } from '../space/nb201';
 import { BUILTIN_SPACES, builtinSpace } from '../space/registry';
 import type { ArchFeatures, ArchProblem, SearchSpace } from '../space/types';
@@ -464,7 +464,7 @@ function recordsToDataset(header: string[], rows: RawTable['rows'], file: string
       if (MISSING.has(s.toLowerCase())) c.values.push(NaN);
       else {
         // Decimal only: Number() would also read 0x5A, 0b101 and 0o7 as numbers.
-        const v = isNumberText(s) ? Number(s) : NaN;
+        const v = parseDecimal(s);
         if (!Number.isFinite(v)) {
           throw new DataError(`${where(r.line)}: column "${c.name}" has "${s}", expected a (decimal) number or an empty cell`);
         }

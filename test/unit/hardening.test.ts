@@ -215,4 +215,12 @@ describe('hardening', () => {
     }
     assert.ok(!fs.existsSync(path.join(tmp, 'lf.csv')));
   });
+
+  it('numeric options are decimal only: 0x10, 0b1, 0o7 and an empty value are usage errors, not numbers', () => {
+    for (const v of ['0x10', '0b1', '0o7', '']) {
+      const r = dele(['train', '--preset', 'tiny', '--epochs', v, '--out', path.join(tmp, 'never')]);
+      assertOneLineError(r, 2, new RegExp(`--epochs ${v}: not a valid value`), `--epochs ${JSON.stringify(v)}`);
+      assert.ok(!fs.existsSync(path.join(tmp, 'never')));
+    }
+  });
 });

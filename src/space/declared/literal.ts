@@ -6,6 +6,7 @@
  * comment inside collections. The work is bounded: nesting depth and the number of values are capped.
  */
 
+import { isDecimalText } from '../../util/decimal';
 export type Lit =
   | { kind: 'list'; items: Lit[]; start: number; end: number }
   | { kind: 'dict'; entries: { key: Lit; value: Lit }[]; start: number; end: number }
@@ -20,7 +21,6 @@ export type ReadResult = { ok: true; lit: Lit; end: number } | { ok: false; mess
 
 const MAX_DEPTH = 16;
 const MAX_VALUES = 20_000;
-const NUM_RE = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/;
 
 /** Characters of a bare word (and of declared names). */
 export function isWordChar(c: string | undefined): boolean {
@@ -29,9 +29,8 @@ export function isWordChar(c: string | undefined): boolean {
   return (k >= 48 && k <= 57) || (k >= 65 && k <= 90) || (k >= 97 && k <= 122) || c === '_' || c === '.' || c === '+' || c === '-';
 }
 
-export function isNumberText(s: string): boolean {
-  return NUM_RE.test(s);
-}
+/** A bare word that is a decimal number (src/util/decimal.ts). */
+export const isNumberText = isDecimalText;
 
 class Fail {
   constructor(
@@ -123,7 +122,7 @@ export function readLiteral(src: string, pos: number, limit = src.length): ReadR
       while (j < limit && isWordChar(src[j])) j++;
       i = j;
       const text = src.slice(start, j);
-      return NUM_RE.test(text) ? { kind: 'num', value: Number(text), start, end: j } : { kind: 'word', start, end: j };
+      return isDecimalText(text) ? { kind: 'num', value: Number(text), start, end: j } : { kind: 'word', start, end: j };
     }
     return fail(`unexpected "${c}"`, i);
   };
