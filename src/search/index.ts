@@ -82,26 +82,43 @@ function checkInt(name: string, v: number, min: number): void {
   if (!Number.isInteger(v) || v < min) throw new RangeError(`search: ${name} must be an integer >= ${min}, got ${v}`);
 }
 
-export async function searchSpace<A>(space: SearchSpace<A>, score: (archs: A[]) => number[] | Promise<number[]>, o: SearchOptions<A>): Promise<SearchResult<A>> {
-  checkInt('top', o.top, 1);
-  checkInt('budget', o.budget, 0);
-  const population = o.population ?? DEFAULT_POPULATION;
-  const tournament = o.tournament ?? DEFAULT_TOURNAMENT;
-  const batch = o.batch ?? DEFAULT_BATCH;
-  checkInt('population', population, 1);
-  checkInt('tournament', tournament, 1);
-  checkInt('batch', batch, 1);
-  const exclude = o.exclude ?? new Set<string>();
-  const random = seededRandom(o.seed);
-  const memo = new Map<string, Scored<A>>();
-  let bestScore = -Infinity;
-  const enumerate = space.size !== undefined && space.fromIndex !== undefined && space.size <= o.budget;
-  // Progress counts against the budget, or in enumeration against the distinct proposable architectures.
-  let shownBudget = o.budget;
-  const aborted = (): boolean => o.signal?.aborted === true;
+/** One search: the memo of scored architectures, the budget, progress and the two strategies. */
+class SearchRun<A> {
+  readonly memo = new Map<string, Scored<A>>();
+  readonly exclude: ReadonlySet<string>;
+  readonly random: () => number;
+  readonly population: number;
+  readonly tournament: number;
+  readonly batch: number;
+  private bestScore = -Infinity;
+  /** Progress counts against the budget, or in enumeration against the distinct proposable architectures. */
+  private shownBudget: number;
+
+  constructor(
+    readonly space: SearchSpace<A>,
+    private readonly score: (archs: A[]) => number[] | Promise<number[]>,
+    readonly o: SearchOptions<A>,
+  ) {
+    checkInt('top', o.top, 1);
+    checkInt('budget', o.budget, 0);
+    this.population = o.population ?? DEFAULT_POPULATION;
+    this.tournament = o.tournament ?? DEFAULT_TOURNAMENT;
+    this.batch = o.batch ?? DEFAULT_BATCH;
+    checkInt('population', this.population, 1);
+    checkInt('tournament', this.tournament, 1);
+    checkInt('batch', this.batch, 1);
+    this.exclude = o.exclude ?? new Set<string>();
+    this.random = seededRandom(o.seed);
+    this.shownBudget = o.budget;
+  }
+
+  aborted(): boolean {
+    return this.o.signal?.aborted === true;
+  }
 
   /** Scores the archs not seen before (at most what the budget has left), records them, and yields. */
-  const evaluate = async (archs: A[]): Promise<Scored<A>[]> => {
+  async evaluate(archs: A[]): Promise<Scored<A>[]> {
+    const { memo, o, space } = this;
     const fresh: { arch: A; key: string }[] = [];
     const inBatch = new Set<string>();
     for (const arch of archs) {
@@ -112,30 +129,32 @@ export async function searchSpace<A>(space: SearchSpace<A>, score: (archs: A[]) 
       fresh.push({ arch, key });
     }
     if (fresh.length === 0) return [];
-    const scores = await score(fresh.map((f) => f.arch));
+    const scores = await this.score(fresh.map((f) => f.arch));
     if (!Array.isArray(scores) || scores.length !== fresh.length) {
       throw new Error(`search: the scorer returned ${Array.isArray(scores) ? scores.length : typeof scores} scores for ${fresh.length} architectures`);
     }
     const out = fresh.map((f, i): Scored<A> => ({ ...f, score: scores[i] as number, order: memo.size + i }));
     for (const s of out) {
       memo.set(s.key, s);
-      if (!exclude.has(s.key) && s.score > bestScore) bestScore = s.score;
+      if (!this.exclude.has(s.key) && s.score > this.bestScore) this.bestScore = s.score;
     }
-    o.onProgress?.({ evaluated: memo.size, budget: shownBudget, bestScore });
+    o.onProgress?.({ evaluated: memo.size, budget: this.shownBudget, bestScore: this.bestScore });
     await tick();
     return out;
-  };
+  }
 
-  const finish = (method: SearchResult<A>['method']): SearchResult<A> => {
-    const proposals = [...memo.values()]
-      .filter((s) => !exclude.has(s.key) && !Number.isNaN(s.score))
+  finish(method: SearchResult<A>['method']): SearchResult<A> {
+    const proposals = [...this.memo.values()]
+      .filter((s) => !this.exclude.has(s.key) && !Number.isNaN(s.score))
       .sort((a, b) => b.score - a.score || a.order - b.order)
-      .slice(0, o.top)
+      .slice(0, this.o.top)
       .map(({ arch, key, score: sc }) => ({ arch, key, score: sc }));
-    return { proposals, evaluated: memo.size, method, cancelled: aborted() };
-  };
+    return { proposals, evaluated: this.memo.size, method, cancelled: this.aborted() };
+  }
 
-  if (enumerate) {
+  /** Every proposable architecture of a space small enough for the budget, each scored once. */
+  async enumerate(): Promise<SearchResult<A>> {
+    const { space } = this;
     const size = space.size as number;
     const fromIndex = (space.fromIndex as (i: number) => A).bind(space);
     // First the indices worth a score: excluded archs would never be proposed, and where the key merges
@@ -144,79 +163,97 @@ export async function searchSpace<A>(space: SearchSpace<A>, score: (archs: A[]) 
     const keys = new Set<string>();
     for (let i = 0; i < size; i++) {
       const k = space.key(fromIndex(i));
-      if (!exclude.has(k) && !keys.has(k)) {
+      if (!this.exclude.has(k) && !keys.has(k)) {
         keys.add(k);
         todo.push(i);
       }
       if (i % 20_000 === 19_999) {
         await tick();
-        if (aborted()) return finish('enumerate');
+        if (this.aborted()) return this.finish('enumerate');
       }
     }
-    shownBudget = todo.length;
-    const chunk = Math.max(batch, ENUMERATE_CHUNK);
-    for (let start = 0; start < todo.length && !aborted(); start += chunk) {
-      await evaluate(todo.slice(start, start + chunk).map(fromIndex));
+    this.shownBudget = todo.length;
+    const chunk = Math.max(this.batch, ENUMERATE_CHUNK);
+    for (let start = 0; start < todo.length && !this.aborted(); start += chunk) {
+      await this.evaluate(todo.slice(start, start + chunk).map(fromIndex));
     }
-    return finish('enumerate');
+    return this.finish('enumerate');
   }
 
-  // A child: a random neighbour of the parent (one edit), or a fresh sample where the space has no neighbours.
-  const mutate = (parent: A): A | undefined => {
-    const ns = space.neighbours?.(parent) ?? [];
-    if (ns.length > 0) return ns[Math.floor(random() * ns.length)]?.arch;
-    return space.sample(random, 1)[0];
-  };
-
-  // Initial population: `from`, then their neighbours (shuffled), then seeded samples of the space.
-  const initial: A[] = [];
-  const initialKeys = new Set<string>();
-  const add = (a: A | undefined): void => {
-    if (a === undefined || initial.length >= population) return;
-    const k = space.key(a);
-    if (initialKeys.has(k)) return;
-    initialKeys.add(k);
-    initial.push(a);
-  };
-  for (const a of o.from ?? []) add(a);
-  const around = (o.from ?? []).flatMap((a) => space.neighbours?.(a).map((n) => n.arch) ?? []);
-  shuffle(around, random);
-  for (const a of around) add(a);
-  for (let tries = 0; initial.length < population && tries < 5; tries++) for (const a of space.sample(random, population - initial.length)) add(a);
-
-  // The population is a queue: children join at the back, the oldest leaves (aging).
-  const pop: Scored<A>[] = [];
-  for (let i = 0; i < initial.length && !aborted() && memo.size < o.budget; i += batch) {
-    pop.push(...(await evaluate(initial.slice(i, i + batch))));
+  /** A child: a random neighbour of the parent (one edit), or a fresh sample where the space has no neighbours. */
+  mutate(parent: A): A | undefined {
+    const ns = this.space.neighbours?.(parent) ?? [];
+    if (ns.length > 0) return ns[Math.floor(this.random() * ns.length)]?.arch;
+    return this.space.sample(this.random, 1)[0];
   }
-  if (pop.length === 0) return finish('evolution');
 
-  // Child slots that found no unseen architecture, in a row; past this the space is exhausted: stop.
-  let stale = 0;
-  const staleLimit = 20 * Math.max(population, batch);
-  const unseen = (a: A | undefined, pending: Set<string>): a is A => a !== undefined && !memo.has(space.key(a)) && !pending.has(space.key(a));
-  while (memo.size < o.budget && !aborted() && stale < staleLimit) {
-    const want = Math.min(batch, o.budget - memo.size);
+  /** Initial population: `from`, then their neighbours (shuffled), then seeded samples of the space. */
+  initialPopulation(): A[] {
+    const { space, population, random } = this;
+    const initial: A[] = [];
+    const initialKeys = new Set<string>();
+    const add = (a: A | undefined): void => {
+      if (a === undefined || initial.length >= population) return;
+      const k = space.key(a);
+      if (initialKeys.has(k)) return;
+      initialKeys.add(k);
+      initial.push(a);
+    };
+    for (const a of this.o.from ?? []) add(a);
+    const around = (this.o.from ?? []).flatMap((a) => space.neighbours?.(a).map((n) => n.arch) ?? []);
+    shuffle(around, random);
+    for (const a of around) add(a);
+    for (let tries = 0; initial.length < population && tries < 5; tries++) for (const a of space.sample(random, population - initial.length)) add(a);
+    return initial;
+  }
+
+  /** Aging evolution: the population is a queue, children join at the back and the oldest leaves. */
+  async evolve(): Promise<SearchResult<A>> {
+    const { memo, o, batch, population } = this;
+    const initial = this.initialPopulation();
+    const pop: Scored<A>[] = [];
+    for (let i = 0; i < initial.length && !this.aborted() && memo.size < o.budget; i += batch) {
+      pop.push(...(await this.evaluate(initial.slice(i, i + batch))));
+    }
+    if (pop.length === 0) return this.finish('evolution');
+    // Child slots that found no unseen architecture, in a row; past this the space is exhausted: stop.
+    const stale = { count: 0, limit: 20 * Math.max(population, batch) };
+    while (memo.size < o.budget && !this.aborted() && stale.count < stale.limit) {
+      const children = this.children(pop, Math.min(batch, o.budget - memo.size), stale);
+      for (const s of await this.evaluate(children)) age(pop, s, population);
+    }
+    return this.finish('evolution');
+  }
+
+  /** Up to `want` unseen children of tournament-selected parents; counts slots that found none in `stale`. */
+  private children(pop: Scored<A>[], want: number, stale: { count: number; limit: number }): A[] {
+    const { space, memo } = this;
     const children: A[] = [];
     const pending = new Set<string>();
-    while (children.length < want && stale < staleLimit) {
-      const parent = select(pop, tournament, random);
+    const unseen = (a: A | undefined): a is A => a !== undefined && !memo.has(space.key(a)) && !pending.has(space.key(a));
+    while (children.length < want && stale.count < stale.limit) {
+      const parent = select(pop, this.tournament, this.random);
       // A few tries for an unseen child; around a converged population every neighbour may be scored already,
       // and then a fresh sample of the space explores instead.
       let child: A | undefined;
-      for (let t = 0; t < 10 && !unseen(child, pending); t++) child = mutate(parent.arch);
-      for (let t = 0; t < 10 && !unseen(child, pending); t++) child = space.sample(random, 1)[0];
-      if (!unseen(child, pending)) {
-        stale++;
+      for (let t = 0; t < 10 && !unseen(child); t++) child = this.mutate(parent.arch);
+      for (let t = 0; t < 10 && !unseen(child); t++) child = space.sample(this.random, 1)[0];
+      if (!unseen(child)) {
+        stale.count++;
         continue;
       }
-      stale = 0;
+      stale.count = 0;
       pending.add(space.key(child));
       children.push(child);
     }
-    for (const s of await evaluate(children)) age(pop, s, population);
+    return children;
   }
-  return finish('evolution');
+}
+
+export async function searchSpace<A>(space: SearchSpace<A>, score: (archs: A[]) => number[] | Promise<number[]>, o: SearchOptions<A>): Promise<SearchResult<A>> {
+  const run = new SearchRun(space, score, o);
+  const enumerable = space.size !== undefined && space.fromIndex !== undefined && space.size <= o.budget;
+  return enumerable ? run.enumerate() : run.evolve();
 }
 
 function age<A>(pop: Scored<A>[], s: Scored<A>, population: number): void {
