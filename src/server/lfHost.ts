@@ -3,17 +3,19 @@
  * (src/lf/pool.ts) with cancellable work-done progress; values land in the LF cache, which hovers read.
  */
 import * as os from 'node:os';
-import type { CancellationToken, WorkDoneProgressServerReporter } from 'vscode-languageserver/node';
+import * as path from 'node:path';
+import { type CancellationToken, ErrorCodes, ResponseError, type WorkDoneProgressServerReporter } from 'vscode-languageserver/node';
 import { LfCache } from '../lf/cache';
 import { archsInText, lfCsv, sampleJobs } from '../lf/jobs';
 import { DEFAULT_LF_MEASURES, DEFAULT_LF_SETTINGS, LF_MEASURES } from '../lf/measures';
 import { type LfJob, runLf } from '../lf/pool';
-import { lfSpace } from '../lf/registry';
+import { LF_SPACES, lfSpace } from '../lf/registry';
 import { measuresOf } from '../lf/space';
 import { type ComputeLfParams, type ComputeLfResult, type SpaceInfo, WORKSPACE_FILE_BYTES, WORKSPACE_MAX_FILES } from '../protocol/lsp';
 import { readFilePrefix } from './workspaceArchs';
 import type { SearchSpace } from '../space/types';
 import { writeFileAtomically } from '../util/files';
+import { type ServerContext, show, uriToPath } from './context';
 
 /** Architectures per run (files and bytes per file: the side bar's WORKSPACE_* bounds): work stays bounded. */
 export const LF_MAX_ARCHS = 100_000;
@@ -123,4 +125,30 @@ export class LfHost {
       progress.done();
     }
   }
+}
+
+/** `dele/computeLf`: params checked (readable refusals), then the run with work-done progress. */
+export async function computeLfRequest(ctx: ServerContext, p: ComputeLfParams, token: CancellationToken): Promise<ComputeLfResult> {
+  await ctx.ready;
+  const space = typeof p?.space === 'string' ? ctx.spaceById(p.space) : undefined;
+  const offered = space ? LfHost.measuresFor(space.id) : undefined;
+  if (!space || !offered) throw new ResponseError(ErrorCodes.InvalidParams, `LF measures can be computed for ${LF_SPACES.map((x) => x.id).join(', ')}, not ${show(p?.space)}`);
+  if (typeof p.out !== 'string' || !path.isAbsolute(p.out)) throw new ResponseError(ErrorCodes.InvalidParams, `out must be an absolute path, got ${show(p.out)}`);
+  const known = offered.map((m) => m.id);
+  if (p.measures !== undefined && (!Array.isArray(p.measures) || p.measures.length === 0 || !p.measures.every((m) => known.includes(m)) || new Set(p.measures).size !== p.measures.length)) {
+    throw new ResponseError(ErrorCodes.InvalidParams, `measures must be distinct ids among ${known.join(', ')}, got ${show(p.measures)}`);
+  }
+  if (p.jobs !== undefined && !(Number.isInteger(p.jobs) && p.jobs >= 1 && p.jobs <= 64)) throw new ResponseError(ErrorCodes.InvalidParams, `jobs must be 1 to 64, got ${show(p.jobs)}`);
+  let jobs;
+  try {
+    const docs = ctx.documents.all().map((d) => ({ path: uriToPath(d.uri), text: d.getText() }));
+    jobs = ctx.lf.jobs(space, p, docs);
+  } catch (e) {
+    throw new ResponseError(ErrorCodes.InvalidParams, (e as Error).message);
+  }
+  const progress = await ctx.connection.window.createWorkDoneProgress();
+  progress.begin('DELE: computing low-fidelity measures', 0, `${space.title} · ${jobs.length} architectures`, true);
+  const r = await ctx.lf.compute(space, p, jobs, progress, token);
+  if (r.status === 'failed') ctx.connection.console.error(`DELE LF measures failed: ${r.message}`);
+  return r;
 }

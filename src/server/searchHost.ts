@@ -4,25 +4,24 @@
  * search at a time; the proposals carry the predicted value, the expert weights and, where the space has a
  * table, the benchmark value.
  */
-import type { CancellationToken, WorkDoneProgressServerReporter } from 'vscode-languageserver/node';
+import { type CancellationToken, ErrorCodes, ResponseError, type WorkDoneProgressServerReporter } from 'vscode-languageserver/node';
 import { searchSpace } from '../search';
 import {
   SEARCH_DEFAULT_BUDGET,
   SEARCH_MAX_BUDGET,
   SEARCH_MAX_TOP,
+  type SearchParams,
   type SearchProposal,
   type SearchResponse,
 } from '../protocol/lsp';
+import { DEFAULT_SPACE_ID } from '../space/registry';
+import { type ServerContext, show } from './context';
 import type { FoundArch, SearchSpace } from '../space/types';
 import type { PredictorHost } from './predictorHost';
 import { applyCalibration } from '../predictor/calibration';
 
 const formatValue = (v: number, unit: string): string => `${v.toFixed(unit === '%' || Math.abs(v) >= 10 ? 2 : 4)}${unit}`;
 
-const show = (x: unknown): string => {
-  const j = x === undefined ? 'nothing' : (JSON.stringify(x) ?? String(x));
-  return j.length > 40 ? `${j.slice(0, 40)}…` : j;
-};
 
 /** Progress reports at most this often (ms): a fast enumeration must not flood the client. */
 const REPORT_EVERY_MS = 100;
@@ -149,5 +148,60 @@ export class SearchHost {
       progress?.done();
       this.running = false;
     }
+  }
+}
+
+/** Where a search starts, from `from: { uri, position }`: the valid architecture there (its space, if not given). */
+function startInDocument(ctx: ServerContext, from: { uri: string; position: { line: number; character: number } }, spaceId: string | undefined): NonNullable<SearchJob['from']> & { space: string } {
+  const doc = ctx.documents.get(from.uri);
+  if (!doc) throw new ResponseError(ErrorCodes.InvalidParams, `from: ${show(from.uri)} is not an open document`);
+  const at = doc.offsetAt(from.position);
+  const f = ctx.valid(doc).find((x) => at >= x.start && at <= x.end && (spaceId === undefined || x.space === spaceId));
+  if (!f) throw new ResponseError(ErrorCodes.InvalidParams, `from: no valid architecture${spaceId ? ` of ${spaceId}` : ''} at line ${from.position.line + 1}, column ${from.position.character + 1}`);
+  return { arch: f.result.arch, key: f.result.key, found: f, space: f.space };
+}
+
+/** The search a `dele/search` request asks for; refusals are ResponseErrors naming the field. */
+function searchJob(ctx: ServerContext, p: SearchParams): SearchJob {
+  let from: SearchJob['from'];
+  let spaceId = p.space;
+  if (p.from && 'uri' in p.from) {
+    const start = startInDocument(ctx, p.from, spaceId);
+    spaceId = start.space;
+    from = { arch: start.arch, key: start.key, found: start.found };
+  }
+  spaceId ??= ctx.predictors.primary?.space?.id ?? DEFAULT_SPACE_ID;
+  const space = ctx.spaceById(spaceId);
+  if (!space) throw new ResponseError(ErrorCodes.InvalidParams, `space: unknown search space ${show(spaceId)}`);
+  const host = ctx.hostFor(space.id);
+  if (host === 'stale') throw new ResponseError(4, `the ${space.title} predictor was trained on an earlier declaration of this space: retrain it with DELE: Train Predictor… before searching`);
+  const searched = host?.space;
+  if (!host || !searched) throw new ResponseError(4, `no predictor for ${space.title}: train one with DELE: Train Predictor… (or set dele.predictorPath) to search it`);
+  if (p.from && 'arch' in p.from) {
+    const r = searched.parse(p.from.arch);
+    if (!r.ok) throw new ResponseError(ErrorCodes.InvalidParams, `from: not a valid ${space.title} architecture: ${r.problems[0]?.message ?? 'parse error'}`);
+    from = { arch: r.arch, key: r.key };
+  }
+  const exclude = new Set<string>();
+  if (p.excludeDocument !== undefined) {
+    const doc = ctx.documents.get(p.excludeDocument);
+    if (!doc) throw new ResponseError(ErrorCodes.InvalidParams, `excludeDocument: ${show(p.excludeDocument)} is not an open document`);
+    for (const f of ctx.valid(doc)) if (f.space === space.id) exclude.add(f.result.key);
+  }
+  return { space: searched, host, top: p.top, budget: p.budget ?? defaultBudget(searched), seed: p.seed ?? 0, exclude, trueValue: (key: string) => ctx.trueValue(space.id, key)?.value, ...(from ? { from } : {}) };
+}
+
+/** `dele/search`: params and the space's predictor are checked before anything starts; one search at a time. */
+export async function searchRequest(ctx: ServerContext, searcher: SearchHost, p: SearchParams, token: CancellationToken): Promise<SearchResponse> {
+  await ctx.ready;
+  const problem = searchParamsProblem(p);
+  if (problem) throw new ResponseError(ErrorCodes.InvalidParams, `invalid search parameters: ${problem}`);
+  if (searcher.busy) throw new ResponseError(2, 'a search is already running: cancel it or wait for it to finish');
+  const job = searchJob(ctx, p);
+  try {
+    return await searcher.run(job, () => ctx.connection.window.createWorkDoneProgress(), token);
+  } catch (e) {
+    ctx.connection.console.error(`DELE search failed: ${(e as Error).stack ?? (e as Error).message}`);
+    throw new ResponseError(1, `search failed: ${(e as Error).message}`);
   }
 }

@@ -43,3 +43,11 @@ export function loadRequestData(data: string, join: readonly string[], space: Se
   const base = bundledDataSpace(data, space.id) !== undefined ? loadBundled(space.id) : importDataFile(data, { space });
   return join.length === 0 ? base : joinDatasets([base, ...join.map((f) => importDataFile(f, { space }))]);
 }
+
+/** A worker's 'error' event as one readable line (an exceeded heap cap says so). */
+export function workerFailure(e: Error, doing: string): string {
+  if ((e as NodeJS.ErrnoException).code === 'ERR_WORKER_OUT_OF_MEMORY') {
+    return `${doing} ran out of memory (the worker's heap is capped at ${WORKER_HEAP_MB} MB); use a smaller data file, fewer experts or a smaller preset`;
+  }
+  return `${doing} failed: ${oneLine(e)}`;
+}
