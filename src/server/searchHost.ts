@@ -26,6 +26,27 @@ const formatValue = (v: number, unit: string): string => `${v.toFixed(unit === '
 /** Progress reports at most this often (ms): a fast enumeration must not flood the client. */
 const REPORT_EVERY_MS = 100;
 
+/**
+ * Architectures a search scores between two turns of the event loop (an NB301 prediction takes ~1 ms on one
+ * core): the search's scorer calls (32 children, 256 in enumeration) are cut into slices this size with a turn
+ * in between, so lenses, hovers and status are answered while a search runs. Predictions do not depend on the
+ * batch they are scored in (bit for bit), so the result is the same.
+ */
+export const SEARCH_SLICE = 8;
+
+const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+/** The scores of `archs` by `host`, SEARCH_SLICE at a time with a turn of the event loop between slices. */
+async function scoreInSlices(host: PredictorHost, archs: unknown[], stillCurrent: () => void): Promise<number[]> {
+  const scores: number[] = [];
+  for (let i = 0; i < archs.length; i += SEARCH_SLICE) {
+    if (i > 0) await nextTurn();
+    stillCurrent();
+    for (const p of host.predict(archs.slice(i, i + SEARCH_SLICE))) scores.push(p.score);
+  }
+  return scores;
+}
+
 /** What is wrong with `dele/search` params, as one line naming the field, or undefined when they are usable. */
 export function searchParamsProblem(p: unknown): string | undefined {
   if (typeof p !== 'object' || p === null || Array.isArray(p)) return `params must be an object, got ${show(p)}`;
@@ -95,11 +116,11 @@ export class SearchHost {
       let last = 0;
       const r = await searchSpace(
         space,
-        (archs) => {
-          // A predictor replaced during the search (training finished, settings changed) would mix two scales.
-          if (host.current !== generation || !host.current) throw new Error('the predictor changed during the search; run it again');
-          return host.predict(archs).map((x) => x.score);
-        },
+        (archs) =>
+          scoreInSlices(host, archs, () => {
+            // A predictor replaced during the search (training finished, settings changed) would mix two scales.
+            if (host.current !== generation || !host.current) throw new Error('the predictor changed during the search; run it again');
+          }),
         {
           top: job.top,
           budget: job.budget,
