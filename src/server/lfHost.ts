@@ -3,7 +3,6 @@
  * (src/lf/pool.ts) with cancellable work-done progress; values land in the LF cache, which hovers read.
  */
 import * as os from 'node:os';
-import * as path from 'node:path';
 import { type CancellationToken, ErrorCodes, ResponseError, type WorkDoneProgressServerReporter } from 'vscode-languageserver/node';
 import { LfCache } from '../lf/cache';
 import { archsInText, lfCsv, sampleJobs } from '../lf/jobs';
@@ -15,7 +14,8 @@ import { type ComputeLfParams, type ComputeLfResult, type SpaceInfo, WORKSPACE_F
 import { readFilePrefix } from './workspaceArchs';
 import type { SearchSpace } from '../space/types';
 import { writeFileAtomically } from '../util/files';
-import { type ServerContext, show, uriToPath } from './context';
+import { type ServerContext, uriToPath } from './context';
+import { computeLfParamsProblem } from './params';
 
 /** Architectures per run (files and bytes per file: the side bar's WORKSPACE_* bounds): work stays bounded. */
 export const LF_MAX_ARCHS = 100_000;
@@ -127,18 +127,12 @@ export class LfHost {
   }
 }
 
-/** `dele/computeLf`: params checked (readable refusals), then the run with work-done progress. */
+/** `dele/computeLf`: params checked (readable refusals, params.ts), then the run with work-done progress. */
 export async function computeLfRequest(ctx: ServerContext, p: ComputeLfParams, token: CancellationToken): Promise<ComputeLfResult> {
   await ctx.ready;
-  const space = typeof p?.space === 'string' ? ctx.spaceById(p.space) : undefined;
-  const offered = space ? LfHost.measuresFor(space.id) : undefined;
-  if (!space || !offered) throw new ResponseError(ErrorCodes.InvalidParams, `LF measures can be computed for ${LF_SPACES.map((x) => x.id).join(', ')}, not ${show(p?.space)}`);
-  if (typeof p.out !== 'string' || !path.isAbsolute(p.out)) throw new ResponseError(ErrorCodes.InvalidParams, `out must be an absolute path, got ${show(p.out)}`);
-  const known = offered.map((m) => m.id);
-  if (p.measures !== undefined && (!Array.isArray(p.measures) || p.measures.length === 0 || !p.measures.every((m) => known.includes(m)) || new Set(p.measures).size !== p.measures.length)) {
-    throw new ResponseError(ErrorCodes.InvalidParams, `measures must be distinct ids among ${known.join(', ')}, got ${show(p.measures)}`);
-  }
-  if (p.jobs !== undefined && !(Number.isInteger(p.jobs) && p.jobs >= 1 && p.jobs <= 64)) throw new ResponseError(ErrorCodes.InvalidParams, `jobs must be 1 to 64, got ${show(p.jobs)}`);
+  const problem = computeLfParamsProblem(p, (id) => (typeof id === 'string' && ctx.spaceById(id) ? LfHost.measuresFor(id)?.map((m) => m.id) : undefined), LF_SPACES.map((x) => x.id));
+  if (problem) throw new ResponseError(ErrorCodes.InvalidParams, problem);
+  const space = ctx.spaceById(p.space) as SearchSpace;
   let jobs;
   try {
     const docs = ctx.documents.all().map((d) => ({ path: uriToPath(d.uri), text: d.getText() }));

@@ -6,10 +6,11 @@ import * as fs from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import { ResponseError } from 'vscode-languageserver/node';
 import { column, splitDataset, targetNames } from '../data/dataset';
-import type { DataInfoResult, RankedArch, RankingsResult } from '../protocol/lsp';
+import type { DataInfoParams, DataInfoResult, RankedArch, RankingsResult } from '../protocol/lsp';
 import { DEFAULT_SPACE_ID } from '../space/registry';
 import type { SearchSpace } from '../space/types';
-import { type ServerContext, show } from './context';
+import type { ServerContext } from './context';
+import { dataInfoParamsProblem } from './params';
 import type { ArchPrediction, PredictorHost } from './predictorHost';
 import { dataInfoOf, type FromWorker, oneLine, type ToWorker, WORKER_HEAP_MB, workerFailure } from './workerProtocol';
 
@@ -81,15 +82,12 @@ function checkDataFile(file: string): void {
 }
 
 /** Columns of a data file: bundled data on this thread (cached), a user's file in a short-lived worker. */
-export async function dataInfo(ctx: ServerContext, data: unknown, spaceId: unknown = DEFAULT_SPACE_ID, join: unknown = undefined): Promise<DataInfoResult> {
+export async function dataInfo(ctx: ServerContext, p: DataInfoParams | null | undefined): Promise<DataInfoResult> {
   try {
-    if (typeof data !== 'string' || data === '') throw new Error(`data must be "bundled" or the path of a CSV or JSON file, got ${show(data)}`);
-    const space = typeof spaceId === 'string' ? ctx.spaceById(spaceId) : undefined;
-    if (!space) throw new Error(`unknown search space ${show(spaceId)}`);
-    if (join !== undefined && (!Array.isArray(join) || join.length > 16 || !join.every((x) => typeof x === 'string' && x !== ''))) {
-      throw new Error(`join must be an array of at most 16 file paths, got ${show(join)}`);
-    }
-    const joined = (join as string[] | undefined) ?? [];
+    const problem = dataInfoParamsProblem(p, (id) => ctx.spaceById(id));
+    if (problem) throw new Error(problem);
+    const { data, space: spaceId = DEFAULT_SPACE_ID, join: joined = [] } = p as DataInfoParams;
+    const space = ctx.spaceById(spaceId) as SearchSpace;
     for (const f of joined) checkDataFile(f);
     if (joined.length > 0) return await dataInfoInWorker(ctx.workerScript(), data, space, joined);
     if (data === 'bundled') {

@@ -9,13 +9,13 @@ import { searchSpace } from '../search';
 import {
   SEARCH_DEFAULT_BUDGET,
   SEARCH_MAX_BUDGET,
-  SEARCH_MAX_TOP,
   type SearchParams,
   type SearchProposal,
   type SearchResponse,
 } from '../protocol/lsp';
 import { DEFAULT_SPACE_ID } from '../space/registry';
 import { type ServerContext, show } from './context';
+import { searchParamsProblem } from './params';
 import type { FoundArch, SearchSpace } from '../space/types';
 import type { PredictorHost } from './predictorHost';
 import { applyCalibration } from '../predictor/calibration';
@@ -45,28 +45,6 @@ async function scoreInSlices(host: PredictorHost, archs: unknown[], stillCurrent
     for (const p of host.predict(archs.slice(i, i + SEARCH_SLICE))) scores.push(p.score);
   }
   return scores;
-}
-
-/** What is wrong with `dele/search` params, as one line naming the field, or undefined when they are usable. */
-export function searchParamsProblem(p: unknown): string | undefined {
-  if (typeof p !== 'object' || p === null || Array.isArray(p)) return `params must be an object, got ${show(p)}`;
-  const o = p as Record<string, unknown>;
-  const isInt = (x: unknown): x is number => typeof x === 'number' && Number.isSafeInteger(x);
-  if (o.space !== undefined && (typeof o.space !== 'string' || o.space === '')) return `space must be a search space id, got ${show(o.space)}`;
-  if (!(isInt(o.top) && o.top >= 1 && o.top <= SEARCH_MAX_TOP)) return `top must be an integer from 1 to ${SEARCH_MAX_TOP}, got ${show(o.top)}`;
-  if (o.budget !== undefined && !(isInt(o.budget) && o.budget >= 1 && o.budget <= SEARCH_MAX_BUDGET)) {
-    return `budget must be an integer from 1 to ${SEARCH_MAX_BUDGET}, got ${show(o.budget)}`;
-  }
-  if (o.seed !== undefined && !isInt(o.seed)) return `seed must be an integer, got ${show(o.seed)}`;
-  if (o.excludeDocument !== undefined && (typeof o.excludeDocument !== 'string' || o.excludeDocument === '')) return `excludeDocument must be a document uri, got ${show(o.excludeDocument)}`;
-  if (o.from !== undefined) {
-    const f = o.from as Record<string, unknown> | null;
-    const pos = f?.position as Record<string, unknown> | undefined;
-    const okArch = typeof f === 'object' && f !== null && typeof f.arch === 'string' && f.arch !== '' && f.arch.length <= 100_000;
-    const okLoc = typeof f === 'object' && f !== null && typeof f.uri === 'string' && typeof pos === 'object' && pos !== null && isInt(pos.line) && pos.line >= 0 && isInt(pos.character) && pos.character >= 0;
-    if (!okArch && !okLoc) return `from must be { arch: "<architecture>" } or { uri, position: { line, character } }, got ${show(o.from)}`;
-  }
-  return undefined;
 }
 
 /** The default budget: the whole space when it is enumerable and small (its predictions are a table), else SEARCH_DEFAULT_BUDGET. */

@@ -52,6 +52,7 @@ import { codeLenses } from './lenses';
 import { computeLfRequest, LfHost } from './lfHost';
 import { dataInfo, rankings } from './panelData';
 import type { PredictorHost } from './predictorHost';
+import { settingsOf } from './params';
 import { PredictorSet } from './predictorSet';
 import { SearchHost, searchRequest } from './searchHost';
 import { SpaceFiles } from './spaceFiles';
@@ -167,7 +168,7 @@ export class DeleServer implements ServerContext {
       return await f(p);
     };
     connection.onRequest(StatusRequest, afterStart(() => this.status()));
-    connection.onRequest(DataInfoRequest, afterStart((p) => dataInfo(this, p?.data, p?.space, p?.join)));
+    connection.onRequest(DataInfoRequest, afterStart((p) => dataInfo(this, p)));
     connection.onRequest(RankingsRequest, afterStart((p) => rankings(this, p?.space)));
     connection.onRequest(WorkspaceArchitecturesRequest, afterStart((p) => this.workspaceArchs.list(p)));
     connection.onRequest(TrainRequest, (p, token) => this.training.train(p, token));
@@ -218,14 +219,7 @@ export class DeleServer implements ServerContext {
 
   private async pullSettings(): Promise<void> {
     if (!this.hasConfiguration) return;
-    const raw = (await this.connection.workspace.getConfiguration('dele')) as Partial<DeleSettings> | null;
-    this.settingsValue = {
-      predictorPath: typeof raw?.predictorPath === 'string' ? raw.predictorPath : DEFAULT_SETTINGS.predictorPath,
-      target: typeof raw?.target === 'string' && raw.target ? raw.target : DEFAULT_SETTINGS.target,
-      codeLens: { enabled: raw?.codeLens?.enabled !== false },
-      debounceMs: typeof raw?.debounceMs === 'number' && raw.debounceMs >= 0 ? raw.debounceMs : DEFAULT_SETTINGS.debounceMs,
-      trainingJobs: typeof raw?.trainingJobs === 'number' && Number.isInteger(raw.trainingJobs) && raw.trainingJobs >= 0 ? raw.trainingJobs : DEFAULT_SETTINGS.trainingJobs,
-    };
+    this.settingsValue = settingsOf(await this.connection.workspace.getConfiguration('dele'));
   }
 
   private async loadPredictor(): Promise<void> {

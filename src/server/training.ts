@@ -8,48 +8,13 @@ import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { type CancellationToken, ErrorCodes, ResponseError, type WorkDoneProgressServerReporter } from 'vscode-languageserver/node';
 import { Predictor } from '../predictor/predictor';
-import { PRESETS } from '../predictor/presets';
 import { PredictorChangedNotification, TrainingEpochNotification, type TrainParams, type TrainResult } from '../protocol/lsp';
 import { DEFAULT_SPACE_ID } from '../space/registry';
 import type { SearchSpace } from '../space/types';
-import { type ServerContext, show } from './context';
+import type { ServerContext } from './context';
+import { trainParamsProblem } from './params';
 import { PredictorSet } from './predictorSet';
 import { type FromWorker, type ToWorker, WORKER_HEAP_MB, workerFailure } from './workerProtocol';
-
-/**
- * What is wrong with a `dele/train` request's params, as one line that names the field, or undefined when they
- * are usable. Nothing else of a request is trusted: the worker only ever sees params that passed this.
- */
-export function trainParamsProblem(p: unknown, spaceById: (id: string) => SearchSpace | undefined): string | undefined {
-  if (typeof p !== 'object' || p === null || Array.isArray(p)) return `params must be an object, got ${show(p)}`;
-  const o = p as Record<string, unknown>;
-  const isInt = (x: unknown): x is number => typeof x === 'number' && Number.isSafeInteger(x);
-  if (o.space !== undefined && (typeof o.space !== 'string' || o.space === '')) return `space must be a search space id, got ${show(o.space)}`;
-  const space = spaceById((o.space as string | undefined) ?? DEFAULT_SPACE_ID);
-  if (!space) return `space: unknown search space ${show(o.space)}`;
-  if (typeof o.data !== 'string' || o.data === '') return `data must be "bundled" or the path of a CSV or JSON file, got ${show(o.data)}`;
-  if (typeof o.target !== 'string' || o.target === '') return `target must be the name of a target column, got ${show(o.target)}`;
-  const methods = ['dele', 'single', 'vanilla'];
-  if (typeof o.method !== 'string' || !methods.includes(o.method)) return `method must be one of ${methods.join(', ')}, got ${show(o.method)}`;
-  if (typeof o.encoder !== 'string' || !(space.encoders as readonly string[]).includes(o.encoder)) {
-    return `encoder must be one of ${space.encoders.join(', ')} for ${space.title}, got ${show(o.encoder)}`;
-  }
-  if (typeof o.trainRatio !== 'number' || !(o.trainRatio > 0 && o.trainRatio <= 1)) return `trainRatio must be a number in (0, 1], got ${show(o.trainRatio)}`;
-  if (o.experts !== undefined && (!Array.isArray(o.experts) || !o.experts.every((x) => typeof x === 'string' && x !== ''))) {
-    return `experts must be an array of LF column names, got ${show(o.experts)}`;
-  }
-  const presets = Object.keys(PRESETS).sort();
-  if (o.preset !== undefined && (typeof o.preset !== 'string' || !presets.includes(o.preset))) return `preset must be one of ${presets.join(', ')}, got ${show(o.preset)}`;
-  for (const f of ['epochs', 'pretrainEpochs'] as const) {
-    if (o[f] !== undefined && !(isInt(o[f]) && o[f] >= 1)) return `${f} must be an integer >= 1, got ${show(o[f])}`;
-  }
-  if (o.seed !== undefined && !isInt(o.seed)) return `seed must be an integer, got ${show(o.seed)}`;
-  if (o.subsetSeed !== undefined && !(isInt(o.subsetSeed) && o.subsetSeed >= 0)) return `subsetSeed must be an integer >= 0, got ${show(o.subsetSeed)}`;
-  if (o.join !== undefined && (!Array.isArray(o.join) || o.join.length > 16 || !o.join.every((x) => typeof x === 'string' && x !== ''))) {
-    return `join must be an array of at most 16 file paths, got ${show(o.join)}`;
-  }
-  return undefined;
-}
 
 /**
  * Replaces the space's stored predictor folder `final` by the trained `outDir` (the previous one moved aside,
