@@ -2,7 +2,8 @@
  * `dele/search`: proposes the best architectures of a space by its predictor (src/search: the space enumerated
  * when the budget covers it, else a seeded regularised evolution), with cancellable work-done progress. One
  * search at a time; the proposals carry the predicted value, the expert weights and, where the space has a
- * table, the benchmark value.
+ * table, the benchmark value. The search's predictor calls run in a worker thread (scoringWorker.ts) unless they
+ * are lookups in the host's table of the whole space, so the server keeps answering while a search runs.
  */
 import { type CancellationToken, ErrorCodes, ResponseError, type WorkDoneProgressServerReporter } from 'vscode-languageserver/node';
 import { searchSpace } from '../search';
@@ -17,7 +18,8 @@ import { DEFAULT_SPACE_ID } from '../space/registry';
 import { type ServerContext, show } from './context';
 import { searchParamsProblem } from './params';
 import type { FoundArch, SearchSpace } from '../space/types';
-import type { PredictorHost } from './predictorHost';
+import type { ArchPrediction, PredictorHost } from './predictorHost';
+import { ScoringWorker } from './scoringWorker';
 import { applyCalibration } from '../predictor/calibration';
 
 const formatValue = (v: number, unit: string): string => `${v.toFixed(unit === '%' || Math.abs(v) >= 10 ? 2 : 4)}${unit}`;
@@ -27,24 +29,21 @@ const formatValue = (v: number, unit: string): string => `${v.toFixed(unit === '
 const REPORT_EVERY_MS = 100;
 
 /**
- * Architectures a search scores between two turns of the event loop (an NB301 prediction takes ~1 ms on one
- * core): the search's scorer calls (32 children, 256 in enumeration) are cut into slices this size with a turn
- * in between, so lenses, hovers and status are answered while a search runs. Predictions do not depend on the
- * batch they are scored in (bit for bit), so the result is the same.
+ * Predictions the server's thread makes between two turns of its event loop for a search (the proposals'
+ * predictions, ~1 ms each for NB301): lenses, hovers and status are answered in between.
  */
 export const SEARCH_SLICE = 8;
 
 const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
-/** The scores of `archs` by `host`, SEARCH_SLICE at a time with a turn of the event loop between slices. */
-async function scoreInSlices(host: PredictorHost, archs: unknown[], stillCurrent: () => void): Promise<number[]> {
-  const scores: number[] = [];
+/** `host.predict(archs)`, SEARCH_SLICE at a time with a turn of the event loop between slices. */
+async function predictInSlices(host: PredictorHost, archs: unknown[]): Promise<ArchPrediction[]> {
+  const out: ArchPrediction[] = [];
   for (let i = 0; i < archs.length; i += SEARCH_SLICE) {
     if (i > 0) await nextTurn();
-    stillCurrent();
-    for (const p of host.predict(archs.slice(i, i + SEARCH_SLICE))) scores.push(p.score);
+    out.push(...host.predict(archs.slice(i, i + SEARCH_SLICE)));
   }
-  return scores;
+  return out;
 }
 
 /** The default budget: the whole space when it is enumerable and small (its predictions are a table), else SEARCH_DEFAULT_BUDGET. */
@@ -64,10 +63,15 @@ export interface SearchJob {
   exclude: Set<string>;
   /** The benchmark value of an architecture, where the space has a table. */
   trueValue: (key: string) => number | undefined;
+  /** The server's TF.js backend (a scoring worker uses the same). */
+  backend: string;
 }
 
 export class SearchHost {
   private running = false;
+
+  /** `workerScript`: trainWorker.js, which scores the architectures of a search off the server's thread. */
+  constructor(private readonly workerScript: string) {}
 
   get busy(): boolean {
     return this.running;
@@ -83,6 +87,7 @@ export class SearchHost {
     const abort = new AbortController();
     const cancelSub = token.onCancellationRequested(() => abort.abort());
     let progress: WorkDoneProgressServerReporter | undefined;
+    let worker: ScoringWorker | undefined;
     try {
       progress = await createProgress();
       const p = progress;
@@ -92,13 +97,17 @@ export class SearchHost {
       p.begin('DELE: proposing architectures', 0, `${space.title} · top ${job.top}${job.from ? ' · from the architecture at the cursor' : ''}`, true);
       const generation = host.current;
       let last = 0;
+      // Where the host's table holds the whole space, predictions are lookups; else a worker makes them.
+      const lookups = info?.reference.kind === 'all' && host.tableReady;
+      worker = lookups || !info ? undefined : new ScoringWorker(this.workerScript, info.path, job.backend);
+      const scorer = worker;
       const r = await searchSpace(
         space,
-        (archs) =>
-          scoreInSlices(host, archs, () => {
-            // A predictor replaced during the search (training finished, settings changed) would mix two scales.
-            if (host.current !== generation || !host.current) throw new Error('the predictor changed during the search; run it again');
-          }),
+        (archs) => {
+          // A predictor replaced during the search (training finished, settings changed) would mix two scales.
+          if (host.current !== generation || !host.current) throw new Error('the predictor changed during the search; run it again');
+          return scorer ? scorer.score(archs) : host.predict(archs).map((x) => x.score);
+        },
         {
           top: job.top,
           budget: job.budget,
@@ -116,7 +125,8 @@ export class SearchHost {
           },
         },
       );
-      const preds = host.predict(r.proposals.map((x) => x.arch));
+      void worker?.dispose();
+      const preds = await predictInSlices(host, r.proposals.map((x) => x.arch));
       const render = job.from?.found && space.render ? space.render.bind(space) : undefined;
       const proposals: SearchProposal[] = r.proposals.flatMap((x, i): SearchProposal[] => {
         const pr = preds[i];
@@ -143,6 +153,7 @@ export class SearchHost {
         message: `${r.cancelled ? 'cancelled: best of what was scored, ' : ''}${how}${started}${excluded}`,
       };
     } finally {
+      void worker?.dispose();
       cancelSub.dispose();
       progress?.done();
       this.running = false;
@@ -187,7 +198,8 @@ function searchJob(ctx: ServerContext, p: SearchParams): SearchJob {
     if (!doc) throw new ResponseError(ErrorCodes.InvalidParams, `excludeDocument: ${show(p.excludeDocument)} is not an open document`);
     for (const f of ctx.valid(doc)) if (f.space === space.id) exclude.add(f.result.key);
   }
-  return { space: searched, host, top: p.top, budget: p.budget ?? defaultBudget(searched), seed: p.seed ?? 0, exclude, trueValue: (key: string) => ctx.trueValue(space.id, key)?.value, ...(from ? { from } : {}) };
+  const trueValue = (key: string): number | undefined => ctx.trueValue(space.id, key)?.value;
+  return { space: searched, host, top: p.top, budget: p.budget ?? defaultBudget(searched), seed: p.seed ?? 0, exclude, trueValue, backend: ctx.status().backend, ...(from ? { from } : {}) };
 }
 
 /** `dele/search`: params and the space's predictor are checked before anything starts; one search at a time. */

@@ -90,7 +90,7 @@ export class DeleServer implements ServerContext {
   private workspaceRoots: string[] = [];
   private canRefreshLenses = false;
   private hasConfiguration = false;
-  private readonly searcher = new SearchHost();
+  private readonly searcher: SearchHost;
   private readonly workspaceArchs = new WorkspaceArchs({
     scan: (text) => this.parsed.scanText(text),
     generation: () => this.spaceFiles.generation,
@@ -102,6 +102,7 @@ export class DeleServer implements ServerContext {
 
   constructor(private readonly options: ServerOptions) {
     this.ready = new Promise((resolve) => (this.markReady = resolve));
+    this.searcher = new SearchHost(options.workerScript);
     this.lf = new LfHost(options.lfWorkerScript ?? path.join(path.dirname(options.workerScript), 'lfWorker.js'), () => this.initValue.lfCachePath);
   }
 

@@ -133,7 +133,9 @@ export class Training {
             resolve({ status: 'failed', message: m.message });
             break;
           case 'dataInfo':
-            // Only the data-info worker sends it.
+          case 'scorerReady':
+          case 'scores':
+            // Only the data-info and scoring workers send these.
             break;
         }
       });

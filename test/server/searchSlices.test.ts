@@ -1,7 +1,8 @@
 /**
- * A running search leaves the server's event loop free: between two turns of the loop it scores at most
- * SEARCH_SLICE architectures (an NB301 scorer call of 32 children used to run in one turn, and requests waited
- * for it), and slicing does not change what it proposes. Its own predictor host; no server, no files written.
+ * A running search leaves the server's event loop free: between two turns of the loop the server's thread
+ * predicts at most SEARCH_SLICE architectures (an NB301 scorer call of 32 children used to run in one turn, and
+ * requests waited for it; the search's predictor calls now run in a worker), and the proposals are the same as
+ * those of the search scored on this thread in whole batches. Its own predictor host; no server, no files written.
  */
 import assert from 'node:assert/strict';
 import * as path from 'node:path';
@@ -20,15 +21,16 @@ const progress = (): Promise<WorkDoneProgressServerReporter> =>
 
 describe('search slices', () => {
   let host: PredictorHost;
+  let backend: string;
   after(() => host.dispose());
   before(async () => {
-    await initBackend('auto');
+    backend = await initBackend('auto');
     host = new PredictorHost();
     host.load('bundled', NB301_TINY);
     await host.whenTableReady();
   });
 
-  it(`scores at most SEARCH_SLICE (${SEARCH_SLICE}) architectures per turn of the event loop, with the same proposals`, async () => {
+  it(`predicts at most SEARCH_SLICE (${SEARCH_SLICE}) architectures per turn of the event loop, with the same proposals`, async () => {
     const space = host.space;
     assert.ok(space);
     // Architectures scored since the event loop's last turn (a chain of immediates runs once per turn).
@@ -46,10 +48,10 @@ describe('search slices', () => {
       most = Math.max(most, sinceTurn);
       return predict(archs);
     };
-    const job = { space, host, top: 5, budget: 400, seed: 7, exclude: new Set<string>(), trueValue: () => undefined };
+    const job = { space, host, top: 5, budget: 400, seed: 7, exclude: new Set<string>(), trueValue: () => undefined, backend };
     let r;
     try {
-      r = await new SearchHost().run(job, progress, noCancel);
+      r = await new SearchHost(path.join(ROOT, 'dist/trainWorker.js')).run(job, progress, noCancel);
     } finally {
       turning = false;
       host.predict = predict;
