@@ -1,9 +1,13 @@
 #!/usr/bin/env node
 // Order independence of the language-server suites (test/server/*.test.ts): runs every test alone, then every
 // file with the tests of each suite in reverse order, and reports pass/fail per test. Exit code 1 when any fails.
+// Every file runs in its own process (so files share nothing but read-only fixtures).
 //
-// Usage: node scripts/test-server-isolated.mjs [--no-isolated] [--no-reverse] [--grep=TEXT] [--timeout=SECONDS] [FILE...]
-//   FILE     test files (default test/server/*.test.ts); --grep: only tests whose name contains TEXT
+// Usage: node scripts/test-server-isolated.mjs [--no-isolated] [--no-reverse] [--shuffle[=SEED]] [--grep=TEXT] [--timeout=SECONDS] [FILE...]
+//   FILE       test files (default test/server/*.test.ts); --grep: only tests whose name contains TEXT
+//   --shuffle  also run every file once with the tests of each suite in a seeded random order (DELE_TEST_ORDER=shuffle,
+//              DELE_TEST_SEED; a random seed unless given, printed so that a failing order can be run again).
+//              `npm run test:server` is `--no-isolated --no-reverse --shuffle`: each file once, in a new order each time.
 //
 // A test runs alone as `node --import tsx --test --test-name-pattern="^<escaped name>$" <file>`. Node 20 runs a
 // test when the pattern matches its own name or an ancestor suite's name, and runs the suites' hooks either way;
@@ -117,6 +121,9 @@ async function main() {
   const reverse = !flag('--no-reverse');
   const grep = option('--grep');
   const timeoutMs = Number(option('--timeout') ?? 600) * 1000;
+  const shuffle = flag('--shuffle') || option('--shuffle') !== undefined;
+  const seed = Number(option('--shuffle') ?? Math.floor(Math.random() * 2 ** 31));
+  if (shuffle) console.log(`shuffled order: seed ${seed} (again: node scripts/test-server-isolated.mjs --no-isolated --no-reverse --shuffle=${seed})`);
   const given = argv.filter((a) => !a.startsWith('--'));
   const files = (given.length > 0 ? given : fs.readdirSync(path.join(ROOT, 'test/server')).filter((f) => f.endsWith('.test.ts')).sort().map((f) => `test/server/${f}`)).map((f) =>
     path.relative(ROOT, path.resolve(f)),
@@ -134,6 +141,18 @@ async function main() {
 
   for (const file of files) {
     const base = path.basename(file);
+    if (shuffle) {
+      const r = await runFile(file, { env: { DELE_TEST_ORDER: 'shuffle', DELE_TEST_SEED: String(seed) }, timeoutMs });
+      console.log(`${base}: tests of each suite in shuffled order (${secs(r.ms)})`);
+      for (const t of r.tests.filter((x) => !grep || show(x.path).includes(grep))) {
+        record({ mode: 'shuffle', file, path: [base, ...t.path], status: t.status, skip: t.skip, ms: t.ms ?? 0, detail: t.status === 'fail' ? describeFailure({ ...r, failedSuites: [] }, t) : '' });
+      }
+      const failedTest = r.tests.some((t) => t.status === 'fail');
+      if (r.tests.length === 0 || r.timedOut || r.failedSuites.length > 0 || (r.code !== 0 && !failedTest)) {
+        record({ mode: 'shuffle', file, path: [base, '(shuffled run)'], status: 'fail', ms: r.ms, detail: r.tests.length === 0 ? `no tests reported\n${describeFailure(r)}` : describeFailure({ ...r, output: failedTest ? '' : r.output }) });
+      }
+    }
+    if (!isolated && !reverse) continue;
     // List the tests: a run whose pattern matches no test name (the suites' hooks still run).
     const listing = await runFile(file, { pattern: '^(?!)', timeoutMs });
     if (listing.code !== 0 || listing.failedSuites.length > 0) {
@@ -196,9 +215,9 @@ async function main() {
 
   const count = (mode, status) => results.filter((r) => r.mode === mode && r.status === status).length;
   console.log('\nSummary');
-  for (const mode of ['isolated', 'reverse']) {
+  for (const mode of ['isolated', 'reverse', 'shuffle']) {
     if (!results.some((r) => r.mode === mode)) continue;
-    const label = mode === 'isolated' ? 'alone         ' : 'reverse order ';
+    const label = { isolated: 'alone         ', reverse: 'reverse order ', shuffle: `shuffled (${seed})` }[mode];
     console.log(`  ${label} pass ${count(mode, 'pass')}  fail ${count(mode, 'fail')}  skipped ${count(mode, 'skip') + count(mode, 'todo')}`);
   }
   const failed = results.filter((r) => r.status === 'fail');

@@ -3,17 +3,19 @@
  * (src/lf/pool.ts) with cancellable work-done progress; values land in the LF cache, which hovers read.
  */
 import * as os from 'node:os';
-import type { CancellationToken, WorkDoneProgressServerReporter } from 'vscode-languageserver/node';
+import { type CancellationToken, ErrorCodes, ResponseError, type WorkDoneProgressServerReporter } from 'vscode-languageserver/node';
 import { LfCache } from '../lf/cache';
 import { archsInText, lfCsv, sampleJobs } from '../lf/jobs';
 import { DEFAULT_LF_MEASURES, DEFAULT_LF_SETTINGS, LF_MEASURES } from '../lf/measures';
 import { type LfJob, runLf } from '../lf/pool';
-import { lfSpace } from '../lf/registry';
+import { LF_SPACES, lfSpace } from '../lf/registry';
 import { measuresOf } from '../lf/space';
 import { type ComputeLfParams, type ComputeLfResult, type SpaceInfo, WORKSPACE_FILE_BYTES, WORKSPACE_MAX_FILES } from '../protocol/lsp';
 import { readFilePrefix } from './workspaceArchs';
 import type { SearchSpace } from '../space/types';
 import { writeFileAtomically } from '../util/files';
+import { type ServerContext, uriToPath } from './context';
+import { computeLfParamsProblem } from './params';
 
 /** Architectures per run (files and bytes per file: the side bar's WORKSPACE_* bounds): work stays bounded. */
 export const LF_MAX_ARCHS = 100_000;
@@ -123,4 +125,24 @@ export class LfHost {
       progress.done();
     }
   }
+}
+
+/** `dele/computeLf`: params checked (readable refusals, params.ts), then the run with work-done progress. */
+export async function computeLfRequest(ctx: ServerContext, p: ComputeLfParams, token: CancellationToken): Promise<ComputeLfResult> {
+  await ctx.ready;
+  const problem = computeLfParamsProblem(p, (id) => (typeof id === 'string' && ctx.spaceById(id) ? LfHost.measuresFor(id)?.map((m) => m.id) : undefined), LF_SPACES.map((x) => x.id));
+  if (problem) throw new ResponseError(ErrorCodes.InvalidParams, problem);
+  const space = ctx.spaceById(p.space) as SearchSpace;
+  let jobs;
+  try {
+    const docs = ctx.documents.all().map((d) => ({ path: uriToPath(d.uri), text: d.getText() }));
+    jobs = ctx.lf.jobs(space, p, docs);
+  } catch (e) {
+    throw new ResponseError(ErrorCodes.InvalidParams, (e as Error).message);
+  }
+  const progress = await ctx.connection.window.createWorkDoneProgress();
+  progress.begin('DELE: computing low-fidelity measures', 0, `${space.title} · ${jobs.length} architectures`, true);
+  const r = await ctx.lf.compute(space, p, jobs, progress, token);
+  if (r.status === 'failed') ctx.connection.console.error(`DELE LF measures failed: ${r.message}`);
+  return r;
 }

@@ -2,51 +2,48 @@
  * `dele/search`: proposes the best architectures of a space by its predictor (src/search: the space enumerated
  * when the budget covers it, else a seeded regularised evolution), with cancellable work-done progress. One
  * search at a time; the proposals carry the predicted value, the expert weights and, where the space has a
- * table, the benchmark value.
+ * table, the benchmark value. The search's predictor calls run in a worker thread (scoringWorker.ts) unless they
+ * are lookups in the host's table of the whole space, so the server keeps answering while a search runs.
  */
-import type { CancellationToken, WorkDoneProgressServerReporter } from 'vscode-languageserver/node';
+import { type CancellationToken, ErrorCodes, ResponseError, type WorkDoneProgressServerReporter } from 'vscode-languageserver/node';
 import { searchSpace } from '../search';
 import {
   SEARCH_DEFAULT_BUDGET,
   SEARCH_MAX_BUDGET,
-  SEARCH_MAX_TOP,
+  type SearchParams,
   type SearchProposal,
   type SearchResponse,
 } from '../protocol/lsp';
+import { DEFAULT_SPACE_ID } from '../space/registry';
+import { type ServerContext, show } from './context';
+import { searchParamsProblem } from './params';
 import type { FoundArch, SearchSpace } from '../space/types';
-import type { PredictorHost } from './predictorHost';
+import type { ArchPrediction, PredictorHost } from './predictorHost';
+import { ScoringWorker } from './scoringWorker';
 import { applyCalibration } from '../predictor/calibration';
 
 const formatValue = (v: number, unit: string): string => `${v.toFixed(unit === '%' || Math.abs(v) >= 10 ? 2 : 4)}${unit}`;
 
-const show = (x: unknown): string => {
-  const j = x === undefined ? 'nothing' : (JSON.stringify(x) ?? String(x));
-  return j.length > 40 ? `${j.slice(0, 40)}…` : j;
-};
 
 /** Progress reports at most this often (ms): a fast enumeration must not flood the client. */
 const REPORT_EVERY_MS = 100;
 
-/** What is wrong with `dele/search` params, as one line naming the field, or undefined when they are usable. */
-export function searchParamsProblem(p: unknown): string | undefined {
-  if (typeof p !== 'object' || p === null || Array.isArray(p)) return `params must be an object, got ${show(p)}`;
-  const o = p as Record<string, unknown>;
-  const isInt = (x: unknown): x is number => typeof x === 'number' && Number.isSafeInteger(x);
-  if (o.space !== undefined && (typeof o.space !== 'string' || o.space === '')) return `space must be a search space id, got ${show(o.space)}`;
-  if (!(isInt(o.top) && o.top >= 1 && o.top <= SEARCH_MAX_TOP)) return `top must be an integer from 1 to ${SEARCH_MAX_TOP}, got ${show(o.top)}`;
-  if (o.budget !== undefined && !(isInt(o.budget) && o.budget >= 1 && o.budget <= SEARCH_MAX_BUDGET)) {
-    return `budget must be an integer from 1 to ${SEARCH_MAX_BUDGET}, got ${show(o.budget)}`;
+/**
+ * Predictions the server's thread makes between two turns of its event loop for a search (the proposals'
+ * predictions, ~1 ms each for NB301): lenses, hovers and status are answered in between.
+ */
+export const SEARCH_SLICE = 8;
+
+const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+/** `host.predict(archs)`, SEARCH_SLICE at a time with a turn of the event loop between slices. */
+async function predictInSlices(host: PredictorHost, archs: unknown[]): Promise<ArchPrediction[]> {
+  const out: ArchPrediction[] = [];
+  for (let i = 0; i < archs.length; i += SEARCH_SLICE) {
+    if (i > 0) await nextTurn();
+    out.push(...host.predict(archs.slice(i, i + SEARCH_SLICE)));
   }
-  if (o.seed !== undefined && !isInt(o.seed)) return `seed must be an integer, got ${show(o.seed)}`;
-  if (o.excludeDocument !== undefined && (typeof o.excludeDocument !== 'string' || o.excludeDocument === '')) return `excludeDocument must be a document uri, got ${show(o.excludeDocument)}`;
-  if (o.from !== undefined) {
-    const f = o.from as Record<string, unknown> | null;
-    const pos = f?.position as Record<string, unknown> | undefined;
-    const okArch = typeof f === 'object' && f !== null && typeof f.arch === 'string' && f.arch !== '' && f.arch.length <= 100_000;
-    const okLoc = typeof f === 'object' && f !== null && typeof f.uri === 'string' && typeof pos === 'object' && pos !== null && isInt(pos.line) && pos.line >= 0 && isInt(pos.character) && pos.character >= 0;
-    if (!okArch && !okLoc) return `from must be { arch: "<architecture>" } or { uri, position: { line, character } }, got ${show(o.from)}`;
-  }
-  return undefined;
+  return out;
 }
 
 /** The default budget: the whole space when it is enumerable and small (its predictions are a table), else SEARCH_DEFAULT_BUDGET. */
@@ -66,10 +63,15 @@ export interface SearchJob {
   exclude: Set<string>;
   /** The benchmark value of an architecture, where the space has a table. */
   trueValue: (key: string) => number | undefined;
+  /** The server's TF.js backend (a scoring worker uses the same). */
+  backend: string;
 }
 
 export class SearchHost {
   private running = false;
+
+  /** `workerScript`: trainWorker.js, which scores the architectures of a search off the server's thread. */
+  constructor(private readonly workerScript: string) {}
 
   get busy(): boolean {
     return this.running;
@@ -85,6 +87,7 @@ export class SearchHost {
     const abort = new AbortController();
     const cancelSub = token.onCancellationRequested(() => abort.abort());
     let progress: WorkDoneProgressServerReporter | undefined;
+    let worker: ScoringWorker | undefined;
     try {
       progress = await createProgress();
       const p = progress;
@@ -94,12 +97,16 @@ export class SearchHost {
       p.begin('DELE: proposing architectures', 0, `${space.title} · top ${job.top}${job.from ? ' · from the architecture at the cursor' : ''}`, true);
       const generation = host.current;
       let last = 0;
+      // Where the host's table holds the whole space, predictions are lookups; else a worker makes them.
+      const lookups = info?.reference.kind === 'all' && host.tableReady;
+      worker = lookups || !info ? undefined : new ScoringWorker(this.workerScript, info.path, job.backend);
+      const scorer = worker;
       const r = await searchSpace(
         space,
         (archs) => {
           // A predictor replaced during the search (training finished, settings changed) would mix two scales.
           if (host.current !== generation || !host.current) throw new Error('the predictor changed during the search; run it again');
-          return host.predict(archs).map((x) => x.score);
+          return scorer ? scorer.score(archs) : host.predict(archs).map((x) => x.score);
         },
         {
           top: job.top,
@@ -118,7 +125,8 @@ export class SearchHost {
           },
         },
       );
-      const preds = host.predict(r.proposals.map((x) => x.arch));
+      void worker?.dispose();
+      const preds = await predictInSlices(host, r.proposals.map((x) => x.arch));
       const render = job.from?.found && space.render ? space.render.bind(space) : undefined;
       const proposals: SearchProposal[] = r.proposals.flatMap((x, i): SearchProposal[] => {
         const pr = preds[i];
@@ -145,9 +153,66 @@ export class SearchHost {
         message: `${r.cancelled ? 'cancelled: best of what was scored, ' : ''}${how}${started}${excluded}`,
       };
     } finally {
+      void worker?.dispose();
       cancelSub.dispose();
       progress?.done();
       this.running = false;
     }
+  }
+}
+
+/** Where a search starts, from `from: { uri, position }`: the valid architecture there (its space, if not given). */
+function startInDocument(ctx: ServerContext, from: { uri: string; position: { line: number; character: number } }, spaceId: string | undefined): NonNullable<SearchJob['from']> & { space: string } {
+  const doc = ctx.documents.get(from.uri);
+  if (!doc) throw new ResponseError(ErrorCodes.InvalidParams, `from: ${show(from.uri)} is not an open document`);
+  const at = doc.offsetAt(from.position);
+  const f = ctx.valid(doc).find((x) => at >= x.start && at <= x.end && (spaceId === undefined || x.space === spaceId));
+  if (!f) throw new ResponseError(ErrorCodes.InvalidParams, `from: no valid architecture${spaceId ? ` of ${spaceId}` : ''} at line ${from.position.line + 1}, column ${from.position.character + 1}`);
+  return { arch: f.result.arch, key: f.result.key, found: f, space: f.space };
+}
+
+/** The search a `dele/search` request asks for; refusals are ResponseErrors naming the field. */
+function searchJob(ctx: ServerContext, p: SearchParams): SearchJob {
+  let from: SearchJob['from'];
+  let spaceId = p.space;
+  if (p.from && 'uri' in p.from) {
+    const start = startInDocument(ctx, p.from, spaceId);
+    spaceId = start.space;
+    from = { arch: start.arch, key: start.key, found: start.found };
+  }
+  spaceId ??= ctx.predictors.primary?.space?.id ?? DEFAULT_SPACE_ID;
+  const space = ctx.spaceById(spaceId);
+  if (!space) throw new ResponseError(ErrorCodes.InvalidParams, `space: unknown search space ${show(spaceId)}`);
+  const host = ctx.hostFor(space.id);
+  if (host === 'stale') throw new ResponseError(4, `the ${space.title} predictor was trained on an earlier declaration of this space: retrain it with DELE: Train Predictor… before searching`);
+  const searched = host?.space;
+  if (!host || !searched) throw new ResponseError(4, `no predictor for ${space.title}: train one with DELE: Train Predictor… (or set dele.predictorPath) to search it`);
+  if (p.from && 'arch' in p.from) {
+    const r = searched.parse(p.from.arch);
+    if (!r.ok) throw new ResponseError(ErrorCodes.InvalidParams, `from: not a valid ${space.title} architecture: ${r.problems[0]?.message ?? 'parse error'}`);
+    from = { arch: r.arch, key: r.key };
+  }
+  const exclude = new Set<string>();
+  if (p.excludeDocument !== undefined) {
+    const doc = ctx.documents.get(p.excludeDocument);
+    if (!doc) throw new ResponseError(ErrorCodes.InvalidParams, `excludeDocument: ${show(p.excludeDocument)} is not an open document`);
+    for (const f of ctx.valid(doc)) if (f.space === space.id) exclude.add(f.result.key);
+  }
+  const trueValue = (key: string): number | undefined => ctx.trueValue(space.id, key)?.value;
+  return { space: searched, host, top: p.top, budget: p.budget ?? defaultBudget(searched), seed: p.seed ?? 0, exclude, trueValue, backend: ctx.status().backend, ...(from ? { from } : {}) };
+}
+
+/** `dele/search`: params and the space's predictor are checked before anything starts; one search at a time. */
+export async function searchRequest(ctx: ServerContext, searcher: SearchHost, p: SearchParams, token: CancellationToken): Promise<SearchResponse> {
+  await ctx.ready;
+  const problem = searchParamsProblem(p);
+  if (problem) throw new ResponseError(ErrorCodes.InvalidParams, `invalid search parameters: ${problem}`);
+  if (searcher.busy) throw new ResponseError(2, 'a search is already running: cancel it or wait for it to finish');
+  const job = searchJob(ctx, p);
+  try {
+    return await searcher.run(job, () => ctx.connection.window.createWorkDoneProgress(), token);
+  } catch (e) {
+    ctx.connection.console.error(`DELE search failed: ${(e as Error).stack ?? (e as Error).message}`);
+    throw new ResponseError(1, `search failed: ${(e as Error).message}`);
   }
 }

@@ -1,14 +1,14 @@
 /**
- * Worker thread that trains a predictor, so the language server's thread keeps answering CodeLens and
- * hover requests. It has its own TF.js instance.
+ * Worker thread that trains a predictor (or reads a data file, or scores a search's architectures), so the
+ * language server's thread keeps answering CodeLens and hover requests. It has its own TF.js instance.
  */
 import { parentPort } from 'node:worker_threads';
 import { DataError } from '../data/dataset';
 import { resolveSpace } from '../space/registry';
-import { initBackend } from '../runtime/backend';
-import { trainPredictor } from '../predictor/predictor';
+import { type BackendChoice, initBackend } from '../runtime/backend';
+import { Predictor, trainPredictor } from '../predictor/predictor';
 import { defaultTrainingJobs } from '../predictor/parallel';
-import { TrainingCancelled } from '../predictor/train';
+import { scoreArchs, TrainingCancelled } from '../predictor/train';
 import { dataInfoOf, type FromWorker, loadRequestData, oneLine, type ToWorker } from './workerProtocol';
 
 const port = parentPort;
@@ -20,7 +20,33 @@ port.on('message', (m: ToWorker) => {
   if (m.type === 'cancel') abort.abort();
   else if (m.type === 'start') void run(m.params, m.outDir, m.declaration, m.jobs);
   else if (m.type === 'dataInfo') dataInfo(m.data, m.join, m.space, m.declaration);
+  else if (m.type === 'scorer') void startScorer(m.predictorDir, m.backend);
+  else if (m.type === 'score') score(m.id, m.archs);
 });
+
+let scorer: Predictor | undefined;
+
+/** Loads a search's predictor on the server's backend (so the scores are the server's, bit for bit). */
+async function startScorer(dir: string, backend: string): Promise<void> {
+  try {
+    await initBackend(backend as BackendChoice);
+    scorer = Predictor.load(dir);
+    post({ type: 'scorerReady' });
+  } catch (e) {
+    post({ type: 'error', message: oneLine(e) });
+  }
+}
+
+/** The predictor's scores of a batch of architectures, as PredictorHost.predict gives them. */
+function score(id: number, archs: unknown[]): void {
+  try {
+    const p = scorer;
+    if (!p) throw new Error('the scorer has no predictor');
+    post({ type: 'scores', id, scores: Array.from(scoreArchs(p.model, archs.map((a) => p.space.features(a))).scores) });
+  } catch (e) {
+    post({ type: 'error', message: oneLine(e) });
+  }
+}
 
 /** Reads a user's data file for `dele/dataInfo` (no TF.js backend needed). */
 function dataInfo(data: string, join: string[], spaceId: string, declaration?: unknown): void {

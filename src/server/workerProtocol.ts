@@ -7,11 +7,16 @@ import type { DataInfoResult, TrainingEpoch, TrainParams } from '../protocol/lsp
  * `declaration`: a declared space's declaration (built-in spaces need only the space id).
  * `jobs`: the `dele.trainingJobs` setting (threads that train step 1's experts; 0: all cores but one).
  * `dataInfo` reads a data file and answers its columns (one `dataInfo` or `error` message), off the server's thread.
+ * `scorer` + `score`: a search's predictor calls, off the server's thread (scoringWorker.ts).
  */
 export type ToWorker =
   | { type: 'start'; params: TrainParams; declaration?: unknown; outDir: string; /** Training worker threads (both steps); 0 or absent: all cores but one. */ jobs?: number }
   | { type: 'cancel' }
-  | { type: 'dataInfo'; data: string; join: string[]; space: string; declaration?: unknown };
+  | { type: 'dataInfo'; data: string; join: string[]; space: string; declaration?: unknown }
+  /** Become a search's scorer: load the predictor in `predictorDir` on `backend` (the server's), answer `scorerReady`. */
+  | { type: 'scorer'; predictorDir: string; backend: string }
+  /** Score architectures of the scorer's space (answered by `scores` with the same id). */
+  | { type: 'score'; id: number; archs: unknown[] };
 
 export type FromWorker =
   | { type: 'backend'; name: string }
@@ -19,6 +24,8 @@ export type FromWorker =
   | { type: 'done'; kendallTau: number; path: string; seconds: number }
   | { type: 'cancelled' }
   | { type: 'dataInfo'; result: DataInfoResult }
+  | { type: 'scorerReady' }
+  | { type: 'scores'; id: number; scores: number[] }
   | { type: 'error'; message: string };
 
 /** Heap cap of a worker thread (training or reading data): an oversized job fails instead of taking the machine. */
@@ -42,4 +49,12 @@ export function oneLine(e: unknown): string {
 export function loadRequestData(data: string, join: readonly string[], space: SearchSpace): Dataset {
   const base = bundledDataSpace(data, space.id) !== undefined ? loadBundled(space.id) : importDataFile(data, { space });
   return join.length === 0 ? base : joinDatasets([base, ...join.map((f) => importDataFile(f, { space }))]);
+}
+
+/** A worker's 'error' event as one readable line (an exceeded heap cap says so). */
+export function workerFailure(e: Error, doing: string): string {
+  if ((e as NodeJS.ErrnoException).code === 'ERR_WORKER_OUT_OF_MEMORY') {
+    return `${doing} ran out of memory (the worker's heap is capped at ${WORKER_HEAP_MB} MB); use a smaller data file, fewer experts or a smaller preset`;
+  }
+  return `${doing} failed: ${oneLine(e)}`;
 }

@@ -1,7 +1,7 @@
 /** Language-server regressions of the hardening issue: bounded diagnostics, a failed configuration request. */
 import assert from 'node:assert/strict';
 import type { StatusResult } from '../../src/protocol/lsp';
-import { MAX_DIAGNOSTICS } from '../../src/server/server';
+import { MAX_DIAGNOSTICS } from '../../src/server/diagnostics';
 import { describe, it, startSession } from './lspClient';
 import { at } from '../unit/at';
 

@@ -121,6 +121,9 @@ describe('LF measures from the editor', () => {
       [{ space: 'nb201', measures: ['flops', 'zen'], source: { kind: 'sample', count: 2 }, out }, /measures must be/],
       [{ space: 'nb201', source: { kind: 'sample', count: 0 }, out }, /sample size/],
       [{ space: 'nb201', source: { kind: 'sample', count: 2 }, out, jobs: 0 }, /jobs must be/],
+      [{ space: 'nb201', out }, /source must be \{ kind: "workspace"/],
+      [{ space: 'nb201', source: { kind: 'workspace', files: 'archs.py' }, out }, /source must be .* got \{"kind":"workspace","files":"archs.py"\}/],
+      [{ space: 'nb201', source: { kind: 'workspace', files: ['relative.py'] }, out }, /source must be/],
     ];
     for (const [params, msg] of bad) await assert.rejects(s.client.sendRequest('dele/computeLf', params), msg);
     assert.ok(!fs.existsSync(out));

@@ -178,17 +178,41 @@ export async function startSession(settings: Partial<DeleSettings> = {}, options
 }
 
 /**
- * `describe` and `it` for the server suites. With DELE_TEST_ORDER=reverse (set by scripts/test-server-isolated.mjs)
- * the tests of each suite are registered, and so run, in reverse order: a test that leans on state an earlier
- * test left behind fails there. Hooks are untouched.
+ * `describe` and `it` for the server suites. DELE_TEST_ORDER (set by scripts/test-server-isolated.mjs, which
+ * `npm run test:server` runs) changes the order in which the tests of each suite are registered, and so run:
+ * `reverse`, or `shuffle` with the seed DELE_TEST_SEED (a seeded permutation per suite). A test that leans on state
+ * an earlier test left behind fails there. Hooks are untouched.
  */
-const REVERSE = process.env.DELE_TEST_ORDER === 'reverse';
+const ORDER = process.env.DELE_TEST_ORDER ?? 'declared';
+const SEED = Number(process.env.DELE_TEST_SEED ?? 0) >>> 0;
 let deferred: (() => void)[] | undefined;
 type TestBody = (t: nodeTest.TestContext) => void | Promise<void>;
 
+/** The registrations of one suite in the order DELE_TEST_ORDER asks for. */
+function ordered<T>(xs: T[], suite: string): T[] {
+  if (ORDER === 'reverse') return [...xs].reverse();
+  if (ORDER !== 'shuffle') return xs;
+  // mulberry32 seeded by the seed and the suite's name, so each suite gets its own permutation.
+  let h = SEED ^ 0x9e3779b9;
+  for (const c of suite) h = Math.imul(h ^ c.charCodeAt(0), 0x85ebca6b) >>> 0;
+  const random = (): number => {
+    h = (h + 0x6d2b79f5) >>> 0;
+    let t = h;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  const out = [...xs];
+  for (let i = out.length - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [out[i], out[j]] = [out[j] as T, out[i] as T];
+  }
+  return out;
+}
+
 export function describe(name: string, fn: () => void): void {
   void nodeTest.describe(name, () => {
-    if (!REVERSE) return fn();
+    if (ORDER === 'declared') return fn();
     const outer = deferred;
     deferred = [];
     try {
@@ -196,7 +220,7 @@ export function describe(name: string, fn: () => void): void {
     } finally {
       const mine = deferred;
       deferred = outer;
-      for (const register of mine.reverse()) register();
+      for (const register of ordered(mine, name)) register();
     }
   });
 }

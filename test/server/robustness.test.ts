@@ -9,7 +9,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before } from 'node:test';
 import type { DataInfoResult, StatusResult, TrainParams, TrainResult } from '../../src/protocol/lsp';
-import { MAX_DATA_FILE_MB } from '../../src/server/server';
+import { MAX_DATA_FILE_MB } from '../../src/server/panelData';
 import { describe, it, ROOT, startSession, type TestSession, TINY_TRAINING } from './lspClient';
 
 const VALID: TrainParams = TINY_TRAINING;

@@ -118,6 +118,25 @@ describe('proposals and workspace rankings', () => {
     assert.equal((await search({ top: 1, budget: 50 })).proposals.length, 1);
   });
 
+  it('answers status, lenses and hovers while a search runs', async () => {
+    const before = s.progress.length;
+    let searchDone = false;
+    const pending = search({ top: 3, budget: 15_000, seed: 5 }).then((r) => {
+      searchDone = true;
+      return r;
+    });
+    const report = await s.waitFor(() => progressOf(before).find((p) => p.value.kind === 'report'));
+    const status = (await s.client.sendRequest('dele/status')) as { predictor: unknown };
+    const lenses = (await s.client.sendRequest('textDocument/codeLens', { textDocument: { uri: openUri } })) as unknown[];
+    const hover = await s.client.sendRequest('textDocument/hover', { textDocument: { uri: openUri }, position: { line: 1, character: 12 } });
+    assert.equal(searchDone, false, 'the search was still running when the requests were answered');
+    assert.ok(status.predictor);
+    assert.equal(lenses.length, 2);
+    assert.ok(hover);
+    void s.client.sendNotification('window/workDoneProgress/cancel', { token: report.token });
+    assert.equal((await pending).cancelled, true);
+  });
+
   it('refuses bad params and spaces without a predictor with a readable error', async () => {
     const bad: [unknown, RegExp][] = [
       [null, /params must be an object/],

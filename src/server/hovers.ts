@@ -1,0 +1,88 @@
+/**
+ * Hover: every expert with its gate weight, the rank percentile, the benchmark value, LF measures; or why no
+ * prediction. Names from data and documents are escaped (markdown.ts): they show as text, never as links or HTML.
+ */
+import type { TextDocument } from 'vscode-languageserver-textdocument';
+import { type Hover, MarkupKind } from 'vscode-languageserver/node';
+import type { FoundArch } from '../space/types';
+import type { ServerContext } from './context';
+import { codeSpan, escapeMarkdown as esc } from './markdown';
+import type { ValidFound } from './documentState';
+import type { PredictorHost } from './predictorHost';
+
+type Range = Hover['range'];
+const markdown = (lines: string[], range: Range): Hover => ({ contents: { kind: MarkupKind.Markdown, value: lines.join('\n') }, range });
+
+export function hover(ctx: ServerContext, doc: TextDocument, offset: number): Hover | null {
+  const f = ctx.parse(doc).find((x) => offset >= x.start && offset <= x.end);
+  if (!f) return null;
+  const range = { start: doc.positionAt(f.start), end: doc.positionAt(f.end) };
+  if (!f.result.ok) return f.unscorable ? unscorableHover(ctx, f, range) : null;
+  const valid = f as ValidFound;
+  const host = ctx.hostFor(f.space);
+  return !host || host === 'stale' ? unpredictedHover(ctx, valid, host, range) : predictedHover(ctx, valid, host, range);
+}
+
+function unscorableHover(ctx: ServerContext, f: FoundArch, range: Range): Hover {
+  const space = ctx.spaceById(f.space);
+  const problems = f.result.ok ? [] : f.result.problems;
+  const lines = [
+    `**DELE** · ${esc(space?.title ?? f.space)}: this architecture cannot be scored: ${esc(f.unscorable ?? '')}.`,
+    '',
+    ...problems.slice(0, 8).map((p) => `- ${esc(p.message)}`),
+    '',
+    `The ${esc(f.space)} predictor scores: ${space?.syntax ?? ''}`,
+  ];
+  return markdown(lines, range);
+}
+
+/** What every hover of a valid architecture shows: the space's description, the benchmark value, LF measures. */
+function details(ctx: ServerContext, f: ValidFound): { described: string[]; truthLine?: string; lfLines: string[] } {
+  const space = ctx.spaceById(f.space);
+  const truth = ctx.trueValue(f.space, f.result.key);
+  return {
+    described: space?.describe?.(f.result.arch) ?? [],
+    truthLine: truth ? `${esc(space?.title ?? f.space)} benchmark ${esc(truth.target)}: ${truth.value.toFixed(2)}` : undefined,
+    lfLines: ctx.lf.hoverLines(f.space, f.result.key).flatMap((l) => [l, '']),
+  };
+}
+
+function unpredictedHover(ctx: ServerContext, f: ValidFound, host: 'stale' | undefined, range: Range): Hover {
+  const { described, truthLine, lfLines } = details(ctx, f);
+  const lines = [`**DELE** · ${esc(ctx.spaceById(f.space)?.title ?? f.space)} architecture`, ''];
+  if (truthLine) lines.push(truthLine, '');
+  lines.push(
+    host === 'stale'
+      ? `The ${esc(f.space)} predictor was trained on an earlier declaration of this space (its space file changed since): retrain with **DELE: Train Predictor…**.`
+      : `No predictor for this space yet: train one with **DELE: Train Predictor…**.`,
+    '',
+    ...(described.length > 0 ? [...described, ''] : []),
+    ...lfLines,
+    codeSpan(f.result.key),
+  );
+  return markdown(lines, range);
+}
+
+function predictedHover(ctx: ServerContext, f: ValidFound, host: PredictorHost, range: Range): Hover | null {
+  const [p] = host.predict([f.result.arch]);
+  if (!p) return null;
+  const { described, truthLine, lfLines } = details(ctx, f);
+  const info = host.info;
+  const pct = host.percentile(p.score);
+  const header =
+    `**DELE** predicted ${esc(info?.target ?? 'accuracy')}: **${p.accuracy.toFixed(Math.abs(p.accuracy) >= 10 ? 2 : 4)}${info?.targetUnit ?? ''}**` +
+    (pct !== undefined ? ` · better than ${pct.toFixed(1)}% of ${esc(host.referenceLabel())}` : ' · rank percentile: computing…');
+  const lines = [header];
+  if (truthLine) lines.push(truthLine);
+  if (described.length > 0) lines.push('', ...described);
+  lines.push('', '| expert | gate weight | expert score |', '|---|---:|---:|');
+  for (const e of [...p.experts].sort((a, b) => b.weight - a.weight)) lines.push(`| ${esc(e.name)} | ${e.weight.toFixed(3)} | ${e.score.toFixed(3)} |`);
+  lines.push('');
+  if (info) {
+    lines.push(
+      `_${esc(info.method)} · ${esc(info.encoder)} · ${esc(info.spaceTitle)} · ${info.source} predictor · trained on ${(info.trainRatio * 100).toFixed(0)}% ground truth of ${esc(info.dataSource)} · held-out Kendall's τ ${info.kendallTau?.toFixed(3) ?? 'n/a'}_`,
+    );
+  }
+  lines.push(...(lfLines.length > 0 ? ['', ...lfLines] : []), codeSpan(f.result.key));
+  return markdown(lines, range);
+}

@@ -1,0 +1,172 @@
+/**
+ * `dele/train`: checks the params, trains in a worker thread with cancellable work-done progress and epoch
+ * notifications, checks that the result loads, and swaps it in for the space's workspace predictor. One
+ * training at a time.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { type CancellationToken, ErrorCodes, ResponseError, type WorkDoneProgressServerReporter } from 'vscode-languageserver/node';
+import { Predictor } from '../predictor/predictor';
+import { PredictorChangedNotification, TrainingEpochNotification, type TrainParams, type TrainResult } from '../protocol/lsp';
+import { DEFAULT_SPACE_ID } from '../space/registry';
+import type { SearchSpace } from '../space/types';
+import type { ServerContext } from './context';
+import { trainParamsProblem } from './params';
+import { PredictorSet } from './predictorSet';
+import { type FromWorker, type ToWorker, WORKER_HEAP_MB, workerFailure } from './workerProtocol';
+
+/**
+ * Replaces the space's stored predictor folder `final` by the trained `outDir` (the previous one moved aside,
+ * then removed). Kept in one place: src/util/files.ts will offer this swap (with its repair) for the server to use.
+ */
+function swapPredictorDir(outDir: string, final: string): void {
+  const old = `${final}.old-${Date.now()}`;
+  if (fs.existsSync(final)) fs.renameSync(final, old);
+  fs.renameSync(outDir, final);
+  fs.rmSync(old, { recursive: true, force: true });
+}
+
+interface TrainingSlot {
+  worker?: Worker;
+  cancel: () => void;
+}
+
+export class Training {
+  private slot?: TrainingSlot;
+
+  constructor(private readonly ctx: ServerContext) {}
+
+  get running(): boolean {
+    return this.slot !== undefined;
+  }
+
+  cancel(): void {
+    this.slot?.cancel();
+  }
+
+  async train(params: TrainParams, token: CancellationToken): Promise<TrainResult> {
+    const ctx = this.ctx;
+    await ctx.ready;
+    // Refuse unusable params before anything starts (no worker, no storage folder, the predictor untouched).
+    const problem = trainParamsProblem(params, (id) => ctx.spaceById(id));
+    if (problem) throw new ResponseError(ErrorCodes.InvalidParams, `invalid training parameters: ${problem}`);
+    if (this.slot) throw new ResponseError(2, 'a training is already running');
+    // Claim the slot before the first await, so a second request sent right after this one is refused.
+    let cancelledEarly = false;
+    const slot: TrainingSlot = { cancel: () => (cancelledEarly = true) };
+    this.slot = slot;
+    try {
+      return await this.run(params, token, slot, () => cancelledEarly);
+    } finally {
+      this.slot = undefined;
+      void ctx.connection.sendNotification(PredictorChangedNotification, ctx.status());
+    }
+  }
+
+  /** The storage folder, writable, and a fresh folder name in it for the trained predictor. */
+  private outDirFor(spaceId: string): string {
+    const storagePath = this.ctx.init().storagePath;
+    if (!storagePath) throw new ResponseError(3, 'no workspace storage to save a predictor in');
+    try {
+      fs.mkdirSync(storagePath, { recursive: true });
+      fs.accessSync(storagePath, fs.constants.W_OK);
+    } catch (e) {
+      throw new ResponseError(3, `cannot write predictors to ${storagePath}: ${(e as Error).message}`);
+    }
+    const outDir = `${PredictorSet.storageDir(storagePath, spaceId)}.new-${process.pid}-${Date.now()}`;
+    fs.mkdirSync(path.dirname(outDir), { recursive: true });
+    return outDir;
+  }
+
+  private async run(params: TrainParams, token: CancellationToken, slot: TrainingSlot, cancelledEarly: () => boolean): Promise<TrainResult> {
+    const ctx = this.ctx;
+    const space = ctx.spaceById(params.space ?? DEFAULT_SPACE_ID);
+    if (!space) throw new ResponseError(4, `unknown search space "${params.space}"`);
+    const outDir = this.outDirFor(space.id);
+    const progress = await ctx.connection.window.createWorkDoneProgress();
+    progress.begin('DELE: training predictor', 0, `${space.title} · ${params.method} · ${params.encoder} · ${(params.trainRatio * 100).toFixed(1)}% ground truth`, true);
+    const worker = new Worker(ctx.workerScript(), { resourceLimits: { maxOldGenerationSizeMb: WORKER_HEAP_MB } });
+    const cancel = (): void => worker.postMessage({ type: 'cancel' } satisfies ToWorker);
+    slot.worker = worker;
+    slot.cancel = cancel;
+    if (cancelledEarly()) cancel();
+    void ctx.connection.sendNotification(PredictorChangedNotification, ctx.status());
+    progress.token.onCancellationRequested(cancel);
+    token.onCancellationRequested(cancel);
+    const result = this.outcome(worker, progress);
+    worker.postMessage({ type: 'start', params: { ...params, space: space.id }, declaration: space.declaration, outDir, jobs: ctx.settings().trainingJobs } satisfies ToWorker);
+    const r = await result;
+    await worker.terminate();
+    progress.done();
+    if (r.status !== 'completed') {
+      fs.rmSync(outDir, { recursive: true, force: true });
+      if (r.status === 'failed') ctx.connection.console.error(`DELE training failed: ${r.message}`);
+      return r;
+    }
+    return this.adopt(r, outDir, space);
+  }
+
+  /** The worker's result; its epochs go to the progress and to TrainingEpochNotification meanwhile. */
+  private outcome(worker: Worker, progress: WorkDoneProgressServerReporter): Promise<TrainResult> {
+    const connection = this.ctx.connection;
+    return new Promise<TrainResult>((resolve) => {
+      worker.on('message', (m: FromWorker) => {
+        switch (m.type) {
+          case 'backend':
+            connection.console.info(`DELE training worker: backend ${m.name}`);
+            break;
+          case 'epoch': {
+            const e = m.epoch;
+            void connection.sendNotification(TrainingEpochNotification, e);
+            const kt = e.monitorKendall !== undefined ? ` · τ ${e.monitorKendall.toFixed(3)}` : '';
+            progress.report(`${e.phase === 'pretrain' ? 'step 1 (experts on LF)' : 'step 2 (ground truth)'} epoch ${e.epoch}/${e.epochs} · loss ${e.loss.toFixed(4)}${kt}`);
+            break;
+          }
+          case 'done':
+            resolve({ status: 'completed', message: `trained in ${m.seconds.toFixed(0)} s`, kendallTau: m.kendallTau, path: m.path });
+            break;
+          case 'cancelled':
+            resolve({ status: 'cancelled', message: 'training cancelled; the previous predictor is still in use' });
+            break;
+          case 'error':
+            resolve({ status: 'failed', message: m.message });
+            break;
+          case 'dataInfo':
+          case 'scorerReady':
+          case 'scores':
+            // Only the data-info and scoring workers send these.
+            break;
+        }
+      });
+      worker.on('error', (e) => {
+        connection.console.error(`DELE training worker: ${e.stack ?? e.message}`);
+        resolve({ status: 'failed', message: workerFailure(e, 'training') });
+      });
+      worker.on('exit', (code) => resolve({ status: 'failed', message: `training worker exited (${code})` }));
+    });
+  }
+
+  /** A completed training: the new predictor must load before it replaces the previous one on disk. */
+  private adopt(result: TrainResult, outDir: string, space: SearchSpace): TrainResult {
+    const ctx = this.ctx;
+    try {
+      Predictor.load(outDir).dispose();
+    } catch (e) {
+      fs.rmSync(outDir, { recursive: true, force: true });
+      return { status: 'failed', message: `trained, but the result does not load (the previous predictor is kept): ${(e as Error).message}` };
+    }
+    const final = PredictorSet.storageDir(ctx.init().storagePath, space.id);
+    swapPredictorDir(outDir, final);
+    result.path = final;
+    if (ctx.predictors.forSpace(space.id)?.info?.source === 'setting') {
+      // dele.predictorPath wins for its space, now and after a restart: say so instead of switching.
+      result.message += `; saved to ${final}, but dele.predictorPath points to the ${space.id} predictor in use: clear the setting to use the new one`;
+    } else {
+      ctx.predictors.loadOne('workspace', final);
+      void ctx.refreshLenses();
+    }
+    ctx.connection.console.info(`DELE server: new ${space.id} predictor, held-out Kendall's tau ${result.kendallTau?.toFixed(4)}`);
+    return result;
+  }
+}
