@@ -112,18 +112,12 @@ export function kernelOutput(backend: unknown, x: tf.TensorInfo, shape: number[]
 }
 
 const replacements = new Map<string, string>();
-const announced = new Set<string>();
 let logReplacement: ((line: string) => void) | undefined;
 
-function announce(): void {
-  if (!logReplacement) return;
-  for (const [key, why] of replacements) {
-    if (announced.has(key)) continue;
-    announced.add(key);
-    const [backend, name] = key.split(':');
-    logReplacement(`DELE: TF.js ${backend} kernel ${name} replaced: ${why}`);
-  }
-}
+const replacementLine = (key: string, why: string): string => {
+  const [backend, name] = key.split(':');
+  return `DELE: TF.js ${backend} kernel ${name} replaced: ${why}`;
+};
 
 /**
  * Replaces the `backend` kernel `name` in this thread's TF.js registry (process-wide for every caller of TF.js in
@@ -139,7 +133,7 @@ export function replaceKernel(name: string, backend: string, why: string, make: 
   tf.unregisterKernel(name, backend);
   tf.registerKernel({ ...orig, kernelFunc: make(orig.kernelFunc), deleNas: true } as tf.KernelConfig);
   replacements.set(key, why);
-  announce();
+  logReplacement?.(replacementLine(key, why));
   return true;
 }
 
@@ -148,8 +142,11 @@ export function kernelReplacements(): ReadonlyMap<string, string> {
   return replacements;
 }
 
-/** Where kernel replacements are announced: each once per thread (those made before are announced now). */
+/**
+ * Where kernel replacements are announced: the replacements made so far at once, later ones as they happen; each
+ * once per logger (a language server logs them once to its output channel, whenever it starts in the process).
+ */
 export function onKernelReplaced(log: ((line: string) => void) | undefined): void {
   logReplacement = log;
-  announce();
+  if (log) for (const [key, why] of replacements) log(replacementLine(key, why));
 }

@@ -8,6 +8,7 @@
  * is still read). A new predictor is written next to it and swapped in with renames; leftovers of a swap
  * that a crash interrupted are repaired or removed at start-up.
  */
+import { repairDirectorySwaps } from '../util/files';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { DEFAULT_SPACE_ID } from '../space/registry';
@@ -54,32 +55,10 @@ export class PredictorSet {
     return path.join(storagePath, 'predictors', spaceId);
   }
 
-  /** Completes or undoes predictor swaps a crash interrupted, and removes their temporary folders. */
+  /** Completes or undoes predictor swaps a crash interrupted, and removes their temporary folders (src/util/files.ts). */
   static repairStorage(storagePath: string): string[] {
-    const done: string[] = [];
-    const parents = [storagePath, path.join(storagePath, 'predictors')];
-    for (const parent of parents) {
-      let names: string[];
-      try {
-        names = fs.readdirSync(parent);
-      } catch {
-        continue;
-      }
-      for (const n of names) {
-        const m = /^(.+)\.(old|new)-\d+(?:-\d+)?$/.exec(n);
-        if (!m) continue;
-        const full = path.join(parent, n);
-        const final = path.join(parent, m[1]!);
-        if (m[2] === 'old' && !fs.existsSync(final) && fs.existsSync(path.join(full, 'model.json'))) {
-          fs.renameSync(full, final);
-          done.push(`restored ${final} from an interrupted swap`);
-        } else {
-          fs.rmSync(full, { recursive: true, force: true });
-          done.push(`removed ${full}, left by an interrupted training or swap`);
-        }
-      }
-    }
-    return done;
+    const complete = (dir: string): boolean => fs.existsSync(path.join(dir, 'model.json'));
+    return [storagePath, path.join(storagePath, 'predictors')].flatMap((parent) => repairDirectorySwaps(parent, complete));
   }
 
   /**

@@ -21,6 +21,7 @@ import {
   TextDocumentSyncKind,
 } from 'vscode-languageserver/node';
 import { bundledSpaceIds } from '../data/dataset';
+import { onKernelReplaced } from '../runtime/tfjsInternals';
 import { initBackend } from '../runtime/backend';
 import { BUILTIN_SPACES, builtinSpace } from '../space/registry';
 import type { FoundArch, SearchSpace } from '../space/types';
@@ -199,6 +200,8 @@ export class DeleServer implements ServerContext {
 
   private async start(): Promise<void> {
     this.spaceFiles.discover(this.workspaceRoots);
+    // TF.js kernels this process replaces (src/runtime/tfjsInternals.ts): one line each in the output channel.
+    onKernelReplaced((line) => this.connection.console.info(line));
     this.backend = await initBackend('auto');
     try {
       await this.pullSettings();

@@ -5,8 +5,8 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { parseSpaceFile, SPACE_FILE_RE, SpaceFileError } from '../space/declared';
-import { builtinSpace } from '../space/registry';
+import { SPACE_FILE_RE, SpaceFileError } from '../space/declared';
+import { parseSpaceFile } from '../space/registry';
 import type { SearchSpace } from '../space/types';
 
 export interface SpaceFileState {
@@ -67,7 +67,6 @@ export class SpaceFiles {
     let state: SpaceFileState;
     try {
       const { space } = parseSpaceFile(text, path.basename(file));
-      if (builtinSpace(space.id)) throw new SpaceFileError(`"${space.id}" is a built-in space; choose another name`);
       const clash = [...this.files.values()].find((s) => s.file !== file && s.space?.id === space.id);
       if (clash) throw new SpaceFileError(`space "${space.id}" is already declared in ${clash.file}`);
       state = { file, space };

@@ -12,20 +12,10 @@ import { PredictorChangedNotification, TrainingEpochNotification, type TrainPara
 import { DEFAULT_SPACE_ID } from '../space/registry';
 import type { SearchSpace } from '../space/types';
 import type { ServerContext } from './context';
+import { replaceDirectory, temporarySibling } from '../util/files';
 import { trainParamsProblem } from './params';
 import { PredictorSet } from './predictorSet';
 import { type FromWorker, type ToWorker, WORKER_HEAP_MB, workerFailure } from './workerProtocol';
-
-/**
- * Replaces the space's stored predictor folder `final` by the trained `outDir` (the previous one moved aside,
- * then removed). Kept in one place: src/util/files.ts will offer this swap (with its repair) for the server to use.
- */
-function swapPredictorDir(outDir: string, final: string): void {
-  const old = `${final}.old-${Date.now()}`;
-  if (fs.existsSync(final)) fs.renameSync(final, old);
-  fs.renameSync(outDir, final);
-  fs.rmSync(old, { recursive: true, force: true });
-}
 
 interface TrainingSlot {
   worker?: Worker;
@@ -74,7 +64,7 @@ export class Training {
     } catch (e) {
       throw new ResponseError(3, `cannot write predictors to ${storagePath}: ${(e as Error).message}`);
     }
-    const outDir = `${PredictorSet.storageDir(storagePath, spaceId)}.new-${process.pid}-${Date.now()}`;
+    const outDir = temporarySibling(PredictorSet.storageDir(storagePath, spaceId));
     fs.mkdirSync(path.dirname(outDir), { recursive: true });
     return outDir;
   }
@@ -157,7 +147,8 @@ export class Training {
       return { status: 'failed', message: `trained, but the result does not load (the previous predictor is kept): ${(e as Error).message}` };
     }
     const final = PredictorSet.storageDir(ctx.init().storagePath, space.id);
-    swapPredictorDir(outDir, final);
+    // Two renames; a crash between them is mended at the next start-up (PredictorSet.repairStorage).
+    replaceDirectory(outDir, final);
     result.path = final;
     if (ctx.predictors.forSpace(space.id)?.info?.source === 'setting') {
       // dele.predictorPath wins for its space, now and after a restart: say so instead of switching.

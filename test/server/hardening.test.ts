@@ -20,6 +20,21 @@ describe('language server hardening', () => {
     }
   });
 
+  it('the TF.js kernels the process replaces are named once in the server log', async () => {
+    const s = await startSession();
+    try {
+      await s.client.sendRequest('dele/status');
+      const lines = await s.waitFor(() => {
+        const l = s.notifications.filter((n) => n.method === 'window/logMessage').map((n) => (n.params as { message: string }).message).filter((m) => /TF\.js \w+ kernel \w+ replaced/.test(m));
+        return l.length > 0 ? l : undefined;
+      });
+      const status = (await s.client.sendRequest('dele/status')) as StatusResult;
+      if (status.backend === 'wasm') assert.deepEqual(lines.map((l) => /kernel (\w+)/.exec(l)?.[1]).sort(), ['Cast', 'Identity', 'Transpose']);
+    } finally {
+      await s.close();
+    }
+  });
+
   it('a settings change whose configuration request fails is logged, and the server keeps serving', async () => {
     const s = await startSession({}, { failLaterConfiguration: true });
     try {

@@ -100,7 +100,7 @@ describe('hardening', () => {
     // Crash after "final -> old" and before "new -> final": only the old one is complete.
     fs.mkdirSync(path.join(predictors, 'nb201.old-1700000000000'), { recursive: true });
     fs.writeFileSync(path.join(predictors, 'nb201.old-1700000000000', 'model.json'), '{}');
-    fs.mkdirSync(path.join(predictors, 'nb201.new-123-1700000000001'));
+    fs.mkdirSync(path.join(predictors, 'nb201.new-99999999-1700000000001'));
     fs.mkdirSync(path.join(predictors, 'tnb101-micro'));
     const done = PredictorSet.repairStorage(storage);
     assert.equal(done.length, 2, done.join('\n'));
