@@ -1,10 +1,15 @@
 #!/usr/bin/env node
-// Tests in a real VS Code: code-server (VS Code 1.139 web workbench + a Node extension host) driven by
-// Debian chromium through playwright-core. Needs NODE24 and CODE_SERVER_ENTRY (scripts/e2e-setup.sh).
+// Tests in a real VS Code: code-server (a VS Code web workbench + a Node extension host) driven by Debian
+// chromium through playwright-core, on two VS Code versions (scripts/e2e-setup.sh installs both):
+//   current: code-server 4.139.1 = VS Code 1.139 on Node 24 (NODE24, CODE_SERVER_ENTRY)
+//   min:     code-server 4.90.3  = VS Code 1.90, the manifest's engines.vscode, on Node 20 (NODE20, CODE_SERVER_MIN_ENTRY)
+// --vscode=current|min|both (or DELE_E2E_VSCODE; default both, current first) chooses.
 //   phase 1: mocha suite inside the extension host (extensionDevelopmentPath + extensionTestsPath payload)
 //   phase 2: the packaged .vsix installed into code-server; Playwright checks the CodeLens text in the
 //            editor and the chart in the panel, and saves screenshots to test-results/ (docs/*.png are
 //            copies of some of them, made by hand after a look).
+// On the minimum version phase 2 runs too unless --host-only-min (then the mocha suite alone checks 1.90);
+// --host-only skips phase 2 everywhere. Screenshots of the minimum version go to test-results/vscode-1.90/.
 import { execFileSync, spawn } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
@@ -15,25 +20,54 @@ import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const { NODE24, CODE_SERVER_ENTRY } = process.env;
 const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
-if (!NODE24 || !CODE_SERVER_ENTRY) {
-  console.error('e2e: set NODE24 and CODE_SERVER_ENTRY (eval "$(bash scripts/e2e-setup.sh)")');
+const which = process.argv.find((a) => a.startsWith('--vscode='))?.slice('--vscode='.length) ?? process.env.DELE_E2E_VSCODE ?? 'both';
+if (!['current', 'min', 'both'].includes(which)) {
+  console.error(`e2e: --vscode / DELE_E2E_VSCODE must be current, min or both (got '${which}')`);
   process.exit(2);
 }
+/** The VS Code versions to test, current first. */
+const VSCODES = [
+  {
+    name: 'current',
+    label: 'VS Code 1.139 (code-server 4.139.1, Node 24)',
+    node: process.env.NODE24,
+    entry: process.env.CODE_SERVER_ENTRY,
+    nodeArgs: [],
+    smokeArgs: ['--vscode-option', 'enable-smoke-test-driver'],
+    results: 'test-results',
+  },
+  {
+    name: 'min',
+    label: 'VS Code 1.90 (code-server 4.90.3, Node 20)',
+    node: process.env.NODE20,
+    entry: process.env.CODE_SERVER_MIN_ENTRY,
+    // code-server 4.90 has no --vscode-option: declare VS Code's flag to its parser (test/e2e/smoke-driver-option.js).
+    nodeArgs: ['-r', path.join(ROOT, 'test/e2e/smoke-driver-option.js')],
+    smokeArgs: ['--enable-smoke-test-driver'],
+    results: 'test-results/vscode-1.90',
+  },
+].filter((v) => which === 'both' || which === v.name);
+for (const v of VSCODES) {
+  if (!v.node || !v.entry) {
+    console.error(`e2e: ${v.label} needs ${v.name === 'min' ? 'NODE20 and CODE_SERVER_MIN_ENTRY' : 'NODE24 and CODE_SERVER_ENTRY'} (eval "$(bash scripts/e2e-setup.sh)")`);
+    process.exit(2);
+  }
+}
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'dele-e2e-'));
-const results = path.join(ROOT, 'test-results');
-fs.mkdirSync(results, { recursive: true });
 // code-server and chromium write into $HOME and $TMPDIR: keep both throwaway.
 const env = { ...process.env, HOME: path.join(work, 'home'), TMPDIR: path.join(work, 'tmp') };
 fs.mkdirSync(env.HOME, { recursive: true });
 fs.mkdirSync(env.TMPDIR, { recursive: true });
 const log = (m) => console.log(`[e2e ${((Date.now() - t0) / 1000).toFixed(1)}s] ${m}`);
 const t0 = Date.now();
+/** The VS Code version under test (one of VSCODES) and the folder of its screenshots. */
+let vs;
+let results;
 let passed = 0;
 let failed = 0;
 /** mocha's own summary from the extension host. */
-const hostCounts = { passing: 0, failing: 0 };
+let hostCounts = { passing: 0, failing: 0 };
 
 function freePort() {
   return new Promise((resolve) => {
@@ -45,7 +79,7 @@ function freePort() {
 }
 
 function copyWorkspace(name) {
-  const dir = path.join(work, name);
+  const dir = path.join(work, `${vs.name}-${name}`);
   fs.cpSync(path.join(ROOT, 'test/e2e/workspace'), dir, { recursive: true });
   // The README's declared-space example: a space file, real data for it and a Python file using it.
   fs.cpSync(path.join(ROOT, 'examples/sequence-space'), path.join(dir, 'sequence-space'), { recursive: true });
@@ -54,7 +88,7 @@ function copyWorkspace(name) {
 
 async function startCodeServer({ extensionsDir, smokeDriver }) {
   const port = await freePort();
-  const udd = fs.mkdtempSync(path.join(work, 'udd-'));
+  const udd = fs.mkdtempSync(path.join(work, `${vs.name}-udd-`));
   fs.mkdirSync(path.join(udd, 'User'), { recursive: true });
   fs.writeFileSync(
     path.join(udd, 'User', 'settings.json'),
@@ -73,10 +107,10 @@ async function startCodeServer({ extensionsDir, smokeDriver }) {
   );
   const cfg = path.join(udd, 'code-server.yaml');
   fs.writeFileSync(cfg, 'auth: none\ncert: false\n');
-  const args = [CODE_SERVER_ENTRY, '--config', cfg, '--bind-addr', `127.0.0.1:${port}`, '--auth', 'none', '--user-data-dir', udd, '--extensions-dir', extensionsDir,
+  const args = [vs.entry, '--config', cfg, '--bind-addr', `127.0.0.1:${port}`, '--auth', 'none', '--user-data-dir', udd, '--extensions-dir', extensionsDir,
     '--disable-telemetry', '--disable-update-check', '--disable-workspace-trust', '--disable-getting-started-override'];
-  if (smokeDriver) args.push('--vscode-option', 'enable-smoke-test-driver');
-  const cs = spawn(NODE24, args, { env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  if (smokeDriver) args.push(...vs.smokeArgs);
+  const cs = spawn(vs.node, [...vs.nodeArgs, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   let out = '';
   cs.stdout.on('data', (d) => (out += d));
   cs.stderr.on('data', (d) => (out += d));
@@ -112,7 +146,7 @@ async function browser() {
 async function phaseExtensionHost() {
   log('phase 1: mocha suite in the extension host');
   const ws = copyWorkspace('ws-host');
-  const cs = await startCodeServer({ extensionsDir: path.join(work, 'exts-empty'), smokeDriver: true });
+  const cs = await startCodeServer({ extensionsDir: path.join(work, `${vs.name}-exts-empty`), smokeDriver: true });
   const ctx = await browser();
   try {
     const page = ctx.pages()[0] ?? (await ctx.newPage());
@@ -135,8 +169,13 @@ async function phaseExtensionHost() {
     await page.goto(`http://${cs.host}/?folder=${encodeURIComponent(ws)}&payload=${encodeURIComponent(JSON.stringify(payload))}`);
     const code = await Promise.race([exited, new Promise((r) => setTimeout(() => r('timeout'), 600_000))]);
     log(`extension-host suite finished: ${code}`);
-    if (code !== 0) console.error(`code-server log tail:\n${cs.log().slice(-4000)}`);
-    return code === 0;
+    // Exit code 0 without a mocha summary: the extension host died before the suite ran (seen on 1.90).
+    const ok = code === 0 && hostCounts.passing + hostCounts.failing > 0;
+    if (!ok) {
+      console.error(`code-server log tail:\n${cs.log().slice(-4000)}`);
+      for (const f of fs.globSync('**/remoteexthost.log', { cwd: cs.udd })) console.error(`${f} tail:\n${fs.readFileSync(path.join(cs.udd, f), 'utf8').slice(-4000)}`);
+    }
+    return ok;
   } finally {
     await ctx.close();
     cs.stop();
@@ -146,11 +185,14 @@ async function phaseExtensionHost() {
 async function phaseUi() {
   log('phase 2: packaged .vsix, UI checks with Playwright');
   const vsix = path.join(work, 'dele-nas.vsix');
-  execFileSync(process.execPath, [path.join(ROOT, 'node_modules/@vscode/vsce/vsce'), 'package', '--allow-missing-repository', '--skip-license', '--no-rewrite-relative-links', '-o', vsix], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
-  log(`packaged ${(fs.statSync(vsix).size / 1e6).toFixed(1)} MB`);
-  const exts = path.join(work, 'exts');
-  const udd = path.join(work, 'udd-install');
-  execFileSync(NODE24, [CODE_SERVER_ENTRY, '--user-data-dir', udd, '--extensions-dir', exts, '--install-extension', vsix], { env, stdio: 'ignore' });
+  if (!fs.existsSync(vsix)) {
+    // one .vsix for every VS Code version
+    execFileSync(process.execPath, [path.join(ROOT, 'node_modules/@vscode/vsce/vsce'), 'package', '--allow-missing-repository', '--skip-license', '--no-rewrite-relative-links', '-o', vsix], { cwd: ROOT, stdio: ['ignore', 'ignore', 'inherit'] });
+    log(`packaged ${(fs.statSync(vsix).size / 1e6).toFixed(1)} MB`);
+  }
+  const exts = path.join(work, `${vs.name}-exts`);
+  const udd = path.join(work, `${vs.name}-udd-install`);
+  execFileSync(vs.node, [...vs.nodeArgs, vs.entry, '--user-data-dir', udd, '--extensions-dir', exts, '--install-extension', vsix], { env, stdio: 'ignore' });
   const ws = copyWorkspace('ws-ui');
   const cs = await startCodeServer({ extensionsDir: exts, smokeDriver: false });
   const ctx = await browser();
@@ -172,7 +214,7 @@ async function phaseUi() {
     await page.waitForSelector('.explorer-folders-view .monaco-list-row', { timeout: 60_000 });
     const runCommand = async (title) => {
       await page.keyboard.press('F1');
-      await page.waitForSelector('.quick-input-widget input', { state: 'visible' });
+      await page.waitForSelector('.quick-input-widget .quick-input-box input', { state: 'visible' });
       await page.keyboard.type(title);
       await page.waitForFunction((t) => [...document.querySelectorAll('.quick-input-list .monaco-list-row')].some((r) => r.textContent.includes(t)), title);
       await page.keyboard.press('Enter');
@@ -180,7 +222,7 @@ async function phaseUi() {
     /** Quick Open (Ctrl+P) a workspace file and wait until its tab is the active one. */
     const openFile = async (name) => {
       await page.keyboard.press('Control+P');
-      await page.waitForSelector('.quick-input-widget input', { state: 'visible' });
+      await page.waitForSelector('.quick-input-widget .quick-input-box input', { state: 'visible' });
       await page.keyboard.type(name);
       await page.waitForFunction((n) => [...document.querySelectorAll('.quick-input-list .monaco-list-row')].some((r) => r.textContent.includes(n)), name);
       await page.keyboard.press('Enter');
@@ -351,7 +393,7 @@ async function phaseUi() {
     await check('a predictor trained with `dele train` for a declared space, set as dele.predictorPath, lenses its architectures', async () => {
       // As a user would: train on the command line, then point the setting at it (the other spaces keep theirs).
       const dir = path.join(ws, 'sequence-space');
-      const out = path.join(work, 'cells-predictor');
+      const out = path.join(work, `${vs.name}-cells-predictor`);
       execFileSync(process.execPath, [path.join(ROOT, 'dist/cli.js'), 'train', '--space', path.join(dir, 'cells.space.yaml'), '--data', path.join(dir, 'cells.csv'),
         '--target', 'acc', '--lf', 'params,flops', '--ratio', '0.05', '--preset', 'tiny', '--out', out], { stdio: ['ignore', 'ignore', 'inherit'] });
       fs.mkdirSync(path.join(ws, '.vscode'), { recursive: true });
@@ -374,16 +416,29 @@ async function phaseUi() {
   }
 }
 
-let hostOk = false;
-try {
-  hostOk = await phaseExtensionHost();
-  if (!process.argv.includes('--host-only')) await phaseUi();
-} catch (e) {
-  console.error(e);
-  failed++;
+const summary = [];
+for (vs of VSCODES) {
+  const start = Date.now();
+  results = path.join(ROOT, vs.results);
+  fs.mkdirSync(results, { recursive: true });
+  passed = 0;
+  failed = 0;
+  hostCounts = { passing: 0, failing: 0 };
+  log(`== ${vs.label}`);
+  let hostOk = false;
+  try {
+    hostOk = await phaseExtensionHost();
+    const hostOnly = process.argv.includes('--host-only') || (vs.name === 'min' && process.argv.includes('--host-only-min'));
+    if (!hostOnly) await phaseUi();
+  } catch (e) {
+    console.error(e);
+    failed++;
+  }
+  // Every mocha test of the extension host counts; a run that died without a summary counts as one failure.
+  const total = { passed: passed + hostCounts.passing, failed: failed + hostCounts.failing + (!hostOk && hostCounts.failing === 0 ? 1 : 0) };
+  summary.push({ ...total, line: `${vs.label}: ${total.passed} passed, ${total.failed} failed (${((Date.now() - start) / 1000).toFixed(0)} s)` });
+  log(summary.at(-1).line);
 }
 fs.rmSync(work, { recursive: true, force: true });
-// Every mocha test of the extension host counts; a run that died without a summary counts as one failure.
-const total = { passed: passed + hostCounts.passing, failed: failed + hostCounts.failing + (!hostOk && hostCounts.failing === 0 ? 1 : 0) };
-console.log(`e2e: ${total.passed} passed, ${total.failed} failed`);
-process.exit(total.failed === 0 ? 0 : 1);
+for (const s of summary) console.log(`e2e: ${s.line}`);
+process.exit(summary.every((s) => s.failed === 0) ? 0 : 1);
