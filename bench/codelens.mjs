@@ -8,7 +8,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createMessageConnection, StreamMessageReader, StreamMessageWriter } from 'vscode-jsonrpc/node.js';
+import { connectToServer } from './lspConnection.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const arg = (name, d) => {
@@ -38,12 +38,7 @@ const peakRssMb = () => {
   const m = /VmHWM:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${server.pid}/status`, 'utf8'));
   return m ? Number(m[1]) / 1024 : NaN;
 };
-const conn = createMessageConnection(new StreamMessageReader(server.stdout), new StreamMessageWriter(server.stdin));
-conn.onRequest('workspace/configuration', (p) => p.items.map(() => ({})));
-conn.onRequest('window/workDoneProgress/create', () => null);
-conn.onRequest('workspace/codeLens/refresh', () => null);
-conn.onNotification(() => {});
-conn.listen();
+const conn = connectToServer(server);
 await conn.sendRequest('initialize', {
   processId: process.pid,
   rootUri: null,

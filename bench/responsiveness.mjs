@@ -11,7 +11,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createMessageConnection, StreamMessageReader, StreamMessageWriter } from 'vscode-jsonrpc/node.js';
+import { connectToServer } from './lspConnection.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const arg = (name, d) => {
@@ -50,12 +50,7 @@ setTimeout(() => {
   console.error(`responsiveness: stopped after ${MAX_MINUTES} minutes`);
   stop(2);
 }, MAX_MINUTES * 60_000).unref();
-const conn = createMessageConnection(new StreamMessageReader(server.stdout), new StreamMessageWriter(server.stdin));
-conn.onRequest('workspace/configuration', (p) => p.items.map(() => ({})));
-conn.onRequest('window/workDoneProgress/create', () => null);
-conn.onRequest('workspace/codeLens/refresh', () => null);
-conn.onNotification(() => {});
-conn.listen();
+const conn = connectToServer(server);
 
 const timeout = (ms, what) => new Promise((_, rej) => setTimeout(() => rej(new Error(`timeout: ${what}`)), ms).unref());
 async function timed(method, params) {

@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createMessageConnection, StreamMessageReader, StreamMessageWriter } from 'vscode-jsonrpc/node.js';
+import { connectToServer } from './lspConnection.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const arg = (name, d) => {
@@ -88,20 +88,17 @@ const status = (key) => {
   const m = new RegExp(`${key}:\\s+(\\d+) kB`).exec(fs.readFileSync(`/proc/${server.pid}/status`, 'utf8'));
   return m ? Number(m[1]) / 1024 : NaN;
 };
-const conn = createMessageConnection(new StreamMessageReader(server.stdout), new StreamMessageWriter(server.stdin));
-conn.onRequest('workspace/configuration', (p) => p.items.map(() => ({})));
-conn.onRequest('window/workDoneProgress/create', () => null);
-conn.onRequest('workspace/codeLens/refresh', () => null);
 const published = new Map(); // uri -> [{ version, count, at }]
 const waiters = [];
-conn.onNotification('textDocument/publishDiagnostics', (p) => {
-  const list = published.get(p.uri) ?? [];
-  list.push({ version: p.version, count: p.diagnostics.length, at: performance.now() });
-  published.set(p.uri, list);
-  for (const w of [...waiters]) w();
+const conn = connectToServer(server, (c) => {
+  c.onNotification('textDocument/publishDiagnostics', (p) => {
+    const list = published.get(p.uri) ?? [];
+    list.push({ version: p.version, count: p.diagnostics.length, at: performance.now() });
+    published.set(p.uri, list);
+    for (const w of [...waiters]) w();
+  });
+  c.onNotification(() => {});
 });
-conn.onNotification(() => {});
-conn.listen();
 
 const timeout = (ms, what) => new Promise((_, rej) => setTimeout(() => rej(new Error(`timeout: ${what}`)), ms).unref());
 const withTimeout = (p, what) => Promise.race([p, timeout(WAIT_MS, what)]);
