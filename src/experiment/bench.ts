@@ -8,7 +8,7 @@ import { Adam } from '../predictor/adam';
 import { fitIsotonic } from '../predictor/calibration';
 import { type EvalMetrics, evaluateCalibrated, kendallTau } from '../predictor/metrics';
 import type { EncoderType } from '../predictor/model';
-import { resolveExperts } from '../predictor/predictor';
+import { chooseExperts } from '../predictor/predictor';
 import { modelBase, PRESETS, type PresetName } from '../predictor/presets';
 import { Rng } from '../util/rng';
 import { cloneModel, type Method, modelConfigFor, type OptimConfig, pretrainExperts, scoreArchs, trainOnTruth } from '../predictor/train';
@@ -54,7 +54,12 @@ export async function runBenchTask(ds: Dataset, task: BenchTask, log: (msg: stri
   const split = splitDataset(ds.archs.length, 0);
   const heldOutFeatures = split.heldOut.map((i) => ds.features[i]!);
   const heldOutTruth = split.heldOut.map((i) => truth[i]!);
-  const experts = resolveExperts(ds, 'dele', task.experts);
+  // Structural experts (`--lf structural`) are chosen on the smallest ratio's labels, which every ratio has
+  // (the subsets are nested): one step 1 serves every ratio, and no ratio's choice saw labels it does not use.
+  const fewest = groundTruthSubset(split.train, Math.min(...task.ratios), task.subsetSeed).filter((i) => Number.isFinite(truth[i]));
+  const chosen = chooseExperts(ds, 'dele', task.experts, task.target, fewest, task.seed);
+  const experts = chosen.experts;
+  ds = chosen.lfData;
   const base = modelBase(preset, task.encoder, ds.space.encoderInput);
   const methods = task.methods ?? ['vanilla', 'single', 'dele'];
   const rows: BenchRow[] = [];

@@ -2,6 +2,7 @@
  * The trained predictor as a unit: model + calibration + provenance, with save/load to one directory
  * (model.json + weights.bin) and the high-level train entry used by the CLI, the server and the bench.
  */
+import { STRUCTURAL_SET, withStructuralExperts } from '../data/structural';
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -325,6 +326,9 @@ export interface TrainResult {
   predictor: Predictor;
   metrics: EvalMetrics;
   history: EpochEvent[];
+  /** The experts trained, with their columns' descriptions; `structural` when they are the space's structural measures. */
+  experts: { name: string; description: string }[];
+  structural: boolean;
 }
 
 /** More experts than this is almost certainly a data file whose columns were not meant as LF measures. */
@@ -349,6 +353,19 @@ export function resolveExperts(ds: Dataset, method: Method, experts?: string[]):
   return names;
 }
 
+/**
+ * The experts to train and the data holding their LF values: the named or default LF columns, or structural
+ * measures of the space (src/data/structural.ts) when the data has no LF column or `experts` is `["structural"]`,
+ * chosen on the `labelled` archs (those whose target training may use) and added as columns.
+ */
+export function chooseExperts(ds: Dataset, method: Method, experts: string[] | undefined, target: string, labelled: readonly number[], seed = 0): { experts: string[]; lfData: Dataset; structural: boolean } {
+  const asked = experts?.length === 1 && experts[0] === STRUCTURAL_SET && !ds.columns.some((c) => c.name === STRUCTURAL_SET);
+  const structural = method !== 'vanilla' && (asked || (experts === undefined && lfNames(ds).length === 0));
+  if (!structural) return { experts: resolveExperts(ds, method, experts), lfData: ds, structural: false };
+  const s = withStructuralExperts(ds, target, labelled, { max: method === 'single' ? 1 : undefined, seed });
+  return { experts: s.experts, lfData: s.ds, structural: true };
+}
+
 /** Trains one predictor end to end (step 1 + step 2, or a baseline) and evaluates it on the held-out split. */
 export async function trainPredictor(ds: Dataset, opts: TrainOptions, hooks: TrainHooks = {}): Promise<TrainResult> {
   const t0 = Date.now();
@@ -358,10 +375,10 @@ export async function trainPredictor(ds: Dataset, opts: TrainOptions, hooks: Tra
   const splitSeed = opts.splitSeed ?? 0;
   const truth = column(ds, opts.target);
   if (truth.kind !== 'target') throw new DataError(`column "${opts.target}" is an LF measure, not a target`);
-  const experts = resolveExperts(ds, opts.method, opts.experts);
   const split = splitDataset(ds.archs.length, splitSeed);
   const gt = groundTruthSubset(split.train, opts.trainRatio, opts.subsetSeed).filter((i) => Number.isFinite(truth.values[i]));
   if (gt.length < 2) throw new DataError(`only ${gt.length} training archs have a "${opts.target}" value; need at least 2`);
+  const { experts, lfData, structural } = chooseExperts(ds, opts.method, opts.experts, opts.target, gt, seed);
   if (!ds.space.encoders.includes(opts.encoder)) throw new DataError(`the ${opts.encoder} encoder does not fit ${ds.space.title}; use ${ds.space.encoders.join(' or ')}`);
   const cfg = modelConfigFor(modelBase(preset, opts.encoder, ds.space.encoderInput), opts.method, experts);
   const model = new EnsembleModel(cfg, seed);
@@ -381,7 +398,7 @@ export async function trainPredictor(ds: Dataset, opts: TrainOptions, hooks: Tra
   let opt = new Adam({ lr: optim.lr });
   try {
     if (opts.method !== 'vanilla') {
-      const lf = experts.map((n) => column(ds, n).values);
+      const lf = experts.map((n) => column(lfData, n).values);
       await pretrainExpertsParallel(model, opt, ds.features, split.train, lf, optim, rng, h, { jobs: opts.jobs ?? 1, workerScript: opts.expertWorkerScript });
       if (opts.method === 'single') {
         // The baseline re-initialises the optimizer between pretraining and fine-tuning (reinit_optimizer).
@@ -418,5 +435,6 @@ export async function trainPredictor(ds: Dataset, opts: TrainOptions, hooks: Tra
     createdAt: new Date().toISOString(),
     trainSeconds: (Date.now() - t0) / 1000,
   };
-  return { predictor: new Predictor(model, meta), metrics, history };
+  const described = experts.map((name) => ({ name, description: column(lfData, name).description }));
+  return { predictor: new Predictor(model, meta), metrics, history, experts: described, structural };
 }

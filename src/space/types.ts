@@ -158,6 +158,8 @@ export interface SearchSpace<A = unknown> {
   sample(random: Random, n: number): A[];
   /** A declared space's declaration, stored with predictors so they load without the space file. */
   readonly declaration?: unknown;
+  /** Names of the graph's ops (`encoderInput.numOps` of them; a sequence's: its choice vocabulary), where known. */
+  readonly opNames?: readonly string[];
   /** A built-in space with a bundled table: the table's conventions (defaults, expert sets, stored form). */
   readonly benchmark?: BenchmarkConventions<A>;
   /**

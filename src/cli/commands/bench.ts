@@ -1,4 +1,5 @@
 /** `dele bench` (methods x ratios x seeds on bundled data) and `dele bench --report FILE` (re-print a saved run). */
+import { STRUCTURAL_SET } from '../../data/structural';
 import * as fs from 'node:fs';
 import { bundledSpaceIds, column, DataError, loadBundled, splitDataset } from '../../data/dataset';
 import { type AblationFile, ablationReport } from '../../experiment/ablation';
@@ -73,7 +74,9 @@ async function cmdBench(o: Opts): Promise<number> {
   const tasks: BenchTask[] = [];
   for (const encoder of encoders) for (let seed = 0; seed < seeds; seed++) tasks.push({ space: space.id, encoder, seed, ...(subsetSeeds ? { subsetSeed: seed } : {}), ratios, target, preset, experts: list(o.lf), optim, methods });
   if (column(ds, target).kind !== 'target') throw new DataError(`column "${target}" is an LF measure, not a target`);
-  const experts = resolveExperts(ds, 'dele', list(o.lf));
+  const lf = list(o.lf);
+  // Structural experts are chosen in each task (per seed, on its labels): the header names the set.
+  const experts = lf?.length === 1 && lf[0] === STRUCTURAL_SET ? [STRUCTURAL_SET] : resolveExperts(ds, 'dele', lf);
   err(`bench: ${tasks.length} tasks (${encoders.join(', ')} x ${seeds} seeds${subsetSeeds ? ', subset seed = seed' : ''}), ${jobs} parallel jobs, backend ${backend}, preset ${preset}`);
   const { rows, peakKb } = await runTasksInWorkers<BenchTask, BenchRow>('__bench-task', tasks, (t) => `${t.encoder} seed ${t.seed}`, jobs, backend);
   const wall = (Date.now() - t0) / 1000;

@@ -75,6 +75,7 @@ async function cmdTrain(o: Opts): Promise<number> {
     r.predictor.dispose();
     throw new DataError(`cannot save the predictor to ${o.out}: ${(e as Error).message}; nothing there was changed`);
   }
+  if (r.structural) err(`experts: ${r.experts.length} structural measures (the data has no LF column): ${r.experts.map((x) => `${x.name} (${x.description})`).join('; ')}`);
   err(`saved ${path.resolve(o.out)} (${r.predictor.meta.trainSeconds.toFixed(1)}s)`);
   process.stdout.write(`${metricsTable(r.metrics)}\n`);
   r.predictor.dispose();

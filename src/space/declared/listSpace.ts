@@ -228,6 +228,7 @@ export function sequenceSpace(decl: SequenceSpaceDeclaration): SearchSpace<ListA
       seqVocab: vocab.length,
       seqLength: P,
     },
+    opNames: vocab,
     // A sequence is read best as a sequence; GATES sees it as a chain (one GCN layer per position).
     encoders: ['lstm', 'gates'],
     parse: (text) => core.parse(text),
@@ -291,6 +292,7 @@ export function edgeCellSpace(decl: EdgeCellSpaceDeclaration): SearchSpace<ListA
       seqVocab: decl.ops.length,
       seqLength: E,
     },
+    opNames: decl.ops,
     encoders: ['gates', 'lstm'],
     parse: (text) => core.parse(text),
     scan: (text) => scanKeys(text, decl.name, decl.find.keys, (src, lit) => core.interpret(src, lit, false)),

@@ -30,6 +30,7 @@ export const nb201Space: SearchSpace<Nb201Arch> = {
     seqVocab: NB201_OPS.length,
     seqLength: NB201_NUM_EDGES,
   },
+  opNames: NB201_OPS,
   encoders: ['gates', 'lstm'],
   parse: parseNb201,
   scan: scanNb201,

@@ -80,11 +80,12 @@ export const tnb101MicroSpace: SearchSpace<Tnb101MicroArch> = {
   title: 'TransNAS-Bench-101 micro',
   syntax: '64-41414-a_bc_def, digits 0 none, 1 skip_connect, 2 conv1x1, 3 conv3x3 (node1<-0 _ node2<-0,1 _ node3<-0,1,2)',
   encoderInput: {
-    numOps: 4,
+    numOps: TNB101_MICRO_OPS.length,
     graph: { kind: 'edge-ops', numNodes: 4, edgeFrom: EDGE_FROM, edgeTo: EDGE_TO, noneOp: 0 },
     seqVocab: 4,
     seqLength: 6,
   },
+  opNames: TNB101_MICRO_OPS,
   encoders: ['gates', 'lstm'],
   parse: parseTnb101Micro,
   scan: scanTnb101Micro,
