@@ -126,12 +126,23 @@ export const methodItems = (): (PickItem & { value: Method })[] => [
   { label: 'Vanilla', description: 'ground truth only', value: 'vanilla' },
 ];
 
-/** Step 4/5 (not for vanilla): the data's LF measures, the default experts picked; DELE picks many, single LF one. */
+/** The experts item that asks for structural measures of the architectures (the server's STRUCTURAL_SET). */
+export const STRUCTURAL_EXPERTS = 'structural';
+
+/**
+ * Step 4/5 (not for vanilla): the data's LF measures, the default experts picked, and the structural measures of
+ * the architectures (needing no data; picked when the data has no LF column); DELE picks many, single LF one.
+ */
 export function expertsStep(info: DataInfoResult, method: 'dele' | 'single'): { title: string; canPickMany: boolean; items: PickItem[] } {
+  const structural: PickItem = {
+    label: STRUCTURAL_EXPERTS,
+    description: 'measures of each architecture itself (op counts, paths, degrees): no LF data needed',
+    picked: info.lfs.length === 0,
+  };
   return {
     title: method === 'dele' ? 'DELE: low-fidelity experts (4/5)' : 'DELE: the LF measure to pretrain on (4/5)',
     canPickMany: method === 'dele',
-    items: info.lfs.map((n) => ({ label: n, picked: info.defaultExperts.includes(n) })),
+    items: [...info.lfs.map((n) => ({ label: n, picked: info.defaultExperts.includes(n) })), structural],
   };
 }
 

@@ -359,11 +359,15 @@ export function resolveExperts(ds: Dataset, method: Method, experts?: string[]):
  * chosen on the `labelled` archs (those whose target training may use) and added as columns.
  */
 export function chooseExperts(ds: Dataset, method: Method, experts: string[] | undefined, target: string, labelled: readonly number[], seed = 0): { experts: string[]; lfData: Dataset; structural: boolean } {
-  const asked = experts?.length === 1 && experts[0] === STRUCTURAL_SET && !ds.columns.some((c) => c.name === STRUCTURAL_SET);
+  // "structural" in the list (and no column of that name) asks for them, next to any LF columns named with it.
+  const asked = experts?.includes(STRUCTURAL_SET) === true && !ds.columns.some((c) => c.name === STRUCTURAL_SET);
   const structural = method !== 'vanilla' && (asked || (experts === undefined && lfNames(ds).length === 0));
   if (!structural) return { experts: resolveExperts(ds, method, experts), lfData: ds, structural: false };
-  const s = withStructuralExperts(ds, target, labelled, { max: method === 'single' ? 1 : undefined, seed });
-  return { experts: s.experts, lfData: s.ds, structural: true };
+  const named = experts?.filter((n) => n !== STRUCTURAL_SET) ?? [];
+  if (method === 'single' && named.length > 0) throw new DataError('single-LF pretraining takes exactly one expert: an LF column or structural, not both');
+  const withNamed = named.length > 0 ? resolveExperts(ds, method, named) : [];
+  const s = withStructuralExperts(ds, target, labelled, { max: method === 'single' ? 1 : Math.min(8, MAX_EXPERTS - withNamed.length), seed });
+  return { experts: [...withNamed, ...s.experts], lfData: s.ds, structural: true };
 }
 
 /** Trains one predictor end to end (step 1 + step 2, or a baseline) and evaluates it on the held-out split. */

@@ -34,6 +34,7 @@ import {
   contains,
   dataStep,
   expertsStep,
+  STRUCTURAL_EXPERTS,
   lfMeasureItems,
   lfNotice,
   lfSpaceItems,
@@ -331,6 +332,14 @@ describe('client wizard: Train Predictor… and Compute LF…', () => {
     const single = expertsStep(info, 'single');
     assert.equal(single.canPickMany, false);
     assert.equal(single.title, 'DELE: the LF measure to pretrain on (4/5)');
+  });
+
+  it('experts: structural measures are offered last, and picked when the data has no LF column (an arch,acc file)', () => {
+    const withLf = expertsStep(info, 'dele').items;
+    assert.equal(at(withLf, withLf.length - 1).label, STRUCTURAL_EXPERTS);
+    assert.equal(at(withLf, withLf.length - 1).picked, false);
+    const bare = expertsStep({ ...info, lfs: [], defaultExperts: [] }, 'dele').items;
+    assert.deepEqual(bare.map((i) => [i.label, i.picked]), [[STRUCTURAL_EXPERTS, true]]);
   });
 
   it('ratios: shares of the non-held-out half, at least 2 labelled architectures', () => {

@@ -125,6 +125,10 @@ describe('DELE from an arch,acc file: structural experts', () => {
     assert.equal(chooseExperts(bare, 'dele', undefined, 'acc', [0, 1, 2, 3, 4, 5]).structural, true);
     assert.deepEqual(chooseExperts(bare, 'vanilla', undefined, 'acc', [0, 1, 2]).experts, []);
     assert.equal(chooseExperts(bare, 'single', undefined, 'acc', [0, 1, 2, 3, 4, 5]).experts.length, 1);
+    const both = chooseExperts(ds, 'dele', ['flops', STRUCTURAL_SET], 'acc', [0, 1, 2, 3, 4, 5]);
+    assert.equal(both.experts[0], 'flops', 'named LF columns first, then the structural measures');
+    assert.ok(both.experts.length > 1 && both.experts.slice(1).every((n) => n.startsWith('struct_')));
+    assert.throws(() => chooseExperts(ds, 'single', ['flops', STRUCTURAL_SET], 'acc', [0, 1, 2, 3, 4, 5]), /exactly one expert/);
   });
 
   it('trainPredictor trains DELE from arch,acc alone and names its structural experts; no tensor is left behind', async () => {
