@@ -472,17 +472,13 @@ function recordsToDataset(header: string[], rows: RawTable['rows'], file: string
       }
     }
   }
-  return makeDataset(
-    path.resolve(file),
-    space,
-    archs,
-    cols.map((c) => ({
-      name: c.name,
-      kind: targets.includes(c.name) ? 'target' : 'lf',
-      description: `${c.name} from ${path.basename(file)}`,
-      values: Float64Array.from(c.values),
-    })),
-  );
+  const columns: Column[] = cols.map((c) => ({
+    name: c.name,
+    kind: targets.includes(c.name) ? 'target' : 'lf',
+    description: `${c.name} from ${path.basename(file)}`,
+    values: Float64Array.from(c.values),
+  }));
+  return makeDataset(path.resolve(file), space, archs, [...columns, ...costColumns(space, archs, header)]);
 }
 
 /** Deterministic shuffle for splits (independent of the model seed). */
@@ -530,4 +526,11 @@ export function groundTruthSubset(train: number[], ratio: number, subsetSeed?: n
   // A shuffle seed of its own (a split uses splitSeed + 1), so subset seed k is not split seed k's order.
   const shuffleSeed = (Math.imul(subsetSeed + 1, 0x9e3779b1) ^ 0x5ab5e7ed) >>> 0;
   return permutation(train.length, shuffleSeed).slice(0, n).map((j) => train[j]!);
+}
+
+/** The space's own costs (a space file's per-choice cost tables) as LF columns, unless the file has the column. */
+function costColumns(space: SearchSpace, archs: readonly unknown[], header: readonly string[]): Column[] {
+  return (space.costs ?? [])
+    .filter((c) => !header.includes(c.name))
+    .map((c) => ({ name: c.name, kind: 'lf' as const, description: `${c.description} (computed)`, values: Float64Array.from(archs, (a) => c.value(a)) }));
 }

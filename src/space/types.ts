@@ -113,6 +113,14 @@ export interface BenchmarkConventions<A = unknown> {
   decode?(stored: string): A | undefined;
 }
 
+/** A cost the space itself knows for every architecture (a declared space's per-choice cost table, summed). */
+export interface ArchCost<A = unknown> {
+  /** The LF column it becomes: `cost_<name>`. */
+  name: string;
+  description: string;
+  value(a: A): number;
+}
+
 /** A random source in [0, 1); spaces sample with it so callers control seeds. */
 export type Random = () => number;
 
@@ -158,6 +166,8 @@ export interface SearchSpace<A = unknown> {
   sample(random: Random, n: number): A[];
   /** A declared space's declaration, stored with predictors so they load without the space file. */
   readonly declaration?: unknown;
+  /** Costs computed from the architecture alone (per-choice cost tables of a space file): LF columns for free. */
+  readonly costs?: readonly ArchCost<A>[];
   /** Names of the graph's ops (`encoderInput.numOps` of them; a sequence's: its choice vocabulary), where known. */
   readonly opNames?: readonly string[];
   /** A built-in space with a bundled table: the table's conventions (defaults, expert sets, stored form). */

@@ -96,7 +96,7 @@ describe('space declarations', () => {
       [{ ...MOBILE, name: 'nb201' }, /^w: name: "nb201" is a built-in space/],
       [{ ...MOBILE, name: 'tnb101-micro' }, /built-in space/],
       [{ ...MOBILE, kind: 'seq' }, /^w: kind: expected sequence or cell, found "seq"/],
-      [{ ...MOBILE, choises: [] }, /^w: choises: unknown field for a sequence space \(fields: name, kind, title, positions, choices, find\)/],
+      [{ ...MOBILE, choises: [] }, /^w: choises: unknown field for a sequence space \(fields: name, kind, title, positions, choices, costs, find\)/],
       [{ ...MOBILE, choices: ['a', 'b', 'a'] }, /^w: choices\[2\]: duplicate choice "a"/],
       [{ ...MOBILE, choices: [] }, /^w: choices: expected a list of choice names/],
       [{ ...MOBILE, choices: ['a', ['b']] }, /^w: choices\[1\]: mixes names and lists/],

@@ -9,11 +9,19 @@ interface DeclarationBase {
   find: { keys: string[] };
 }
 
+/**
+ * Cost tables, normalised: cost name -> one mapping per position (or edge) of every choice there to its cost (a
+ * form the space file accepts too, so a stored declaration validates again).
+ */
+export type CostTables = Record<string, Record<string, number>[]>;
+
 export interface SequenceSpaceDeclaration extends DeclarationBase {
   kind: 'sequence';
   positions: number;
   /** One list of choice names per position. */
   choices: string[][];
+  /** Per-choice costs (latency lookup tables and the like); an architecture's cost is the sum over positions. */
+  costs?: CostTables;
 }
 
 export interface EdgeCellSpaceDeclaration extends DeclarationBase {
@@ -24,6 +32,8 @@ export interface EdgeCellSpaceDeclaration extends DeclarationBase {
   ops: string[];
   /** The op meaning "no edge", if any. */
   none?: string;
+  /** Per-op costs; an architecture's cost is the sum over edges. */
+  costs?: CostTables;
 }
 
 export interface NodeCellSpaceDeclaration extends DeclarationBase {
@@ -79,8 +89,8 @@ export const DEFAULT_MAX_EDGES = 9;
 export const DEFAULT_FIND_KEYS = ['arch'];
 
 const FIELDS = {
-  sequence: ['name', 'kind', 'title', 'positions', 'choices', 'find'],
-  edges: ['name', 'kind', 'title', 'nodes', 'ops', 'opsOn', 'none', 'find'],
+  sequence: ['name', 'kind', 'title', 'positions', 'choices', 'costs', 'find'],
+  edges: ['name', 'kind', 'title', 'nodes', 'ops', 'opsOn', 'none', 'costs', 'find'],
   nodes: ['name', 'kind', 'title', 'nodes', 'ops', 'opsOn', 'maxEdges', 'find'],
 };
 
@@ -182,7 +192,8 @@ export function validateDeclaration(raw: unknown, where: string, reservedIds: re
       const shared = nameList(['choices'], c, 'choice');
       choices = Array.from({ length: positions }, () => [...shared]);
     }
-    return { name, kind, title, positions, choices, find };
+    const costs = costTables(raw.costs, choices, 'position', fail);
+    return { name, kind, title, positions, choices, ...(costs ? { costs } : {}), find };
   }
 
   const nodes = int(['nodes'], raw.nodes, 2, MAX_CELL_NODES);
@@ -193,9 +204,45 @@ export function validateDeclaration(raw: unknown, where: string, reservedIds: re
       none = typeof raw.none === 'number' ? String(raw.none) : (raw.none as string);
       if (typeof none !== 'string' || !ops.includes(none)) fail(['none'], `must be one of the ops (${ops.join(', ')}), found ${show(raw.none)}`);
     }
-    return none === undefined ? { name, kind, title, opsOn, nodes, ops, find } : { name, kind, title, opsOn, nodes, ops, none, find };
+    const edges = (nodes * (nodes - 1)) / 2;
+    const costs = costTables(raw.costs, Array.from({ length: edges }, () => ops), 'edge', fail);
+    return { name, kind, title, opsOn, nodes, ops, ...(none === undefined ? {} : { none }), ...(costs ? { costs } : {}), find };
   }
   const ops = nameList(['ops'], raw.ops, 'op', ['input', 'output']);
   const maxEdges = raw.maxEdges === undefined ? Math.min(DEFAULT_MAX_EDGES, (nodes * (nodes - 1)) / 2) : int(['maxEdges'], raw.maxEdges, 1, (nodes * (nodes - 1)) / 2);
   return { name, kind, title, opsOn: 'nodes', nodes, ops, maxEdges, find };
+}
+
+const COST_NAME_RE = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
+export const MAX_COSTS = 16;
+
+/**
+ * `costs:` of a space file: each cost a mapping choice -> number (the same at every position or edge) or a list
+ * with one such mapping per position or edge. A choice a mapping does not name costs 0; a name that is no
+ * choice there is an error (a typo would silently cost 0).
+ */
+function costTables(raw: unknown, slots: string[][], slot: 'position' | 'edge', fail: (path: FieldPath, message: string, onKey?: boolean) => never): CostTables | undefined {
+  if (raw === undefined) return undefined;
+  if (!isObject(raw)) return fail(['costs'], `expected a mapping of cost names to tables, e.g. { latency_ms: { conv3x3: 1.2, skip: 0.1 } }, found ${show(raw)}`);
+  const names = Object.keys(raw);
+  if (names.length === 0 || names.length > MAX_COSTS) fail(['costs'], `expected 1 to ${MAX_COSTS} costs, found ${names.length}`);
+  const tables: CostTables = {};
+  for (const name of names) {
+    if (!COST_NAME_RE.test(name)) fail(['costs', name], 'a cost name is 1-64 letters, digits and _, not starting with a digit', true);
+    const spec = raw[name];
+    const perSlot = Array.isArray(spec);
+    if (perSlot && spec.length !== slots.length) fail(['costs', name], `one mapping per ${slot}: expected ${slots.length}, found ${spec.length}`);
+    tables[name] = slots.map((choices, p) => {
+      const path = perSlot ? ['costs', name, p] : ['costs', name];
+      const table = perSlot ? (spec as unknown[])[p] : spec;
+      if (!isObject(table)) return fail(path, `expected a mapping of choice names to numbers, found ${show(table)}`);
+      for (const [choice, v] of Object.entries(table)) {
+        const known = perSlot ? choices.includes(choice) : slots.some((l) => l.includes(choice));
+        if (!known) fail([...path, choice], `"${choice}" is not a choice${perSlot ? ` at ${slot} ${p + 1}` : ''} (choices: ${(perSlot ? choices : [...new Set(slots.flat())]).join(', ')})`, true);
+        if (typeof v !== 'number' || !Number.isFinite(v)) fail([...path, choice], `expected a number, found ${show(v)}`);
+      }
+      return Object.fromEntries(choices.map((c) => [c, (table[c] as number | undefined) ?? 0]));
+    });
+  }
+  return tables;
 }

@@ -22,6 +22,20 @@
  * character, `04304`. Numbers are indices (into the position's choices) unless a name looks like a number;
  * then they are names. If a name contains `-`, strings are comma-separated.
  *
+ * ## Cost tables (sequence spaces and cells with ops on edges)
+ *
+ * ```yaml
+ * costs:                       # optional: 1 to 16 named costs, each per choice (the latency-lookup-table convention)
+ *   latency_ms: { mb3_e3: 1.2, mb5_e6: 3.4, skip: 0.1 }   # the same at every position (or edge)
+ *   params_m:                  # or one mapping per position (or edge)
+ *     - { mb3_e3: 0.01, mb5_e6: 0.03 }
+ *     - …
+ * ```
+ *
+ * A choice a mapping does not name costs 0; a name that is no choice there is an error. An architecture's cost is
+ * the sum over its positions (edges); data files of the space get it as the LF column `cost_<name>` for every
+ * architecture (a column of that name in the file wins), so DELE has experts without any measured LF value.
+ *
  * ## Cell spaces, ops on edges (NAS-Bench-201-like)
  *
  * ```yaml

@@ -3,8 +3,8 @@
  * position) and declared cells with ops on edges (one op per edge of the complete DAG, edge order 1<-0, 2<-0,
  * 2<-1, 3<-0, ...). An architecture is the list of per-position choice indices.
  */
-import { type ArchProblem, clip, outputReachable, type ParseResult, type Random, sampleEnumerable, type SearchSpace } from '../types';
-import type { EdgeCellSpaceDeclaration, SequenceSpaceDeclaration } from './declaration';
+import { type ArchCost, type ArchProblem, clip, outputReachable, type ParseResult, type Random, sampleEnumerable, type SearchSpace } from '../types';
+import type { CostTables, EdgeCellSpaceDeclaration, SequenceSpaceDeclaration } from './declaration';
 import { isNumberText, type Item, itemsOf, type Lit, readWhole, type SplitRules } from './literal';
 import { MAX_PROBLEMS, MAX_TEXT, scanKeys } from './scan';
 
@@ -229,6 +229,7 @@ export function sequenceSpace(decl: SequenceSpaceDeclaration): SearchSpace<ListA
       seqLength: P,
     },
     opNames: vocab,
+    ...costMembers(decl.costs, decl.choices, 'position'),
     // A sequence is read best as a sequence; GATES sees it as a chain (one GCN layer per position).
     encoders: ['lstm', 'gates'],
     parse: (text) => core.parse(text),
@@ -293,6 +294,7 @@ export function edgeCellSpace(decl: EdgeCellSpaceDeclaration): SearchSpace<ListA
       seqLength: E,
     },
     opNames: decl.ops,
+    ...costMembers(decl.costs, Array.from({ length: E }, () => decl.ops), 'edge'),
     encoders: ['gates', 'lstm'],
     parse: (text) => core.parse(text),
     scan: (text) => scanKeys(text, decl.name, decl.find.keys, (src, lit) => core.interpret(src, lit, false)),
@@ -303,5 +305,21 @@ export function edgeCellSpace(decl: EdgeCellSpaceDeclaration): SearchSpace<ListA
     ...enumerableMembers(core),
     sample: (random, n) => enumerable(core, random, n),
     declaration: decl,
+  };
+}
+
+/** `costs` of a list space: each table summed over the positions (or edges) of an architecture. */
+function costMembers(tables: CostTables | undefined, choices: readonly (readonly string[])[], slot: 'position' | 'edge'): { costs?: ArchCost<ListArch>[] } {
+  if (!tables) return {};
+  return {
+    costs: Object.entries(tables).map(([name, perSlot]) => {
+      // [slot][choice index] -> cost
+      const table = choices.map((names, p) => names.map((n) => perSlot[p]?.[n] ?? 0));
+      return {
+        name: `cost_${name}`,
+        description: `${name}: the sum over ${slot}s of the space file's per-choice ${name}`,
+        value: (a: ListArch) => a.reduce((sum, c, p) => sum + table[p]![c]!, 0),
+      };
+    }),
   };
 }
