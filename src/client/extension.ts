@@ -258,17 +258,20 @@ class DeleExtension implements vscode.Disposable {
     if (c) await c.stop().catch((e: Error) => this.log.warn(`stop: ${e.message}`));
   }
 
+  /** The client, started if need be; undefined (and said) when the language server does not run. */
+  private async runningClient(): Promise<LanguageClient | undefined> {
+    await this.ensureStarted().catch(() => undefined);
+    if (!this.client) void vscode.window.showErrorMessage('DELE: the language server is not running.');
+    return this.client;
+  }
+
   /**
    * Command: DELE: Train Predictor… (quick picks; `params` skips them, for scripts and tests). A running training
    * is said at once, before any quick pick; the panel's curve restarts only for a training that starts.
    */
   async train(params?: Partial<TrainParams>): Promise<TrainResult | undefined> {
-    await this.ensureStarted().catch(() => undefined);
-    const client = this.client;
-    if (!client) {
-      void vscode.window.showErrorMessage('DELE: the language server is not running.');
-      return undefined;
-    }
+    const client = await this.runningClient();
+    if (!client) return undefined;
     if (!this.trainingGate.free((await client.sendRequest(StatusRequest)).training)) return this.busyTraining();
     const full = params?.data ? (params as TrainParams) : await this.askTrainParams(client, params);
     if (!full) return undefined;
@@ -308,12 +311,8 @@ class DeleExtension implements vscode.Disposable {
    * workspace and the bundled one). `params` with an entry skips the pick, for scripts and tests.
    */
   async usePreviousPredictor(params?: Partial<UsePredictorParams>): Promise<UsePredictorResult | undefined> {
-    await this.ensureStarted().catch(() => undefined);
-    const client = this.client;
-    if (!client) {
-      void vscode.window.showErrorMessage('DELE: the language server is not running.');
-      return undefined;
-    }
+    const client = await this.runningClient();
+    if (!client) return undefined;
     if (params?.space && params.entry) return this.usePredictor({ space: params.space, entry: params.entry });
     const history = await client.sendRequest(PredictorHistoryRequest, params?.space ? { space: params.space } : {});
     if (history.spaces.length === 0) {
@@ -403,12 +402,8 @@ class DeleExtension implements vscode.Disposable {
    * The server computes in worker threads with cancellable progress; the CSV can then be joined with ground truth.
    */
   async computeLf(params?: ComputeLfParams): Promise<ComputeLfResult | undefined> {
-    await this.ensureStarted().catch(() => undefined);
-    const client = this.client;
-    if (!client) {
-      void vscode.window.showErrorMessage('DELE: the language server is not running.');
-      return undefined;
-    }
+    const client = await this.runningClient();
+    if (!client) return undefined;
     const full = params ?? (await this.askLfParams(client));
     if (!full) return undefined;
     this.log.info(`LF measures: ${JSON.stringify({ ...full, source: full.source.kind })}`);
