@@ -30,6 +30,7 @@ import {
   SPACE_FILE_GLOB,
   type InitOptions,
   PredictorChangedNotification,
+  PredictorHistoryRequest,
   type SearchParams,
   StatusRequest,
   type StatusResult,
@@ -37,9 +38,24 @@ import {
   type TrainParams,
   TrainRequest,
   type TrainResult,
+  type UsePredictorParams,
+  UsePredictorRequest,
+  type UsePredictorResult,
 } from '../protocol/lsp';
 import { connectionError, CrashWindow, LANGUAGES, mayHoldArchitecture as mayHold, statusBar } from './lifecycle';
 import { type PanelHooks, PredictorPanel } from './panel';
+import {
+  BUSY_TRAINING_TEXT,
+  CANCEL_TRAINING,
+  historyItems,
+  historySpaceItems,
+  historySpaceWithoutAsking,
+  SHOW_PROGRESS,
+  TrainingGate,
+  trainingOutcomeNotice,
+  USE_NEW,
+  USE_PREVIOUS,
+} from './predictorHistoryModel';
 import { Proposer } from './propose';
 import { SideBar } from './views';
 import {
@@ -55,7 +71,6 @@ import {
   ratioItems,
   sampleSizeError,
   targetOrder,
-  trainNotice,
   trainParams,
   trainSpaceItems,
 } from './wizard';
@@ -115,6 +130,7 @@ class DeleExtension implements vscode.Disposable {
   private clientScope: vscode.Disposable[] = [];
   private readonly statusItem: vscode.StatusBarItem;
   private lastStatus?: StatusResult;
+  private readonly trainingGate = new TrainingGate();
   /** Set by activate(): refreshed when a predictor changes. */
   sideBar?: SideBar;
 
@@ -242,21 +258,97 @@ class DeleExtension implements vscode.Disposable {
     if (c) await c.stop().catch((e: Error) => this.log.warn(`stop: ${e.message}`));
   }
 
-  /** Command: DELE: Train Predictor… (quick picks; `params` skips them, for scripts and tests). */
-  async train(params?: Partial<TrainParams>): Promise<TrainResult | undefined> {
+  /** The client, started if need be; undefined (and said) when the language server does not run. */
+  private async runningClient(): Promise<LanguageClient | undefined> {
     await this.ensureStarted().catch(() => undefined);
-    const client = this.client;
-    if (!client) {
-      void vscode.window.showErrorMessage('DELE: the language server is not running.');
-      return undefined;
-    }
+    if (!this.client) void vscode.window.showErrorMessage('DELE: the language server is not running.');
+    return this.client;
+  }
+
+  /**
+   * Command: DELE: Train Predictor… (quick picks; `params` skips them, for scripts and tests). A running training
+   * is said at once, before any quick pick; the panel's curve restarts only for a training that starts.
+   */
+  async train(params?: Partial<TrainParams>): Promise<TrainResult | undefined> {
+    const client = await this.runningClient();
+    if (!client) return undefined;
+    if (!this.trainingGate.free((await client.sendRequest(StatusRequest)).training)) return this.busyTraining();
     const full = params?.data ? (params as TrainParams) : await this.askTrainParams(client, params);
     if (!full) return undefined;
-    this.log.info(`training: ${JSON.stringify(full)}`);
-    PredictorPanel.current?.trainingStarted();
-    const result = await client.sendRequest(TrainRequest, full);
-    this.log.info(`training ${result.status}: ${result.message}`);
-    void notify(trainNotice(result));
+    // Claimed synchronously after the server's answer: a second command that went through its wizard meanwhile is refused here.
+    if (!this.trainingGate.begin((await client.sendRequest(StatusRequest)).training)) return this.busyTraining();
+    try {
+      this.log.info(`training: ${JSON.stringify(full)}`);
+      PredictorPanel.current?.trainingStarted();
+      const result = await client.sendRequest(TrainRequest, full);
+      this.log.info(`training ${result.status}: ${result.message}${result.history ? ` (${result.history.comparison.text})` : ''}`);
+      void this.showTrainingOutcome(result);
+      return result;
+    } finally {
+      this.trainingGate.end();
+    }
+  }
+
+  private busyTraining(): undefined {
+    void vscode.window.showWarningMessage(BUSY_TRAINING_TEXT, SHOW_PROGRESS, CANCEL_TRAINING).then((choice) => {
+      if (choice === SHOW_PROGRESS) void vscode.commands.executeCommand('dele.showPanel');
+      else if (choice === CANCEL_TRAINING) this.cancelTraining();
+    });
+    return undefined;
+  }
+
+  /** The training's notice; a worse or not comparable predictor waits for "Use the new one" (nothing is awaited here). */
+  private async showTrainingOutcome(result: TrainResult): Promise<void> {
+    const n = trainingOutcomeNotice(result);
+    const show = n.level === 'error' ? vscode.window.showErrorMessage : n.level === 'warning' ? vscode.window.showWarningMessage : vscode.window.showInformationMessage;
+    const choice = await show(n.text, ...n.actions);
+    if (choice === USE_NEW && n.use) await this.usePredictor(n.use);
+    else if (choice === USE_PREVIOUS) await vscode.commands.executeCommand('dele.usePreviousPredictor');
+  }
+
+  /**
+   * Command: DELE: Use Previous Predictor… (a quick pick of a space's history: every predictor trained in the
+   * workspace and the bundled one). `params` with an entry skips the pick, for scripts and tests.
+   */
+  async usePreviousPredictor(params?: Partial<UsePredictorParams>): Promise<UsePredictorResult | undefined> {
+    const client = await this.runningClient();
+    if (!client) return undefined;
+    if (params?.space && params.entry) return this.usePredictor({ space: params.space, entry: params.entry });
+    const history = await client.sendRequest(PredictorHistoryRequest, params?.space ? { space: params.space } : {});
+    if (history.spaces.length === 0) {
+      void vscode.window.showInformationMessage('DELE: no predictors to choose from yet. Train one with DELE: Train Predictor….');
+      return undefined;
+    }
+    let space = params?.space ?? historySpaceWithoutAsking(history);
+    if (!space) {
+      const pick = await vscode.window.showQuickPick(historySpaceItems(history), { title: 'DELE: predictors of which search space?' });
+      if (!pick) return undefined;
+      space = pick.space;
+    }
+    const of = history.spaces.find((x) => x.space === space);
+    const title = `DELE: ${of?.spaceTitle ?? space} predictors${history.settingNote ? ` (${history.settingNote})` : ''}`;
+    const picked = await vscode.window.showQuickPick(historyItems(of?.entries ?? []), { title, matchOnDetail: true });
+    if (!picked) return undefined;
+    if (picked.entry.active) {
+      void vscode.window.showInformationMessage(`DELE: that ${space} predictor is already active.`);
+      return undefined;
+    }
+    return this.usePredictor({ space, entry: picked.entry.id });
+  }
+
+  private async usePredictor(params: UsePredictorParams): Promise<UsePredictorResult | undefined> {
+    const client = this.client;
+    if (!client) return undefined;
+    let result: UsePredictorResult;
+    try {
+      result = await client.sendRequest(UsePredictorRequest, params);
+    } catch (e) {
+      void vscode.window.showErrorMessage(`DELE: ${(e as Error).message}`);
+      return undefined;
+    }
+    this.log.info(result.message);
+    this.setStatus(result.status);
+    void vscode.window.showInformationMessage(`DELE: ${result.message}.`);
     return result;
   }
 
@@ -310,12 +402,8 @@ class DeleExtension implements vscode.Disposable {
    * The server computes in worker threads with cancellable progress; the CSV can then be joined with ground truth.
    */
   async computeLf(params?: ComputeLfParams): Promise<ComputeLfResult | undefined> {
-    await this.ensureStarted().catch(() => undefined);
-    const client = this.client;
-    if (!client) {
-      void vscode.window.showErrorMessage('DELE: the language server is not running.');
-      return undefined;
-    }
+    const client = await this.runningClient();
+    if (!client) return undefined;
     const full = params ?? (await this.askLfParams(client));
     if (!full) return undefined;
     this.log.info(`LF measures: ${JSON.stringify({ ...full, source: full.source.kind })}`);
@@ -414,6 +502,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<DeleAp
     { dispose: () => void ext.dispose() },
     vscode.commands.registerCommand('dele.trainPredictor', (params?: Partial<TrainParams>) => ext.train(params)),
     vscode.commands.registerCommand('dele.cancelTraining', () => ext.cancelTraining()),
+    vscode.commands.registerCommand('dele.usePreviousPredictor', (params?: Partial<UsePredictorParams>) => ext.usePreviousPredictor(params)),
     vscode.commands.registerCommand('dele.computeLf', (params?: ComputeLfParams) => ext.computeLf(params)),
     vscode.commands.registerCommand('dele.restartServer', () => ext.restart()),
     vscode.commands.registerCommand('dele.showPanel', async (arg?: { space?: string }) => {

@@ -146,11 +146,100 @@ export interface TrainResult {
   /** Held-out Kendall's tau of the new predictor. */
   kendallTau?: number;
   path?: string;
+  /** Completed trainings: the new predictor's history entry, and whether it replaced the active predictor. */
+  history?: TrainingOutcome;
 }
 
 /**
+ * What a metric says about a predictor: the held-out Kendall's tau, and the held-out split it was measured on.
+ * Two metrics compare only on the same split (same data, split seed and target).
+ */
+export interface PredictorMetric {
+  /** Held-out Kendall's tau; absent when the held-out split had no ground truth (`missing` says why). */
+  kendallTau?: number;
+  /** Held-out architectures with ground truth. */
+  heldOutSize: number;
+  /** "<data fingerprint>/<split seed>/<target>": equal splits make tau comparable. */
+  heldOutSplit: string;
+  missing?: string;
+}
+
+/** A predictor of a space's history: every predictor trained in the workspace, and the bundled one. */
+export interface PredictorHistoryEntry {
+  /** 'bundled', or the history folder's name. */
+  id: string;
+  kind: 'bundled' | 'trained';
+  space: string;
+  /** The predictor in use for its space now. */
+  active: boolean;
+  target: string;
+  method: string;
+  encoder: string;
+  trainRatio: number;
+  /** Training architectures with ground truth. */
+  groundTruthSize: number;
+  dataSource: string;
+  experts: string[];
+  createdAt: string;
+  metric: PredictorMetric;
+}
+
+/** How a new predictor's metric compares with the active one's (the server decides, the client words it). */
+export interface PredictorComparison {
+  /** 'none': no predictor for the space was active; 'incomparable': different held-out splits or no metric. */
+  verdict: 'better' | 'notWorse' | 'worse' | 'incomparable' | 'none';
+  /** One line, e.g. "held-out τ 0.850 vs 0.911 of the bundled predictor". */
+  text: string;
+}
+
+export interface TrainingOutcome {
+  space: string;
+  /** The new predictor's history entry (always kept). */
+  entry: string;
+  /** It is the active predictor now. */
+  replaced: boolean;
+  /** The server proposes it: the client asks "use the new one?", and `dele/usePredictor` with `entry` confirms. */
+  ask: boolean;
+  comparison: PredictorComparison;
+}
+
+export interface PredictorHistoryParams {
+  /** Only this space; default every space with a history or a bundled predictor. */
+  space?: string;
+}
+
+export interface PredictorHistoryResult {
+  /** Per space: its entries, newest trained first, the bundled one last. */
+  spaces: { space: string; spaceTitle: string; entries: PredictorHistoryEntry[] }[];
+  /** dele.predictorPath is set: it wins over any entry for its space. */
+  settingNote?: string;
+}
+
+/** client -> server: the predictors of the workspace's history (and the bundled ones). */
+export const PredictorHistoryRequest = new RequestType<PredictorHistoryParams, PredictorHistoryResult, void>('dele/predictorHistory');
+
+export interface UsePredictorParams {
+  space: string;
+  /** A PredictorHistoryEntry id ('bundled' or a trained entry). */
+  entry: string;
+}
+
+export interface UsePredictorResult {
+  /** The status after the switch (lenses, hovers and the side bar follow it). */
+  status: StatusResult;
+  message: string;
+}
+
+/**
+ * client -> server: makes a history entry the space's active predictor (kept after a restart). Confirms a
+ * training that was not adopted (`TrainingOutcome.replaced` false) or rolls back. Unknown entries are an error.
+ */
+export const UsePredictorRequest = new RequestType<UsePredictorParams, UsePredictorResult, void>('dele/usePredictor');
+
+/**
  * client -> server: train a predictor in a worker thread; the server reports LSP work-done progress
- * (cancellable). On completion the new predictor replaces the old one; on cancel or failure the old stays.
+ * (cancellable). On completion the new predictor joins the space's history and replaces the active one unless
+ * it is worse or not comparable (`TrainResult.history`); on cancel or failure the old stays.
  */
 export const TrainRequest = new RequestType<TrainParams, TrainResult, void>('dele/train');
 

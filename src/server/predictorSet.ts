@@ -55,10 +55,50 @@ export class PredictorSet {
     return path.join(storagePath, 'predictors', spaceId);
   }
 
-  /** Completes or undoes predictor swaps a crash interrupted, and removes their temporary folders (src/util/files.ts). */
+  /**
+   * Completes or undoes predictor swaps a crash interrupted, and removes their temporary folders (src/util/files.ts),
+   * also those of an interrupted training or copy into the predictor history.
+   */
   static repairStorage(storagePath: string): string[] {
     const complete = (dir: string): boolean => fs.existsSync(path.join(dir, 'model.json'));
-    return [storagePath, path.join(storagePath, 'predictors')].flatMap((parent) => repairDirectorySwaps(parent, complete));
+    const history = path.join(storagePath, 'predictor-history');
+    let spaces: string[] = [];
+    try {
+      spaces = fs.readdirSync(history).map((n) => path.join(history, n));
+    } catch {
+      // No history yet.
+    }
+    return [storagePath, path.join(storagePath, 'predictors'), ...spaces].flatMap((parent) => repairDirectorySwaps(parent, complete));
+  }
+
+  /** The bundled predictor folders and their spaces (unreadable ones left out: loadAll reports them). */
+  static bundled(init: InitOptions): { space: string; dir: string }[] {
+    return subdirsWithModel(init.bundledPredictors).flatMap((dir) => {
+      try {
+        return [{ space: peekSpace(dir), dir }];
+      } catch {
+        return [];
+      }
+    });
+  }
+
+  /** The bundled predictor folder of a space, if the extension ships one. */
+  static bundledDir(init: InitOptions, spaceId: string): string | undefined {
+    return PredictorSet.bundled(init).find((b) => b.space === spaceId)?.dir;
+  }
+
+  /** The workspace predictor folders start-up would load for a space: `predictors/<space>/` and the pre-spaces `predictor/`. */
+  static workspaceDirs(storagePath: string, spaceId: string): string[] {
+    const own = PredictorSet.storageDir(storagePath, spaceId);
+    const legacy = path.join(storagePath, 'predictor');
+    const legacyHolds = ((): boolean => {
+      try {
+        return peekSpace(legacy) === spaceId;
+      } catch {
+        return false;
+      }
+    })();
+    return [...(fs.existsSync(path.join(own, 'model.json')) ? [own] : []), ...(legacyHolds ? [legacy] : [])];
   }
 
   /**

@@ -28,6 +28,8 @@ import type { FoundArch, SearchSpace } from '../space/types';
 import { SPACE_FILE_RE } from '../space/declared';
 import {
   CancelTrainingNotification,
+  PredictorHistoryRequest,
+  UsePredictorRequest,
   ComputeLfRequest,
   DataInfoRequest,
   DEFAULT_SETTINGS,
@@ -175,6 +177,8 @@ export class DeleServer implements ServerContext {
     connection.onRequest(WorkspaceArchitecturesRequest, afterStart((p) => this.workspaceArchs.list(p)));
     connection.onRequest(TrainRequest, (p, token) => this.training.train(p, token));
     connection.onNotification(CancelTrainingNotification, () => this.training.cancel());
+    connection.onRequest(PredictorHistoryRequest, afterStart((p) => this.training.choice.list(p ?? {})));
+    connection.onRequest(UsePredictorRequest, afterStart((p) => this.training.choice.use(p)));
     connection.onRequest(SpacesRequest, () => this.spaceInfos());
     connection.onRequest(ComputeLfRequest, (p, token) => computeLfRequest(this, p, token));
     connection.onRequest(SearchRequest, (p, token) => searchRequest(this, this.searcher, p, token));

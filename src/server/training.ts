@@ -1,10 +1,9 @@
 /**
  * `dele/train`: checks the params, trains in a worker thread with cancellable work-done progress and epoch
- * notifications, checks that the result loads, and swaps it in for the space's workspace predictor. One
- * training at a time.
+ * notifications, checks that the result loads, keeps it in the space's predictor history and makes it active
+ * unless it is worse than the active one (PredictorChoice decides). One training at a time.
  */
 import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { type CancellationToken, ErrorCodes, ResponseError, type WorkDoneProgressServerReporter } from 'vscode-languageserver/node';
 import { Predictor } from '../predictor/predictor';
@@ -12,9 +11,8 @@ import { PredictorChangedNotification, TrainingEpochNotification, type TrainPara
 import { DEFAULT_SPACE_ID } from '../space/registry';
 import type { SearchSpace } from '../space/types';
 import type { ServerContext } from './context';
-import { replaceDirectory, temporarySibling } from '../util/files';
 import { trainParamsProblem } from './params';
-import { PredictorSet } from './predictorSet';
+import { PredictorChoice } from './predictorChoice';
 import { type FromWorker, type ToWorker, WORKER_HEAP_MB, workerFailure } from './workerProtocol';
 
 interface TrainingSlot {
@@ -24,8 +22,12 @@ interface TrainingSlot {
 
 export class Training {
   private slot?: TrainingSlot;
+  /** The space's predictor history and which of its entries is active (also `dele/predictorHistory`, `dele/usePredictor`). */
+  readonly choice: PredictorChoice;
 
-  constructor(private readonly ctx: ServerContext) {}
+  constructor(private readonly ctx: ServerContext) {
+    this.choice = new PredictorChoice(ctx);
+  }
 
   get running(): boolean {
     return this.slot !== undefined;
@@ -54,7 +56,7 @@ export class Training {
     }
   }
 
-  /** The storage folder, writable, and a fresh folder name in it for the trained predictor. */
+  /** The storage folder, writable, and a fresh folder in the space's history for the trained predictor. */
   private outDirFor(spaceId: string): string {
     const storagePath = this.ctx.init().storagePath;
     if (!storagePath) throw new ResponseError(3, 'no workspace storage to save a predictor in');
@@ -64,9 +66,7 @@ export class Training {
     } catch (e) {
       throw new ResponseError(3, `cannot write predictors to ${storagePath}: ${(e as Error).message}`);
     }
-    const outDir = temporarySibling(PredictorSet.storageDir(storagePath, spaceId));
-    fs.mkdirSync(path.dirname(outDir), { recursive: true });
-    return outDir;
+    return this.choice.incomingDir(spaceId);
   }
 
   private async run(params: TrainParams, token: CancellationToken, slot: TrainingSlot, cancelledEarly: () => boolean): Promise<TrainResult> {
@@ -137,7 +137,7 @@ export class Training {
     });
   }
 
-  /** A completed training: the new predictor must load before it replaces the previous one on disk. */
+  /** A completed training: the new predictor must load before it joins the history (and maybe replaces the active one). */
   private adopt(result: TrainResult, outDir: string, space: SearchSpace): TrainResult {
     const ctx = this.ctx;
     try {
@@ -146,18 +146,16 @@ export class Training {
       fs.rmSync(outDir, { recursive: true, force: true });
       return { status: 'failed', message: `trained, but the result does not load (the previous predictor is kept): ${(e as Error).message}` };
     }
-    const final = PredictorSet.storageDir(ctx.init().storagePath, space.id);
-    // Two renames; a crash between them is mended at the next start-up (PredictorSet.repairStorage).
-    replaceDirectory(outDir, final);
-    result.path = final;
+    const { path: kept, ...outcome } = this.choice.adoptTrained(space.id, outDir);
+    result.path = kept;
+    result.history = outcome;
     if (ctx.predictors.forSpace(space.id)?.info?.source === 'setting') {
       // dele.predictorPath wins for its space, now and after a restart: say so instead of switching.
-      result.message += `; saved to ${final}, but dele.predictorPath points to the ${space.id} predictor in use: clear the setting to use the new one`;
-    } else {
-      ctx.predictors.loadOne('workspace', final);
+      result.message += `; kept in the predictor history (${kept}), but dele.predictorPath points to the ${space.id} predictor in use: clear the setting to choose it`;
+    } else if (outcome.replaced) {
       void ctx.refreshLenses();
     }
-    ctx.connection.console.info(`DELE server: new ${space.id} predictor, held-out Kendall's tau ${result.kendallTau?.toFixed(4)}`);
+    ctx.connection.console.info(`DELE server: new ${space.id} predictor ${outcome.entry} (${outcome.comparison.text}): ${outcome.replaced ? 'active' : 'kept in the history'}`);
     return result;
   }
 }

@@ -92,6 +92,9 @@ describe('LF measures from the editor', () => {
     fs.writeFileSync(truth, `arch,val_acc\n${rows.map((a) => `${a},${acc?.[bench.keys.indexOf(a)]}`).join('\n')}\n`);
     const t = (await s.client.sendRequest('dele/train', { data: truth, join: [out], target: 'val_acc', method: 'dele', encoder: 'gates', trainRatio: 1, experts: ['flops', 'params'], preset: 'tiny', pretrainEpochs: 1, epochs: 2 })) as TrainResult;
     assert.equal(t.status, 'completed', t.message);
+    // Measured on other data than the active predictor: not comparable, so proposed; dele/usePredictor confirms.
+    assert.equal(t.history?.comparison.verdict, 'incomparable', t.history?.comparison.text);
+    await s.client.sendRequest('dele/usePredictor', { space: 'nb201', entry: t.history?.entry });
     const st = (await s.client.sendRequest('dele/status')) as StatusResult;
     assert.deepEqual(st.predictor?.experts, ['flops', 'params']);
     assert.match(st.predictor?.dataSource ?? '', /truth-sample\.csv\+.*lf-sample\.csv/);

@@ -135,12 +135,15 @@ describe('language server over LSP', () => {
     assert.ok(!fs.existsSync(path.join(s.storage, 'predictors', 'nb201')));
   });
 
-  it('trains a predictor in a worker with progress, swaps it in and refreshes the lenses', async () => {
+  it('trains a predictor in a worker with progress, swaps it in once confirmed and refreshes the lenses', async () => {
     await s.setText(URI, PY);
     await lensesOn();
     const refreshes = s.refreshes;
     const r = (await s.client.sendRequest('dele/train', { ...TINY_TRAINING, epochs: 20, subsetSeed: 2 })) as TrainResult;
     assert.equal(r.status, 'completed', r.message);
+    // Worse than the bundled fixture on the same held-out split: proposed, and swapped in by dele/usePredictor.
+    assert.equal(r.history?.ask, true, r.history?.comparison.text);
+    await s.client.sendRequest('dele/usePredictor', { space: 'nb201', entry: r.history?.entry });
     assert.equal(JSON.parse(fs.readFileSync(path.join(s.storage, 'predictors', 'nb201', 'model.json'), 'utf8')).subsetSeed, 2, 'the subset seed reaches the trainer');
     assert.ok((r.kendallTau ?? 0) > 0.3, String(r.kendallTau));
     assert.ok(fs.existsSync(path.join(s.storage, 'predictors', 'nb201', 'model.json')));

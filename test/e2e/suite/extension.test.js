@@ -342,7 +342,7 @@ suite('DELE in a real VS Code', () => {
     console.log(`hover with LF: ${text.split('\n').find((l) => l.startsWith('Low-fidelity'))}`);
   });
 
-  test('the train command trains a predictor and the lenses switch to it', async () => {
+  test('the train command asks before a worse predictor replaces the bundled one; Use Previous Predictor switches the lenses to it', async () => {
     const result = await vscode.commands.executeCommand('dele.trainPredictor', {
       data: 'bundled',
       target: 'c10_test_200ep',
@@ -356,6 +356,14 @@ suite('DELE in a real VS Code', () => {
     });
     assert.equal(result.status, 'completed', result.message);
     assert.ok(result.kendallTau > 0.3, String(result.kendallTau));
+    // Worse than the bundled predictor on the same held-out split: kept in the history and proposed, not swapped in.
+    assert.equal(result.history.comparison.verdict, 'worse', result.history.comparison.text);
+    assert.equal(result.history.replaced, false);
+    assert.equal(result.history.ask, true);
+    // (The primary predictor may be another space's: the declared space trained above.)
+    assert.equal((await api.status()).predictors.find((p) => p.space === 'nb201').source, 'bundled');
+    const used = await vscode.commands.executeCommand('dele.usePreviousPredictor', { space: 'nb201', entry: result.history.entry });
+    assert.equal(used.status.predictor.kendallTau, result.kendallTau);
     const s = await api.status();
     assert.equal(s.predictor.source, 'workspace');
     assert.deepEqual(s.predictor.experts, ['c10valid_xvalid_12ep', 'zc_c10_synflow', 'zc_c10_nwot']);
