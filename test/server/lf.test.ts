@@ -72,9 +72,12 @@ describe('LF measures from the editor', () => {
   });
 
   it('the CSV joins a ground-truth file for training (data info sees both)', async () => {
+    // Its own CSV in the form dele/computeLf writes (the test above checks that form): no test depends on another's files.
+    const lf = path.join(ws, 'lf-join.csv');
+    fs.writeFileSync(lf, `arch,flops,params,nwot\n${OPEN_CELL},187.04,1.2885,2000\n${FILE_CELL},7.943872,0.073306,1500\n`);
     const truth = path.join(ws, 'truth.csv');
     fs.writeFileSync(truth, `arch,val_acc\n"${OPEN_CELL}",94.1\n"${FILE_CELL}",10\n`);
-    const info = (await s.client.sendRequest('dele/dataInfo', { data: truth, space: 'nb201', join: [path.join(ws, 'lf-nb201.csv')] })) as DataInfoResult;
+    const info = (await s.client.sendRequest('dele/dataInfo', { data: truth, space: 'nb201', join: [lf] })) as DataInfoResult;
     assert.equal(info.archCount, 2);
     assert.deepEqual(info.targets, ['val_acc']);
     assert.deepEqual(info.lfs, ['flops', 'params', 'nwot']);
