@@ -82,3 +82,51 @@ export function panelHtml(a: { cspSource: string; nonce: string; script: string;
 </body>
 </html>`;
 }
+
+/** Where and what a proposal inserts: `text` goes at the end of line `line` (see proposalInsertion). */
+export interface LineInsertion {
+  line: number;
+  /** Inserted at the end of `line`: a newline and the proposal's line. */
+  text: string;
+  /** Where on `line` a comma goes first (after the last element of a list, before any comment), if one does. */
+  comma?: number;
+  /** The proposal as it stands on its new line (what to select after the edit): line `line + 1`, from `character`. */
+  character: number;
+  written: string;
+}
+
+/** A proposal written as a string in a file (a cell string), not a call or a literal structure (`Genotype(...)`, `{...}`, `[...]`). */
+const isStringForm = (text: string): boolean => !/^\s*(["'{[]|[A-Za-z_][\w.]*\s*\()/.test(text);
+
+/**
+ * Inserts a proposal on a new line after the cursor's line, never inside an existing architecture: when the
+ * cursor is on an architecture that spans lines (`archLines`: each architecture's first and last line), after
+ * its last line. In the form of the file: a quoted string in Python/YAML/JSON (a list element gets its comma,
+ * a YAML list item its dash), plain in any other file (.arch: one architecture per line).
+ */
+export function proposalInsertion(doc: { fileName: string; lineAt(line: number): string; lineCount: number }, cursorLine: number, proposal: string, archLines: { start: number; end: number }[] = []): LineInsertion {
+  const spanning = archLines.filter((r) => r.start <= cursorLine && cursorLine <= r.end);
+  const line = Math.min(doc.lineCount - 1, Math.max(cursorLine, ...spanning.map((r) => r.end)));
+  const current = doc.lineAt(line);
+  const indent = /^\s*/.exec(doc.lineAt(spanning.length > 0 ? Math.min(...spanning.map((r) => r.start)) : line))?.[0] ?? '';
+  const ext = /\.(\w+)$/.exec(doc.fileName)?.[1]?.toLowerCase() ?? '';
+  const structured = ['py', 'pyi', 'ipynb', 'yaml', 'yml', 'json', 'jsonc'].includes(ext);
+  if (!structured) return { line, text: `\n${indent}${proposal}`, character: indent.length, written: proposal };
+  const value = isStringForm(proposal) ? JSON.stringify(proposal) : proposal;
+  const code = current.replace(/\s+#.*$/, '').trimEnd();
+  if (ext === 'yaml' || ext === 'yml') {
+    const dash = /^\s*- /.exec(current)?.[0];
+    const written = dash ? `- ${value}` : value;
+    const at = dash ? dash.length - 2 : indent.length;
+    return { line, text: `\n${' '.repeat(at)}${written}`, character: at, written };
+  }
+  const inList = /^\s*(["']|[A-Za-z_][\w.]*\s*\(|[{[])/.test(current) && !/^\s*[A-Za-z_]\w*\s*=/.test(current);
+  if (code.endsWith('[') || code.endsWith('(')) {
+    const inner = `${indent}    `;
+    return { line, text: `\n${inner}${value},`, character: inner.length, written: value };
+  }
+  if (code.endsWith(',')) return { line, text: `\n${indent}${value},`, character: indent.length, written: value };
+  // The last element of a list: it gets the comma that separates it from the proposal.
+  if (inList && /["')\]}]$/.test(code)) return { line, comma: code.length, text: `\n${indent}${value}`, character: indent.length, written: value };
+  return { line, text: `\n${indent}${value}`, character: indent.length, written: value };
+}

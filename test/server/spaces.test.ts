@@ -179,7 +179,7 @@ describe('search spaces in the language server', () => {
     const ls = await lenses();
     const blocks = ls.filter((l) => [lineOf('arch = ["mb6"'), lineOf('blocks =')].includes(l.range.start.line));
     assert.equal(blocks.length, 2);
-    for (const l of blocks) assert.match(l.command?.title ?? '', /^pred \d+\.\d%( · top [\d.]+% of a [\d,]+-architecture sample)? · top-2 experts \(gate weight\): (parameters|FLOPs) 0\.\d\d, (parameters|FLOPs) 0\.\d\d$/);
+    for (const l of blocks) assert.match(l.command?.title ?? '', /^pred \d+\.\d%( · rank [\d,]+ of 243)? · top-2 experts \(gate weight\): (parameters|FLOPs) 0\.\d\d, (parameters|FLOPs) 0\.\d\d$/);
     const st = (await s.client.sendRequest('dele/status')) as StatusResult;
     assert.equal(st.predictor?.space, 'blocks');
     assert.deepEqual(st.predictors.map((p) => p.space).sort(), ['blocks', 'nb201', 'tnb101-micro']);
