@@ -2,7 +2,7 @@
 const assert = require('node:assert/strict');
 const vscode = require('vscode');
 
-const LENS = /^pred \d+\.\d% · top-3 experts \S+ 0\.\d\d \S+ 0\.\d\d \S+ 0\.\d\d$/;
+const LENS = /^pred \d+\.\d%( · rank [\d,]+ of [\d,]+| · top [\d.]+% of a [\d,]+-architecture sample)? · top-3 experts \(gate weight\): .+ 0\.\d\d, .+ 0\.\d\d, .+ 0\.\d\d$/;
 
 async function poll(what, timeoutMs = 60000, everyMs = 200) {
   const t = Date.now();
@@ -254,7 +254,7 @@ suite('DELE in a real VS Code', () => {
     const at = (lenses, start) => lenses.filter((l) => l.range.start.line === lineOf(start));
     const lenses = await poll(async () => {
       const ls = (await vscode.commands.executeCommand('vscode.executeCodeLensProvider', uri)) || [];
-      const ready = scored.every((n) => at(ls, n).length === 1 && /^pred \d+\.\d% · top-3 experts /.test(title(at(ls, n)[0]))) && at(ls, 'NASNet =').length === 1;
+      const ready = scored.every((n) => at(ls, n).length === 1 && /^pred \d+\.\d%.* · top-3 experts \(gate weight\): /.test(title(at(ls, n)[0]))) && at(ls, 'NASNet =').length === 1;
       return ready ? ls : undefined;
     }, 120000);
     console.log(`DARTS lenses: ${JSON.stringify(lenses.map((l) => `${l.range.start.line}: ${title(l)}`))}`);
@@ -314,7 +314,7 @@ suite('DELE in a real VS Code', () => {
     assert.equal(result.status, 'completed', result.message);
     const titles = await poll(async () => {
       const t = await lensTitles(uri);
-      return t.length === 2 && t.every((x) => /^pred \d+\.\d% · top-2 experts (params|flops) 0\.\d\d (params|flops) 0\.\d\d$/.test(x)) ? t : undefined;
+      return t.length === 2 && t.every((x) => /^pred \d+\.\d%( · rank [\d,]+ of [\d,]+)? · top-2 experts \(gate weight\): (parameters|FLOPs) 0\.\d\d, (parameters|FLOPs) 0\.\d\d$/.test(x)) ? t : undefined;
     });
     console.log(`declared-space lenses: ${JSON.stringify(titles)}`);
   });
@@ -361,7 +361,7 @@ suite('DELE in a real VS Code', () => {
     assert.deepEqual(s.predictor.experts, ['c10valid_xvalid_12ep', 'zc_c10_synflow', 'zc_c10_nwot']);
     const titles = await poll(async () => {
       const t = await lensTitles(file('search_space.py'));
-      return t.length > 0 && t.every((x) => /top-3 experts (acc12ep|synflow|nwot) /.test(x)) ? t : undefined;
+      return t.length > 0 && t.every((x) => /top-3 experts \(gate weight\): (12-epoch accuracy|SynFlow|NWOT)/.test(x)) ? t : undefined;
     });
     assert.ok(titles.length >= 3);
   });
