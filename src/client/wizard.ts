@@ -155,7 +155,11 @@ export function expertsStep(info: DataInfoResult, method: 'dele' | 'single'): { 
   return {
     title: method === 'dele' ? 'DELE: low-fidelity experts (4/5)' : 'DELE: the LF measure to pretrain on (4/5)',
     canPickMany: method === 'dele',
-    items: info.lfs.map((n) => ({ label: n, picked: info.defaultExperts.includes(n) })),
+    // The column as the label (what the request sends), its display name and description as the server gave them.
+    items: info.lfs.map((n) => {
+      const d = info.lfLabels?.[n];
+      return { label: n, ...(d && d.label !== n ? { description: d.label, detail: d.description } : {}), picked: info.defaultExperts.includes(n) };
+    }),
   };
 }
 

@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import { describe, it } from 'node:test';
 import type { SpaceInfo } from '../../src/protocol/lsp';
 import { type LineInsertion, proposalInsertion } from '../../src/client/panelModel';
-import { spacesWithPredictors, whereItems } from '../../src/client/wizard';
+import { expertsStep, spacesWithPredictors, whereItems } from '../../src/client/wizard';
 import { lfDisplay } from '../../src/data/lfNames';
 
 const CELL = '|nor_conv_3x3~0|+|none~0|skip_connect~1|+|none~0|none~1|avg_pool_3x3~2|';
@@ -96,5 +96,12 @@ describe('LF display names', () => {
     assert.equal(lfDisplay('hw_c10_edgegpu_latency').label, 'edgegpu latency (CIFAR-10)');
     assert.equal(lfDisplay('flops').label, 'FLOPs');
     assert.deepEqual(lfDisplay('my_column'), { label: 'my_column', description: 'LF column my_column' });
+  });
+
+  it('the Train wizard shows each LF column with the display name the server sent', () => {
+    const lfs = ['c10valid_xvalid_12ep', 'my_column'];
+    const step = expertsStep({ archCount: 3, targets: ['t'], lfs, defaultExperts: lfs, lfLabels: Object.fromEntries(lfs.map((n) => [n, lfDisplay(n)])) }, 'dele');
+    assert.deepEqual(step.items[0], { label: 'c10valid_xvalid_12ep', description: '12-epoch accuracy (CIFAR-10 valid)', detail: lfDisplay('c10valid_xvalid_12ep').description, picked: true });
+    assert.deepEqual(step.items[1], { label: 'my_column', picked: true });
   });
 });
