@@ -3,7 +3,7 @@
  * view messages and the CSV exports. Imports no `vscode` (unit-tested in test/unit/client.test.ts); views.ts
  * turns these plain objects into TreeItems and MarkdownStrings.
  */
-import type { ArchLocation, RankedArch, SearchProposal, SearchResponse, WorkspaceArch, WorkspaceArchitecturesResult } from '../protocol/lsp';
+import { type ArchLocation, EXPERTS_LEGEND, type RankedArch, type SearchProposal, type SearchResponse, type WorkspaceArch, type WorkspaceArchitecturesResult } from '../protocol/lsp';
 
 /** Languages whose documents the Architectures view watches for edits, saves and closes. */
 export const WATCHED_LANGUAGES: ReadonlySet<string> = new Set(['python', 'json', 'jsonc', 'yaml', 'dele-arch']);
@@ -24,8 +24,7 @@ export const byWeight = (r: RankedArch): RankedArch['experts'] => [...r.experts]
 export const topExpert = (r: RankedArch): RankedArch['experts'][number] | undefined => byWeight(r)[0];
 /** An expert's display name (sent by the server), else its LF column. */
 export const expertLabel = (e: RankedArch['experts'][number]): string => e.display?.label ?? e.name;
-/** What the two numbers of an expert are (the hover's legend). */
-export const EXPERTS_LEGEND = "_gate weight: share of the ensemble's score, sums to 1 · expert score: the expert's ranking score, unitless, higher = better_";
+
 /** "s" unless n is 1. */
 export const plural = (n: number): string => (n === 1 ? '' : 's');
 

@@ -228,6 +228,9 @@ export interface ExpertShare {
   display?: LfLabel;
 }
 
+/** What an expert's two numbers are: the one-line legend under every experts table (hover, side-bar tooltips). */
+export const EXPERTS_LEGEND = "_gate weight: share of the ensemble's score, sums to 1 · expert score: the expert's ranking score, unitless, higher = better_";
+
 export interface RankedArch {
   arch: string;
   /** Calibrated predicted accuracy (%). */

@@ -4,6 +4,7 @@
  */
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import { type Hover, MarkupKind } from 'vscode-languageserver/node';
+import { EXPERTS_LEGEND } from '../protocol/lsp';
 import type { FoundArch } from '../space/types';
 import type { ServerContext } from './context';
 import { codeSpan, escapeMarkdown as esc } from './markdown';
@@ -66,9 +67,6 @@ function unpredictedHover(ctx: ServerContext, f: ValidFound, host: 'stale' | und
   return markdown(lines, range);
 }
 
-/** The legend under the experts table: what the two numbers are. */
-export const EXPERTS_LEGEND =
-  "_gate weight: share of the ensemble's score, sums to 1 · expert score: the expert's ranking score, unitless, higher = better_";
 
 /** The experts table of a prediction, by gate weight, each expert by its display name (and its column). */
 export function expertsTable(experts: ArchPrediction['experts']): string[] {
