@@ -84,7 +84,7 @@ export class Proposer implements vscode.Disposable {
     // An editor keeps its selection while a webview or the side bar has the focus.
     const doc = editor.document;
     const at = proposalInsertion(
-      { fileName: doc.fileName, lineAt: (n) => doc.lineAt(n).text, lineCount: doc.lineCount },
+      { fileName: doc.fileName, languageId: doc.languageId, lineAt: (n) => doc.lineAt(n).text, lineCount: doc.lineCount },
       editor.selection.active.line,
       text,
       await this.archLines(doc.uri.toString()),
@@ -95,8 +95,7 @@ export class Proposer implements vscode.Disposable {
       b.insert(end, at.text);
     });
     if (ok) {
-      // The proposal's new line follows `at.line` (the comma, if any, is on `at.line`).
-      const start = new vscode.Position(at.line + 1, at.character);
+      const start = new vscode.Position(at.proposalLine, at.character);
       const range = new vscode.Range(start, start.translate(0, at.written.length));
       editor.selection = new vscode.Selection(range.start, range.end);
       editor.revealRange(range);

@@ -30,7 +30,7 @@ describe('a proposal inserts on its own line', () => {
     const lines = ['CELLS = [', '    "|avg_pool_3x3~0|+|none~0|none~1|+|none~0|none~1|none~2|",', ']'];
     const at = proposalInsertion(doc('/w/a.py', lines), 1, CELL);
     assert.deepEqual(apply(lines, at), ['CELLS = [', '    "|avg_pool_3x3~0|+|none~0|none~1|+|none~0|none~1|none~2|",', `    "${CELL}",`, ']']);
-    assert.equal(apply(lines, at)[at.line + 1]?.slice(at.character, at.character + at.written.length), `"${CELL}"`);
+    assert.equal(apply(lines, at)[at.proposalLine]?.slice(at.character, at.character + at.written.length), `"${CELL}"`);
   });
 
   it('the last list element gets its comma (before a comment), so the list stays a list', () => {
@@ -55,6 +55,15 @@ describe('a proposal inserts on its own line', () => {
     assert.deepEqual(apply(yaml, proposalInsertion(doc('/w/s.yaml', yaml), 1, CELL)), ['cells:', '  - "|a|"', `  - "${CELL}"`]);
     const arch = ['|a|', '|b|'];
     assert.deepEqual(apply(arch, proposalInsertion(doc('/w/x.arch', arch), 0, CELL)), ['|a|', CELL, '|b|']);
+  });
+
+  it('a blank cursor line takes the proposal itself; an untitled document by its language', () => {
+    const arch = ['# proposals below', ''];
+    const at = proposalInsertion(doc('/w/p.arch', arch), 1, CELL);
+    assert.deepEqual(apply(arch, at), ['# proposals below', CELL]);
+    assert.equal(at.proposalLine, 1);
+    const untitled = ['X = [', '    "|a|",', ']'];
+    assert.deepEqual(apply(untitled, proposalInsertion({ ...doc('Untitled-1', untitled), languageId: 'python' }, 1, CELL)), ['X = [', '    "|a|",', `    "${CELL}",`, ']']);
   });
 
   it('JSON array element', () => {

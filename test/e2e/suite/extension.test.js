@@ -370,4 +370,21 @@ suite('DELE in a real VS Code', () => {
     await vscode.commands.executeCommand('dele.showPanel');
     await poll(() => vscode.window.tabGroups.all.some((g) => g.tabs.some((t) => t.label === 'DELE Predictor')));
   });
+
+  test('a proposal inserts on its own line', async () => {
+    // The cursor in the middle of a cell string of a Python list: the proposal goes on the next line, quoted.
+    const first = '|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_3x3~2|';
+    const doc = await vscode.workspace.openTextDocument({ language: 'python', content: `CELLS = [\n    "${first}"\n]\n` });
+    const editor = await vscode.window.showTextDocument(doc);
+    editor.selection = new vscode.Selection(1, 20, 1, 20);
+    const r = await vscode.commands.executeCommand('dele.proposeArchitectures', { space: 'nb201', top: 1 });
+    const [best] = r.proposals;
+    assert.ok(await vscode.commands.executeCommand('dele.insertProposal', { p: best, rank: 1 }));
+    assert.deepEqual(doc.getText().split('\n'), ['CELLS = [', `    "${first}",`, `    "${best.text}"`, ']', '']);
+    assert.equal(editor.document.getText(editor.selection), `"${best.text}"`);
+    // Both cells are valid: two lenses, no diagnostics.
+    await poll(async () => ((await vscode.commands.executeCommand('vscode.executeCodeLensProvider', doc.uri)) || []).length === 2);
+    assert.equal(vscode.languages.getDiagnostics(doc.uri).length, 0);
+    await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
+  });
 });
