@@ -332,6 +332,11 @@ async function phaseUi() {
         await runCommand('View: Show DELE');
       }
       const rowsOf = () => page.$$eval('.part.sidebar .monaco-list-row', (els) => els.map((e) => e.textContent));
+      // Space groups start collapsed: open the NAS-Bench-201 one.
+      const group = page.locator('.part.sidebar .monaco-list-row', { hasText: /^NAS-Bench-201\d+ architectures/ }).first();
+      await group.waitFor({ timeout: 90_000 });
+      log(`side bar groups: ${JSON.stringify(await rowsOf())}`);
+      await group.click();
       await page.waitForFunction(
         () => [...document.querySelectorAll('.part.sidebar .monaco-list-row')].filter((e) => /\d+\.\d%.* · [\w.-]+\.(py|yaml|arch):\d+/.test(e.textContent)).length >= 6,
         null,

@@ -59,7 +59,9 @@ suite('DELE in a real VS Code', () => {
       return /better than \d+\.\d% of all 15,625 NAS-Bench-201 architectures/.test(text) ? text : undefined;
     });
     assert.match(hovers, /NAS-Bench-201 benchmark c10_test_200ep: 94\.36/);
-    assert.equal((hovers.match(/^\| (c10valid_xvalid_12ep|c100_val_12ep|in16_val_12ep|params_M|zc_(c10|in16)_\w+|naswot_v1_score|hw_c10_edgegpu_latency) \|/gm) || []).length, 12);
+    // Each expert by its display name, then its LF column; the legend says what the numbers are.
+    assert.equal((hovers.match(/^\| .+ `(c10valid_xvalid_12ep|c100_val_12ep|in16_val_12ep|params_M|zc_(c10|in16)_\w+|naswot_v1_score|hw_c10_edgegpu_latency)` \|/gm) || []).length, 12);
+    assert.match(hovers, /gate weight: share of the ensemble's score, sums to 1 · expert score: the expert's ranking score, unitless, higher = better/);
   });
 
   test('a YAML file with both forms gets lenses', async () => {
@@ -135,9 +137,11 @@ suite('DELE in a real VS Code', () => {
     await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(uri));
     const titles = await poll(async () => {
       const t = await lensTitles(uri);
-      return t.length === 3 && t.every((x) => LENS.test(x)) ? t : undefined;
+      return t.length === 3 && t.every((x) => LENS.test(x.replace(/^[\w-]+: /, ''))) ? t : undefined;
     });
     console.log(`TransNAS lenses: ${JSON.stringify(titles)}`);
+    // The two strings of `MICRO = [..., ...]` share a line: each lens names its string; MACRO's stands alone.
+    assert.deepEqual(titles.map((t) => (/^([\w-]+): pred /.exec(t) || [])[1]), ['64-41414-3_33_333', '64-41414-1_02_333', undefined]);
     const s = await api.status();
     assert.deepEqual(s.predictors.map((p) => p.space).sort(), ['nb201', 'tnb101-macro', 'tnb101-micro']);
   });
@@ -155,12 +159,14 @@ suite('DELE in a real VS Code', () => {
     const nb201 = items.filter((x) => /NAS-Bench-201/.test(x.tooltip.value));
     assert.ok(nb201.length >= 6, `NB201 cells of search_space.py, archs.yaml, neighbours.py, ranked.py: ${nb201.length}`);
     for (const x of items) {
-      assert.match(x.label, /^-?\d+\.\d+%?$/);
-      assert.match(x.description, / · \S+ 0\.\d\d · [\w.-]+:\d+$/, 'short arch, top expert, file:line');
+      // Named by its variable (else its text); value, file:line, top expert.
+      assert.ok(x.label.length > 0 && !/^-?\d+\.\d+%?$/.test(x.label), x.label);
+      assert.match(x.description, /^-?\d+\.\d+%? · [\w.-]+:\d+ · .+ 0\.\d\d$/, 'value, file:line, top expert');
       assert.equal(x.command.command, 'dele.revealArchitecture');
-      assert.match(x.tooltip.value, /\| expert \| gate weight \| expert score \|/);
+      assert.match(x.tooltip.value, /\| expert \(LF column\) \| gate weight \(share\) \| expert score \(unitless\) \|/);
     }
-    const values = nb201.map((x) => Number(x.label.replace('%', '')));
+    assert.ok(items.some((x) => x.label === 'DARTS_V2'), 'a genotype by its variable name');
+    const values = nb201.map((x) => Number(x.description.split(' · ')[0].replace('%', '')));
     for (let i = 1; i < values.length; i++) assert.ok(values[i] <= values[i - 1], `best first: ${values}`);
     // Grouped by space (NB201, TransNAS-Bench-101 micro and macro, NB-301 are all in the workspace).
     const spaces = new Set(items.map((x) => /^\*\*([^*]+)\*\*/.exec(x.tooltip.value)[1]));
@@ -172,7 +178,7 @@ suite('DELE in a real VS Code', () => {
     assert.equal(editor.document.uri.toString(), ranked.toString());
     assert.equal(editor.document.getText(editor.selection), '|nor_conv_3x3~0|+|nor_conv_1x1~0|nor_conv_3x3~1|+|nor_conv_3x3~0|skip_connect~1|nor_conv_3x3~2|');
     assert.equal(editor.selection.start.line, 2);
-    assert.match(item.description, /ranked\.py:3$/);
+    assert.match(item.description, / · ranked\.py:3 · /);
 
     // Context actions: the neighbour quick fixes of that cell, and a CSV export of the list.
     const fixes = await vscode.commands.executeCommand('dele.suggestNeighbours', item.command.arguments[0]);
