@@ -44,9 +44,13 @@ function unscorableHover(ctx: ServerContext, f: FoundArch, range: Range): Hover 
 function details(ctx: ServerContext, f: ValidFound): { described: string[]; truthLine?: string; lfLines: string[] } {
   const space = ctx.spaceById(f.space);
   const truth = ctx.trueValue(f.space, f.result.key);
+  // The benchmark value's unit: the predictor's, when it predicts that target.
+  const host = ctx.hostFor(f.space);
+  const info = host && host !== 'stale' ? host.info : undefined;
+  const unit = truth && info?.target === truth.target ? info.targetUnit : '';
   return {
     described: space?.describe?.(f.result.arch) ?? [],
-    truthLine: truth ? `${esc(space?.title ?? f.space)} benchmark ${esc(truth.target)}: ${truth.value.toFixed(2)}` : undefined,
+    truthLine: truth ? `${esc(space?.title ?? f.space)} benchmark ${esc(truth.target)}: ${truth.value.toFixed(2)}${unit}` : undefined,
     lfLines: ctx.lf.hoverLines(f.space, f.result.key).flatMap((l) => [l, '']),
   };
 }

@@ -39,6 +39,7 @@ describe('lens and hover text', () => {
     assert.match(title, /^pred \d+\.\d%.* · top-3 experts \(gate weight\): /);
     assert.doesNotMatch(title, /acc12ep|zc_c10_|c10valid/, title);
     const md = await hoverAt(0, 10);
+    assert.match(md, /NAS-Bench-201 benchmark c10_test_200ep: 94\.36%/);
     assert.match(md, /\| expert \(LF column\) \| gate weight \(share\) \| expert score \(unitless\) \|/);
     assert.match(md, /gate weight: share of the ensemble's score, sums to 1 · expert score: the expert's ranking score, unitless, higher = better/);
     // Each row: the display name, then the column it stands for.
