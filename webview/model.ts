@@ -22,6 +22,9 @@ export function fmt(x: number | undefined, d = 2): string {
 /** Experts by gate weight, highest first (a copy). */
 export const byWeight = (r: RankedArch): RankedArch['experts'] => [...r.experts].sort((a, b) => b.weight - a.weight);
 
+/** An expert (or mean gate weight) by the display name the server sent, else its LF column. */
+export const expertLabel = (e: { name: string; display?: { label: string } }): string => e.display?.label ?? e.name;
+
 /** Bars of a horizontal bar chart: names and values, highest first. */
 export interface Bars {
   labels: string[];
@@ -31,13 +34,13 @@ export interface Bars {
 /** The selected architecture's gate weights. */
 export function archGateBars(r: RankedArch): Bars {
   const ex = byWeight(r);
-  return { labels: ex.map((e) => e.name), data: ex.map((e) => e.weight) };
+  return { labels: ex.map(expertLabel), data: ex.map((e) => e.weight) };
 }
 
 /** Mean gate weight per expert over the reference set. */
 export function meanGateBars(rankings: RankingsResult): Bars {
   const mg = [...rankings.meanGateWeights].sort((a, b) => b.weight - a.weight);
-  return { labels: mg.map((g) => g.name), data: mg.map((g) => g.weight) };
+  return { labels: mg.map(expertLabel), data: mg.map((g) => g.weight) };
 }
 
 export const scatterPoints = (rankings: RankingsResult): { x: number; y: number }[] => rankings.scatter.map((s) => ({ x: s.true, y: s.predicted }));
@@ -53,7 +56,7 @@ export const TABLE_HEAD: readonly string[] = ['#', 'architecture', 'predicted', 
 /** One table row: rank (1-based), the text shown for the architecture, predicted, percentile, benchmark, top expert. */
 export function rowCells(r: RankedArch, i: number, arch: string = r.arch): string[] {
   const top = byWeight(r)[0];
-  return [String(i + 1), arch, fmt(r.predicted), fmt(r.percentile, 1), fmt(r.trueAccuracy), top ? `${top.name} ${top.weight.toFixed(2)}` : '–'];
+  return [String(i + 1), arch, fmt(r.predicted), fmt(r.percentile, 1), fmt(r.trueAccuracy), top ? `${expertLabel(top)} ${top.weight.toFixed(2)}` : '–'];
 }
 
 /** The one cell of an empty rankings table. */

@@ -82,3 +82,69 @@ export function panelHtml(a: { cspSource: string; nonce: string; script: string;
 </body>
 </html>`;
 }
+
+/** Where and what a proposal inserts: `text` goes at the end of line `line` (see proposalInsertion). */
+export interface LineInsertion {
+  line: number;
+  /** Inserted at the end of `line`: a newline and the proposal's line (just the proposal on a blank line). */
+  text: string;
+  /** Where on `line` a comma goes first (after the last element of a list, before any comment), if one does. */
+  comma?: number;
+  /** The proposal as written (`written`) stands on line `proposalLine` from `character`: what to select after the edit. */
+  proposalLine: number;
+  character: number;
+  written: string;
+}
+
+/** A proposal written as a string in a file (a cell string), not a call or a literal structure (`Genotype(...)`, `{...}`, `[...]`). */
+const isStringForm = (text: string): boolean => !/^\s*(["'{[]|[A-Za-z_][\w.]*\s*\()/.test(text);
+
+/** The document's form: by its file name's extension, else its language id (an untitled document). */
+function formOf(fileName: string, languageId: string | undefined): 'python' | 'yaml' | 'json' | 'plain' {
+  const ext = /\.(\w+)$/.exec(fileName)?.[1]?.toLowerCase();
+  const id = ext ?? languageId ?? '';
+  if (['py', 'pyi', 'python'].includes(id)) return 'python';
+  if (['yaml', 'yml'].includes(id)) return 'yaml';
+  if (['json', 'jsonc'].includes(id)) return 'json';
+  return 'plain';
+}
+
+/** The proposal's line after `current` (a list element's comma, an opening bracket's indentation). */
+function lineAfter(current: string, indent: string, value: string, form: 'python' | 'json'): { text: string; comma?: number; character: number } {
+  const code = (form === 'python' ? current.replace(/\s+#.*$/, '') : current).trimEnd();
+  if (code.endsWith('[') || code.endsWith('(')) return { text: `\n${indent}    ${value},`, character: indent.length + 4 };
+  if (code.endsWith(',')) return { text: `\n${indent}${value},`, character: indent.length };
+  // The last element of a list gets the comma that separates it from the proposal.
+  const element = /^\s*(["']|[A-Za-z_][\w.]*\s*\(|[{[])/.test(current) && !/^\s*[A-Za-z_]\w*\s*=/.test(current);
+  if (element && /["')\]}]$/.test(code)) return { text: `\n${indent}${value}`, comma: code.length, character: indent.length };
+  return { text: `\n${indent}${value}`, character: indent.length };
+}
+
+/**
+ * Inserts a proposal on its own line after the cursor's line, never inside an existing architecture: when the
+ * cursor is on an architecture that spans lines (`archLines`: each architecture's first and last line), after
+ * its last line; on the cursor's line itself only when that is blank. In the form of the file: a quoted string
+ * in Python/YAML/JSON (a list element gets its comma, a YAML list item its dash), plain elsewhere (.arch).
+ */
+export function proposalInsertion(
+  doc: { fileName: string; languageId?: string; lineAt(line: number): string; lineCount: number },
+  cursorLine: number,
+  proposal: string,
+  archLines: { start: number; end: number }[] = [],
+): LineInsertion {
+  const spanning = archLines.filter((r) => r.start <= cursorLine && cursorLine <= r.end);
+  const line = Math.min(doc.lineCount - 1, Math.max(cursorLine, ...spanning.map((r) => r.end)));
+  const current = doc.lineAt(line);
+  const indent = /^\s*/.exec(doc.lineAt(spanning.length > 0 ? Math.min(...spanning.map((r) => r.start)) : line))?.[0] ?? '';
+  const form = formOf(doc.fileName, doc.languageId);
+  const value = form !== 'plain' && isStringForm(proposal) ? JSON.stringify(proposal) : proposal;
+  if (current.trim() === '' && spanning.length === 0) return { line, text: value, proposalLine: line, character: current.length, written: value };
+  if (form === 'plain') return { line, text: `\n${indent}${proposal}`, proposalLine: line + 1, character: indent.length, written: proposal };
+  if (form === 'yaml') {
+    const dash = /^\s*- /.exec(current)?.[0];
+    const written = dash ? `- ${value}` : value;
+    const at = dash ? dash.length - 2 : indent.length;
+    return { line, text: `\n${' '.repeat(at)}${written}`, proposalLine: line + 1, character: at, written };
+  }
+  return { line, ...lineAfter(current, indent, value, form), proposalLine: line + 1, written: value };
+}

@@ -7,8 +7,9 @@
 import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
 import { type SearchParams, SearchRequest, type SearchResponse, SpacesRequest, StatusRequest, type WorkspaceArch, WorkspaceArchitecturesRequest } from '../protocol/lsp';
+import { proposalInsertion } from './panelModel';
 import { proposeSummary } from './viewModel';
-import { budgetItems, contains, searchParams, topItems, whereItems } from './wizard';
+import { budgetItems, contains, searchParams, spacesWithPredictors, topItems, whereItems } from './wizard';
 
 export interface ProposerDeps {
   client(): LanguageClient | undefined;
@@ -18,6 +19,8 @@ export interface ProposerDeps {
   show(r: SearchResponse, interactive: boolean): void;
   /** Writes the results as CSV (save dialog). */
   exportCsv(): Thenable<unknown>;
+  /** Folders of predictors, one subfolder per space id (bundled, trained in this workspace): the picker's "ready" spaces. */
+  predictorFolders?: () => string[];
 }
 
 const isEditable = (e: vscode.TextEditor | undefined): e is vscode.TextEditor => e !== undefined && (e.document.uri.scheme === 'file' || e.document.uri.scheme === 'untitled');
@@ -56,7 +59,22 @@ export class Proposer implements vscode.Disposable {
     }
   }
 
-  /** Inserts `text` at the cursor (replacing the selection) of the last active text editor. */
+  /** The lines of the architectures of an open document (first, last), from the server; none when it cannot tell. */
+  private async archLines(uri: string): Promise<{ start: number; end: number }[]> {
+    const client = this.deps.client();
+    if (!client) return [];
+    try {
+      const open = await client.sendRequest(WorkspaceArchitecturesRequest, { files: [] });
+      return open.archs.filter((a) => a.location.uri === uri).map((a) => ({ start: a.location.range.start.line, end: a.location.range.end.line }));
+    } catch {
+      return [];
+    }
+  }
+
+  /**
+   * Inserts a proposal on a new line after the cursor's line (after the architecture at the cursor, if it spans
+   * lines) of the last active text editor, in the file's form (panelModel.ts: proposalInsertion); selects it.
+   */
   async insert(text: string): Promise<boolean> {
     const editor = await this.targetEditor();
     if (!editor) {
@@ -64,12 +82,23 @@ export class Proposer implements vscode.Disposable {
       return false;
     }
     // An editor keeps its selection while a webview or the side bar has the focus.
-    const sel = editor.selection;
-    const ok = await editor.edit((b) => b.replace(sel, text));
+    const doc = editor.document;
+    const at = proposalInsertion(
+      { fileName: doc.fileName, languageId: doc.languageId, lineAt: (n) => doc.lineAt(n).text, lineCount: doc.lineCount },
+      editor.selection.active.line,
+      text,
+      await this.archLines(doc.uri.toString()),
+    );
+    const end = doc.lineAt(at.line).range.end;
+    const ok = await editor.edit((b) => {
+      if (at.comma !== undefined) b.insert(new vscode.Position(at.line, at.comma), ',');
+      b.insert(end, at.text);
+    });
     if (ok) {
-      const end = editor.document.positionAt(editor.document.offsetAt(sel.start) + text.length);
-      editor.selection = new vscode.Selection(sel.start, end);
-      editor.revealRange(new vscode.Range(sel.start, end));
+      const start = new vscode.Position(at.proposalLine, at.character);
+      const range = new vscode.Range(start, start.translate(0, at.written.length));
+      editor.selection = new vscode.Selection(range.start, range.end);
+      editor.revealRange(range);
     }
     return ok;
   }
@@ -130,7 +159,7 @@ export class Proposer implements vscode.Disposable {
       const uri = editor.document.uri.toString();
       at = open.archs.find((a) => a.location.uri === uri && contains(a.location.range, editor.selection.active));
     }
-    const where = (await vscode.window.showQuickPick(whereItems(spaces, loaded, at), { title: 'DELE: propose architectures: where to search (1/3)', ignoreFocusOut: true }))?.where;
+    const where = (await vscode.window.showQuickPick(whereItems(spaces, loaded, at, spacesWithPredictors(this.deps.predictorFolders?.() ?? [])), { title: 'DELE: propose architectures: where to search (1/3)', ignoreFocusOut: true }))?.where;
     if (!where) return undefined;
     const topPick = await vscode.window.showQuickPick(topItems(), { title: 'DELE: how many proposals (2/3)', ignoreFocusOut: true });
     if (!topPick) return undefined;

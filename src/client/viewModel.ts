@@ -3,7 +3,7 @@
  * view messages and the CSV exports. Imports no `vscode` (unit-tested in test/unit/client.test.ts); views.ts
  * turns these plain objects into TreeItems and MarkdownStrings.
  */
-import type { ArchLocation, RankedArch, SearchProposal, SearchResponse, WorkspaceArch, WorkspaceArchitecturesResult } from '../protocol/lsp';
+import { type ArchLocation, EXPERTS_LEGEND, type RankedArch, type SearchProposal, type SearchResponse, type WorkspaceArch, type WorkspaceArchitecturesResult } from '../protocol/lsp';
 
 /** Languages whose documents the Architectures view watches for edits, saves and closes. */
 export const WATCHED_LANGUAGES: ReadonlySet<string> = new Set(['python', 'json', 'jsonc', 'yaml', 'dele-arch']);
@@ -22,6 +22,9 @@ export const formatValue = (v: number, unit: string): string => `${v.toFixed(dig
 /** Experts by gate weight, highest first (a copy). */
 export const byWeight = (r: RankedArch): RankedArch['experts'] => [...r.experts].sort((a, b) => b.weight - a.weight);
 export const topExpert = (r: RankedArch): RankedArch['experts'][number] | undefined => byWeight(r)[0];
+/** An expert's display name (sent by the server), else its LF column. */
+export const expertLabel = (e: RankedArch['experts'][number]): string => e.display?.label ?? e.name;
+
 /** "s" unless n is 1. */
 export const plural = (n: number): string => (n === 1 ? '' : 's');
 
@@ -37,8 +40,9 @@ export function tooltip(r: RankedArch, unit: string, head: string[]): TooltipMod
   md += `Predicted: **${formatValue(r.predicted, unit)}**`;
   if (r.percentile !== undefined) md += ` · better than ${r.percentile.toFixed(1)}% of the space`;
   if (r.trueAccuracy !== undefined) md += ` · benchmark: ${r.trueAccuracy.toFixed(2)}`;
-  md += '\n\n| expert | gate weight | expert score |\n|---|---:|---:|\n';
-  for (const e of byWeight(r)) md += `| ${e.name} | ${e.weight.toFixed(3)} | ${e.score.toFixed(3)} |\n`;
+  md += '\n\n| expert (LF column) | gate weight (share) | expert score (unitless) |\n|---|---:|---:|\n';
+  for (const e of byWeight(r)) md += `| ${expertLabel(e)} (${e.name}) | ${e.weight.toFixed(3)} | ${e.score.toFixed(3)} |\n`;
+  md += `\n${EXPERTS_LEGEND}\n`;
   return { markdown: md, code: r.arch.length > 2000 ? `${r.arch.slice(0, 2000)}…` : r.arch };
 }
 
@@ -103,10 +107,12 @@ export interface SpaceItemModel {
   id: string;
   label: string;
   description: string;
+  /** Groups start collapsed: a workspace of several spaces shows its spaces first (a DARTS file alone holds 56). */
+  collapsed: boolean;
 }
 
 export function spaceItem(node: Extract<ArchNode, { kind: 'space' }>): SpaceItemModel {
-  return { id: `space:${node.space}`, label: node.title, description: `${node.archs.length} architecture${plural(node.archs.length)}` };
+  return { id: `space:${node.space}`, label: node.title, description: `${node.archs.length} architecture${plural(node.archs.length)}`, collapsed: true };
 }
 
 export interface ArchItemModel {
@@ -122,8 +128,9 @@ export function archItem(a: WorkspaceArch, file: string): ArchItemModel {
   const line = a.location.range.start.line;
   return {
     id: `${a.location.uri}#${line}:${a.location.range.start.character}`,
-    label: formatValue(a.predicted, a.unit),
-    description: `${a.name ? `${a.name} ` : ''}${clip(a.arch)}${top ? ` · ${top.name} ${top.weight.toFixed(2)}` : ''} · ${file}:${line + 1}`,
+    // Named by the variable it is assigned to (else its text) and where it is: a 56-entry group stays readable.
+    label: a.name ?? clip(a.arch),
+    description: `${formatValue(a.predicted, a.unit)} · ${file}:${line + 1}${top ? ` · ${expertLabel(top)} ${top.weight.toFixed(2)}` : ''}`,
     tooltip: tooltip(a, a.unit, [`**${a.spaceTitle}**${a.name ? ` · \`${a.name}\`` : ''} · ${file}:${line + 1}`]),
   };
 }
@@ -140,7 +147,7 @@ export function proposalItem(node: ProposalNode, result: SearchResponse | undefi
   const top = topExpert(p);
   return {
     label: `${rank}. ${formatValue(p.predicted, unit)}`,
-    description: `${clip(p.arch)}${p.trueAccuracy !== undefined ? ` · true ${p.trueAccuracy.toFixed(2)}` : ''}${top ? ` · ${top.name} ${top.weight.toFixed(2)}` : ''}`,
+    description: `${clip(p.arch)}${p.trueAccuracy !== undefined ? ` · true ${p.trueAccuracy.toFixed(2)}` : ''}${top ? ` · ${expertLabel(top)} ${top.weight.toFixed(2)}` : ''}`,
     tooltip: tooltip(p, unit, [`**Proposal ${rank}** · ${result?.spaceTitle ?? ''}`]),
   };
 }

@@ -69,7 +69,7 @@ class ArchitecturesProvider implements vscode.TreeDataProvider<ArchNode> {
   getTreeItem(node: ArchNode): vscode.TreeItem {
     if (node.kind === 'space') {
       const m = spaceItem(node);
-      const item = new vscode.TreeItem(m.label, vscode.TreeItemCollapsibleState.Expanded);
+      const item = new vscode.TreeItem(m.label, m.collapsed ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.Expanded);
       item.id = m.id;
       item.description = m.description;
       item.contextValue = 'dele.space';

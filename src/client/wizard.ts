@@ -4,6 +4,7 @@
  * test/unit/client.test.ts); extension.ts (Train Predictor…, Compute Low-Fidelity Measures…) and propose.ts
  * (Propose Top Architectures…) show these items with showQuickPick and send what these functions build.
  */
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import {
   type ComputeLfParams,
@@ -38,8 +39,29 @@ const count = (n: number): string => n.toLocaleString('en-US');
 /** Where a search runs: a space (with its size, when enumerable), around an architecture of a document or not. */
 export type Where = { space: string; size?: number; from?: WorkspaceArch };
 
-/** Step 1/3: around the architecture at the cursor (if any), then every space, those with a predictor first. */
-export function whereItems(spaces: SpaceInfo[], loaded: ReadonlySet<string>, at: WorkspaceArch | undefined): (PickItem & { where: Where })[] {
+/**
+ * The spaces with a predictor on disk: `folders` hold one predictor folder per space, named by its id (the bundled
+ * media/predictors and the workspace storage's predictors, as the server finds them); it loads when first used.
+ */
+export function spacesWithPredictors(folders: string[]): Set<string> {
+  const ids = new Set<string>();
+  for (const folder of folders) {
+    let names: string[] = [];
+    try {
+      names = fs.readdirSync(folder);
+    } catch {
+      continue;
+    }
+    for (const n of names) if (fs.existsSync(path.join(folder, n, 'model.json'))) ids.add(n);
+  }
+  return ids;
+}
+
+/**
+ * Step 1/3: around the architecture at the cursor (if any), then every space, those with a predictor first:
+ * `loaded` by the server, or `onDisk` (bundled or trained, loaded when the search starts).
+ */
+export function whereItems(spaces: SpaceInfo[], loaded: ReadonlySet<string>, at: WorkspaceArch | undefined, onDisk: ReadonlySet<string> = new Set()): (PickItem & { where: Where })[] {
   const items: (PickItem & { where: Where })[] = [];
   if (at) {
     const size = spaces.find((x) => x.id === at.space)?.size;
@@ -50,11 +72,13 @@ export function whereItems(spaces: SpaceInfo[], loaded: ReadonlySet<string>, at:
       where: { space: at.space, from: at, ...(size !== undefined ? { size } : {}) },
     });
   }
-  const ordered = [...spaces].sort((a, b) => Number(loaded.has(b.id)) - Number(loaded.has(a.id)));
+  const rankOf = (id: string): number => (loaded.has(id) ? 2 : onDisk.has(id) ? 1 : 0);
+  const ordered = [...spaces].sort((a, b) => rankOf(b.id) - rankOf(a.id));
+  const state = ['needs a bundled or trained predictor', 'predictor ready (loads when the search starts)', 'predictor loaded'];
   for (const x of ordered) {
     items.push({
       label: `$(globe) The whole ${x.title} space`,
-      description: `${x.size !== undefined ? `${count(x.size)} architectures · ` : ''}${loaded.has(x.id) ? 'predictor loaded' : 'needs a bundled or trained predictor'}`,
+      description: `${x.size !== undefined ? `${count(x.size)} architectures · ` : ''}${state[rankOf(x.id)]}`,
       where: { space: x.id, ...(x.size !== undefined ? { size: x.size } : {}) },
     });
   }
@@ -142,7 +166,14 @@ export function expertsStep(info: DataInfoResult, method: 'dele' | 'single'): { 
   return {
     title: method === 'dele' ? 'DELE: low-fidelity experts (4/5)' : 'DELE: the LF measure to pretrain on (4/5)',
     canPickMany: method === 'dele',
-    items: [...info.lfs.map((n) => ({ label: n, picked: info.defaultExperts.includes(n) })), structural],
+    // The column as the label (what the request sends), its display name and description as the server gave them.
+    items: [
+      ...info.lfs.map((n) => {
+        const d = info.lfLabels?.[n];
+        return { label: n, ...(d && d.label !== n ? { description: d.label, detail: d.description } : {}), picked: info.defaultExperts.includes(n) };
+      }),
+      structural,
+    ],
   };
 }
 
@@ -170,13 +201,6 @@ export function trainParams(
 }
 
 export type Notice = { level: 'info' | 'error'; text: string };
-
-/** The notification after a training. */
-export function trainNotice(result: { status: 'completed' | 'cancelled' | 'failed'; message: string; kendallTau?: number }): Notice {
-  if (result.status === 'completed') return { level: 'info', text: `DELE predictor trained: held-out Kendall's τ ${result.kendallTau?.toFixed(4)} (${result.message}).` };
-  if (result.status === 'cancelled') return { level: 'info', text: `DELE: ${result.message}.` };
-  return { level: 'error', text: `DELE training failed: ${result.message.split('\n')[0]}` };
-}
 
 // ---- Compute Low-Fidelity Measures… ----
 

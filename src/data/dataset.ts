@@ -70,22 +70,6 @@ export function lfNames(ds: Dataset): string[] {
 
 export const BUNDLED_PREFIX = 'bundled:';
 export const BUNDLED_NB201 = 'bundled:nb201';
-/** Short display names for LF columns (used in CodeLens and tables). */
-export function shortLfName(name: string): string {
-  return name
-    .replace(/^zc_(c10|in16)_/, '')
-    .replace(/^zc_\w+?_(epe_nas|fisher|flops|grad_norm|grasp|jacov|l2_norm|nwot|params|plain|snip|synflow|zen)$/, '$1')
-    .replace(/_class_(scene|object)$/, '_$1')
-    .replace(/_room_layout$/, '_layout')
-    .replace(/_segmentsemantic$/, '_segment')
-    .replace(/_autoencoder$/, '_autoenc')
-    .replace(/^hw_c10_/, '')
-    .replace(/^help_lat_/, 'lat_')
-    .replace(/^c10valid_xvalid_12ep$/, 'acc12ep')
-    .replace(/^naswot_v1_score$/, 'naswot')
-    .replace(/_latency$/, '_lat');
-}
-
 /**
  * Finds a file shipped with the project (`data/…`, `media/…`) by walking up from this module, so the same path
  * works from src/ and from the dist/ bundle; undefined when it is not there.

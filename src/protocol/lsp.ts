@@ -96,6 +96,8 @@ export interface DataInfoResult {
   lfs: string[];
   /** Experts proposed by default (DELE's NB201 set on bundled data, all LF columns otherwise). */
   defaultExperts: string[];
+  /** Display name and description of each of `lfs`. */
+  lfLabels?: Record<string, LfLabel>;
 }
 
 /** client -> server: columns of a data file, for the training quick picks. Fails with a readable message. */
@@ -298,6 +300,26 @@ export interface ArchLocation {
   range: { start: { line: number; character: number }; end: { line: number; character: number } };
 }
 
+/** How an LF column is shown: one display name and a one-line description (src/data/lfNames.ts, sent by the server). */
+export interface LfLabel {
+  label: string;
+  description: string;
+}
+
+/** One expert's part in a prediction: its gate weight (share of the ensemble's score, sums to 1) and its own score. */
+export interface ExpertShare {
+  /** The LF column the expert was pretrained on. */
+  name: string;
+  weight: number;
+  /** The expert's ranking score: unitless, higher = better. */
+  score: number;
+  /** Display name and description of `name`. */
+  display?: LfLabel;
+}
+
+/** What an expert's two numbers are: the one-line legend under every experts table (hover, side-bar tooltips). */
+export const EXPERTS_LEGEND = "_gate weight: share of the ensemble's score, sums to 1 · expert score: the expert's ranking score, unitless, higher = better_";
+
 export interface RankedArch {
   arch: string;
   /** Calibrated predicted accuracy (%). */
@@ -306,7 +328,7 @@ export interface RankedArch {
   percentile?: number;
   /** Benchmark value of the predictor's target, when the arch is in the space's bundled table. */
   trueAccuracy?: number;
-  experts: { name: string; weight: number; score: number }[];
+  experts: ExpertShare[];
   location?: ArchLocation;
 }
 
@@ -319,7 +341,7 @@ export interface RankingsResult {
   /** E.g. "all 15,625 NAS-Bench-201 architectures". */
   referenceLabel: string;
   /** Mean gate weight per expert over the reference set. */
-  meanGateWeights: { name: string; weight: number }[];
+  meanGateWeights: { name: string; weight: number; display?: LfLabel }[];
   /** Predicted vs true target for held-out architectures of the data the predictor was trained on. */
   scatter: { predicted: number; true: number }[];
   /** What the scatter shows, or why it is empty. */

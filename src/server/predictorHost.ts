@@ -9,13 +9,25 @@ import { applyCalibration } from '../predictor/calibration';
 import { Predictor } from '../predictor/predictor';
 import { Rng } from '../util/rng';
 import { scoreArchs } from '../predictor/train';
-import type { PredictorInfo } from '../protocol/lsp';
+import { lfDisplay } from '../data/lfNames';
+import type { ExpertShare, PredictorInfo } from '../protocol/lsp';
 import type { SearchSpace } from '../space/types';
 
 export interface ArchPrediction {
   accuracy: number;
   score: number;
-  experts: { name: string; weight: number; score: number }[];
+  experts: ExpertShare[];
+}
+
+/** Where a prediction stands in the reference set (see PredictorHost.standing). */
+export interface Standing {
+  /** 1 = the best score of the reference set. */
+  rank: number;
+  of: number;
+  /** The reference set is the whole space (else a seeded sample). */
+  whole: boolean;
+  /** The calibrated value equals a rank neighbour's: the value alone cannot order them. */
+  tied: boolean;
 }
 
 const CHUNK = 512;
@@ -217,7 +229,7 @@ export class PredictorHost {
     return scored.map((s) => ({
       score: s.score,
       accuracy: applyCalibration(p.meta.calibration, s.score),
-      experts: p.experts.map((name, j) => ({ name, weight: s.weights[j]!, score: s.expertScores[j]! })),
+      experts: p.experts.map((name, j) => ({ name, weight: s.weights[j]!, score: s.expertScores[j]!, display: lfDisplay(name) })),
     }));
   }
 
@@ -235,6 +247,31 @@ export class PredictorHost {
     return (100 * lo) / s.length;
   }
 
+  /**
+   * Rank of a score in the reference set (1 + the reference scores above it), and whether its calibrated value
+   * ties with the next better or worse reference score's (isotonic calibration is flat in places: the top NB201
+   * cells all read 93.84%); undefined until the table is ready.
+   */
+  standing(score: number): Standing | undefined {
+    const s = this.sortedScores;
+    const p = this.predictor;
+    if (!s || !p || s.length === 0) return undefined;
+    let lo = 0;
+    let hi = s.length;
+    // First index with a score above `score`.
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (s[mid]! <= score) lo = mid + 1;
+      else hi = mid;
+    }
+    const value = applyCalibration(p.meta.calibration, score);
+    const same = (i: number): boolean => i >= 0 && i < s.length && s[i] !== score && applyCalibration(p.meta.calibration, s[i]!) === value;
+    // The neighbours: the first reference score above, and the last one below (equal scores are the same architecture's or a copy's).
+    let below = lo - 1;
+    while (below >= 0 && s[below] === score) below--;
+    return { rank: s.length - lo + 1, of: s.length, whole: this.dense, tied: same(lo) || same(below) };
+  }
+
   /** The best-scored architectures of the reference set (table must be ready). */
   topArchs(n: number): unknown[] {
     const s = this.scores;
@@ -245,7 +282,7 @@ export class PredictorHost {
       .map((i) => this.archAt(i));
   }
 
-  meanGateWeights(): { name: string; weight: number }[] {
+  meanGateWeights(): { name: string; weight: number; display: ReturnType<typeof lfDisplay> }[] {
     const p = this.predictor;
     if (!p || !this.tableReady) return [];
     const k = p.model.numExperts;
@@ -254,7 +291,7 @@ export class PredictorHost {
     return p.experts.map((name, j) => {
       let sum = 0;
       for (let c = 0; c < n; c++) sum += w[c * k + j]!;
-      return { name, weight: sum / n };
+      return { name, weight: sum / n, display: lfDisplay(name) };
     });
   }
 

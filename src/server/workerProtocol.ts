@@ -1,5 +1,6 @@
 /** Messages between the language server and its worker thread (training, and reading a user's data file). */
 import { bundledDataSpace, type Dataset, importDataFile, joinDatasets, lfNames, loadBundled, targetNames } from '../data/dataset';
+import { lfDisplay } from '../data/lfNames';
 import type { SearchSpace } from '../space/types';
 import type { DataInfoResult, TrainingEpoch, TrainParams } from '../protocol/lsp';
 
@@ -35,7 +36,7 @@ export const WORKER_HEAP_MB = 2048;
 export function dataInfoOf(ds: Dataset): DataInfoResult {
   const lfs = lfNames(ds);
   const def = (ds.defaultExperts ?? []).filter((n) => lfs.includes(n));
-  return { archCount: ds.archs.length, targets: targetNames(ds), lfs, defaultExperts: def.length > 0 ? def : lfs, defaultTarget: ds.defaultTarget };
+  return { archCount: ds.archs.length, targets: targetNames(ds), lfs, defaultExperts: def.length > 0 ? def : lfs, defaultTarget: ds.defaultTarget, lfLabels: Object.fromEntries(lfs.map((n) => [n, lfDisplay(n)])) };
 }
 
 /** One line for the user from an unexpected error (the stack goes to the log, not into messages). */

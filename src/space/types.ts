@@ -17,6 +17,11 @@ export interface ArchProblem {
 export interface ArchNote {
   message: string;
   severity: 'hint' | 'info' | 'warning';
+  /**
+   * Set on the note of a cell whose every input-to-output path goes through `none`: it outputs zeros, so a
+   * predicted value means nothing for it; `expected`: what such a cell scores, where known (e.g. "~10%").
+   */
+  outputsZeros?: { expected?: string };
 }
 
 export type ParseResult<A = unknown> = { ok: true; arch: A; key: string } | { ok: false; problems: ArchProblem[] };

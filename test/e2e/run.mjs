@@ -231,7 +231,7 @@ async function phaseUi() {
     await check('CodeLens with prediction and gate weights is visible in the editor', async () => {
       await openFile('search_space.py');
       await page.waitForFunction(
-        () => [...document.querySelectorAll('.codelens-decoration')].filter((e) => /pred \d+\.\d% · top-3 experts \S+ 0\.\d\d/.test(e.textContent)).length >= 3,
+        () => [...document.querySelectorAll('.codelens-decoration')].filter((e) => /pred \d+\.\d%.* · top-3 experts \(gate weight\): .+ 0\.\d\d/.test(e.textContent)).length >= 3,
         null,
         { timeout: 90_000 },
       );
@@ -245,7 +245,7 @@ async function phaseUi() {
     await check('CodeLens above TransNAS-Bench-101 strings uses the bundled TransNAS predictors', async () => {
       await openFile('transnas.py');
       await page.waitForFunction(
-        () => [...document.querySelectorAll('.codelens-decoration')].filter((e) => /pred \d+\.\d% · top-3 experts \S+ 0\.\d\d/.test(e.textContent)).length >= 2,
+        () => [...document.querySelectorAll('.codelens-decoration')].filter((e) => /pred \d+\.\d%.* · top-3 experts \(gate weight\): .+ 0\.\d\d/.test(e.textContent)).length >= 2,
         null,
         { timeout: 90_000 },
       );
@@ -259,7 +259,7 @@ async function phaseUi() {
       await page.waitForFunction(
         () => {
           const texts = [...document.querySelectorAll('.codelens-decoration')].map((e) => e.textContent);
-          return texts.filter((t) => /pred \d+\.\d% · top-3 experts \S+ 0\.\d\d/.test(t)).length >= 3
+          return texts.filter((t) => /pred \d+\.\d%.* · top-3 experts \(gate weight\): .+ 0\.\d\d/.test(t)).length >= 3
             && texts.some((t) => /NAS-Bench-301 \(DARTS\): cannot score · normal cell has 5 nodes, NB-301 has 4/.test(t));
         },
         null,
@@ -332,6 +332,11 @@ async function phaseUi() {
         await runCommand('View: Show DELE');
       }
       const rowsOf = () => page.$$eval('.part.sidebar .monaco-list-row', (els) => els.map((e) => e.textContent));
+      // Space groups start collapsed: open the NAS-Bench-201 one.
+      const group = page.locator('.part.sidebar .monaco-list-row', { hasText: /^NAS-Bench-201\d+ architectures/ }).first();
+      await group.waitFor({ timeout: 90_000 });
+      log(`side bar groups: ${JSON.stringify(await rowsOf())}`);
+      await group.click();
       await page.waitForFunction(
         () => [...document.querySelectorAll('.part.sidebar .monaco-list-row')].filter((e) => /\d+\.\d%.* · [\w.-]+\.(py|yaml|arch):\d+/.test(e.textContent)).length >= 6,
         null,
@@ -386,7 +391,7 @@ async function phaseUi() {
         { sel: editor, cell: inserted },
         { timeout: 30_000 },
       );
-      await page.waitForFunction((sel) => [...document.querySelectorAll(`${sel} .codelens-decoration`)].some((e) => /pred \d+\.\d% · top-3 experts/.test(e.textContent)), editor, { timeout: 60_000 });
+      await page.waitForFunction((sel) => [...document.querySelectorAll(`${sel} .codelens-decoration`)].some((e) => /pred \d+\.\d%.* · top-3 experts \(gate weight\)/.test(e.textContent)), editor, { timeout: 60_000 });
       log(`proposals.arch lens: ${await page.$eval(`${editor} .codelens-decoration`, (e) => e.textContent)}`);
       await page.screenshot({ path: path.join(results, 'proposal-inserted.png') });
     });
@@ -400,7 +405,7 @@ async function phaseUi() {
       fs.writeFileSync(path.join(ws, '.vscode', 'settings.json'), JSON.stringify({ 'dele.predictorPath': out }));
       await openFile('candidates.py');
       await page.waitForFunction(
-        () => [...document.querySelectorAll('.codelens-decoration')].filter((e) => /pred \d+\.\d% · top-2 experts (params|flops) 0\.\d\d/.test(e.textContent)).length >= 2,
+        () => [...document.querySelectorAll('.codelens-decoration')].filter((e) => /pred \d+\.\d%.* · top-2 experts \(gate weight\): (parameters|FLOPs) 0\.\d\d/.test(e.textContent)).length >= 2,
         null,
         { timeout: 90_000 },
       );

@@ -48,7 +48,7 @@ describe('Markdown built from data', () => {
     await s.setText(uri, `cell = "${CELL}"\n`);
     const h = (await s.client.sendRequest('textDocument/hover', { textDocument: { uri }, position: { line: 0, character: 12 } })) as Hover;
     const md = (h.contents as { value: string }).value;
-    assert.match(md, /\| expert \| gate weight \| expert score \|/);
+    assert.match(md, /\| expert \(LF column\) \| gate weight \(share\) \| expert score \(unitless\) \|/);
     assertInert(md);
     // Each expert is still one table row of three cells: the `|` in a name does not split it.
     const rows = md.split('\n').filter((l) => /^\| .* \| -?\d+\.\d{3} \| -?\d+\.\d{3} \|$/.test(l));

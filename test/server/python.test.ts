@@ -51,7 +51,7 @@ describe('Python genotypes and specs in the language server', () => {
   it('puts a lens above every genotype: a prediction for NB-301 cells, the reason for NASNet and AmoebaNet', async () => {
     const ls = await lenses();
     const at = (needle: string): string => ls.find((l) => l.range.start.line === lineOf(needle))?.command?.title ?? '(no lens)';
-    for (const name of ['DARTS_V1 =', 'DARTS_V2 =', 'PC_DARTS_cifar =', 'POSITIONAL =', 'compact =']) assert.match(at(name), /^pred \d+\.\d% · top-3 experts /, name);
+    for (const name of ['DARTS_V1 =', 'DARTS_V2 =', 'PC_DARTS_cifar =', 'POSITIONAL =', 'compact =']) assert.match(at(name), /^pred \d+\.\d%( · top [\d.]+% of a [\d,]+-architecture sample)? · top-3 experts \(gate weight\): /, name);
     assert.match(at('NASNet ='), /^NAS-Bench-301 \(DARTS\): cannot score · normal cell has 5 nodes, NB-301 has 4/);
     assert.match(at('AmoebaNet ='), /cannot score · normal cell has 5 nodes/);
     const nasnet = ls.find((l) => l.range.start.line === lineOf('NASNet ='));
@@ -123,10 +123,10 @@ describe('Python genotypes and specs in the language server', () => {
     const character = at(DOC.split('\n'), line).indexOf('Genotype') + 2;
     const h = (await s.client.sendRequest('textDocument/hover', { textDocument: { uri }, position: { line, character } })) as Hover;
     const md = (h.contents as { value: string }).value;
-    assert.match(md, /\*\*DELE\*\* predicted val_acc: \*\*\d+\.\d+%\*\*/);
+    assert.match(md, /\*\*DELE\*\* predicted val_acc \(calibrated\): \*\*\d+\.\d+%\*\*/);
     assert.match(md, /\| normal \| sep_conv_3x3 ← 0, sep_conv_3x3 ← 1 \| sep_conv_3x3 ← 0, sep_conv_3x3 ← 1 \| skip_connect ← 0, sep_conv_3x3 ← 1 \| skip_connect ← 0, dil_conv_3x3 ← 2 \|/);
     assert.match(md, /\| reduce \| max_pool_3x3 ← 0, max_pool_3x3 ← 1 \|/);
-    assert.match(md, /\| expert \| gate weight \| expert score \|/);
+    assert.match(md, /\| expert \(LF column\) \| gate weight \(share\) \| expert score \(unitless\) \|/);
     await s.server.whenIdle();
     const h2 = (await s.client.sendRequest('textDocument/hover', { textDocument: { uri }, position: { line, character } })) as Hover;
     assert.match((h2.contents as { value: string }).value, /better than \d+\.\d% of a seeded sample of 2,000 NAS-Bench-301 \(DARTS\) architectures/);

@@ -14,7 +14,7 @@ const PY = `CANDIDATES = [\n    "${BEST}",\n    "${POOR}",\n    "${BAD}",\n]\n`;
 /** PY with its invalid cell fixed (its node 3 has only `none` inputs). */
 const FIXED = PY.replace('conv_7x7', 'nor_conv_1x1');
 const URI = 'file:///ws/search.py';
-const LENS_RE = /^pred \d+\.\d% · top-3 experts (acc12ep|synflow|jacov) 0\.\d\d (acc12ep|synflow|jacov) 0\.\d\d (acc12ep|synflow|jacov) 0\.\d\d$/;
+const LENS_RE = /^pred \d+\.\d%( · rank [\d,]+ of 15,625)? · top-3 experts \(gate weight\): (12-epoch accuracy \(CIFAR-10 valid\)|SynFlow \(CIFAR-10\)|Jacobian covariance \(CIFAR-10\)) 0\.\d\d, (12-epoch accuracy \(CIFAR-10 valid\)|SynFlow \(CIFAR-10\)|Jacobian covariance \(CIFAR-10\)) 0\.\d\d, (12-epoch accuracy \(CIFAR-10 valid\)|SynFlow \(CIFAR-10\)|Jacobian covariance \(CIFAR-10\)) 0\.\d\d$/;
 
 describe('language server over LSP', () => {
   let s: TestSession;
@@ -68,10 +68,10 @@ describe('language server over LSP', () => {
     await s.server.whenIdle();
     const h = (await s.client.sendRequest('textDocument/hover', { textDocument: { uri: URI }, position: { line: 1, character: 20 } })) as Hover;
     const md = (h.contents as { value: string }).value;
-    assert.match(md, /predicted c10_test_200ep: \*\*\d+\.\d\d%\*\*/);
+    assert.match(md, /predicted c10_test_200ep \(calibrated\): \*\*\d+\.\d\d%\*\*/);
     assert.match(md, /better than \d+\.\d% of all 15,625 NAS-Bench-201 architectures/);
     assert.match(md, /NAS-Bench-201 benchmark c10_test_200ep: 94\.36/); // benchmark value of this cell (94.3633)
-    assert.equal((md.match(/^\| (c10valid_xvalid_12ep|zc_c10_synflow|zc_c10_jacov) \|/gm) ?? []).length, 3);
+    assert.equal((md.match(/^\| .+ `(c10valid_xvalid_12ep|zc_c10_synflow|zc_c10_jacov)` \|/gm) ?? []).length, 3);
     const none = await s.client.sendRequest('textDocument/hover', { textDocument: { uri: URI }, position: { line: 0, character: 2 } });
     assert.equal(none, null);
   });
@@ -154,7 +154,7 @@ describe('language server over LSP', () => {
     assert.equal(st.predictor?.source, 'workspace');
     assert.deepEqual(st.predictor?.experts, ['zc_c10_synflow', 'zc_c10_jacov']);
     const lenses = (await s.client.sendRequest('textDocument/codeLens', { textDocument: { uri: URI } })) as CodeLens[];
-    assert.match(at(lenses, 0).command?.title ?? '', /^pred \d+\.\d% · top-2 experts (synflow|jacov) 0\.\d\d (synflow|jacov) 0\.\d\d$/);
+    assert.match(at(lenses, 0).command?.title ?? '', /^pred \d+\.\d%( · rank [\d,]+ of 15,625)? · top-2 experts \(gate weight\): (SynFlow|Jacobian covariance) \(CIFAR-10\) 0\.\d\d, (SynFlow|Jacobian covariance) \(CIFAR-10\) 0\.\d\d$/);
   });
 
   it('turns lenses off through the setting', async () => {

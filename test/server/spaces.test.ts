@@ -134,7 +134,7 @@ describe('search spaces in the language server', () => {
     await withoutBlocksPredictor();
     const ls = await lenses();
     const micro = ls.find((l) => l.range.start.line === lineOf('MICRO ='));
-    assert.match(micro?.command?.title ?? '', /^pred \d+\.\d% · top-3 experts /);
+    assert.match(micro?.command?.title ?? '', /^pred \d+\.\d%( · rank [\d,]+ of [\d,]+)? · top-3 experts \(gate weight\): /);
     const macro = ls.find((l) => l.range.start.line === lineOf('MACRO ='));
     assert.equal(macro?.command?.title, 'TransNAS-Bench-101 macro: no predictor for this space · train one…');
     assert.equal(macro?.command?.command, 'dele.trainPredictor');
@@ -179,7 +179,7 @@ describe('search spaces in the language server', () => {
     const ls = await lenses();
     const blocks = ls.filter((l) => [lineOf('arch = ["mb6"'), lineOf('blocks =')].includes(l.range.start.line));
     assert.equal(blocks.length, 2);
-    for (const l of blocks) assert.match(l.command?.title ?? '', /^pred \d+\.\d% · top-2 experts (params|flops) 0\.\d\d (params|flops) 0\.\d\d$/);
+    for (const l of blocks) assert.match(l.command?.title ?? '', /^pred \d+\.\d%( · rank [\d,]+ of 243)? · top-2 experts \(gate weight\): (parameters|FLOPs) 0\.\d\d, (parameters|FLOPs) 0\.\d\d$/);
     const st = (await s.client.sendRequest('dele/status')) as StatusResult;
     assert.equal(st.predictor?.space, 'blocks');
     assert.deepEqual(st.predictors.map((p) => p.space).sort(), ['blocks', 'nb201', 'tnb101-micro']);

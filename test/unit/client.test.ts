@@ -44,7 +44,6 @@ import {
   searchParams,
   targetOrder,
   topItems,
-  trainNotice,
   trainParams,
   whereItems,
 } from '../../src/client/wizard';
@@ -107,21 +106,28 @@ describe('client view model: labels and values', () => {
   it('tooltips list the experts by gate weight and the architecture as code (clipped at 2000)', () => {
     const t = tooltip(arch({ percentile: 99.123, trueAccuracy: 94.367 }), '%', ['**head**']);
     assert.ok(t.markdown.startsWith('**head**\n\nPredicted: **93.5%** · better than 99.1% of the space · benchmark: 94.37\n\n'));
-    const rows = t.markdown.split('\n').filter((l) => /^\| [a-z]+ \| \d/.test(l));
-    assert.deepEqual(rows, ['| jacov | 0.700 | -0.250 |', '| synflow | 0.200 | 0.500 |', '| snip | 0.100 | 1.000 |']);
+    const rows = t.markdown.split('\n').filter((l) => /^\| [a-z]+ \([a-z]+\) \| \d/.test(l));
+    assert.deepEqual(rows, ['| jacov (jacov) | 0.700 | -0.250 |', '| synflow (synflow) | 0.200 | 0.500 |', '| snip (snip) | 0.100 | 1.000 |']);
+    assert.match(t.markdown, /\| expert \(LF column\) \| gate weight \(share\) \| expert score \(unitless\) \|/);
+    assert.match(t.markdown, /gate weight: share of the ensemble's score, sums to 1 · expert score: the expert's ranking score, unitless, higher = better/);
     assert.equal(t.code, NB201);
     assert.ok(!tooltip(arch(), '%', []).markdown.includes('better than'));
     const long = tooltip(arch({ arch: 'y'.repeat(2500) }), '%', []);
     assert.equal(long.code, `${'y'.repeat(2000)}…`);
   });
 
-  it('an architecture item: value label, name, clipped arch, top expert, file:line (1-based), stable id', () => {
+  it('an architecture item: named by its variable (else its text), then value, file:line (1-based), top expert; stable id', () => {
     const m = archItem(arch({ name: 'BEST' }), 'a.py');
-    assert.equal(m.label, '93.5%');
+    assert.equal(m.label, 'BEST');
     assert.equal(m.id, 'file:///w/a.py#4:2');
-    assert.equal(m.description, `BEST ${clip(NB201)} · jacov 0.70 · a.py:5`);
+    assert.equal(m.description, `93.5% · a.py:5 · jacov 0.70`);
     assert.ok(m.tooltip.markdown.startsWith('**NAS-Bench-201** · `BEST` · a.py:5\n\n'));
-    assert.equal(archItem(arch({ experts: [] }), 'a.py').description, `${clip(NB201)} · a.py:5`);
+    const unnamed = archItem(arch({ experts: [] }), 'a.py');
+    assert.equal(unnamed.label, clip(NB201));
+    assert.equal(unnamed.description, `93.5% · a.py:5`);
+    // The server's display name of the expert, where it sent one.
+    const shown = archItem(arch({ experts: [{ name: 'zc_c10_jacov', weight: 1, score: 0, display: { label: 'Jacobian covariance (CIFAR-10)', description: '' } }] }), 'a.py');
+    assert.equal(shown.description, '93.5% · a.py:5 · Jacobian covariance (CIFAR-10) 1.00');
   });
 
   it('a proposal item: rank and value, true value, top expert; the space in the tooltip', () => {
@@ -167,7 +173,7 @@ describe('client view model: the Architectures tree', () => {
     ]);
     assert.deepEqual(archChildren(undefined, { kind: 'arch', a }), []);
     assert.ok(first.kind === 'space');
-    assert.deepEqual(spaceItem(first), { id: 'space:nb201', label: 'NAS-Bench-201', description: '2 architectures' });
+    assert.deepEqual(spaceItem(first), { id: 'space:nb201', label: 'NAS-Bench-201', description: '2 architectures', collapsed: true });
     const second = at(top, 1);
     assert.ok(second.kind === 'space');
     assert.equal(spaceItem(second).description, '1 architecture');
@@ -371,10 +377,7 @@ describe('client wizard: Train Predictor… and Compute LF…', () => {
     });
   });
 
-  it('notices after training and LF computation', () => {
-    assert.deepEqual(trainNotice({ status: 'completed', message: 'done', kendallTau: 0.712345 }), { level: 'info', text: "DELE predictor trained: held-out Kendall's τ 0.7123 (done)." });
-    assert.deepEqual(trainNotice({ status: 'cancelled', message: 'cancelled at epoch 3' }), { level: 'info', text: 'DELE: cancelled at epoch 3.' });
-    assert.deepEqual(trainNotice({ status: 'failed', message: 'boom\nstack' }), { level: 'error', text: 'DELE training failed: boom' });
+  it('notices after LF computation', () => {
     assert.deepEqual(lfNotice({ status: 'completed', message: '12 archs', out: '/w/lf-nb201.csv' }), { level: 'info', text: 'DELE: LF measures of 12 archs, written to lf-nb201.csv.', out: '/w/lf-nb201.csv' });
     assert.equal(lfNotice({ status: 'completed', message: 'x' }).level, 'error');
     assert.deepEqual(lfNotice({ status: 'failed', message: 'no' }), { level: 'error', text: 'DELE: computing LF measures failed: no' });

@@ -135,6 +135,15 @@ describe('webview model: charts', () => {
     assert.equal(rk.meanGateWeights[0]?.name, 'a');
   });
 
+  it('experts show the display names the server sent, in the bars and the table', () => {
+    const display = (label: string) => ({ label, description: '' });
+    const r = ranked('A', { experts: [{ name: 'zc_c10_jacov', weight: 0.75, score: 1, display: display('Jacobian covariance (CIFAR-10)') }, { name: 'plain_col', weight: 0.25, score: 0 }] });
+    assert.deepEqual(archGateBars(r).labels, ['Jacobian covariance (CIFAR-10)', 'plain_col']);
+    assert.equal(rowCells(r, 0)[5], 'Jacobian covariance (CIFAR-10) 0.75');
+    const rk = { ...rankings(), meanGateWeights: [{ name: 'c10valid_xvalid_12ep', weight: 1, display: display('12-epoch accuracy (CIFAR-10 valid)') }] };
+    assert.deepEqual(meanGateBars(rk).labels, ['12-epoch accuracy (CIFAR-10 valid)']);
+  });
+
   it('scatter: benchmark on x, predicted on y; titles and the first architecture shown', () => {
     assert.deepEqual(scatterPoints(rankings()), [{ x: 91, y: 90 }]);
     assert.equal(benchmarkTitle(rankings()), 'Top predicted of all 15,625 NAS-Bench-201 architectures');

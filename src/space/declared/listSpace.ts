@@ -300,7 +300,7 @@ export function edgeCellSpace(decl: EdgeCellSpaceDeclaration): SearchSpace<ListA
     scan: (text) => scanKeys(text, decl.name, decl.find.keys, (src, lit) => core.interpret(src, lit, false)),
     key: (a) => core.key(a),
     lint: (a) =>
-      noneOp >= 0 && !connected(a) ? [{ message: `no path from the input to the output avoids \`${decl.none}\`: this cell outputs zeros`, severity: 'info' as const }] : [],
+      noneOp >= 0 && !connected(a) ? [{ message: `no path from the input to the output avoids \`${decl.none}\`: this cell outputs zeros`, severity: 'info' as const, outputsZeros: {} }] : [],
     features: (a) => ({ ops: [...a], tokens: [...a] }),
     ...enumerableMembers(core),
     sample: (random, n) => enumerable(core, random, n),

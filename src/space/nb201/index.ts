@@ -38,7 +38,7 @@ export const nb201Space: SearchSpace<Nb201Arch> = {
   lint: (a) =>
     nb201IsConnected(a)
       ? []
-      : [{ message: 'no path from the input to the output avoids `none`: this cell outputs zeros (about 10% accuracy on CIFAR-10)', severity: 'info' }],
+      : [{ message: 'no path from the input to the output avoids `none`: this cell outputs zeros (about 10% accuracy on CIFAR-10)', severity: 'info', outputsZeros: { expected: '~10%' } }],
   features: (a) => ({ ops: [...a], tokens: [...a] }),
   neighbours: (a) => opNeighbours(a, NB201_OPS, (e) => `edge ${NB201_EDGE_TO[e]}<-${NB201_EDGE_FROM[e]}`),
   equivalent: (a) => pruneDeadEdges(a, NB201_EDGE_FROM, NB201_EDGE_TO, 0),

@@ -90,7 +90,7 @@ export const tnb101MicroSpace: SearchSpace<Tnb101MicroArch> = {
   parse: parseTnb101Micro,
   scan: scanTnb101Micro,
   key: tnb101MicroToString,
-  lint: (a) => (outputReachable(a, EDGE_FROM, EDGE_TO, 0) ? [] : [{ message: 'no path from the input to the output avoids `none` (digit 0): this cell outputs zeros', severity: 'info' }]),
+  lint: (a) => (outputReachable(a, EDGE_FROM, EDGE_TO, 0) ? [] : [{ message: 'no path from the input to the output avoids `none` (digit 0): this cell outputs zeros', severity: 'info', outputsZeros: {} }]),
   features: (a) => ({ ops: [...a], tokens: [...a] }),
   neighbours: (a) => opNeighbours(a, TNB101_MICRO_OPS, (e) => `edge ${EDGE_TO[e]}<-${EDGE_FROM[e]}`),
   render: (a) => tnb101MicroToString(a),

@@ -2,7 +2,7 @@
 const assert = require('node:assert/strict');
 const vscode = require('vscode');
 
-const LENS = /^pred \d+\.\d% · top-3 experts \S+ 0\.\d\d \S+ 0\.\d\d \S+ 0\.\d\d$/;
+const LENS = /^pred \d+\.\d%( · rank [\d,]+ of [\d,]+| · top [\d.]+% of a [\d,]+-architecture sample)? · top-3 experts \(gate weight\): .+ 0\.\d\d, .+ 0\.\d\d, .+ 0\.\d\d$/;
 
 async function poll(what, timeoutMs = 60000, everyMs = 200) {
   const t = Date.now();
@@ -59,7 +59,9 @@ suite('DELE in a real VS Code', () => {
       return /better than \d+\.\d% of all 15,625 NAS-Bench-201 architectures/.test(text) ? text : undefined;
     });
     assert.match(hovers, /NAS-Bench-201 benchmark c10_test_200ep: 94\.36/);
-    assert.equal((hovers.match(/^\| (c10valid_xvalid_12ep|c100_val_12ep|in16_val_12ep|params_M|zc_(c10|in16)_\w+|naswot_v1_score|hw_c10_edgegpu_latency) \|/gm) || []).length, 12);
+    // Each expert by its display name, then its LF column; the legend says what the numbers are.
+    assert.equal((hovers.match(/^\| .+ `(c10valid_xvalid_12ep|c100_val_12ep|in16_val_12ep|params_M|zc_(c10|in16)_\w+|naswot_v1_score|hw_c10_edgegpu_latency)` \|/gm) || []).length, 12);
+    assert.match(hovers, /gate weight: share of the ensemble's score, sums to 1 · expert score: the expert's ranking score, unitless, higher = better/);
   });
 
   test('a YAML file with both forms gets lenses', async () => {
@@ -135,9 +137,11 @@ suite('DELE in a real VS Code', () => {
     await vscode.window.showTextDocument(await vscode.workspace.openTextDocument(uri));
     const titles = await poll(async () => {
       const t = await lensTitles(uri);
-      return t.length === 3 && t.every((x) => LENS.test(x)) ? t : undefined;
+      return t.length === 3 && t.every((x) => LENS.test(x.replace(/^[\w-]+: /, ''))) ? t : undefined;
     });
     console.log(`TransNAS lenses: ${JSON.stringify(titles)}`);
+    // The two strings of `MICRO = [..., ...]` share a line: each lens names its string; MACRO's stands alone.
+    assert.deepEqual(titles.map((t) => (/^([\w-]+): pred /.exec(t) || [])[1]), ['64-41414-3_33_333', '64-41414-1_02_333', undefined]);
     const s = await api.status();
     assert.deepEqual(s.predictors.map((p) => p.space).sort(), ['nb201', 'tnb101-macro', 'tnb101-micro']);
   });
@@ -155,12 +159,14 @@ suite('DELE in a real VS Code', () => {
     const nb201 = items.filter((x) => /NAS-Bench-201/.test(x.tooltip.value));
     assert.ok(nb201.length >= 6, `NB201 cells of search_space.py, archs.yaml, neighbours.py, ranked.py: ${nb201.length}`);
     for (const x of items) {
-      assert.match(x.label, /^-?\d+\.\d+%?$/);
-      assert.match(x.description, / · \S+ 0\.\d\d · [\w.-]+:\d+$/, 'short arch, top expert, file:line');
+      // Named by its variable (else its text); value, file:line, top expert.
+      assert.ok(x.label.length > 0 && !/^-?\d+\.\d+%?$/.test(x.label), x.label);
+      assert.match(x.description, /^-?\d+\.\d+%? · [\w.-]+:\d+ · .+ 0\.\d\d$/, 'value, file:line, top expert');
       assert.equal(x.command.command, 'dele.revealArchitecture');
-      assert.match(x.tooltip.value, /\| expert \| gate weight \| expert score \|/);
+      assert.match(x.tooltip.value, /\| expert \(LF column\) \| gate weight \(share\) \| expert score \(unitless\) \|/);
     }
-    const values = nb201.map((x) => Number(x.label.replace('%', '')));
+    assert.ok(items.some((x) => x.label === 'DARTS_V2'), 'a genotype by its variable name');
+    const values = nb201.map((x) => Number(x.description.split(' · ')[0].replace('%', '')));
     for (let i = 1; i < values.length; i++) assert.ok(values[i] <= values[i - 1], `best first: ${values}`);
     // Grouped by space (NB201, TransNAS-Bench-101 micro and macro, NB-301 are all in the workspace).
     const spaces = new Set(items.map((x) => /^\*\*([^*]+)\*\*/.exec(x.tooltip.value)[1]));
@@ -172,7 +178,7 @@ suite('DELE in a real VS Code', () => {
     assert.equal(editor.document.uri.toString(), ranked.toString());
     assert.equal(editor.document.getText(editor.selection), '|nor_conv_3x3~0|+|nor_conv_1x1~0|nor_conv_3x3~1|+|nor_conv_3x3~0|skip_connect~1|nor_conv_3x3~2|');
     assert.equal(editor.selection.start.line, 2);
-    assert.match(item.description, /ranked\.py:3$/);
+    assert.match(item.description, / · ranked\.py:3 · /);
 
     // Context actions: the neighbour quick fixes of that cell, and a CSV export of the list.
     const fixes = await vscode.commands.executeCommand('dele.suggestNeighbours', item.command.arguments[0]);
@@ -254,7 +260,7 @@ suite('DELE in a real VS Code', () => {
     const at = (lenses, start) => lenses.filter((l) => l.range.start.line === lineOf(start));
     const lenses = await poll(async () => {
       const ls = (await vscode.commands.executeCommand('vscode.executeCodeLensProvider', uri)) || [];
-      const ready = scored.every((n) => at(ls, n).length === 1 && /^pred \d+\.\d% · top-3 experts /.test(title(at(ls, n)[0]))) && at(ls, 'NASNet =').length === 1;
+      const ready = scored.every((n) => at(ls, n).length === 1 && /^pred \d+\.\d%.* · top-3 experts \(gate weight\): /.test(title(at(ls, n)[0]))) && at(ls, 'NASNet =').length === 1;
       return ready ? ls : undefined;
     }, 120000);
     console.log(`DARTS lenses: ${JSON.stringify(lenses.map((l) => `${l.range.start.line}: ${title(l)}`))}`);
@@ -314,7 +320,7 @@ suite('DELE in a real VS Code', () => {
     assert.equal(result.status, 'completed', result.message);
     const titles = await poll(async () => {
       const t = await lensTitles(uri);
-      return t.length === 2 && t.every((x) => /^pred \d+\.\d% · top-2 experts (params|flops) 0\.\d\d (params|flops) 0\.\d\d$/.test(x)) ? t : undefined;
+      return t.length === 2 && t.every((x) => /^pred \d+\.\d%( · rank [\d,]+ of [\d,]+)? · top-2 experts \(gate weight\): (parameters|FLOPs) 0\.\d\d, (parameters|FLOPs) 0\.\d\d$/.test(x)) ? t : undefined;
     });
     console.log(`declared-space lenses: ${JSON.stringify(titles)}`);
   });
@@ -369,7 +375,7 @@ suite('DELE in a real VS Code', () => {
     assert.deepEqual(s.predictor.experts, ['c10valid_xvalid_12ep', 'zc_c10_synflow', 'zc_c10_nwot']);
     const titles = await poll(async () => {
       const t = await lensTitles(file('search_space.py'));
-      return t.length > 0 && t.every((x) => /top-3 experts (acc12ep|synflow|nwot) /.test(x)) ? t : undefined;
+      return t.length > 0 && t.every((x) => /top-3 experts \(gate weight\): (12-epoch accuracy|SynFlow|NWOT)/.test(x)) ? t : undefined;
     });
     assert.ok(titles.length >= 3);
   });
@@ -377,5 +383,22 @@ suite('DELE in a real VS Code', () => {
   test('the panel command opens the webview panel', async () => {
     await vscode.commands.executeCommand('dele.showPanel');
     await poll(() => vscode.window.tabGroups.all.some((g) => g.tabs.some((t) => t.label === 'DELE Predictor')));
+  });
+
+  test('a proposal inserts on its own line', async () => {
+    // The cursor in the middle of a cell string of a Python list: the proposal goes on the next line, quoted.
+    const first = '|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_3x3~2|';
+    const doc = await vscode.workspace.openTextDocument({ language: 'python', content: `CELLS = [\n    "${first}"\n]\n` });
+    const editor = await vscode.window.showTextDocument(doc);
+    editor.selection = new vscode.Selection(1, 20, 1, 20);
+    const r = await vscode.commands.executeCommand('dele.proposeArchitectures', { space: 'nb201', top: 1 });
+    const [best] = r.proposals;
+    assert.ok(await vscode.commands.executeCommand('dele.insertProposal', { p: best, rank: 1 }));
+    assert.deepEqual(doc.getText().split('\n'), ['CELLS = [', `    "${first}",`, `    "${best.text}"`, ']', '']);
+    assert.equal(editor.document.getText(editor.selection), `"${best.text}"`);
+    // Both cells are valid: two lenses, no diagnostics.
+    await poll(async () => ((await vscode.commands.executeCommand('vscode.executeCodeLensProvider', doc.uri)) || []).length === 2);
+    assert.equal(vscode.languages.getDiagnostics(doc.uri).length, 0);
+    await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
   });
 });
