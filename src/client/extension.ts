@@ -34,6 +34,7 @@ import {
   type SearchParams,
   StatusRequest,
   type StatusResult,
+  type TrainingEpoch,
   TrainingEpochNotification,
   type TrainParams,
   TrainRequest,
@@ -57,6 +58,7 @@ import {
   USE_PREVIOUS,
 } from './predictorHistoryModel';
 import { Proposer } from './propose';
+import { TrainingProgressText } from './trainingProgress';
 import { SideBar } from './views';
 import {
   dataStep,
@@ -131,6 +133,8 @@ class DeleExtension implements vscode.Disposable {
   private readonly statusItem: vscode.StatusBarItem;
   private lastStatus?: StatusResult;
   private readonly trainingGate = new TrainingGate();
+  /** The running training's epochs (the panel's curve and the progress notification). */
+  private readonly epochs = new vscode.EventEmitter<TrainingEpoch>();
   /** Set by activate(): refreshed when a predictor changes. */
   sideBar?: SideBar;
 
@@ -207,7 +211,10 @@ class DeleExtension implements vscode.Disposable {
     this.client = client;
     this.clientScope.push(
       client.onNotification(PredictorChangedNotification, (s) => this.setStatus(s)),
-      client.onNotification(TrainingEpochNotification, (e) => PredictorPanel.current?.addEpoch(e)),
+      client.onNotification(TrainingEpochNotification, (e) => {
+        PredictorPanel.current?.addEpoch(e);
+        this.epochs.fire(e);
+      }),
       client.onDidChangeState((e) => {
         if (e.newState === State.Stopped) this.statusItem.text = '$(beaker) DELE $(error)';
       }),
@@ -280,13 +287,31 @@ class DeleExtension implements vscode.Disposable {
     try {
       this.log.info(`training: ${JSON.stringify(full)}`);
       PredictorPanel.current?.trainingStarted();
-      const result = await client.sendRequest(TrainRequest, full);
+      const request = (): Promise<TrainResult> => client.sendRequest(TrainRequest, full);
+      const result = params?.data ? await request() : await this.withTrainingProgress(full.method, request);
       this.log.info(`training ${result.status}: ${result.message}${result.history ? ` (${result.history.comparison.text})` : ''}`);
       void this.showTrainingOutcome(result);
       return result;
     } finally {
       this.trainingGate.end();
     }
+  }
+
+  /**
+   * A training started from the palette shows a progress notification: step, epoch and time left in the step
+   * (TrainingProgressText), with a Cancel that cancels the training (CancelTrainingNotification).
+   */
+  private withTrainingProgress(method: string, request: () => Promise<TrainResult>): Thenable<TrainResult> {
+    return vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'DELE: training predictor', cancellable: true }, async (progress, token) => {
+      const text = new TrainingProgressText(method);
+      progress.report({ message: text.text });
+      const scope = [token.onCancellationRequested(() => this.cancelTraining()), this.epochs.event((e) => progress.report({ message: text.update(e) }))];
+      try {
+        return await request();
+      } finally {
+        for (const d of scope) d.dispose();
+      }
+    });
   }
 
   private busyTraining(): undefined {
@@ -467,6 +492,7 @@ class DeleExtension implements vscode.Disposable {
 
   async dispose(): Promise<void> {
     this.statusItem.dispose();
+    this.epochs.dispose();
     await this.stopClient();
   }
 }
