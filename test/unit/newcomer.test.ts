@@ -3,9 +3,14 @@
  * step numbers, settings that a search for "dele" finds, and a README that names every command.
  */
 import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { describe, it } from 'node:test';
-import type { TrainingEpoch } from '../../src/protocol/lsp';
+import type { SpaceInfo, TrainingEpoch } from '../../src/protocol/lsp';
 import { formatDuration, stepEta, TRAINING_STARTING, TrainingProgressText } from '../../src/client/trainingProgress';
+import { lfSteps, numbered, PROPOSE_STEPS, type TrainStep, trainSteps } from '../../src/client/wizard';
+
+const ROOT = path.resolve(__dirname, '../..');
 
 const epoch = (phase: TrainingEpoch['phase'], n: number, of: number, elapsedSeconds: number): TrainingEpoch => ({ phase, epoch: n, epochs: of, loss: 0.5, elapsedSeconds });
 
@@ -56,5 +61,71 @@ describe('training progress notification', () => {
     assert.equal(stepEta(epoch('pretrain', 1, 10, 5), epoch('train', 2, 10, 6)), undefined);
     assert.equal(stepEta(epoch('train', 1, 10, 5), epoch('train', 3, 10, 4)), 0);
     assert.equal(stepEta(epoch('train', 1, 10, 5), epoch('train', 3, 10, 9)), 14);
+  });
+});
+
+describe('wizard step numbers', () => {
+  const space = (id: string, encoders: SpaceInfo['encoders']): SpaceInfo => ({ id, title: id, origin: 'builtin', encoders, bundled: true, syntax: '' });
+  const nb201 = space('nb201', ['gates', 'lstm']);
+  const tnb = space('tnb101-micro', ['gates']);
+  /** The titles a whole Train Predictor… run shows, numbered as extension.ts numbers them (known answers added as given). */
+  function trainTitles(spaces: SpaceInfo[], chosen: SpaceInfo, method: 'dele' | 'single' | 'vanilla', askSpace = true): string[] {
+    const known: Parameters<typeof trainSteps>[0] = { askSpace, spaces };
+    const shown: string[] = [];
+    const show = (step: TrainStep): void => void shown.push(numbered(step, trainSteps(known), step));
+    if (askSpace) show('space');
+    known.space = chosen;
+    show('data');
+    show('target');
+    show('method');
+    known.method = method;
+    if (method !== 'vanilla') show('experts');
+    show('ratio');
+    if (chosen.encoders.length > 1) show('encoder');
+    return shown;
+  }
+
+  it('numbered: the step\'s place and the count of steps shown; a step not shown is an error', () => {
+    assert.equal(numbered('DELE: method', ['data', 'target', 'method'], 'method'), 'DELE: method (3/3)');
+    assert.throws(() => numbered('DELE: encoder', ['data'], 'encoder'), /encoder is not among the steps shown/);
+  });
+
+  it('Train Predictor…: every step numbered, 1 to the count of steps shown (DELE, two encoders: 7 steps)', () => {
+    assert.deepEqual(trainTitles([nb201, tnb], nb201, 'dele'), ['space (1/7)', 'data (2/7)', 'target (3/7)', 'method (4/7)', 'experts (5/7)', 'ratio (6/7)', 'encoder (7/7)']);
+  });
+
+  it('vanilla skips the experts step and a one-encoder space the encoder step: the count drops when the answer says so', () => {
+    assert.deepEqual(trainTitles([nb201, tnb], tnb, 'vanilla'), ['space (1/7)', 'data (2/6)', 'target (3/6)', 'method (4/6)', 'ratio (5/5)']);
+    assert.deepEqual(trainTitles([nb201, tnb], nb201, 'vanilla'), ['space (1/7)', 'data (2/7)', 'target (3/7)', 'method (4/7)', 'ratio (5/6)', 'encoder (6/6)']);
+    assert.deepEqual(trainTitles([nb201, tnb], tnb, 'single'), ['space (1/7)', 'data (2/6)', 'target (3/6)', 'method (4/6)', 'experts (5/6)', 'ratio (6/6)']);
+  });
+
+  it('the last step shown always ends at its own count; with only one-encoder spaces the count is right from the start', () => {
+    for (const chosen of [nb201, tnb])
+      for (const method of ['dele', 'single', 'vanilla'] as const) {
+        const last = trainTitles([nb201, tnb], chosen, method).at(-1)!;
+        const m = /\((\d+)\/(\d+)\)$/.exec(last)!;
+        assert.equal(m[1], m[2], `${chosen.id} ${method}: ${last}`);
+      }
+    assert.deepEqual(trainTitles([tnb], tnb, 'dele'), ['space (1/6)', 'data (2/6)', 'target (3/6)', 'method (4/6)', 'experts (5/6)', 'ratio (6/6)']);
+  });
+
+  it('a given space (Train with these…) has no space step', () => {
+    assert.deepEqual(trainTitles([nb201, tnb], nb201, 'dele', false), ['data (1/6)', 'target (2/6)', 'method (3/6)', 'experts (4/6)', 'ratio (5/6)', 'encoder (6/6)']);
+    assert.deepEqual(trainSteps({ askSpace: false, space: tnb, method: 'vanilla' }), ['data', 'target', 'method', 'ratio']);
+  });
+
+  it('Compute LF…: the sample size is a numbered step for a sample only; Propose: 3 steps', () => {
+    assert.deepEqual(lfSteps(), ['space', 'source', 'sample', 'measures', 'save']);
+    assert.deepEqual(lfSteps('workspace'), ['space', 'source', 'measures', 'save']);
+    assert.equal(numbered('DELE: measures', lfSteps('sample'), 'measures'), 'DELE: measures (4/5)');
+    assert.equal(numbered('DELE: search budget', PROPOSE_STEPS, 'budget'), 'DELE: search budget (3/3)');
+  });
+
+  it('extension.ts and propose.ts write no step number by hand', () => {
+    for (const f of ['extension.ts', 'propose.ts', 'wizard.ts']) {
+      const text = fs.readFileSync(path.join(ROOT, 'src/client', f), 'utf8');
+      assert.doesNotMatch(text, /'[^'\n]*\(\d\/\d\)'/, `${f} has a hand-written step number`);
+    }
   });
 });
