@@ -129,3 +129,28 @@ describe('wizard step numbers', () => {
     }
   });
 });
+
+interface Manifest {
+  contributes: {
+    commands: { command: string; title: string; category?: string }[];
+    configuration: { title: string; properties: Record<string, { description?: string; markdownDescription?: string; order?: number }> };
+  };
+}
+const manifest = (): Manifest => JSON.parse(fs.readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as Manifest;
+
+describe('settings a search for "dele" finds', () => {
+  it('the section is "DELE NAS Predictor"; every dele.* setting describes itself starting with "DELE:", in a set order', () => {
+    const config = manifest().contributes.configuration;
+    assert.equal(config.title, 'DELE NAS Predictor');
+    const entries = Object.entries(config.properties);
+    assert.ok(entries.length >= 6);
+    for (const [id, s] of entries) {
+      assert.match(id, /^dele\./);
+      assert.match(s.markdownDescription ?? s.description ?? '', /^DELE: /, id);
+      assert.equal(typeof s.order, 'number', `${id} has no order`);
+    }
+    const orders = entries.map(([, s]) => s.order);
+    assert.equal(new Set(orders).size, orders.length, 'two settings share an order');
+    assert.equal(entries.sort(([, a], [, b]) => a.order! - b.order!)[0]![0], 'dele.predictorPath');
+  });
+});
