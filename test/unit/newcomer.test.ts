@@ -131,6 +131,8 @@ describe('wizard step numbers', () => {
 });
 
 interface Manifest {
+  name: string;
+  version: string;
   contributes: {
     commands: { command: string; title: string; category?: string }[];
     configuration: { title: string; properties: Record<string, { description?: string; markdownDescription?: string; order?: number }> };
@@ -152,5 +154,30 @@ describe('settings a search for "dele" finds', () => {
     const orders = entries.map(([, s]) => s.order);
     assert.equal(new Set(orders).size, orders.length, 'two settings share an order');
     assert.equal(entries.sort(([, a], [, b]) => a.order! - b.order!)[0]![0], 'dele.predictorPath');
+  });
+});
+
+describe('README for a newcomer', () => {
+  const readme = (): string => fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+
+  it('names every command of package.json (title and id) in its command list', () => {
+    const text = readme();
+    const list = text.slice(text.indexOf('### Every command'), text.indexOf('\n## ', text.indexOf('### Every command')));
+    const commands = manifest().contributes.commands;
+    assert.equal(commands.length, new Set(commands.map((c) => c.command)).size);
+    const missing = commands.filter((c) => !list.includes(`**${c.category ?? 'DELE'}: ${c.title}**`) || !list.includes(`\`${c.command}\``)).map((c) => c.command);
+    assert.deepEqual(missing, []);
+    // And no command the package does not have (one line each).
+    const named = [...list.matchAll(/^- \*\*DELE: [^*]+\*\* \(`(dele\.[A-Za-z]+)`/gm)].map((m) => m[1]);
+    assert.deepEqual(named, commands.map((c) => c.command));
+  });
+
+  it('installs the .vsix that npm run package makes (name-version.vsix), near the top', () => {
+    const m = manifest();
+    const text = readme();
+    const install = text.indexOf(`code --install-extension ${m.name}-${m.version}.vsix`);
+    assert.ok(install > 0 && install < text.indexOf('## Results on NAS-Bench-201'), 'the install command is missing or below the results');
+    assert.ok(text.indexOf('npm run package') < install);
+    assert.ok(text.indexOf('## Two commands on a fresh machine') < install, 'the fresh-machine commands stay first');
   });
 });
