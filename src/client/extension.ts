@@ -34,6 +34,7 @@ import {
   type SearchParams,
   StatusRequest,
   type StatusResult,
+  type TrainingEpoch,
   TrainingEpochNotification,
   type TrainParams,
   TrainRequest,
@@ -57,6 +58,7 @@ import {
   USE_PREVIOUS,
 } from './predictorHistoryModel';
 import { Proposer } from './propose';
+import { TrainingProgressText } from './trainingProgress';
 import { SideBar } from './views';
 import {
   dataStep,
@@ -66,13 +68,17 @@ import {
   lfParams,
   lfSourceItems,
   lfSpaceItems,
+  lfSteps,
   methodItems,
   type Notice,
+  numbered,
   ratioItems,
   sampleSizeError,
   targetOrder,
   trainParams,
   trainSpaceItems,
+  type TrainStep,
+  trainSteps,
 } from './wizard';
 
 const DOCUMENTS = LANGUAGES.map((language) => ({ language }));
@@ -131,6 +137,8 @@ class DeleExtension implements vscode.Disposable {
   private readonly statusItem: vscode.StatusBarItem;
   private lastStatus?: StatusResult;
   private readonly trainingGate = new TrainingGate();
+  /** The running training's epochs (the panel's curve and the progress notification). */
+  private readonly epochs = new vscode.EventEmitter<TrainingEpoch>();
   /** Set by activate(): refreshed when a predictor changes. */
   sideBar?: SideBar;
 
@@ -207,7 +215,10 @@ class DeleExtension implements vscode.Disposable {
     this.client = client;
     this.clientScope.push(
       client.onNotification(PredictorChangedNotification, (s) => this.setStatus(s)),
-      client.onNotification(TrainingEpochNotification, (e) => PredictorPanel.current?.addEpoch(e)),
+      client.onNotification(TrainingEpochNotification, (e) => {
+        PredictorPanel.current?.addEpoch(e);
+        this.epochs.fire(e);
+      }),
       client.onDidChangeState((e) => {
         if (e.newState === State.Stopped) this.statusItem.text = '$(beaker) DELE $(error)';
       }),
@@ -280,13 +291,31 @@ class DeleExtension implements vscode.Disposable {
     try {
       this.log.info(`training: ${JSON.stringify(full)}`);
       PredictorPanel.current?.trainingStarted();
-      const result = await client.sendRequest(TrainRequest, full);
+      const request = (): Promise<TrainResult> => client.sendRequest(TrainRequest, full);
+      const result = params?.data ? await request() : await this.withTrainingProgress(full.method, request);
       this.log.info(`training ${result.status}: ${result.message}${result.history ? ` (${result.history.comparison.text})` : ''}`);
       void this.showTrainingOutcome(result);
       return result;
     } finally {
       this.trainingGate.end();
     }
+  }
+
+  /**
+   * A training started from the palette shows a progress notification: step, epoch and time left in the step
+   * (TrainingProgressText), with a Cancel that cancels the training (CancelTrainingNotification).
+   */
+  private withTrainingProgress(method: string, request: () => Promise<TrainResult>): Thenable<TrainResult> {
+    return vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'DELE: training predictor', cancellable: true }, async (progress, token) => {
+      const text = new TrainingProgressText(method);
+      progress.report({ message: text.text });
+      const scope = [token.onCancellationRequested(() => this.cancelTraining()), this.epochs.event((e) => progress.report({ message: text.update(e) }))];
+      try {
+        return await request();
+      } finally {
+        for (const d of scope) d.dispose();
+      }
+    });
   }
 
   private busyTraining(): undefined {
@@ -355,18 +384,25 @@ class DeleExtension implements vscode.Disposable {
   private async askTrainParams(client: LanguageClient, preset?: Partial<TrainParams>): Promise<TrainParams | undefined> {
     const spaces = await client.sendRequest(SpacesRequest);
     let space: SpaceInfo | undefined = spaces.find((x) => x.id === preset?.space);
+    const askSpace = !space;
+    // Each title numbers its step among the steps shown, from the answers so far (wizard.ts trainSteps).
+    const known: Parameters<typeof trainSteps>[0] = { askSpace, spaces };
+    const title = (text: string, step: TrainStep): string => numbered(text, trainSteps(known), step);
+    const pick = <T extends vscode.QuickPickItem>(items: T[], text: string, step: TrainStep): Thenable<T | undefined> =>
+      vscode.window.showQuickPick(items, { title: title(text, step), ignoreFocusOut: true });
+    const pickString = (items: string[], text: string, step: TrainStep): Thenable<string | undefined> => vscode.window.showQuickPick(items, { title: title(text, step), ignoreFocusOut: true });
     if (!space) {
-      const pick = await vscode.window.showQuickPick(trainSpaceItems(spaces), { title: 'DELE: search space', ignoreFocusOut: true });
-      if (!pick) return undefined;
-      space = pick.space;
+      space = (await pick(trainSpaceItems(spaces), 'DELE: search space', 'space'))?.space;
+      if (!space) return undefined;
     }
+    known.space = space;
     const join = preset?.join ?? [];
     const dataStepModel = dataStep(space, join);
-    const dataPick = await vscode.window.showQuickPick(dataStepModel.items, { title: dataStepModel.title, ignoreFocusOut: true });
+    const dataPick = await pick(dataStepModel.items, dataStepModel.title, 'data');
     if (!dataPick) return undefined;
     let data = 'bundled';
     if (dataPick.value === 'file') {
-      const f = await vscode.window.showOpenDialog({ canSelectMany: false, filters: { 'Architecture data': ['csv', 'json'] } });
+      const f = await vscode.window.showOpenDialog({ title: title(dataStepModel.title, 'data'), canSelectMany: false, filters: { 'Architecture data': ['csv', 'json'] } });
       if (!f?.[0]) return undefined;
       data = f[0].fsPath;
     }
@@ -378,21 +414,23 @@ class DeleExtension implements vscode.Disposable {
       return undefined;
     }
     const configured = vscode.workspace.getConfiguration('dele').get<string>('target', DEFAULT_SETTINGS.target);
-    const target = await vscode.window.showQuickPick(targetOrder(info, configured), { title: 'DELE: target to predict (2/5)', ignoreFocusOut: true });
+    const target = await pickString(targetOrder(info, configured), 'DELE: target to predict', 'target');
     if (!target) return undefined;
-    const methodPick = await vscode.window.showQuickPick(methodItems(), { title: 'DELE: method (3/5)', ignoreFocusOut: true });
+    const methodPick = await pick(methodItems(), 'DELE: method', 'method');
     if (!methodPick) return undefined;
+    known.method = methodPick.value;
     let experts: string[] | undefined;
     if (methodPick.value !== 'vanilla') {
       const step = expertsStep(info, methodPick.value);
-      const picked = await vscode.window.showQuickPick(step.items, { title: step.title, canPickMany: step.canPickMany, ignoreFocusOut: true });
+      const picked = await vscode.window.showQuickPick(step.items, { title: title(step.title, 'experts'), canPickMany: step.canPickMany, ignoreFocusOut: true });
       if (!picked) return undefined;
       experts = (Array.isArray(picked) ? picked : [picked]).map((p) => p.label);
       if (experts.length === 0) return undefined;
     }
-    const ratioPick = await vscode.window.showQuickPick(ratioItems(info.archCount), { title: 'DELE: share of the training split with ground truth (5/5)', ignoreFocusOut: true });
+    const ratioPick = await pick(ratioItems(info.archCount), 'DELE: share of the training split with ground truth', 'ratio');
     if (!ratioPick) return undefined;
-    const encoder = (await vscode.window.showQuickPick(space.encoders, { title: 'DELE: encoder', ignoreFocusOut: true })) as 'gates' | 'lstm' | undefined;
+    // A space with one encoder has no encoder step (trainSteps leaves it out of the count too).
+    const encoder = (space.encoders.length === 1 ? space.encoders[0] : await pickString(space.encoders, 'DELE: encoder', 'encoder')) as 'gates' | 'lstm' | undefined;
     if (!encoder) return undefined;
     return trainParams(preset, { space, data, target, method: methodPick.value, experts, ratio: ratioPick.label, encoder });
   }
@@ -429,27 +467,28 @@ class DeleExtension implements vscode.Disposable {
 
   private async askLfParams(client: LanguageClient): Promise<ComputeLfParams | undefined> {
     const spacePick = await vscode.window.showQuickPick(lfSpaceItems(await client.sendRequest(SpacesRequest)), {
-      title: 'DELE: low-fidelity measures for which search space? (1/4)',
+      title: numbered('DELE: low-fidelity measures for which search space?', lfSteps(), 'space'),
       ignoreFocusOut: true,
     });
     if (!spacePick) return undefined;
     const space = spacePick.space;
-    const sourcePick = await vscode.window.showQuickPick(lfSourceItems(space), { title: 'DELE: which architectures (2/4)', ignoreFocusOut: true });
+    const sourcePick = await vscode.window.showQuickPick(lfSourceItems(space), { title: numbered('DELE: which architectures', lfSteps(), 'source'), ignoreFocusOut: true });
     if (!sourcePick) return undefined;
+    const steps = lfSteps(sourcePick.value);
     let source: ComputeLfParams['source'];
     if (sourcePick.value === 'sample') {
-      const n = await vscode.window.showInputBox({ title: 'DELE: sample size', value: '200', validateInput: sampleSizeError, ignoreFocusOut: true });
+      const n = await vscode.window.showInputBox({ title: numbered('DELE: sample size', steps, 'sample'), value: '200', validateInput: sampleSizeError, ignoreFocusOut: true });
       if (n === undefined) return undefined;
       source = { kind: 'sample', count: Number(n), seed: 0 };
     } else {
       const found = await vscode.workspace.findFiles('**/*.{py,json,jsonc,yaml,yml,arch,txt,csv}', '**/{node_modules,.git,.venv,venv,__pycache__}/**', 5000);
       source = { kind: 'workspace', files: found.map((u) => u.fsPath) };
     }
-    const picked = await vscode.window.showQuickPick(lfMeasureItems(space), { title: 'DELE: measures (3/4)', canPickMany: true, ignoreFocusOut: true });
+    const picked = await vscode.window.showQuickPick(lfMeasureItems(space), { title: numbered('DELE: measures', steps, 'measures'), canPickMany: true, ignoreFocusOut: true });
     if (!picked || picked.length === 0) return undefined;
     const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
     const target = await vscode.window.showSaveDialog({
-      title: 'DELE: save the LF measures as (4/4)',
+      title: numbered('DELE: save the LF measures as', steps, 'save'),
       filters: { CSV: ['csv'] },
       ...(folder ? { defaultUri: vscode.Uri.joinPath(folder, `lf-${space.id}.csv`) } : {}),
     });
@@ -467,6 +506,7 @@ class DeleExtension implements vscode.Disposable {
 
   async dispose(): Promise<void> {
     this.statusItem.dispose();
+    this.epochs.dispose();
     await this.stopClient();
   }
 }

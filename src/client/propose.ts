@@ -9,7 +9,7 @@ import type { LanguageClient } from 'vscode-languageclient/node';
 import { type SearchParams, SearchRequest, type SearchResponse, SpacesRequest, StatusRequest, type WorkspaceArch, WorkspaceArchitecturesRequest } from '../protocol/lsp';
 import { proposalInsertion } from './panelModel';
 import { proposeSummary } from './viewModel';
-import { budgetItems, contains, searchParams, spacesWithPredictors, topItems, whereItems } from './wizard';
+import { budgetItems, contains, numbered, PROPOSE_STEPS, searchParams, spacesWithPredictors, topItems, whereItems } from './wizard';
 
 export interface ProposerDeps {
   client(): LanguageClient | undefined;
@@ -159,11 +159,11 @@ export class Proposer implements vscode.Disposable {
       const uri = editor.document.uri.toString();
       at = open.archs.find((a) => a.location.uri === uri && contains(a.location.range, editor.selection.active));
     }
-    const where = (await vscode.window.showQuickPick(whereItems(spaces, loaded, at, spacesWithPredictors(this.deps.predictorFolders?.() ?? [])), { title: 'DELE: propose architectures: where to search (1/3)', ignoreFocusOut: true }))?.where;
+    const where = (await vscode.window.showQuickPick(whereItems(spaces, loaded, at, spacesWithPredictors(this.deps.predictorFolders?.() ?? [])), { title: numbered('DELE: propose architectures: where to search', PROPOSE_STEPS, 'where'), ignoreFocusOut: true }))?.where;
     if (!where) return undefined;
-    const topPick = await vscode.window.showQuickPick(topItems(), { title: 'DELE: how many proposals (2/3)', ignoreFocusOut: true });
+    const topPick = await vscode.window.showQuickPick(topItems(), { title: numbered('DELE: how many proposals', PROPOSE_STEPS, 'top'), ignoreFocusOut: true });
     if (!topPick) return undefined;
-    const budgetPick = await vscode.window.showQuickPick(budgetItems(where), { title: 'DELE: search budget (3/3)', ignoreFocusOut: true });
+    const budgetPick = await vscode.window.showQuickPick(budgetItems(where), { title: numbered('DELE: search budget', PROPOSE_STEPS, 'budget'), ignoreFocusOut: true });
     if (!budgetPick) return undefined;
     return searchParams(where, topPick.label, budgetPick.budget, isEditable(editor) ? editor.selection.active : undefined);
   }

@@ -34,6 +34,44 @@ export const contains = (r: WorkspaceArch['location']['range'], p: Position): bo
 
 const count = (n: number): string => n.toLocaleString('en-US');
 
+// ---- Step numbers (every wizard) ----
+
+/** "DELE: method (3/6)": the title with the step's place among the steps the wizard shows. */
+export function numbered<S>(title: string, steps: readonly S[], step: S): string {
+  const i = steps.indexOf(step);
+  if (i < 0) throw new Error(`step ${String(step)} is not among the steps shown (${steps.join(', ')})`);
+  return `${title} (${i + 1}/${steps.length})`;
+}
+
+export type TrainStep = 'space' | 'data' | 'target' | 'method' | 'experts' | 'ratio' | 'encoder';
+
+/**
+ * The steps Train Predictor… shows, from what is known so far: the space step unless the space is given, the
+ * experts step unless the method is vanilla, the encoder step when the space has more than one encoder. A step
+ * that depends on an answer not given yet counts as shown (so the total only ever drops, once the answer says so).
+ */
+export function trainSteps(known: { askSpace: boolean; spaces?: readonly SpaceInfo[]; space?: SpaceInfo; method?: Method }): TrainStep[] {
+  const encoderCounts = known.space ? [known.space.encoders.length] : (known.spaces ?? []).map((x) => x.encoders.length);
+  const encoderStep = encoderCounts.length === 0 || encoderCounts.some((n) => n > 1);
+  return [
+    ...(known.askSpace ? (['space'] as const) : []),
+    'data',
+    'target',
+    'method',
+    ...(known.method !== 'vanilla' ? (['experts'] as const) : []),
+    'ratio',
+    ...(encoderStep ? (['encoder'] as const) : []),
+  ];
+}
+
+export type LfStep = 'space' | 'source' | 'sample' | 'measures' | 'save';
+
+/** The steps Compute Low-Fidelity Measures… shows: the sample size only for a sample (counted until the source is chosen). */
+export const lfSteps = (source?: 'workspace' | 'sample'): LfStep[] => ['space', 'source', ...(source !== 'workspace' ? (['sample'] as const) : []), 'measures', 'save'];
+
+/** The steps Propose Top Architectures… shows. */
+export const PROPOSE_STEPS = ['where', 'top', 'budget'] as const;
+
 // ---- Propose Top Architectures… ----
 
 /** Where a search runs: a space (with its size, when enumerable), around an architecture of a document or not. */
@@ -58,7 +96,7 @@ export function spacesWithPredictors(folders: string[]): Set<string> {
 }
 
 /**
- * Step 1/3: around the architecture at the cursor (if any), then every space, those with a predictor first:
+ * Where to search: around the architecture at the cursor (if any), then every space, those with a predictor first:
  * `loaded` by the server, or `onDisk` (bundled or trained, loaded when the search starts).
  */
 export function whereItems(spaces: SpaceInfo[], loaded: ReadonlySet<string>, at: WorkspaceArch | undefined, onDisk: ReadonlySet<string> = new Set()): (PickItem & { where: Where })[] {
@@ -85,10 +123,10 @@ export function whereItems(spaces: SpaceInfo[], loaded: ReadonlySet<string>, at:
   return items;
 }
 
-/** Step 2/3: how many proposals (10 first). */
+/** How many proposals (10 first). */
 export const topItems = (): PickItem[] => ['10', '5', '20', '50', '100'].map((label) => ({ label, description: label === '10' ? 'proposals, best predicted first' : '' }));
 
-/** Step 3/3: predictor calls; a space small enough to rank whole offers that first, and no budget as large. */
+/** The budget: predictor calls; a space small enough to rank whole offers that first, and no budget as large. */
 export function budgetItems(where: Where): (PickItem & { budget: number })[] {
   const size = where.size;
   const small = size !== undefined && size <= SEARCH_MAX_BUDGET;
@@ -121,11 +159,11 @@ export function trainSpaceItems(spaces: SpaceInfo[]): (PickItem & { space: Space
   }));
 }
 
-/** Step 1/5: the bundled table (if the space has one) or a file; joined with `join` files when there are some. */
+/** The data step: the bundled table (if the space has one) or a file; joined with `join` files when there are some. */
 export function dataStep(space: SpaceInfo, join: string[]): { title: string; items: (PickItem & { value: 'bundled' | 'file' })[] } {
   const joining = join.length > 0 ? ` (joined with ${join.map((f) => path.basename(f)).join(', ')} by architecture)` : '';
   return {
-    title: join.length > 0 ? 'DELE: ground truth to join with the LF measures (1/5)' : 'DELE: training data (1/5)',
+    title: join.length > 0 ? 'DELE: ground truth to join with the LF measures' : 'DELE: training data',
     items: [
       ...(space.bundled
         ? [{ label: `Bundled ${space.title}${joining}`, description: `the bundled benchmark table: architectures with their benchmark values and low-fidelity measures`, value: 'bundled' as const }]
@@ -135,7 +173,7 @@ export function dataStep(space: SpaceInfo, join: string[]): { title: string; ite
   };
 }
 
-/** Step 2/5: the data's targets, the configured one first if the data has it, else the data's default. */
+/** The target step: the data's targets, the configured one first if the data has it, else the data's default. */
 export function targetOrder(info: DataInfoResult, configured: string): string[] {
   const first = info.targets.includes(configured) ? configured : info.defaultTarget;
   return [...info.targets].sort((a, b) => Number(b === first) - Number(a === first));
@@ -143,7 +181,7 @@ export function targetOrder(info: DataInfoResult, configured: string): string[] 
 
 export type Method = 'dele' | 'single' | 'vanilla';
 
-/** Step 3/5. */
+/** The method step. */
 export const methodItems = (): (PickItem & { value: Method })[] => [
   { label: 'DELE', description: 'dynamic ensemble of low-fidelity experts', value: 'dele' },
   { label: 'Single LF', description: 'pretrain on one LF measure, then fine-tune', value: 'single' },
@@ -154,7 +192,7 @@ export const methodItems = (): (PickItem & { value: Method })[] => [
 export const STRUCTURAL_EXPERTS = 'structural';
 
 /**
- * Step 4/5 (not for vanilla): the data's LF measures, the default experts picked, and the structural measures of
+ * The experts step (not for vanilla): the data's LF measures, the default experts picked, and the structural measures of
  * the architectures (needing no data; picked when the data has no LF column); DELE picks many, single LF one.
  */
 export function expertsStep(info: DataInfoResult, method: 'dele' | 'single'): { title: string; canPickMany: boolean; items: PickItem[] } {
@@ -164,7 +202,7 @@ export function expertsStep(info: DataInfoResult, method: 'dele' | 'single'): { 
     picked: info.lfs.length === 0,
   };
   return {
-    title: method === 'dele' ? 'DELE: low-fidelity experts (4/5)' : 'DELE: the LF measure to pretrain on (4/5)',
+    title: method === 'dele' ? 'DELE: low-fidelity experts' : 'DELE: the LF measure to pretrain on',
     canPickMany: method === 'dele',
     // The column as the label (what the request sends), its display name and description as the server gave them.
     items: [
@@ -178,7 +216,7 @@ export function expertsStep(info: DataInfoResult, method: 'dele' | 'single'): { 
 }
 
 /**
- * Step 5/5: the share of the training split with ground truth. Half the data is held out for evaluation; the
+ * The ratio step: the share of the training split with ground truth. Half the data is held out for evaluation; the
  * share applies to the other half (at least 2 archs).
  */
 export function ratioItems(archCount: number): PickItem[] {
@@ -204,11 +242,11 @@ export type Notice = { level: 'info' | 'error'; text: string };
 
 // ---- Compute Low-Fidelity Measures… ----
 
-/** Step 1/4: the spaces whose LF measures the server can compute. */
+/** The LF space step: the spaces whose LF measures the server can compute. */
 export const lfSpaceItems = (spaces: SpaceInfo[]): (PickItem & { space: SpaceInfo })[] =>
   spaces.filter((x) => x.lfMeasures).map((x) => ({ label: x.title, description: x.id, space: x }));
 
-/** Step 2/4. */
+/** The LF source step. */
 export const lfSourceItems = (space: SpaceInfo): (PickItem & { value: 'workspace' | 'sample' })[] => [
   { label: 'Architectures in this workspace', description: `every ${space.title} architecture in the workspace's files`, value: 'workspace' },
   { label: 'A sample of the space…', description: 'distinct architectures drawn with a seed: the pretraining set of a space without tables', value: 'sample' },
@@ -217,7 +255,7 @@ export const lfSourceItems = (space: SpaceInfo): (PickItem & { value: 'workspace
 /** The sample size box's check: undefined when valid, else what is wrong. */
 export const sampleSizeError = (v: string): string | undefined => (/^\d+$/.test(v.trim()) && Number(v) >= 1 && Number(v) <= 100000 ? undefined : 'a whole number from 1 to 100,000');
 
-/** Step 3/4: the space's measures, its default ones picked. */
+/** The LF measures step: the space's measures, its default ones picked. */
 export const lfMeasureItems = (space: SpaceInfo): PickItem[] => (space.lfMeasures ?? []).map((m) => ({ label: m.id, description: m.description, picked: m.byDefault }));
 
 /** The notification after computing LF measures; with `out` (a completed run) it offers Open / Train with these…. */

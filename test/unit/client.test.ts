@@ -305,7 +305,7 @@ describe('client wizard: Train Predictor… and Compute LF…', () => {
 
   it('data: bundled first when the space has a table; joined files named in labels and title', () => {
     const plain = dataStep(space(), []);
-    assert.equal(plain.title, 'DELE: training data (1/5)');
+    assert.equal(plain.title, 'DELE: training data');
     assert.deepEqual(
       plain.items.map((i) => [i.label, i.value]),
       [
@@ -314,7 +314,7 @@ describe('client wizard: Train Predictor… and Compute LF…', () => {
       ],
     );
     const joined = dataStep(space({ bundled: false }), ['/tmp/x/lf-nb201.csv']);
-    assert.equal(joined.title, 'DELE: ground truth to join with the LF measures (1/5)');
+    assert.equal(joined.title, 'DELE: ground truth to join with the LF measures');
     assert.deepEqual(
       joined.items.map((i) => i.label),
       ['Choose a CSV or JSON file… (joined with lf-nb201.csv by architecture)'],
@@ -337,7 +337,7 @@ describe('client wizard: Train Predictor… and Compute LF…', () => {
     );
     const single = expertsStep(info, 'single');
     assert.equal(single.canPickMany, false);
-    assert.equal(single.title, 'DELE: the LF measure to pretrain on (4/5)');
+    assert.equal(single.title, 'DELE: the LF measure to pretrain on');
   });
 
   it('experts: structural measures are offered last, and picked when the data has no LF column (an arch,acc file)', () => {
