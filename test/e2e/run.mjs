@@ -407,7 +407,7 @@ async function phaseUi() {
       await page.waitForFunction(
         () => [...document.querySelectorAll('.codelens-decoration')].filter((e) => /pred \d+\.\d%.* · top-2 experts \(gate weight\): (parameters|FLOPs) 0\.\d\d/.test(e.textContent)).length >= 2,
         null,
-        { timeout: 90_000 },
+        { timeout: 180_000 },
       );
       // The architecture with an unknown choice is underlined.
       await page.waitForSelector('.squiggly-error', { timeout: 30_000 });
