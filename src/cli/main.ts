@@ -1,5 +1,5 @@
 /**
- * `dele` command line: train, eval, predict, rank, search, bench, lf, info, spaces. Results on stdout (tables or
+ * `dele` command line: train, eval, predict, rank, search, propose-batch, bench, lf, info, spaces. Results on stdout (tables or
  * JSON), progress and logs on stderr. This file parses the command line, routes to a command (src/cli/commands/)
  * and maps errors to exit codes.
  */
@@ -10,6 +10,7 @@ import { TrainingCancelled } from '../predictor/train';
 import { SpaceFileError } from '../space/declared';
 import { BUILTIN_SPACES, DEFAULT_SPACE_ID, UnknownSpaceError } from '../space/registry';
 import { ArchParseError } from '../space/types';
+import { proposeBatchCommand } from './commands/batch';
 import { benchCommand } from './commands/bench';
 import { evalCommand } from './commands/eval';
 import { infoCommand, spacesCommand } from './commands/info';
@@ -22,7 +23,7 @@ import { type Command, err, OPTIONS, OutputPathError, UsageError } from './optio
 
 export { benchReport } from './format';
 
-const COMMANDS: Command[] = [trainCommand, evalCommand, predictCommand, rankCommand, searchCommand, benchCommand, lfCommand, infoCommand, spacesCommand, benchTaskCommand, ablationTaskCommand];
+const COMMANDS: Command[] = [trainCommand, evalCommand, predictCommand, rankCommand, searchCommand, proposeBatchCommand, benchCommand, lfCommand, infoCommand, spacesCommand, benchTaskCommand, ablationTaskCommand];
 
 /** `dele --help`: every public command's usage, then what they share. */
 export const USAGE = `dele: DELE accuracy predictor for NAS
