@@ -83,6 +83,10 @@ function copyWorkspace(name) {
   fs.cpSync(path.join(ROOT, 'test/e2e/workspace'), dir, { recursive: true });
   // The README's declared-space example: a space file, real data for it and a Python file using it.
   fs.cpSync(path.join(ROOT, 'examples/sequence-space'), path.join(dir, 'sequence-space'), { recursive: true });
+  // Workspace settings exist from the start: a check that sets one later rewrites a watched file. VS Code 1.90
+  // did not always notice a .vscode folder created after it opened the workspace (the setting then never applied).
+  fs.mkdirSync(path.join(dir, '.vscode'), { recursive: true });
+  fs.writeFileSync(path.join(dir, '.vscode', 'settings.json'), '{}\n');
   return dir;
 }
 
