@@ -34,15 +34,7 @@ export function withStructuralExperts(ds: Dataset, target: string, labelled: rea
   const values = new Map<string, Float64Array>();
   for (const m of measures) values.set(m.name, Float64Array.from(ds.features, (f) => m.value(f)));
   const rng = new Rng(opts.seed ?? 0);
-  const pick = (from: readonly number[], n: number): number[] => {
-    if (from.length <= n) return [...from];
-    const copy = [...from];
-    for (let i = copy.length - 1; i > 0; i--) {
-      const j = rng.int(i + 1);
-      [copy[i], copy[j]] = [copy[j]!, copy[i]!];
-    }
-    return copy.slice(0, n);
-  };
+  const pick = (from: readonly number[], n: number): number[] => (from.length <= n ? [...from] : rng.shuffle([...from]).slice(0, n));
   const sample = pick(
     Array.from({ length: ds.archs.length }, (_, i) => i),
     REDUNDANCY_SAMPLE,

@@ -8,6 +8,7 @@
  * They are many and correlated; `selectStructural` keeps the few that rank the labelled training archs best and
  * are not near-copies of one another. Pure TypeScript.
  */
+import { kendallTau } from '../util/kendall';
 import type { ArchFeatures, GraphSpec, SearchSpace } from './types';
 
 /** A structural measure: its column name (`struct_…`), a line for help texts, and its value per architecture. */
@@ -148,27 +149,6 @@ export function structuralMeasures(space: Pick<SearchSpace, 'encoderInput'>, opN
   return edgeCellMeasures(graph, numOps, name);
 }
 
-/** Kendall's tau-b of two equally long lists (O(n²); n is at most a few thousand labelled archs). */
-export function kendallTauB(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let concordant = 0;
-  let discordant = 0;
-  let tiesA = 0;
-  let tiesB = 0;
-  for (let i = 0; i < a.length; i++) {
-    for (let j = i + 1; j < a.length; j++) {
-      const da = Math.sign(a[i]! - a[j]!);
-      const db = Math.sign(b[i]! - b[j]!);
-      if (da === 0 && db === 0) continue;
-      if (da === 0) tiesA++;
-      else if (db === 0) tiesB++;
-      else if (da === db) concordant++;
-      else discordant++;
-    }
-  }
-  const denom = Math.sqrt((concordant + discordant + tiesA) * (concordant + discordant + tiesB));
-  return denom === 0 ? 0 : (concordant - discordant) / denom;
-}
-
 export interface StructuralChoice {
   name: string;
   /** Kendall's tau with the target over the labelled archs (signed: the expert learns the measure's order). */
@@ -195,7 +175,9 @@ export function selectStructural(
   for (const [name, v] of values) {
     const x = labelled.map((i) => v[i]!);
     if (x.every((t) => t === x[0])) continue;
-    ranked.push({ name, tau: kendallTauB(x, y) });
+    // A target constant over the labelled archs orders nothing: tau 0 (kendallTau says NaN) for every measure.
+    const tau = kendallTau(x, y);
+    ranked.push({ name, tau: Number.isNaN(tau) ? 0 : tau });
   }
   ranked.sort((p, q) => Math.abs(q.tau) - Math.abs(p.tau) || (p.name < q.name ? -1 : 1));
   const chosen: StructuralChoice[] = [];
@@ -204,7 +186,7 @@ export function selectStructural(
     if (chosen.length >= max) break;
     const xs = onSample(c.name);
     if (xs.every((t) => t === xs[0])) continue;
-    if (chosen.some((k) => Math.abs(kendallTauB(xs, onSample(k.name))) > maxRedundancy)) continue;
+    if (chosen.some((k) => Math.abs(kendallTau(xs, onSample(k.name))) > maxRedundancy)) continue;
     chosen.push(c);
   }
   return chosen;

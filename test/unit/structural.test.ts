@@ -11,7 +11,8 @@ import { initBackend } from '../../src/runtime/backend';
 import { parseSpaceFile } from '../../src/space/registry';
 import { nb101Space } from '../../src/space/nb101';
 import { nb201Space } from '../../src/space/nb201';
-import { kendallTauB, opSubsets, selectStructural, structuralMeasures } from '../../src/space/structural';
+import { opSubsets, selectStructural, structuralMeasures } from '../../src/space/structural';
+import { kendallTau } from '../../src/util/kendall';
 import { parseOrThrow } from '../../src/space/types';
 import { defined } from './at';
 
@@ -65,10 +66,10 @@ describe('structural measures (src/space/structural.ts)', () => {
     assert.ok(!m.some((x) => x.name.includes('path')), 'a chain has no path measures');
   });
 
-  it('Kendall tau-b: perfect, reversed, ties', () => {
-    assert.equal(kendallTauB([1, 2, 3], [10, 20, 30]), 1);
-    assert.equal(kendallTauB([1, 2, 3], [3, 2, 1]), -1);
-    assert.ok(Math.abs(kendallTauB([1, 1, 2, 3], [1, 2, 3, 4]) - 0.9129) < 1e-4);
+  it('Kendall tau-b (the one in src/util/kendall.ts): perfect, reversed, ties', () => {
+    assert.equal(kendallTau([1, 2, 3], [10, 20, 30]), 1);
+    assert.equal(kendallTau([1, 2, 3], [3, 2, 1]), -1);
+    assert.ok(Math.abs(kendallTau([1, 1, 2, 3], [1, 2, 3, 4]) - 0.9129) < 1e-4);
   });
 
   it('selection ranks by |tau| on the labelled archs, skips constants and near-copies', () => {
@@ -109,7 +110,7 @@ describe('DELE from an arch,acc file: structural experts', () => {
     assert.equal(s.experts[0], 'struct_count_nor_conv_3x3', 'the count that makes the target comes first');
     for (const name of s.experts) {
       const v = defined(s.ds.columns.find((c) => c.name === name)).values;
-      const tau = kendallTauB(labelled.map((i) => v[i]!), labelled.map((i) => acc[i]!));
+      const tau = kendallTau(labelled.map((i) => v[i]!), labelled.map((i) => acc[i]!));
       assert.ok(tau > 0, `${name} oriented: tau ${tau}`);
     }
     assert.deepEqual(lfNames(ds), [], 'the input data is unchanged');
