@@ -529,8 +529,6 @@ export async function activate(context: vscode.ExtensionContext): Promise<DeleAp
     log,
     show: (r, interactive) => sideBar.showProposals(r, interactive),
     exportCsv: () => vscode.commands.executeCommand('dele.exportProposals'),
-    // Where the server finds predictors (start(): bundledPredictors, storagePath/predictors/<space id>).
-    predictorFolders: () => [context.asAbsolutePath(path.join('media', 'predictors')), path.join((context.storageUri ?? context.globalStorageUri).fsPath, 'predictors')],
   });
   ext.sideBar = sideBar;
   const hooks: PanelHooks = { proposals: () => sideBar.latestProposals, insert };

@@ -9,7 +9,7 @@ import type { LanguageClient } from 'vscode-languageclient/node';
 import { type SearchParams, SearchRequest, type SearchResponse, SpacesRequest, StatusRequest, type WorkspaceArch, WorkspaceArchitecturesRequest } from '../protocol/lsp';
 import { proposalInsertion } from './panelModel';
 import { proposeSummary } from './viewModel';
-import { budgetItems, contains, numbered, PROPOSE_STEPS, searchParams, spacesWithPredictors, topItems, whereItems } from './wizard';
+import { budgetItems, contains, numbered, PROPOSE_STEPS, searchParams, topItems, whereItems } from './wizard';
 
 export interface ProposerDeps {
   client(): LanguageClient | undefined;
@@ -19,8 +19,6 @@ export interface ProposerDeps {
   show(r: SearchResponse, interactive: boolean): void;
   /** Writes the results as CSV (save dialog). */
   exportCsv(): Thenable<unknown>;
-  /** Folders of predictors, one subfolder per space id (bundled, trained in this workspace): the picker's "ready" spaces. */
-  predictorFolders?: () => string[];
 }
 
 const isEditable = (e: vscode.TextEditor | undefined): e is vscode.TextEditor => e !== undefined && (e.document.uri.scheme === 'file' || e.document.uri.scheme === 'untitled');
@@ -159,7 +157,7 @@ export class Proposer implements vscode.Disposable {
       const uri = editor.document.uri.toString();
       at = open.archs.find((a) => a.location.uri === uri && contains(a.location.range, editor.selection.active));
     }
-    const where = (await vscode.window.showQuickPick(whereItems(spaces, loaded, at, spacesWithPredictors(this.deps.predictorFolders?.() ?? [])), { title: numbered('DELE: propose architectures: where to search', PROPOSE_STEPS, 'where'), ignoreFocusOut: true }))?.where;
+    const where = (await vscode.window.showQuickPick(whereItems(spaces, loaded, at), { title: numbered('DELE: propose architectures: where to search', PROPOSE_STEPS, 'where'), ignoreFocusOut: true }))?.where;
     if (!where) return undefined;
     const topPick = await vscode.window.showQuickPick(topItems(), { title: numbered('DELE: how many proposals', PROPOSE_STEPS, 'top'), ignoreFocusOut: true });
     if (!topPick) return undefined;

@@ -4,7 +4,6 @@
  * test/unit/client.test.ts); extension.ts (Train Predictor…, Compute Low-Fidelity Measures…) and propose.ts
  * (Propose Top Architectures…) show these items with showQuickPick and send what these functions build.
  */
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import {
   type ComputeLfParams,
@@ -78,28 +77,11 @@ export const PROPOSE_STEPS = ['where', 'top', 'budget'] as const;
 export type Where = { space: string; size?: number; from?: WorkspaceArch };
 
 /**
- * The spaces with a predictor on disk: `folders` hold one predictor folder per space, named by its id (the bundled
- * media/predictors and the workspace storage's predictors, as the server finds them); it loads when first used.
- */
-export function spacesWithPredictors(folders: string[]): Set<string> {
-  const ids = new Set<string>();
-  for (const folder of folders) {
-    let names: string[] = [];
-    try {
-      names = fs.readdirSync(folder);
-    } catch {
-      continue;
-    }
-    for (const n of names) if (fs.existsSync(path.join(folder, n, 'model.json'))) ids.add(n);
-  }
-  return ids;
-}
-
-/**
  * Where to search: around the architecture at the cursor (if any), then every space, those with a predictor first:
- * `loaded` by the server, or `onDisk` (bundled or trained, loaded when the search starts).
+ * `loaded` by the server, or available to it (`SpaceInfo.predictorAvailable`: bundled, trained or set; loaded when
+ * the search starts).
  */
-export function whereItems(spaces: SpaceInfo[], loaded: ReadonlySet<string>, at: WorkspaceArch | undefined, onDisk: ReadonlySet<string> = new Set()): (PickItem & { where: Where })[] {
+export function whereItems(spaces: SpaceInfo[], loaded: ReadonlySet<string>, at: WorkspaceArch | undefined): (PickItem & { where: Where })[] {
   const items: (PickItem & { where: Where })[] = [];
   if (at) {
     const size = spaces.find((x) => x.id === at.space)?.size;
@@ -110,7 +92,8 @@ export function whereItems(spaces: SpaceInfo[], loaded: ReadonlySet<string>, at:
       where: { space: at.space, from: at, ...(size !== undefined ? { size } : {}) },
     });
   }
-  const rankOf = (id: string): number => (loaded.has(id) ? 2 : onDisk.has(id) ? 1 : 0);
+  const available = new Set(spaces.filter((x) => x.predictorAvailable).map((x) => x.id));
+  const rankOf = (id: string): number => (loaded.has(id) ? 2 : available.has(id) ? 1 : 0);
   const ordered = [...spaces].sort((a, b) => rankOf(b.id) - rankOf(a.id));
   const state = ['needs a bundled or trained predictor', 'predictor ready (loads when the search starts)', 'predictor loaded'];
   for (const x of ordered) {

@@ -117,6 +117,8 @@ export interface SpaceInfo {
   syntax: string;
   /** The LF measures the server can compute for this space (it builds the space's network); absent: none. */
   lfMeasures?: { id: string; description: string; byDefault: boolean }[];
+  /** The server has a predictor for it (dele.predictorPath's, one trained in the workspace, or a bundled one), loaded or not. */
+  predictorAvailable?: boolean;
 }
 
 /** client -> server: the search spaces the server knows (built-in and declared in workspace space files). */

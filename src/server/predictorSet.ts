@@ -161,6 +161,11 @@ export class PredictorSet {
     return h;
   }
 
+  /** Whether the space has a predictor, loaded or still a candidate (nothing is loaded to answer). */
+  has(id: string): boolean {
+    return this.hosts.has(id) || (this.candidates.get(id)?.length ?? 0) > 0;
+  }
+
   /** The predictor of a space, loading it on first use (the first candidate that loads; failures are recorded). */
   forSpace(id: string): PredictorHost | undefined {
     const have = this.hosts.get(id);

@@ -288,6 +288,7 @@ export class DeleServer implements ServerContext {
         bundled: bundled.includes(sp.id),
         syntax: sp.syntax,
         ...(lfMeasures ? { lfMeasures } : {}),
+        predictorAvailable: this.predictors.has(sp.id),
       };
     });
   }

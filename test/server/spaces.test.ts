@@ -114,6 +114,13 @@ describe('search spaces in the language server', () => {
       assert.ok(blocks, JSON.stringify(spaces.map((x) => x.id)));
       assert.equal(blocks.origin, 'file');
       assert.equal(blocks.size, 243);
+      // Which spaces have a predictor, loaded or not (the Propose picker's "ready"), without loading any.
+      const available = (id: string): boolean | undefined => spaces.find((x) => x.id === id)?.predictorAvailable;
+      assert.equal(available('nb201'), true);
+      assert.equal(available('tnb101-micro'), true, 'bundled, not loaded yet');
+      assert.equal(available('nb301'), false);
+      assert.equal(available('blocks'), false);
+      assert.deepEqual(((await fresh.client.sendRequest('dele/status')) as StatusResult).predictors.map((p) => p.space), ['nb201'], 'answering loaded nothing');
     } finally {
       await fresh.close();
     }

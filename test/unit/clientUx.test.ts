@@ -4,13 +4,10 @@
  * display name per LF column (src/data/lfNames.ts, which the server sends).
  */
 import assert from 'node:assert/strict';
-import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
 import { describe, it } from 'node:test';
 import type { SpaceInfo } from '../../src/protocol/lsp';
 import { type LineInsertion, proposalInsertion } from '../../src/client/panelModel';
-import { expertsStep, spacesWithPredictors, whereItems } from '../../src/client/wizard';
+import { expertsStep, whereItems } from '../../src/client/wizard';
 import { lfDisplay } from '../../src/data/lfNames';
 
 const CELL = '|nor_conv_3x3~0|+|none~0|skip_connect~1|+|none~0|none~1|avg_pool_3x3~2|';
@@ -75,20 +72,13 @@ describe('a proposal inserts on its own line', () => {
 describe('Propose picker: which spaces have a predictor', () => {
   const space = (id: string): SpaceInfo => ({ id, title: id.toUpperCase(), origin: 'builtin', encoders: ['gates'], bundled: true, syntax: '' });
 
-  it('a space with a bundled or trained predictor on disk is ready, not "needs a predictor"', () => {
-    const bundled = fs.mkdtempSync(path.join(os.tmpdir(), 'dele-bundled-'));
-    const trained = fs.mkdtempSync(path.join(os.tmpdir(), 'dele-trained-'));
-    for (const [dir, id] of [[bundled, 'nb301'], [bundled, 'nb101'], [trained, 'tnb101-micro']] as const) {
-      fs.mkdirSync(path.join(dir, id));
-      fs.writeFileSync(path.join(dir, id, 'model.json'), '{}');
-    }
-    fs.mkdirSync(path.join(bundled, 'empty'));
-    const onDisk = spacesWithPredictors([bundled, trained, path.join(trained, 'missing')]);
-    assert.deepEqual([...onDisk].sort(), ['nb101', 'nb301', 'tnb101-micro']);
-    const items = whereItems(['nb201', 'nb301', 'nb101', 'tnb101-micro', 'mine'].map(space), new Set(['nb201']), undefined, onDisk);
+  it('a space with a bundled or trained predictor is ready, not "needs a predictor"', () => {
+    const available = new Set(['nb301', 'nb101', 'tnb101-micro']);
+    const spaces = ['nb201', 'nb301', 'nb101', 'tnb101-micro', 'mine'].map((id) => ({ ...space(id), predictorAvailable: id === 'nb201' || available.has(id) }));
+    const items = whereItems(spaces, new Set(['nb201']), undefined);
     const label = (id: string): string | undefined => items.find((i) => i.where.space === id)?.description;
     assert.match(label('nb201') ?? '', /predictor loaded$/);
-    for (const id of ['nb301', 'nb101', 'tnb101-micro']) assert.match(label(id) ?? '', /predictor ready \(loads when the search starts\)$/, id);
+    for (const id of available) assert.match(label(id) ?? '', /predictor ready \(loads when the search starts\)$/, id);
     assert.match(label('mine') ?? '', /needs a bundled or trained predictor$/);
     assert.deepEqual(items.map((i) => i.where.space), ['nb201', 'nb301', 'nb101', 'tnb101-micro', 'mine']);
   });
