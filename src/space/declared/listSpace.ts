@@ -5,7 +5,8 @@
  */
 import { type ArchCost, type ArchProblem, clip, outputReachable, type ParseResult, type Random, sampleEnumerable, type SearchSpace } from '../types';
 import type { CostTables, EdgeCellSpaceDeclaration, SequenceSpaceDeclaration } from './declaration';
-import { isNumberText, type Item, itemsOf, type Lit, readWhole, type SplitRules } from './literal';
+import { isDecimalText } from '../../util/decimal';
+import { type Item, itemsOf, type Lit, readWhole, type SplitRules } from './literal';
 import { MAX_PROBLEMS, MAX_TEXT, scanKeys } from './scan';
 
 export type ListArch = readonly number[];
@@ -39,7 +40,7 @@ class ListCore {
     this.index = spec.choices.map((list) => new Map(list.map((n, i) => [n, i])));
     for (const list of spec.choices) for (const n of list) this.anyName.add(n);
     const names = [...this.anyName];
-    this.numericIndices = !names.some(isNumberText);
+    this.numericIndices = !names.some(isDecimalText);
     const dashInNames = names.some((n) => n.includes('-'));
     this.sep = dashInNames ? ',' : '-';
     this.rules = { dash: !dashInNames, chars: names.every((n) => n.length === 1) };

@@ -29,8 +29,6 @@ export function isWordChar(c: string | undefined): boolean {
   return (k >= 48 && k <= 57) || (k >= 65 && k <= 90) || (k >= 97 && k <= 122) || c === '_' || c === '.' || c === '+' || c === '-';
 }
 
-/** A bare word that is a decimal number (src/util/decimal.ts). */
-export const isNumberText = isDecimalText;
 
 class Fail {
   constructor(
