@@ -54,9 +54,22 @@ export interface PredictorMeta {
   calibration: Calibration;
   /** Held-out split metrics, when the predictor was evaluated. */
   metrics?: EvalMetrics;
+  /** A predictor trained on a user's labels (trainOnLabels): where they came from, how many, how many outside the pool. */
+  labels?: { source: string; count: number; outsidePool: number };
+  /** Its metric when it has no held-out split: k-fold cross-validation of step 2 on the labels. */
+  crossValidation?: CrossValidation;
   backend: string;
   createdAt: string;
   trainSeconds: number;
+}
+
+export interface CrossValidation {
+  folds: number;
+  /** Labels cross-validated. */
+  n: number;
+  /** Mean over the folds of the Kendall tau of a fold's predictions against its labels. */
+  kendallTau: number;
+  foldTaus: number[];
 }
 
 export interface ExpertContribution {

@@ -1,0 +1,90 @@
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { before, describe, it } from 'node:test';
+import * as tf from '@tensorflow/tfjs-core';
+import { column, type Dataset, DataError, loadBundledNb201, makeDataset } from '../../src/data/dataset';
+import { Step1Cache } from '../../src/experiment/step1Cache';
+import { type LabelledArch, poolWithLabels, trainOnLabels } from '../../src/predictor/labelled';
+import { initBackend } from '../../src/runtime/backend';
+import { at } from './at';
+
+const TRUTH = 'c10_test_200ep';
+const LF = ['c10valid_xvalid_12ep', 'zc_c10_synflow', 'zc_c10_nwot'];
+const FAST = { method: 'dele' as const, encoder: 'gates' as const, target: 'acc', preset: 'tiny' as const, optim: { pretrainEpochs: 2, epochs: 8 } };
+
+describe('training on a practitioner’s labels (trainOnLabels)', () => {
+  let pool: Dataset;
+  /** Labels drawn from the benchmark's truth: rows 1500.. of the table (outside the pool) and pool rows. */
+  let truthOf: (i: number) => LabelledArch;
+  before(async () => {
+    await initBackend('wasm');
+    const full = loadBundledNb201();
+    const idx = Array.from({ length: 800 }, (_, i) => i * 7);
+    pool = makeDataset(
+      'test-pool',
+      full.space,
+      idx.map((i) => at(full.archs, i)),
+      full.columns.filter((c) => LF.includes(c.name)).map((c) => ({ ...c, values: Float64Array.from(idx, (i) => at(c.values, i)) })),
+    );
+    const truth = column(full, TRUTH).values;
+    truthOf = (i) => ({ arch: full.archs[i], value: truth[i]! });
+  });
+
+  it('joins labels by canonical architecture: pool rows get the value, others become extra rows, the last duplicate wins', () => {
+    const inPool = truthOf(7 * 3);
+    const outside = truthOf(5);
+    const { ds, labelled, outsidePool } = poolWithLabels(pool, [inPool, outside, { ...inPool, value: 12.5 }, { arch: outside.arch, value: NaN }], 'acc');
+    assert.equal(outsidePool, 1);
+    assert.equal(ds.archs.length, pool.archs.length + 1);
+    assert.deepEqual(labelled, [3, pool.archs.length]);
+    const acc = column(ds, 'acc').values;
+    assert.equal(acc[3], 12.5);
+    assert.equal(acc[pool.archs.length], outside.value);
+    // The extra row has no LF value: step 1 never trains on it.
+    assert.ok(Number.isNaN(column(ds, LF[0]!).values[pool.archs.length]!));
+    assert.throws(() => poolWithLabels(pool, [inPool], LF[0]!), /also a column/);
+  });
+
+  it('step 1 comes from the store the second time, bit for bit the same predictor; more labels cost only step 2', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dele-labelled-'));
+    const labels = Array.from({ length: 12 }, (_, j) => truthOf(j * 97 + 1));
+    const tensors = tf.memory().numTensors;
+    const a = await trainOnLabels(pool, labels, { ...FAST, step1: new Step1Cache(dir) });
+    assert.equal(a.step1Cached, false);
+    assert.equal(a.labelled, 12);
+    assert.equal(a.outsidePool, 12 - labels.filter((l) => pool.keys.includes(pool.space.key(l.arch))).length);
+    const b = await trainOnLabels(pool, labels, { ...FAST, step1: new Step1Cache(dir) });
+    assert.equal(b.step1Cached, true);
+    const archs = pool.archs.slice(0, 50);
+    assert.deepEqual(
+      b.predictor.predict(archs).map((p) => p.score),
+      a.predictor.predict(archs).map((p) => p.score),
+    );
+    const more = await trainOnLabels(pool, [...labels, ...Array.from({ length: 5 }, (_, j) => truthOf(j * 89 + 3))], { ...FAST, step1: new Step1Cache(dir) });
+    assert.equal(more.step1Cached, true);
+    assert.equal(more.labelled, 17);
+    assert.equal(more.predictor.meta.labels?.count, 17);
+    assert.notDeepEqual(
+      more.predictor.predict(archs).map((p) => p.score),
+      a.predictor.predict(archs).map((p) => p.score),
+    );
+    for (const r of [a, b, more]) r.predictor.dispose();
+    assert.equal(tf.memory().numTensors, tensors);
+  });
+
+  it('cross-validates on 10 or more labels, not on fewer; refuses fewer than 2', async () => {
+    const many = await trainOnLabels(pool, Array.from({ length: 20 }, (_, j) => truthOf(j * 53 + 2)), { ...FAST, folds: 5 });
+    assert.equal(many.crossValidation?.folds, 5);
+    assert.equal(many.crossValidation?.n, 20);
+    assert.equal(many.crossValidation?.foldTaus.length, 5);
+    assert.ok(Math.abs(many.crossValidation!.kendallTau) <= 1);
+    assert.deepEqual(many.predictor.meta.crossValidation, many.crossValidation);
+    many.predictor.dispose();
+    const few = await trainOnLabels(pool, Array.from({ length: 6 }, (_, j) => truthOf(j * 53 + 2)), FAST);
+    assert.equal(few.crossValidation, undefined);
+    few.predictor.dispose();
+    await assert.rejects(trainOnLabels(pool, [truthOf(1)], FAST), (e) => DataError.is(e) && /1 labelled architecture; need at least 2/.test(e.message));
+  });
+});
