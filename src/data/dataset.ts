@@ -42,8 +42,11 @@ export interface Dataset {
 }
 
 export class DataError extends Error {
-  constructor(message: string) {
+  /** The 1-based line of the file the problem is on, where one line is to blame. */
+  readonly line?: number;
+  constructor(message: string, line?: number) {
     super(message);
+    if (line !== undefined) this.line = line;
     this.name = 'DataError';
   }
   static is(e: unknown): e is DataError {
@@ -292,7 +295,7 @@ export function importDataFile(file: string, opts: ImportOptions = {}): Dataset 
   return recordsToDataset(records.header, records.rows, file, opts);
 }
 
-interface RawTable {
+export interface RawTable {
   header: string[];
   rows: { line: number; cells: string[] }[];
 }
@@ -302,6 +305,17 @@ interface RawTable {
  * and blank lines are skipped; `\r\n` or `\n` ends a record. Every row records the physical line where it starts.
  */
 function csvRecords(text: string, file: string): RawTable {
+  const { header, rows } = csvRows(text, file);
+  for (const r of rows) {
+    if (r.cells.length !== header.length) {
+      throw new DataError(`${file}:${r.line}: ${r.cells.length} cells, but the header has ${header.length}`, r.line);
+    }
+  }
+  return { header, rows };
+}
+
+/** csvRecords without the check that every row has the header's cell count (a results file reports such rows one by one). */
+export function csvRows(text: string, file: string): RawTable {
   const buf = Buffer.from(text.replace(/^\uFEFF/, ''), 'utf8');
   const rows: { line: number; cells: string[] }[] = [];
   let header: string[] | undefined;
@@ -355,14 +369,9 @@ function csvRecords(text: string, file: string): RawTable {
           : e.code === 'CSV_INVALID_CLOSING_QUOTE'
             ? 'text after a closing quote (quote the whole field and double its quotes)'
             : e.message;
-    throw new DataError(`${file}:${line}: ${what}`);
+    throw new DataError(`${file}:${line}: ${what}`, line);
   }
   if (!header) throw new DataError(`${file}: empty file, expected a CSV header row`);
-  for (const r of rows) {
-    if (r.cells.length !== header.length) {
-      throw new DataError(`${file}:${r.line}: ${r.cells.length} cells, but the header has ${header.length}`);
-    }
-  }
   return { header, rows };
 }
 
@@ -513,7 +522,7 @@ export function groundTruthSubset(train: number[], ratio: number, subsetSeed?: n
 }
 
 /** The space's own costs (a space file's per-choice cost tables) as LF columns, unless the file has the column. */
-function costColumns(space: SearchSpace, archs: readonly unknown[], header: readonly string[]): Column[] {
+export function costColumns(space: SearchSpace, archs: readonly unknown[], header: readonly string[]): Column[] {
   return (space.costs ?? [])
     .filter((c) => !header.includes(c.name))
     .map((c) => ({ name: c.name, kind: 'lf' as const, description: `${c.description} (computed)`, values: Float64Array.from(archs, (a) => c.value(a)) }));

@@ -16,6 +16,8 @@ export interface DeleSettings {
   debounceMs: number;
   /** Worker threads that train the experts of step 1 (`dele.trainingJobs`); 0 = all cores but one (at least 1). */
   trainingJobs: number;
+  /** Per space id, the results file its training jobs append to (`dele.resultsFiles`; relative to the first workspace folder) and its value column. */
+  resultsFiles: Record<string, { file: string; target?: string }>;
 }
 
 export const DEFAULT_SETTINGS: DeleSettings = {
@@ -24,6 +26,7 @@ export const DEFAULT_SETTINGS: DeleSettings = {
   codeLens: { enabled: true },
   debounceMs: 250,
   trainingJobs: 0,
+  resultsFiles: {},
 };
 
 /** initializationOptions sent by the client. */
@@ -152,6 +155,8 @@ export interface TrainResult {
   path?: string;
   /** Completed trainings: the new predictor's history entry, and whether it replaced the active predictor. */
   history?: TrainingOutcome;
+  /** A completed `dele/updatePredictor`: what the update did. */
+  update?: UpdateOutcome;
 }
 
 /**
@@ -161,6 +166,8 @@ export interface TrainResult {
 export interface PredictorMetric {
   /** Held-out Kendall's tau; absent when the held-out split had no ground truth (`missing` says why). */
   kendallTau?: number;
+  /** The tau is a k-fold cross-validation on the predictor's own labels (a results-file update), not a held-out split. */
+  crossValidated?: boolean;
   /** Held-out architectures with ground truth. */
   heldOutSize: number;
   /** "<data fingerprint>/<split seed>/<target>": equal splits make tau comparable. */
@@ -446,7 +453,81 @@ export interface WorkspaceArchitecturesResult {
   truncated: boolean;
   /** What was left out and why (no predictor for a space, truncation, unreadable files), one line each. */
   notes: string[];
+  /** Per space with a results file: how many architectures are labelled. */
+  labelled?: ResultsSummary[];
 }
 
 /** client -> server: the workspace's architectures with their predictions (the side bar's rankings). */
 export const WorkspaceArchitecturesRequest = new RequestType<WorkspaceArchitecturesParams, WorkspaceArchitecturesResult, void>('dele/workspaceArchitectures');
+
+/** A space's results file (`dele.resultsFiles`) and the labels read from it so far. */
+export interface ResultsSummary {
+  space: string;
+  spaceTitle: string;
+  /** Absolute path of the results file. */
+  file: string;
+  /** Its value column (undefined until the file names one). */
+  target?: string;
+  /** Architectures labelled: every row read so far, including rows the file no longer holds. */
+  labelled: number;
+  /** Of those, labels kept from earlier versions of the file (rows it no longer holds). */
+  kept: number;
+  /** Rows of the file that could not be read (each has a diagnostic at its line). */
+  problems: number;
+  /** Why the file cannot be read at all (missing, unreadable), if so. */
+  error?: string;
+}
+
+/** client -> server: every space's results file and its labels (re-read now). */
+export const ResultsRequest = new RequestType0<ResultsSummary[], void>('dele/results');
+/** server -> client: a results file changed on disk and was read again (an object: a bare array would be sent by position). */
+export const ResultsChangedNotification = new NotificationType<{ results: ResultsSummary[] }>('dele/resultsChanged');
+
+/** client -> server: DELE step 2 on the space's labels from its results file, step 1 reused from the cache when it can be. */
+export interface UpdatePredictorParams {
+  space: string;
+  /** Overrides for tests and quick runs (default: the cpu preset and its epochs). */
+  preset?: 'cpu' | 'paper' | 'tiny';
+  pretrainEpochs?: number;
+  epochs?: number;
+}
+
+export interface UpdateOutcome {
+  labelled: number;
+  /** Labelled architectures that are not in step 1's pool (trained on in step 2 only). */
+  outsidePool: number;
+  step1Cached: boolean;
+  step1Seconds: number;
+  step2Seconds: number;
+  /** Where step 1's architectures came from. */
+  pool: string;
+  /** k-fold cross-validated Kendall tau on the labels (10 or more labels). */
+  crossValidatedTau?: number;
+}
+
+export const UpdatePredictorRequest = new RequestType<UpdatePredictorParams, TrainResult, void>('dele/updatePredictor');
+
+/** client -> server: the next k architectures to train, by an upper confidence bound over DELE's experts (src/search/batch.ts). */
+export interface ProposeBatchParams {
+  space: string;
+  k: number;
+  /** Exploration weight (default 1). */
+  beta?: number;
+  seed?: number;
+}
+
+export interface ProposeBatchResult {
+  space: string;
+  spaceTitle: string;
+  /** Best first: canonical text in the space's syntax, calibrated prediction, ucb and spread (pool standard deviations). */
+  batch: { arch: string; predicted: number; ucb: number; spread: number }[];
+  /** Labelled architectures excluded. */
+  excluded: number;
+  candidates: number;
+  method: 'enumerate' | 'evolution';
+  target: string;
+  unit: string;
+  beta: number;
+}
+
+export const ProposeBatchRequest = new RequestType<ProposeBatchParams, ProposeBatchResult, void>('dele/proposeBatch');

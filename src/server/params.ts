@@ -143,6 +143,19 @@ const SETTINGS = v.object({
   ),
   debounceMs: v.fallback(v.pipe(v.number(), v.minValue(0)), DEFAULT_SETTINGS.debounceMs),
   trainingJobs: v.fallback(v.pipe(v.number(), v.integer(), v.minValue(0)), DEFAULT_SETTINGS.trainingJobs),
+  // Per space: "path" or {file, target}; entries of another shape are left out.
+  resultsFiles: v.pipe(
+    v.unknown(),
+    v.transform((r) =>
+      Object.fromEntries(
+        Object.entries(isRecord(r) ? r : {}).flatMap(([space, e]) => {
+          if (typeof e === 'string' && e.trim() !== '') return [[space, { file: e.trim() }]];
+          if (isRecord(e) && typeof e.file === 'string' && e.file.trim() !== '') return [[space, { file: e.file.trim(), ...(typeof e.target === 'string' && e.target !== '' ? { target: e.target } : {}) }]];
+          return [];
+        }),
+      ),
+    ),
+  ),
 });
 
 /** The `dele` settings from a workspace/configuration answer (anything: null, partial, wrong types). */

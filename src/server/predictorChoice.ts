@@ -46,9 +46,10 @@ export class PredictorChoice {
 
   /**
    * A completed, load-checked training in `dir` (an `incomingDir`): kept in the history, and made active when it is
-   * at least as good as the active predictor on the same held-out split, or when the space had none.
+   * at least as good as the active predictor on the same held-out split, or when the space had none; an `update`
+   * (trained on the results file's labels) also when the two cannot be compared.
    */
-  adoptTrained(spaceId: string, dir: string): TrainingOutcome & { path: string } {
+  adoptTrained(spaceId: string, dir: string, update = false): TrainingOutcome & { path: string } {
     const history = this.history();
     const entryId = history.add(spaceId, dir);
     const entry = history.entry(spaceId, entryId) as StoredEntry;
@@ -64,7 +65,8 @@ export class PredictorChoice {
     if (active && !current) comparison.verdict = 'incomparable';
     const base = { space: spaceId, entry: entryId, comparison };
     if (active?.source === 'setting') return { ...base, replaced: false, ask: false, path: entry.dir };
-    if (comparison.verdict === 'worse' || comparison.verdict === 'incomparable') return { ...base, replaced: false, ask: true, path: entry.dir };
+    // An update from the results file was asked for: only a measurably worse one waits for the user.
+    if (comparison.verdict === 'worse' || (comparison.verdict === 'incomparable' && !update)) return { ...base, replaced: false, ask: true, path: entry.dir };
     return { ...base, replaced: true, ask: false, path: this.makeActive(spaceId, entry) };
   }
 

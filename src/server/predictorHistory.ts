@@ -21,6 +21,9 @@ export interface SavedPredictorMeta {
   model: { encoder: string; experts: string[] };
   dataset: { source: string; fingerprint: string; groundTruthSize: number };
   metrics?: { n: number; kendallTau: number };
+  /** Trained on a results file's labels: cross-validated on them (there is no held-out split). */
+  crossValidation?: { folds: number; n: number; kendallTau: number };
+  labels?: { source: string; count: number };
   createdAt: string;
 }
 
@@ -33,6 +36,10 @@ export const spaceOfMeta = (meta: SavedPredictorMeta): string => (typeof meta.sp
 /** The held-out metric a predictor recorded at training time, with the split it was measured on. */
 export function metricOf(meta: SavedPredictorMeta): PredictorMetric {
   const heldOutSplit = `${meta.dataset.fingerprint}/${meta.splitSeed ?? 0}/${meta.target}`;
+  const cv = meta.crossValidation;
+  // Each cross-validation is on its own labels: comparable with no other predictor's metric.
+  if (cv && Number.isFinite(cv.kendallTau)) return { kendallTau: cv.kendallTau, heldOutSize: cv.n, heldOutSplit: `cv${cv.folds}:${meta.dataset.fingerprint}`, crossValidated: true };
+  if (meta.labels) return { heldOutSize: 0, heldOutSplit: `labels:${meta.dataset.fingerprint}`, missing: `no metric: ${meta.labels.count} labels are too few to cross-validate` };
   const m = meta.metrics;
   if (!m) return { heldOutSize: 0, heldOutSplit, missing: 'no held-out metric recorded' };
   if (m.n < 2 || !Number.isFinite(m.kendallTau)) {
@@ -41,7 +48,7 @@ export function metricOf(meta: SavedPredictorMeta): PredictorMetric {
   return { kendallTau: m.kendallTau, heldOutSize: m.n, heldOutSplit };
 }
 
-const tau = (m: PredictorMetric): string => (m.kendallTau === undefined ? (m.missing ?? 'no held-out metric') : `held-out τ ${m.kendallTau.toFixed(3)}`);
+const tau = (m: PredictorMetric): string => (m.kendallTau === undefined ? (m.missing ?? 'no held-out metric') : `${m.crossValidated ? 'cross-validated' : 'held-out'} τ ${m.kendallTau.toFixed(3)}`);
 
 /**
  * Compares like with like: the held-out Kendall's tau of two predictors measured on the same held-out split

@@ -44,6 +44,9 @@ import {
   StatusRequest,
   type StatusResult,
   TrainRequest,
+  ProposeBatchRequest,
+  ResultsRequest,
+  UpdatePredictorRequest,
 } from '../protocol/lsp';
 import { type BenchmarkTable, BenchmarkTables } from './benchmarks';
 import { betterNeighbours } from './codeActions';
@@ -59,6 +62,8 @@ import { settingsOf } from './params';
 import { PredictorSet } from './predictorSet';
 import { SearchHost, searchRequest } from './searchHost';
 import { SpaceFiles } from './spaceFiles';
+import { Loop } from './loop';
+import { ResultsFiles } from './results';
 import { Training } from './training';
 import { WorkspaceArchs } from './workspaceArchs';
 
@@ -91,6 +96,8 @@ export class DeleServer implements ServerContext {
   private readonly diagnosticsScheduler = new DiagnosticsScheduler(this);
   private readonly training = new Training(this);
   private workspaceRoots: string[] = [];
+  private readonly results = new ResultsFiles(this, () => this.workspaceRoots);
+  private readonly loop = new Loop(this, this.training, this.results);
   private canRefreshLenses = false;
   private hasConfiguration = false;
   private readonly searcher: SearchHost;
@@ -174,7 +181,10 @@ export class DeleServer implements ServerContext {
     connection.onRequest(StatusRequest, afterStart(() => this.status()));
     connection.onRequest(DataInfoRequest, afterStart((p) => dataInfo(this, p)));
     connection.onRequest(RankingsRequest, afterStart((p) => rankings(this, p?.space)));
-    connection.onRequest(WorkspaceArchitecturesRequest, afterStart((p) => this.workspaceArchs.list(p)));
+    connection.onRequest(WorkspaceArchitecturesRequest, afterStart((p) => ({ ...this.workspaceArchs.list(p), labelled: this.results.readAll() })));
+    connection.onRequest(ResultsRequest, afterStart(() => this.results.readAll()));
+    connection.onRequest(UpdatePredictorRequest, (p, token) => this.loop.update(p, token));
+    connection.onRequest(ProposeBatchRequest, (p, token) => this.loop.proposeBatch(p, token));
     connection.onRequest(TrainRequest, (p, token) => this.training.train(p, token));
     connection.onNotification(CancelTrainingNotification, () => this.training.cancel());
     connection.onRequest(PredictorHistoryRequest, afterStart((p) => this.training.choice.list(p ?? {})));
@@ -215,6 +225,7 @@ export class DeleServer implements ServerContext {
     }
     this.connection.console.info(`DELE server: TF.js backend ${this.backend}; settings ${JSON.stringify(this.settingsValue)}`);
     await this.loadPredictor();
+    this.results.watch();
   }
 
   private async applyChangedSettings(): Promise<void> {
@@ -222,6 +233,7 @@ export class DeleServer implements ServerContext {
     const before = this.settingsValue.predictorPath;
     await this.pullSettings();
     if (this.settingsValue.predictorPath !== before) await this.loadPredictor();
+    this.results.watch();
     void this.refreshLenses();
   }
 
@@ -294,6 +306,7 @@ export class DeleServer implements ServerContext {
   }
 
   private afterSpacesChanged(): void {
+    this.results.watch();
     for (const doc of this.documents.all()) this.diagnosticsScheduler.schedule(doc);
     void this.refreshLenses();
   }
@@ -330,7 +343,9 @@ export class DeleServer implements ServerContext {
   }
 
   diagnostics(doc: TextDocument): Diagnostic[] {
-    return diagnostics(this, doc);
+    const file = uriToPath(doc.uri);
+    // A results file open in the editor keeps its rows' problems next to whatever else it holds.
+    return [...diagnostics(this, doc), ...(file ? this.results.diagnosticsFor(file) : [])];
   }
 
   codeLenses(doc: TextDocument): CodeLens[] {
@@ -352,6 +367,7 @@ export class DeleServer implements ServerContext {
 
   dispose(): void {
     this.training.cancel();
+    this.results.dispose();
     this.diagnosticsScheduler.dispose();
     this.predictors.dispose();
   }

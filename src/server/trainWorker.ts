@@ -9,6 +9,7 @@ import { type BackendChoice, initBackend } from '../runtime/backend';
 import { Predictor, trainPredictor } from '../predictor/predictor';
 import { defaultTrainingJobs } from '../predictor/parallel';
 import { scoreArchs, TrainingCancelled } from '../predictor/train';
+import { runProposeBatch, runUpdate } from './loopJobs';
 import { dataInfoOf, type FromWorker, loadRequestData, oneLine, type ToWorker } from './workerProtocol';
 
 const port = parentPort;
@@ -22,7 +23,24 @@ port.on('message', (m: ToWorker) => {
   else if (m.type === 'dataInfo') dataInfo(m.data, m.join, m.space, m.declaration);
   else if (m.type === 'scorer') void startScorer(m.predictorDir, m.backend);
   else if (m.type === 'score') score(m.id, m.archs);
+  else if (m.type === 'update') void loopJob(() => runUpdate(m.job, { signal: abort.signal, monitorEvery: 0, onEpoch: (e) => post({ type: 'epoch', epoch: { ...e, elapsedSeconds: (Date.now() - started) / 1000 } }) }, post));
+  else if (m.type === 'proposeBatch') void loopJob(() => runProposeBatch(m.job, abort.signal, post));
 });
+
+const started = Date.now();
+
+/** Runs an update or a batch proposal; a cancel or failure becomes its message. */
+async function loopJob(run: () => Promise<void>): Promise<void> {
+  try {
+    await run();
+  } catch (e) {
+    if (TrainingCancelled.is(e) || abort.signal.aborted) post({ type: 'cancelled' });
+    else {
+      if (!DataError.is(e)) console.error(`DELE worker: ${(e as Error).stack ?? String(e)}`);
+      post({ type: 'error', message: DataError.is(e) ? e.message : oneLine(e) });
+    }
+  }
+}
 
 let scorer: Predictor | undefined;
 

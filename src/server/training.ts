@@ -15,9 +15,19 @@ import { trainParamsProblem } from './params';
 import { PredictorChoice } from './predictorChoice';
 import { type FromWorker, type ToWorker, WORKER_HEAP_MB, workerFailure } from './workerProtocol';
 
-interface TrainingSlot {
+export interface TrainingSlot {
   worker?: Worker;
   cancel: () => void;
+}
+
+/** A training run in the worker: its space, progress title and detail, and the worker's start message. */
+export interface TrainingJob {
+  space: SearchSpace;
+  title: string;
+  detail: string;
+  start: (outDir: string) => ToWorker;
+  /** An update from the results file: made active unless it is measurably worse (see PredictorChoice.adoptTrained). */
+  update: boolean;
 }
 
 export class Training {
@@ -43,16 +53,39 @@ export class Training {
     // Refuse unusable params before anything starts (no worker, no storage folder, the predictor untouched).
     const problem = trainParamsProblem(params, (id) => ctx.spaceById(id));
     if (problem) throw new ResponseError(ErrorCodes.InvalidParams, `invalid training parameters: ${problem}`);
+    const space = ctx.spaceById(params.space ?? DEFAULT_SPACE_ID);
+    if (!space) throw new ResponseError(4, `unknown search space "${params.space}"`);
+    return this.inSlot(token, (slot, cancelledEarly) =>
+      this.run(
+        {
+          space,
+          title: 'DELE: training predictor',
+          detail: `${space.title} · ${params.method} · ${params.encoder} · ${(params.trainRatio * 100).toFixed(1)}% ground truth`,
+          start: (outDir) => ({ type: 'start', params: { ...params, space: space.id }, declaration: space.declaration, outDir, jobs: ctx.settings().trainingJobs }),
+          update: false,
+        },
+        token,
+        slot,
+        cancelledEarly,
+      ),
+    );
+  }
+
+  /**
+   * Runs `job` in the one training slot: a second request while one runs is refused. The slot is claimed before
+   * the first await, so a request sent right after another is refused too.
+   */
+  async inSlot<R>(token: CancellationToken, job: (slot: TrainingSlot, cancelledEarly: () => boolean) => Promise<R>): Promise<R> {
     if (this.slot) throw new ResponseError(2, 'a training is already running');
-    // Claim the slot before the first await, so a second request sent right after this one is refused.
     let cancelledEarly = false;
     const slot: TrainingSlot = { cancel: () => (cancelledEarly = true) };
     this.slot = slot;
+    token.onCancellationRequested(() => slot.cancel());
     try {
-      return await this.run(params, token, slot, () => cancelledEarly);
+      return await job(slot, () => cancelledEarly);
     } finally {
       this.slot = undefined;
-      void ctx.connection.sendNotification(PredictorChangedNotification, ctx.status());
+      void this.ctx.connection.sendNotification(PredictorChangedNotification, this.ctx.status());
     }
   }
 
@@ -69,13 +102,12 @@ export class Training {
     return this.choice.incomingDir(spaceId);
   }
 
-  private async run(params: TrainParams, token: CancellationToken, slot: TrainingSlot, cancelledEarly: () => boolean): Promise<TrainResult> {
+  /** Trains in a worker with work-done progress; the result, when it loads, joins the space's history (and may become active). */
+  async run(job: TrainingJob, token: CancellationToken, slot: TrainingSlot, cancelledEarly: () => boolean): Promise<TrainResult> {
     const ctx = this.ctx;
-    const space = ctx.spaceById(params.space ?? DEFAULT_SPACE_ID);
-    if (!space) throw new ResponseError(4, `unknown search space "${params.space}"`);
-    const outDir = this.outDirFor(space.id);
+    const outDir = this.outDirFor(job.space.id);
     const progress = await ctx.connection.window.createWorkDoneProgress();
-    progress.begin('DELE: training predictor', 0, `${space.title} · ${params.method} · ${params.encoder} · ${(params.trainRatio * 100).toFixed(1)}% ground truth`, true);
+    progress.begin(job.title, 0, job.detail, true);
     const worker = new Worker(ctx.workerScript(), { resourceLimits: { maxOldGenerationSizeMb: WORKER_HEAP_MB } });
     const cancel = (): void => worker.postMessage({ type: 'cancel' } satisfies ToWorker);
     slot.worker = worker;
@@ -85,7 +117,7 @@ export class Training {
     progress.token.onCancellationRequested(cancel);
     token.onCancellationRequested(cancel);
     const result = this.outcome(worker, progress);
-    worker.postMessage({ type: 'start', params: { ...params, space: space.id }, declaration: space.declaration, outDir, jobs: ctx.settings().trainingJobs } satisfies ToWorker);
+    worker.postMessage(job.start(outDir));
     const r = await result;
     await worker.terminate();
     progress.done();
@@ -94,7 +126,7 @@ export class Training {
       if (r.status === 'failed') ctx.connection.console.error(`DELE training failed: ${r.message}`);
       return r;
     }
-    return this.adopt(r, outDir, space);
+    return this.adopt(r, outDir, job.space, job.update);
   }
 
   /** The worker's result; its epochs go to the progress and to TrainingEpochNotification meanwhile. */
@@ -114,7 +146,7 @@ export class Training {
             break;
           }
           case 'done':
-            resolve({ status: 'completed', message: `trained in ${m.seconds.toFixed(0)} s`, kendallTau: m.kendallTau, path: m.path });
+            resolve({ status: 'completed', message: `trained in ${m.seconds.toFixed(0)} s`, kendallTau: m.kendallTau, path: m.path, ...(m.update ? { update: m.update } : {}) });
             break;
           case 'cancelled':
             resolve({ status: 'cancelled', message: 'training cancelled; the previous predictor is still in use' });
@@ -125,7 +157,8 @@ export class Training {
           case 'dataInfo':
           case 'scorerReady':
           case 'scores':
-            // Only the data-info and scoring workers send these.
+          case 'batch':
+            // Only the data-info, scoring and batch workers send these.
             break;
         }
       });
@@ -138,7 +171,7 @@ export class Training {
   }
 
   /** A completed training: the new predictor must load before it joins the history (and maybe replaces the active one). */
-  private adopt(result: TrainResult, outDir: string, space: SearchSpace): TrainResult {
+  private adopt(result: TrainResult, outDir: string, space: SearchSpace, update: boolean): TrainResult {
     const ctx = this.ctx;
     try {
       Predictor.load(outDir).dispose();
@@ -146,7 +179,7 @@ export class Training {
       fs.rmSync(outDir, { recursive: true, force: true });
       return { status: 'failed', message: `trained, but the result does not load (the previous predictor is kept): ${(e as Error).message}` };
     }
-    const { path: kept, ...outcome } = this.choice.adoptTrained(space.id, outDir);
+    const { path: kept, ...outcome } = this.choice.adoptTrained(space.id, outDir, update);
     result.path = kept;
     result.history = outcome;
     if (ctx.predictors.forSpace(space.id)?.info?.source === 'setting') {

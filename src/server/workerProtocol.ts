@@ -2,7 +2,7 @@
 import { bundledDataSpace, type Dataset, importDataFile, joinDatasets, lfNames, loadBundled, targetNames } from '../data/dataset';
 import { lfDisplay } from '../data/lfNames';
 import type { SearchSpace } from '../space/types';
-import type { DataInfoResult, TrainingEpoch, TrainParams } from '../protocol/lsp';
+import type { DataInfoResult, ProposeBatchResult, TrainingEpoch, TrainParams, UpdateOutcome } from '../protocol/lsp';
 
 /**
  * `declaration`: a declared space's declaration (built-in spaces need only the space id).
@@ -17,12 +17,51 @@ export type ToWorker =
   /** Become a search's scorer: load the predictor in `predictorDir` on `backend` (the server's), answer `scorerReady`. */
   | { type: 'scorer'; predictorDir: string; backend: string }
   /** Score architectures of the scorer's space (answered by `scores` with the same id). */
-  | { type: 'score'; id: number; archs: unknown[] };
+  | { type: 'score'; id: number; archs: unknown[] }
+  /** `dele/updatePredictor`: step 1 on a pool (or from the step-1 cache), step 2 on the results file's labels. */
+  | { type: 'update'; job: UpdateJob }
+  /** `dele/proposeBatch`: the next batch by the predictor in `job.predictorDir` (answered by `batch`). */
+  | { type: 'proposeBatch'; job: ProposeJob };
+
+/** Where step 1's architectures come from: the space's bundled table, a data file, or a sample of the space. */
+export type PoolSpec = { kind: 'bundled' } | { kind: 'file'; path: string } | { kind: 'sample' };
+
+export interface UpdateJob {
+  space: string;
+  declaration?: unknown;
+  pool: PoolSpec;
+  /** Canonical key (the space's syntax) and value of each label. */
+  labels: [string, number][];
+  target: string;
+  labelsSource: string;
+  encoder: 'gates' | 'lstm';
+  /** LF columns of the pool (absent: its default experts, or structural ones when it has no LF column). */
+  experts?: string[];
+  preset: 'cpu' | 'paper' | 'tiny';
+  pretrainEpochs?: number;
+  epochs?: number;
+  outDir: string;
+  step1CacheDir: string;
+  jobs?: number;
+  backend: string;
+}
+
+export interface ProposeJob {
+  predictorDir: string;
+  backend: string;
+  k: number;
+  beta: number;
+  seed: number;
+  budget: number;
+  /** Canonical keys never proposed. */
+  labelled: string[];
+}
 
 export type FromWorker =
   | { type: 'backend'; name: string }
   | { type: 'epoch'; epoch: TrainingEpoch }
-  | { type: 'done'; kendallTau: number; path: string; seconds: number }
+  | { type: 'done'; kendallTau: number; path: string; seconds: number; update?: UpdateOutcome }
+  | { type: 'batch'; result: Omit<ProposeBatchResult, 'spaceTitle' | 'excluded' | 'beta'> }
   | { type: 'cancelled' }
   | { type: 'dataInfo'; result: DataInfoResult }
   | { type: 'scorerReady' }

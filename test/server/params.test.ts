@@ -34,6 +34,11 @@ describe('client input schemas', () => {
     assert.deepEqual(settingsOf(null), DEFAULT_SETTINGS);
     assert.deepEqual(settingsOf('x'), DEFAULT_SETTINGS);
     assert.deepEqual(settingsOf({ predictorPath: 5, target: '', codeLens: { enabled: false }, debounceMs: -1, trainingJobs: 1.5 }), { ...DEFAULT_SETTINGS, codeLens: { enabled: false } });
-    assert.deepEqual(settingsOf({ predictorPath: '/p', target: 'acc', codeLens: 'on', debounceMs: 0, trainingJobs: 3, extra: 1 }), { predictorPath: '/p', target: 'acc', codeLens: { enabled: true }, debounceMs: 0, trainingJobs: 3 });
+    assert.deepEqual(settingsOf({ predictorPath: '/p', target: 'acc', codeLens: 'on', debounceMs: 0, trainingJobs: 3, extra: 1 }), { predictorPath: '/p', target: 'acc', codeLens: { enabled: true }, debounceMs: 0, trainingJobs: 3, resultsFiles: {} });
+    assert.deepEqual(settingsOf({ resultsFiles: { nb201: ' runs/nb201.csv ', 'tnb-cells': { file: 'r.jsonl', target: 'acc' }, x: 3, y: { target: 'acc' }, z: '' } }).resultsFiles, {
+      nb201: { file: 'runs/nb201.csv' },
+      'tnb-cells': { file: 'r.jsonl', target: 'acc' },
+    });
+    assert.deepEqual(settingsOf({ resultsFiles: ['a.csv'] }).resultsFiles, {});
   });
 });
