@@ -42,6 +42,9 @@ import {
   type UsePredictorParams,
   UsePredictorRequest,
   type UsePredictorResult,
+  type ProposeBatchParams,
+  ResultsChangedNotification,
+  type UpdatePredictorParams,
 } from '../protocol/lsp';
 import { connectionError, CrashWindow, LANGUAGES, mayHoldArchitecture as mayHold, statusBar } from './lifecycle';
 import { type PanelHooks, PredictorPanel } from './panel';
@@ -57,6 +60,7 @@ import {
   USE_NEW,
   USE_PREVIOUS,
 } from './predictorHistoryModel';
+import { LoopCommands } from './loop';
 import { Proposer } from './propose';
 import { TrainingProgressText } from './trainingProgress';
 import { SideBar } from './views';
@@ -215,6 +219,8 @@ class DeleExtension implements vscode.Disposable {
     this.client = client;
     this.clientScope.push(
       client.onNotification(PredictorChangedNotification, (s) => this.setStatus(s)),
+      // A results file changed: the side bar's "N labelled" follows.
+      client.onNotification(ResultsChangedNotification, () => this.sideBar?.scheduleRefresh()),
       client.onNotification(TrainingEpochNotification, (e) => {
         PredictorPanel.current?.addEpoch(e);
         this.epochs.fire(e);
@@ -270,7 +276,7 @@ class DeleExtension implements vscode.Disposable {
   }
 
   /** The client, started if need be; undefined (and said) when the language server does not run. */
-  private async runningClient(): Promise<LanguageClient | undefined> {
+  async runningClient(): Promise<LanguageClient | undefined> {
     await this.ensureStarted().catch(() => undefined);
     if (!this.client) void vscode.window.showErrorMessage('DELE: the language server is not running.');
     return this.client;
@@ -287,13 +293,22 @@ class DeleExtension implements vscode.Disposable {
     const full = params?.data ? (params as TrainParams) : await this.askTrainParams(client, params);
     if (!full) return undefined;
     // Claimed synchronously after the server's answer: a second command that went through its wizard meanwhile is refused here.
+    this.log.info(`training: ${JSON.stringify(full)}`);
+    return this.runTraining('DELE: training predictor', () => client.sendRequest(TrainRequest, full), !params?.data, full.method);
+  }
+
+  /**
+   * Runs a training request (Train Predictor, Update Predictor) in the one training slot: refused at once when one
+   * runs; a progress notification when the user started it; the outcome's notice.
+   */
+  async runTraining(title: string, request: () => Promise<TrainResult>, interactive: boolean, method = 'dele'): Promise<TrainResult | undefined> {
+    const client = await this.runningClient();
+    if (!client) return undefined;
     if (!this.trainingGate.begin((await client.sendRequest(StatusRequest)).training)) return this.busyTraining();
     try {
-      this.log.info(`training: ${JSON.stringify(full)}`);
       PredictorPanel.current?.trainingStarted();
-      const request = (): Promise<TrainResult> => client.sendRequest(TrainRequest, full);
-      const result = params?.data ? await request() : await this.withTrainingProgress(full.method, request);
-      this.log.info(`training ${result.status}: ${result.message}${result.history ? ` (${result.history.comparison.text})` : ''}`);
+      const result = interactive ? await this.withTrainingProgress(title, method, request) : await request();
+      this.log.info(`${title.replace(/^DELE: /, '')} ${result.status}: ${result.message}${result.history ? ` (${result.history.comparison.text})` : ''}`);
       void this.showTrainingOutcome(result);
       return result;
     } finally {
@@ -305,8 +320,8 @@ class DeleExtension implements vscode.Disposable {
    * A training started from the palette shows a progress notification: step, epoch and time left in the step
    * (TrainingProgressText), with a Cancel that cancels the training (CancelTrainingNotification).
    */
-  private withTrainingProgress(method: string, request: () => Promise<TrainResult>): Thenable<TrainResult> {
-    return vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'DELE: training predictor', cancellable: true }, async (progress, token) => {
+  private withTrainingProgress(title: string, method: string, request: () => Promise<TrainResult>): Thenable<TrainResult> {
+    return vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title, cancellable: true }, async (progress, token) => {
       const text = new TrainingProgressText(method);
       progress.report({ message: text.text });
       const scope = [token.onCancellationRequested(() => this.cancelTraining()), this.epochs.event((e) => progress.report({ message: text.update(e) }))];
@@ -531,6 +546,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<DeleAp
     exportCsv: () => vscode.commands.executeCommand('dele.exportProposals'),
   });
   ext.sideBar = sideBar;
+  const loop = new LoopCommands({ client: () => ext.runningClient(), log, runTraining: (title, request, interactive) => ext.runTraining(title, request, interactive) });
   const hooks: PanelHooks = { proposals: () => sideBar.latestProposals, insert };
   context.subscriptions.push(
     sideBar,
@@ -541,6 +557,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<DeleAp
     vscode.commands.registerCommand('dele.proposeArchitectures', (params?: Partial<SearchParams>) => proposer.propose(params)),
     { dispose: () => void ext.dispose() },
     vscode.commands.registerCommand('dele.trainPredictor', (params?: Partial<TrainParams>) => ext.train(params)),
+    vscode.commands.registerCommand('dele.updatePredictor', (params?: Partial<UpdatePredictorParams>) => loop.update(params)),
+    vscode.commands.registerCommand('dele.proposeNextBatch', (params?: Partial<ProposeBatchParams> & { folder?: string }) => loop.proposeNextBatch(params)),
     vscode.commands.registerCommand('dele.cancelTraining', () => ext.cancelTraining()),
     vscode.commands.registerCommand('dele.usePreviousPredictor', (params?: Partial<UsePredictorParams>) => ext.usePreviousPredictor(params)),
     vscode.commands.registerCommand('dele.computeLf', (params?: ComputeLfParams) => ext.computeLf(params)),

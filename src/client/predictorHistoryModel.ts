@@ -30,6 +30,9 @@ export function trainingOutcomeNotice(result: TrainResult): TrainingNotice {
   const h = result.history;
   if (!h) return { level: 'info', text: `DELE predictor trained (${result.message}).`, actions: [] };
   const c = h.comparison.text;
+  if (h.replaced && result.update) {
+    return { level: 'info', text: `DELE: the ${h.space} predictor is updated and active: ${result.message}. To go back: DELE: Use Previous Predictor….`, actions: [USE_PREVIOUS] };
+  }
   if (h.replaced) {
     return { level: 'info', text: `DELE: the new ${h.space} predictor is active (${c}). To go back: DELE: Use Previous Predictor….`, actions: [USE_PREVIOUS] };
   }

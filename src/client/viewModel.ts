@@ -3,7 +3,7 @@
  * view messages and the CSV exports. Imports no `vscode` (unit-tested in test/unit/client.test.ts); views.ts
  * turns these plain objects into TreeItems and MarkdownStrings.
  */
-import { type ArchLocation, EXPERTS_LEGEND, type RankedArch, type SearchProposal, type SearchResponse, type WorkspaceArch, type WorkspaceArchitecturesResult } from '../protocol/lsp';
+import { type ArchLocation, EXPERTS_LEGEND, type RankedArch, type ResultsSummary, type SearchProposal, type SearchResponse, type WorkspaceArch, type WorkspaceArchitecturesResult } from '../protocol/lsp';
 
 /** Languages whose documents the Architectures view watches for edits, saves and closes. */
 export const WATCHED_LANGUAGES: ReadonlySet<string> = new Set(['python', 'json', 'jsonc', 'yaml', 'dele-arch']);
@@ -82,7 +82,7 @@ export function proposalsCsv(r: SearchResponse): { name: string; csv: string } {
   return { name: `proposals-${r.space}.csv`, csv };
 }
 
-export type ArchNode = { kind: 'space'; space: string; title: string; archs: WorkspaceArch[] } | { kind: 'arch'; a: WorkspaceArch };
+export type ArchNode = { kind: 'space'; space: string; title: string; archs: WorkspaceArch[]; labelled?: ResultsSummary } | { kind: 'arch'; a: WorkspaceArch };
 export type ProposalNode = { p: SearchProposal; rank: number };
 
 /** The Architectures tree: the archs in the server's order, under one node per space when there are several spaces. */
@@ -90,11 +90,14 @@ export function archChildren(result: WorkspaceArchitecturesResult | undefined, n
   if (node?.kind === 'space') return node.archs.map((a) => ({ kind: 'arch', a }));
   if (node) return [];
   const archs = result?.archs ?? [];
-  const spaces = [...new Set(archs.map((a) => a.space))];
-  if (spaces.length <= 1) return archs.map((a) => ({ kind: 'arch', a }));
+  const labelled = new Map((result?.labelled ?? []).map((r) => [r.space, r]));
+  // A space with a results file gets its group (and its "N labelled") even when no open file holds its archs.
+  const spaces = [...new Set([...archs.map((a) => a.space), ...labelled.keys()])];
+  if (spaces.length <= 1 && labelled.size === 0) return archs.map((a) => ({ kind: 'arch', a }));
   return spaces.map((space) => {
     const mine = archs.filter((a) => a.space === space);
-    return { kind: 'space', space, title: mine[0]?.spaceTitle ?? space, archs: mine };
+    const l = labelled.get(space);
+    return { kind: 'space', space, title: mine[0]?.spaceTitle ?? l?.spaceTitle ?? space, archs: mine, ...(l ? { labelled: l } : {}) };
   });
 }
 
@@ -112,7 +115,9 @@ export interface SpaceItemModel {
 }
 
 export function spaceItem(node: Extract<ArchNode, { kind: 'space' }>): SpaceItemModel {
-  return { id: `space:${node.space}`, label: node.title, description: `${node.archs.length} architecture${plural(node.archs.length)}`, collapsed: true };
+  const l = node.labelled;
+  const labelled = l ? ` · ${l.labelled} labelled${l.problems ? ` (${l.problems} bad row${plural(l.problems)})` : ''}` : '';
+  return { id: `space:${node.space}`, label: node.title, description: `${node.archs.length} architecture${plural(node.archs.length)}${labelled}`, collapsed: true };
 }
 
 export interface ArchItemModel {

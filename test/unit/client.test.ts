@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import type { ResultsSummary } from '../../src/protocol/lsp';
 import { describe, it } from 'node:test';
 import type { DataInfoResult, SearchProposal, SearchResponse, SpaceInfo, StatusResult, WorkspaceArch, WorkspaceArchitecturesResult } from '../../src/protocol/lsp';
 import type { HostToWebview } from '../../src/protocol/webview';
@@ -177,6 +178,19 @@ describe('client view model: the Architectures tree', () => {
     const second = at(top, 1);
     assert.ok(second.kind === 'space');
     assert.equal(spaceItem(second).description, '1 architecture');
+  });
+
+  it('spaces with a results file: grouped even alone, with "N labelled" and the bad rows, a group even without open archs', () => {
+    const a = arch({ predicted: 95 });
+    const labelled = (space: string, spaceTitle: string, n: number, problems = 0): ResultsSummary => ({ space, spaceTitle, file: `/ws/${space}.csv`, target: 'acc', labelled: n, kept: 0, problems });
+    const top = archChildren({ ...result([a]), labelled: [labelled('nb201', 'NAS-Bench-201', 12, 1), labelled('tnb-cells', 'TNB cells', 3)] });
+    assert.deepEqual(
+      top.map((n) => (n.kind === 'space' ? [n.space, n.title, n.archs.length, spaceItem(n).description] : n.kind)),
+      [
+        ['nb201', 'NAS-Bench-201', 1, '1 architecture · 12 labelled (1 bad row)'],
+        ['tnb-cells', 'TNB cells', 0, '0 architectures · 3 labelled'],
+      ],
+    );
   });
 
   it('view messages: why it is empty (with notes), notes, and a count with + when truncated', () => {
