@@ -1,5 +1,6 @@
 // Runs inside code-server's extension host with the real `vscode` API.
 const assert = require('node:assert/strict');
+const fs = require('node:fs');
 const vscode = require('vscode');
 
 const LENS = /^pred \d+\.\d%( · rank [\d,]+ of [\d,]+| · top [\d.]+% of a [\d,]+-architecture sample)? · top-3 experts \(gate weight\): .+ 0\.\d\d, .+ 0\.\d\d, .+ 0\.\d\d$/;
@@ -400,5 +401,42 @@ suite('DELE in a real VS Code', () => {
     await poll(async () => ((await vscode.commands.executeCommand('vscode.executeCodeLensProvider', doc.uri)) || []).length === 2);
     assert.equal(vscode.languages.getDiagnostics(doc.uri).length, 0);
     await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
+  });
+  test('the loop: results appended to the results file, Update Predictor changes the lenses, the next batch excludes the labelled', async () => {
+    await vscode.workspace.getConfiguration('dele').update('resultsFiles', { nb201: 'results/nb201.csv' }, vscode.ConfigurationTarget.Workspace);
+    const results = file('results/nb201.csv').fsPath;
+    fs.mkdirSync(file('results').fsPath, { recursive: true });
+    fs.writeFileSync(results, 'arch,acc\n');
+    const first = await vscode.commands.executeCommand('dele.proposeNextBatch', { space: 'nb201', k: 5 });
+    assert.equal(first.result.batch.length, 5);
+    // The batch file: one architecture a line in the space's syntax (comments aside), in dele-batches/.
+    const lines = fs.readFileSync(first.file, 'utf8').split('\n').filter((l) => l !== '' && !l.startsWith('#'));
+    assert.deepEqual(lines, first.result.batch.map((b) => b.arch));
+    assert.match(first.file, /dele-batches[\\/]nb201-batch-\d{8}-\d{6}\.arch$/);
+    // The cluster's jobs append their results.
+    fs.appendFileSync(results, first.result.batch.map((b, i) => `${b.arch},${(80 + 2.5 * i).toFixed(1)}\n`).join(''));
+    const before = await lensTitles(file('search_space.py'));
+    assert.ok(before.length >= 3 && before.every((t) => /^pred \d/.test(t)), JSON.stringify(before));
+    // (The setting reaches the server through a configuration change: until then the server has no results file.)
+    const updated = await poll(async () => {
+      try {
+        return await vscode.commands.executeCommand('dele.updatePredictor', { space: 'nb201', preset: 'tiny', pretrainEpochs: 1, epochs: 20 });
+      } catch {
+        return undefined;
+      }
+    }, 120000, 1000);
+    assert.equal(updated.status, 'completed', updated.message);
+    assert.equal(updated.update.labelled, 5);
+    assert.equal(updated.history.replaced, true, updated.history.comparison.text);
+    const after = await poll(async () => {
+      const t = await lensTitles(file('search_space.py'));
+      return t.length === before.length && t.every((x) => /^pred \d/.test(x)) && t.join('\n') !== before.join('\n') ? t : undefined;
+    });
+    console.log(`lenses before the update: ${JSON.stringify(before[0])}, after: ${JSON.stringify(after[0])}`);
+    const next = await vscode.commands.executeCommand('dele.proposeNextBatch', { space: 'nb201', k: 5 });
+    assert.equal(next.result.excluded, 5);
+    const labelled = new Set(first.result.batch.map((b) => b.arch));
+    assert.deepEqual(next.result.batch.filter((b) => labelled.has(b.arch)), []);
+    assert.notEqual(next.file, first.file);
   });
 });
