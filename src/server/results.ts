@@ -118,7 +118,9 @@ export class ResultsFiles {
       }
     } else if (c.target ?? this.lastTarget.get(spaceId)) state.target = c.target ?? this.lastTarget.get(spaceId);
     this.states.set(spaceId, state);
-    void this.ctx.connection.sendDiagnostics({ uri: pathToFileURL(c.file).href, diagnostics: this.diagnosticsOf(state) });
+    // An open results file's diagnostics are the document's (they add these): publishing here would replace them.
+    const uri = pathToFileURL(c.file).href;
+    if (!this.ctx.documents.get(uri)) void this.ctx.connection.sendDiagnostics({ uri, diagnostics: this.diagnosticsOf(state) });
     return this.summary(c.space, state);
   }
 
