@@ -51,15 +51,21 @@ export class ResultsFiles {
     private readonly roots: () => string[],
   ) {}
 
-  /** The configured results file of each space the server knows: absolute path and value column. */
+  /**
+   * The results file of each space the server knows, absolute, with its value column: the setting's entry, else a
+   * space file's `results:`.
+   */
   configured(): { space: SearchSpace; file: string; target?: string }[] {
     const root = this.roots()[0];
-    return Object.entries(this.ctx.settings().resultsFiles).flatMap(([id, e]) => {
+    const fromSetting = Object.entries(this.ctx.settings().resultsFiles).flatMap(([id, e]) => {
       const space = this.ctx.spaceById(id);
       if (!space) return [];
       const file = path.isAbsolute(e.file) ? e.file : root ? path.join(root, e.file) : undefined;
       return file ? [{ space, file, ...(e.target ? { target: e.target } : {}) }] : [];
     });
+    const set = new Set(fromSetting.map((c) => c.space.id));
+    const fromSpaceFiles = this.ctx.spaceFiles.all().flatMap((s) => (s.space && s.results && !set.has(s.space.id) ? [{ space: s.space, ...s.results }] : []));
+    return [...fromSetting, ...fromSpaceFiles];
   }
 
   private storeFile(space: string, target: string): string | undefined {

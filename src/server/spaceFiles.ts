@@ -12,6 +12,8 @@ import type { SearchSpace } from '../space/types';
 export interface SpaceFileState {
   file: string;
   space?: SearchSpace;
+  /** Its `results:` file, absolute (relative paths are read from the space file's folder). */
+  results?: { file: string; target?: string };
   error?: { message: string; start?: number; end?: number };
 }
 
@@ -66,10 +68,10 @@ export class SpaceFiles {
   update(file: string, text: string): SpaceFileState {
     let state: SpaceFileState;
     try {
-      const { space } = parseSpaceFile(text, path.basename(file));
+      const { space, results } = parseSpaceFile(text, path.basename(file));
       const clash = [...this.files.values()].find((s) => s.file !== file && s.space?.id === space.id);
       if (clash) throw new SpaceFileError(`space "${space.id}" is already declared in ${clash.file}`);
-      state = { file, space };
+      state = { file, space, ...(results ? { results: { ...results, file: path.resolve(path.dirname(file), results.file) } } : {}) };
     } catch (e) {
       const err = e as SpaceFileError;
       state = { file, error: { message: err.message, start: err.start, end: err.end } };
@@ -93,6 +95,10 @@ export class SpaceFiles {
 
   spaces(): SearchSpace[] {
     return [...this.files.values()].flatMap((s) => (s.space ? [s.space] : []));
+  }
+
+  all(): SpaceFileState[] {
+    return [...this.files.values()];
   }
 
   byId(id: string): SpaceFileState | undefined {

@@ -76,6 +76,21 @@ describe('the practitioner’s loop: results file -> Update Predictor -> next ba
     assert.deepEqual([(await results()).labelled], [10]);
   });
 
+  it('a declared space names its results file in the space file (results:, relative to it); the setting names the others', async () => {
+    const spaceFile = path.join(workspace, 'spaces', 'pair.space.yaml');
+    fs.mkdirSync(path.dirname(spaceFile), { recursive: true });
+    fs.mkdirSync(path.join(workspace, 'spaces', 'runs'), { recursive: true });
+    fs.writeFileSync(path.join(workspace, 'spaces', 'runs', 'pair.jsonl'), '{"arch": "a-b", "top1": 50.5}\n{"arch": "b-b", "top1": 61}\n{"arch": "c-b", "top1": 1}\n');
+    await s.setText(pathToFileURL(spaceFile).href, 'name: pair\nkind: sequence\npositions: 2\nchoices: [a, b]\nresults: { file: runs/pair.jsonl }\n', 'yaml');
+    const all = (await s.client.sendRequest('dele/results')) as ResultsSummary[];
+    const pair = all.find((r) => r.space === 'pair');
+    assert.deepEqual(
+      pair && [pair.file, pair.target, pair.labelled, pair.problems],
+      [path.join(workspace, 'spaces', 'runs', 'pair.jsonl'), 'top1', 2, 1],
+    );
+    assert.ok(all.some((r) => r.space === 'nb201'));
+  });
+
   it('Update Predictor trains on the labels (step 1 once, then from the cache), lenses change, the next batch excludes labelled cells', async () => {
     fresh();
     fs.mkdirSync(path.dirname(resultsFile), { recursive: true });

@@ -702,3 +702,30 @@ describe('space files', () => {
     assert.equal(typeof e5.start, 'number');
   });
 });
+
+describe('a space file’s results: (where training jobs append results)', () => {
+  const SPACE = 'name: cells\nkind: sequence\npositions: 2\nchoices: [a, b]\n';
+  it('is read apart from the declaration, which stays the same (predictors store the declaration)', () => {
+    const plain = parseSpaceFile(SPACE, 'x.space.yaml');
+    const withPath = parseSpaceFile(`${SPACE}results: runs/cells.csv\n`, 'x.space.yaml');
+    const withTarget = parseSpaceFile(`${SPACE}results: { file: runs/cells.jsonl, target: top1 }\n`, 'x.space.yaml');
+    assert.equal(plain.results, undefined);
+    assert.deepEqual(withPath.results, { file: 'runs/cells.csv' });
+    assert.deepEqual(withTarget.results, { file: 'runs/cells.jsonl', target: 'top1' });
+    assert.deepEqual(withPath.declaration, plain.declaration);
+  });
+
+  it('a bad results: is an error at its field, not a space without results', () => {
+    for (const [text, field] of [
+      ['results: 3', 'results'],
+      ['results: { file: "" }', 'results.file'],
+      ['results: { file: r.csv, colum: acc }', 'results.colum'],
+    ] as const) {
+      assert.throws(
+        () => parseSpaceFile(`${SPACE}${text}\n`, 'x.space.yaml'),
+        (e) => e instanceof SpaceFileError && e.message.startsWith(`x.space.yaml: ${field}: expected a results file path`) && e.start !== undefined && e.start >= SPACE.length,
+        text,
+      );
+    }
+  });
+});

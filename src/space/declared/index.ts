@@ -153,7 +153,29 @@ function fieldRange(doc: YAML.Document, text: string, path: FieldPath, onKey: bo
  * Parses and validates a space file (YAML or JSON); errors are SpaceFileErrors with offsets into `text`. Callers
  * outside src/space use the registry's parseSpaceFile, which reserves the built-in spaces' ids.
  */
-export function parseSpaceFile(text: string, fileName: string, reservedIds: readonly string[] = []): { space: SearchSpace; declaration: SpaceDeclaration } {
+/**
+ * A space file's `results:` (not part of the space: where the user's training jobs append results, relative to the
+ * space file): a path, or `{file, target}` naming the value column.
+ */
+export interface ResultsFileRef {
+  file: string;
+  target?: string;
+}
+
+function resultsRef(raw: unknown, fileName: string): ResultsFileRef {
+  const bad = (path: (string | number)[]): never => {
+    throw new SpaceFileError(`${fileName}: ${path.join('.')}: expected a results file path, or { file: path, target: column }`, { path });
+  };
+  if (typeof raw === 'string') return raw.trim() !== '' ? { file: raw.trim() } : bad(['results']);
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return bad(['results']);
+  const o = raw as Record<string, unknown>;
+  for (const k of Object.keys(o)) if (k !== 'file' && k !== 'target') bad(['results', k]);
+  if (typeof o.file !== 'string' || o.file.trim() === '') return bad(['results', 'file']);
+  if (o.target !== undefined && (typeof o.target !== 'string' || o.target === '')) return bad(['results', 'target']);
+  return { file: o.file.trim(), ...(typeof o.target === 'string' ? { target: o.target } : {}) };
+}
+
+export function parseSpaceFile(text: string, fileName: string, reservedIds: readonly string[] = []): { space: SearchSpace; declaration: SpaceDeclaration; results?: ResultsFileRef } {
   if (text.length > MAX_SPACE_FILE) throw new SpaceFileError(`${fileName}: a space file is at most ${MAX_SPACE_FILE} characters`, { start: 0, end: 1 });
   const doc = YAML.parseDocument(text, { prettyErrors: false, uniqueKeys: true });
   const err = doc.errors[0];
@@ -169,8 +191,12 @@ export function parseSpaceFile(text: string, fileName: string, reservedIds: read
     throw new SpaceFileError(`${fileName}: ${(e as Error).message}`, { start: 0, end: Math.max(1, text.length) });
   }
   try {
-    const declaration = validateDeclaration(raw, fileName, reservedIds);
-    return { space: declaredSpace(declaration, fileName), declaration };
+    // `results:` says where results go, not what the space is: it stays out of the declaration (which predictors store).
+    const hasResults = typeof raw === 'object' && raw !== null && !Array.isArray(raw) && Object.hasOwn(raw, 'results');
+    const results = hasResults ? resultsRef((raw as Record<string, unknown>).results, fileName) : undefined;
+    const { results: _, ...rest } = hasResults ? (raw as Record<string, unknown>) : { results: undefined };
+    const declaration = validateDeclaration(hasResults ? rest : raw, fileName, reservedIds);
+    return { space: declaredSpace(declaration, fileName), declaration, ...(results ? { results } : {}) };
   } catch (e) {
     if (SpaceFileError.is(e) && e.start === undefined) {
       const r = fieldRange(doc, text, e.path ?? [], e.onKey ?? false);
