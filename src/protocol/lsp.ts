@@ -332,6 +332,8 @@ export interface RankedArch {
   trueAccuracy?: number;
   experts: ExpertShare[];
   location?: ArchLocation;
+  /** The name it is assigned to in its file (`DARTS_V2 = Genotype(...)`), for an architecture written in a document. */
+  name?: string;
 }
 
 export interface RankingsResult {
@@ -434,8 +436,6 @@ export interface WorkspaceArch extends RankedArch {
   unit: string;
   /** The architecture as written in the file (clipped to 500 characters). */
   text: string;
-  /** The name it is assigned to in the file (`DARTS_V2 = Genotype(...)`), if any. */
-  name?: string;
 }
 
 export interface WorkspaceArchitecturesResult {
