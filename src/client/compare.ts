@@ -90,7 +90,9 @@ export class CompareView implements vscode.Disposable {
   private show(r: CompareResult, names: [string, string], places: [string, string]): void {
     if (!this.panel) {
       this.panel = vscode.window.createWebviewPanel(CompareView.viewType, compareTitle(names), vscode.ViewColumn.Beside, {
-        enableScripts: false,
+        // The page has no script and its CSP (default-src 'none') runs none; scripts stay enabled so that the
+        // webview frame is not sandboxed without them (test tooling reads the page, test/e2e/run.mjs).
+        enableScripts: true,
         localResourceRoots: [vscode.Uri.joinPath(this.deps.extensionUri, 'media')],
       });
       this.panel.onDidDispose(() => (this.panel = undefined));
