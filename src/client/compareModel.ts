@@ -5,6 +5,7 @@
  * test/unit/compare.test.ts); compare.ts wires it to the editor.
  */
 import { type CompareResult, type ComparedArch, EXPERTS_LEGEND, type WorkspaceArch } from '../protocol/lsp';
+import { webviewPage } from './panelModel';
 import { clip, formatValue } from './viewModel';
 
 /** The architecture whose range holds a position of a document, the innermost (shortest) one if several do. */
@@ -85,17 +86,12 @@ export function compareHtml(r: CompareResult, view: { cspSource: string; style: 
       : `<tr><td colspan="3">${r.same ? 'The same architecture (written differently, or isomorphic): nothing differs.' : 'No position differs.'}</td></tr>`;
   const better = (x: number, y: number): string => (x > y ? ' class="more"' : '');
   const notes = r.archs.flatMap((x, i) => (x.note ? [`<p class="warning">${esc(view.names[i as 0 | 1])}: ${esc(x.note)}</p>`] : []));
-  return `<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="UTF-8">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src ${view.cspSource} 'unsafe-inline';">
-<meta name="viewport" content="width=device-width, initial-scale=1.0">
-<link href="${view.style}" rel="stylesheet">
-<title>DELE Compare</title>
-</head>
-<body class="compare">
-<h1>${esc(r.spaceTitle)}: two architectures side by side</h1>
+  return webviewPage({
+    csp: `default-src 'none'; style-src ${view.cspSource} 'unsafe-inline';`,
+    style: view.style,
+    title: 'DELE Compare',
+    bodyClass: 'compare',
+    body: `<h1>${esc(r.spaceTitle)}: two architectures side by side</h1>
 <section class="card"><table id="compare-archs"><thead><tr><th></th>${head(a, 0)}${head(b, 1)}</tr></thead><tbody>
 <tr><td>predicted ${esc(r.target)} (calibrated${unit ? `, ${esc(unit)}` : ''})</td><td${better(a.predicted, b.predicted)}>${num(a.predicted)}${esc(unit)}</td><td${better(b.predicted, a.predicted)}>${num(b.predicted)}${esc(unit)}</td></tr>
 <tr><td>rank in ${esc(r.referenceLabel || 'the space')}</td><td>${esc(rankText(a))}</td><td>${esc(rankText(b))}</td></tr>
@@ -108,7 +104,6 @@ ${diffRows}
 <section class="card"><h2>Gate weight per expert</h2>
 <table id="compare-experts"><thead><tr><th>expert (LF column)</th><th>gate weight: ${esc(view.names[0])}</th><th>gate weight: ${esc(view.names[1])}</th><th>expert score: ${esc(view.names[0])}</th><th>expert score: ${esc(view.names[1])}</th></tr></thead><tbody>
 ${expertRows(a, b).join('\n')}
-</tbody></table><p class="muted">${esc(EXPERTS_LEGEND.replace(/^_|_$/g, ''))}</p></section>
-</body>
-</html>`;
+</tbody></table><p class="muted">${esc(EXPERTS_LEGEND.replace(/^_|_$/g, ''))}</p></section>`,
+  });
 }

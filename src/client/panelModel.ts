@@ -67,19 +67,31 @@ export function tableCsv(header: readonly string[], rows: readonly (readonly str
 export const tableCsvName = (table: ExportedTable, space: string | undefined): string => `dele-${table}${space ? `-${space}` : ''}.csv`;
 
 /** The panel's page: a strict CSP that runs only the bundled script with this nonce. */
-export function panelHtml(a: { cspSource: string; nonce: string; script: string; style: string }): string {
-  const { cspSource, nonce, script, style } = a;
+/** A webview page: the given CSP, the stylesheet, a title and the body's HTML. */
+export function webviewPage(a: { csp: string; style: string; title: string; bodyClass?: string; body: string }): string {
   return `<!DOCTYPE html>
 <html lang="en">
 <head>
 <meta charset="UTF-8">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; img-src ${cspSource} data:; style-src ${cspSource} 'unsafe-inline'; script-src 'nonce-${nonce}';">
+<meta http-equiv="Content-Security-Policy" content="${a.csp}">
 <meta name="viewport" content="width=device-width, initial-scale=1.0">
-<link href="${style}" rel="stylesheet">
-<title>DELE Predictor</title>
+<link href="${a.style}" rel="stylesheet">
+<title>${a.title}</title>
 </head>
-<body>
-<header><h1>DELE predictor</h1><select id="space" title="Search space"></select><span id="predictor" class="muted">loading…</span>
+<body${a.bodyClass ? ` class="${a.bodyClass}"` : ''}>
+${a.body}
+</body>
+</html>`;
+}
+
+export function panelHtml(a: { cspSource: string; nonce: string; script: string; style: string }): string {
+  const { cspSource, nonce, script, style } = a;
+  const csp = `default-src 'none'; img-src ${cspSource} data:; style-src ${cspSource} 'unsafe-inline'; script-src 'nonce-${nonce}';`;
+  return webviewPage({
+    csp,
+    style,
+    title: 'DELE Predictor',
+    body: `<header><h1>DELE predictor</h1><select id="space" title="Search space"></select><span id="predictor" class="muted">loading…</span>
 <span class="actions"><button id="refresh">Refresh</button><button id="train">Train predictor…</button></span></header>
 <div id="error" class="error" hidden></div>
 <section class="grid">
@@ -91,9 +103,8 @@ export function panelHtml(a: { cspSource: string; nonce: string; script: string;
 <section class="card"><h2>Workspace architectures</h2>${tableTools('workspace')}<table id="workspace"></table></section>
 <section class="card"><h2 id="benchmark-title">Top predicted architectures of the space</h2>${tableTools('benchmark')}<table id="benchmark"></table></section>
 <section class="card"><h2>Proposals</h2><p id="proposals-note" class="muted">No proposals yet. Run “DELE: Propose Top Architectures…”.</p>${tableTools('proposals')}<table id="proposals"></table></section>
-<script nonce="${nonce}" src="${script}"></script>
-</body>
-</html>`;
+<script nonce="${nonce}" src="${script}"></script>`,
+  });
 }
 
 /** Where and what a proposal inserts: `text` goes at the end of line `line` (see proposalInsertion). */
