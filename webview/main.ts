@@ -27,12 +27,25 @@ import {
   meanGateBars,
   predictorLine,
   proposalsNote,
-  rowCells,
   type SavedState,
   scatterPoints,
   spaceSelector,
-  TABLE_HEAD,
 } from './model';
+import {
+  benchmarkRows,
+  exportedTable,
+  filterNote,
+  headerText,
+  nextSort,
+  proposalRows,
+  rowCells,
+  TABLE_IDS,
+  tableColumns,
+  type TableId,
+  type TableRow,
+  visibleRows,
+  workspaceRows,
+} from './table';
 
 Chart.register(BarController, BarElement, CategoryScale, LinearScale, LineController, LineElement, PointElement, ScatterController, Tooltip, Legend);
 
@@ -107,46 +120,89 @@ function showArch(r: RankedArch): void {
   archGates.update();
 }
 
-function table(el: HTMLTableElement, rows: RankedArch[], clickable: boolean): void {
+/** The rows of a table as the data stands (before filter and sort), and the unit of its value columns. */
+function tableData(id: TableId): { rows: TableRow[]; unit: string } {
+  const folders = state.folders ?? [];
+  const { rankings, proposals } = state;
+  if (id === 'proposals') return proposals ? { rows: proposalRows(proposals, rankings, folders), unit: proposals.unit } : { rows: [], unit: '' };
+  if (!rankings) return { rows: [], unit: '' };
+  const unit = rankings.predictor?.targetUnit ?? '';
+  return { rows: id === 'workspace' ? workspaceRows(rankings, folders) : benchmarkRows(rankings, folders), unit };
+}
+
+/** What a click on a row does: workspace rows reveal their place; proposals insert themselves at the cursor. */
+function onRowClick(id: TableId, row: TableRow): void {
+  showArch(row.arch);
+  const place = row.places[0];
+  if (id === 'workspace' && place) vscode.postMessage({ type: 'openLocation', location: place.location });
+  if (id === 'proposals') vscode.postMessage({ type: 'insertProposal', index: row.rank - 1, key: row.arch.arch });
+}
+
+/** Draws table `id`: sortable header, the rows the filter keeps in the chosen order, file:line links. */
+function drawTable(id: TableId): void {
+  const el = $(id) as HTMLTableElement;
+  const { rows, unit } = tableData(id);
+  const view = state.tables?.[id];
+  const columns = tableColumns(unit);
+  const shown = visibleRows(rows, view);
   el.replaceChildren();
   const head = el.createTHead().insertRow();
-  for (const h of TABLE_HEAD) head.insertCell().textContent = h;
-  const body = el.createTBody();
-  rows.forEach((r, i) => {
-    const tr = body.insertRow();
-    tr.className = clickable ? 'row clickable' : 'row';
-    for (const c of rowCells(r, i)) tr.insertCell().textContent = c;
-    tr.cells[1]!.className = 'arch';
-    tr.addEventListener('click', () => {
-      showArch(r);
-      if (clickable && r.location) vscode.postMessage({ type: 'openLocation', location: r.location });
+  columns.forEach((c, i) => {
+    const th = document.createElement('th');
+    th.textContent = headerText(c, i, view?.sort);
+    th.className = 'sortable';
+    th.title = `Sort by ${c.title}`;
+    th.addEventListener('click', () => {
+      setView(id, { filter: view?.filter ?? '', sort: nextSort(view?.sort, i, columns) });
+      drawTable(id);
     });
+    head.appendChild(th);
   });
-  if (rows.length === 0) body.insertRow().insertCell().textContent = emptyTableText(clickable);
+  const body = el.createTBody();
+  for (const row of shown) {
+    const tr = body.insertRow();
+    tr.className = id === 'benchmark' ? 'row' : 'row clickable';
+    if (id === 'proposals') tr.title = 'Insert at the cursor';
+    rowCells(row).forEach((text, c) => {
+      const td = tr.insertCell();
+      if (c === 3 && row.places.length > 0) {
+        td.className = 'places';
+        row.places.forEach((p, k) => {
+          if (k > 0) td.append(', ');
+          const a = document.createElement('a');
+          a.textContent = p.label;
+          a.href = '#';
+          a.title = 'Reveal in the editor';
+          a.addEventListener('click', (ev) => {
+            ev.preventDefault();
+            ev.stopPropagation();
+            showArch(row.arch);
+            vscode.postMessage({ type: 'openLocation', location: p.location });
+          });
+          td.append(a);
+        });
+      } else td.textContent = text;
+    });
+    tr.cells[1]!.className = 'arch';
+    tr.addEventListener('click', () => onRowClick(id, row));
+  }
+  if (rows.length === 0 && id !== 'proposals') body.insertRow().insertCell().textContent = emptyTableText(id === 'workspace');
+  else if (rows.length === 0) body.insertRow().insertCell().textContent = state.proposals ? 'The search found nothing to propose.' : '';
+  else if (shown.length === 0) body.insertRow().insertCell().textContent = 'No row matches the filter.';
+  $(`${id}-count`).textContent = filterNote(shown.length, rows.length);
+  const filter = $(`${id}-filter`) as HTMLInputElement;
+  if (filter.value !== (view?.filter ?? '')) filter.value = view?.filter ?? '';
+}
+
+function setView(id: TableId, view: { filter: string; sort?: { column: number; descending: boolean } }): void {
+  state = { ...state, tables: { ...state.tables, [id]: view } };
+  vscode.setState(state);
 }
 
 /** The latest search results; a click inserts that proposal at the cursor of the last active text editor. */
 function renderProposals(): void {
-  const r = state.proposals;
-  const el = $('proposals') as HTMLTableElement;
-  el.replaceChildren();
-  $('proposals-note').textContent = proposalsNote(r);
-  if (!r) return;
-  const head = el.createTHead().insertRow();
-  for (const h of TABLE_HEAD) head.insertCell().textContent = h;
-  const body = el.createTBody();
-  r.proposals.forEach((p, i) => {
-    const tr = body.insertRow();
-    tr.className = 'row clickable';
-    tr.title = 'Insert at the cursor';
-    for (const c of rowCells(p, i, p.text)) tr.insertCell().textContent = c;
-    tr.cells[1]!.className = 'arch';
-    tr.addEventListener('click', () => {
-      showArch(p);
-      vscode.postMessage({ type: 'insertProposal', index: i, key: p.arch });
-    });
-  });
-  if (r.proposals.length === 0) body.insertRow().insertCell().textContent = 'The search found nothing to propose.';
+  $('proposals-note').textContent = proposalsNote(state.proposals);
+  drawTable('proposals');
 }
 
 function render(): void {
@@ -167,8 +223,10 @@ function render(): void {
   scatter.update();
   $('scatter-note').textContent = rankings.scatterLabel;
   $('benchmark-title').textContent = benchmarkTitle(rankings);
-  table($('workspace') as HTMLTableElement, rankings.workspace, true);
-  table($('benchmark') as HTMLTableElement, rankings.benchmarkTop, false);
+  drawTable('workspace');
+  drawTable('benchmark');
+  // The proposals table lists where the workspace writes each proposal: it changes with the rankings.
+  drawTable('proposals');
   const first = firstArch(rankings);
   if (first) showArch(first);
 }
@@ -202,6 +260,16 @@ window.addEventListener('message', (ev: MessageEvent<HostToWebview>) => {
 $('refresh').addEventListener('click', () => vscode.postMessage({ type: 'refresh' }));
 $('space').addEventListener('change', () => vscode.postMessage({ type: 'selectSpace', space: ($('space') as HTMLSelectElement).value }));
 $('train').addEventListener('click', () => vscode.postMessage({ type: 'train' }));
+for (const id of TABLE_IDS) {
+  $(`${id}-filter`).addEventListener('input', (ev) => {
+    setView(id, { ...state.tables?.[id], filter: (ev.target as HTMLInputElement).value });
+    drawTable(id);
+  });
+  $(`${id}-export`).addEventListener('click', () => {
+    const { rows, unit } = tableData(id);
+    vscode.postMessage({ type: 'exportTable', table: id, ...exportedTable(tableColumns(unit), visibleRows(rows, state.tables?.[id])) });
+  });
+}
 render();
 renderProposals();
 vscode.postMessage({ type: 'ready' });

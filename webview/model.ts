@@ -4,7 +4,19 @@
  * protocol (test/unit/layers.test.ts); unit-tested in test/unit/webview.test.ts; webview/main.ts draws it.
  */
 import type { PredictorInfo, RankedArch, RankingsResult, SearchResponse, StatusResult, TrainingEpoch } from '../src/protocol/lsp';
-import type { HostToWebview } from '../src/protocol/webview';
+import type { ExportedTable, HostToWebview } from '../src/protocol/webview';
+
+/** Sorted by column `column` (an index into webview/table.ts' tableColumns), descending or not; none: the server's order. */
+export interface TableSort {
+  column: number;
+  descending: boolean;
+}
+
+/** What the user set on an architecture table: its sort and the filter box's text. */
+export interface TableView {
+  sort?: TableSort;
+  filter: string;
+}
 
 /** What the webview keeps across being hidden (vscode.setState). */
 export interface SavedState {
@@ -12,6 +24,10 @@ export interface SavedState {
   status?: StatusResult;
   epochs: TrainingEpoch[];
   proposals?: SearchResponse;
+  /** The workspace folders' uris (file:line labels are relative to them). */
+  folders?: string[];
+  /** Sort and filter of each architecture table, by table id. */
+  tables?: Partial<Record<ExportedTable, TableView>>;
 }
 
 /** A number with `d` decimals; '–' when there is none. */
@@ -49,15 +65,6 @@ export const benchmarkTitle = (rankings: RankingsResult): string => `Top predict
 
 /** The architecture shown first: the best of the workspace, else the best of the space. */
 export const firstArch = (rankings: RankingsResult): RankedArch | undefined => rankings.workspace[0] ?? rankings.benchmarkTop[0];
-
-/** Columns of the rankings and proposals tables. */
-export const TABLE_HEAD: readonly string[] = ['#', 'architecture', 'predicted', 'percentile', 'benchmark', 'top expert'];
-
-/** One table row: rank (1-based), the text shown for the architecture, predicted, percentile, benchmark, top expert. */
-export function rowCells(r: RankedArch, i: number, arch: string = r.arch): string[] {
-  const top = byWeight(r)[0];
-  return [String(i + 1), arch, fmt(r.predicted), fmt(r.percentile, 1), fmt(r.trueAccuracy), top ? `${expertLabel(top)} ${top.weight.toFixed(2)}` : '–'];
-}
 
 /** The one cell of an empty rankings table. */
 export const emptyTableText = (clickable: boolean): string => (clickable ? 'No architectures in open documents.' : 'Computing…');
@@ -105,7 +112,7 @@ export type Redraw = 'all' | 'proposals' | 'curve' | 'error';
 export function applyMessage(state: SavedState, m: HostToWebview): { state: SavedState; redraw: Redraw } {
   switch (m.type) {
     case 'state':
-      return { state: { ...state, rankings: m.rankings, status: m.status, epochs: m.epochs }, redraw: 'all' };
+      return { state: { ...state, rankings: m.rankings, status: m.status, epochs: m.epochs, ...(m.folders ? { folders: m.folders } : {}) }, redraw: 'all' };
     case 'proposals':
       return { state: { ...state, proposals: m.result }, redraw: 'proposals' };
     case 'trainingStarted':

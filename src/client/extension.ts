@@ -47,6 +47,7 @@ import {
   type UpdatePredictorParams,
 } from '../protocol/lsp';
 import { connectionError, CrashWindow, LANGUAGES, mayHoldArchitecture as mayHold, statusBar } from './lifecycle';
+import { CompareView } from './compare';
 import { type PanelHooks, PredictorPanel } from './panel';
 import {
   BUSY_TRAINING_TEXT,
@@ -548,6 +549,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<DeleAp
   ext.sideBar = sideBar;
   const loop = new LoopCommands({ client: () => ext.runningClient(), log, runTraining: (title, request, interactive) => ext.runTraining(title, request, interactive) });
   const hooks: PanelHooks = { proposals: () => sideBar.latestProposals, insert };
+  const compareView = new CompareView({ client, ensureStarted, log, extensionUri: context.extensionUri });
   context.subscriptions.push(
     sideBar,
     proposer,
@@ -563,6 +565,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<DeleAp
     vscode.commands.registerCommand('dele.usePreviousPredictor', (params?: Partial<UsePredictorParams>) => ext.usePreviousPredictor(params)),
     vscode.commands.registerCommand('dele.computeLf', (params?: ComputeLfParams) => ext.computeLf(params)),
     vscode.commands.registerCommand('dele.restartServer', () => ext.restart()),
+    compareView,
+    vscode.commands.registerCommand('dele.compareArchitectures', (arg?: unknown) => compareView.run(arg)),
     vscode.commands.registerCommand('dele.showPanel', async (arg?: { space?: string }) => {
       await ext.ensureStarted().catch(() => undefined);
       PredictorPanel.createOrShow(context, ext.getClient.bind(ext), log, hooks).showSpace(arg?.space);

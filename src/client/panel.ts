@@ -6,8 +6,9 @@ import * as crypto from 'node:crypto';
 import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
 import { RankingsRequest, type SearchResponse, StatusRequest, type TrainingEpoch } from '../protocol/lsp';
-import { type HostToWebview, isWebviewToHost, type WebviewToHost } from '../protocol/webview';
-import { PanelChannel, panelHtml, proposalToInsert } from './panelModel';
+import { type ExportedTable, type HostToWebview, isWebviewToHost, type WebviewToHost } from '../protocol/webview';
+import { PanelChannel, panelHtml, proposalToInsert, tableCsv, tableCsvName } from './panelModel';
+import { writeAtomically } from './views';
 
 type ClientGetter = () => LanguageClient | undefined;
 
@@ -132,13 +133,32 @@ export class PredictorPanel implements vscode.Disposable {
         await this.sendState();
         break;
       case 'openLocation': {
+        // In the first column: the panel keeps its own.
         const { uri, range } = msg.location;
         const doc = await vscode.workspace.openTextDocument(vscode.Uri.parse(uri));
         const r = new vscode.Range(range.start.line, range.start.character, range.end.line, range.end.character);
         await vscode.window.showTextDocument(doc, { selection: r, viewColumn: vscode.ViewColumn.One });
         break;
       }
+      case 'exportTable':
+        await this.exportTable(msg.table, msg.header, msg.rows);
+        break;
     }
+  }
+
+  /** Saves what a table shows (after its filter, in its order) as CSV, where the save dialog says. */
+  private async exportTable(table: ExportedTable, header: string[], rows: string[][]): Promise<void> {
+    const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
+    const name = tableCsvName(table, this.space);
+    const uri = await vscode.window.showSaveDialog({ title: `DELE: save the ${table} table as CSV`, filters: { CSV: ['csv'] }, ...(folder ? { defaultUri: vscode.Uri.joinPath(folder, name) } : {}) });
+    if (!uri) return;
+    try {
+      await writeAtomically(uri, tableCsv(header, rows));
+    } catch (e) {
+      void vscode.window.showErrorMessage(`DELE: cannot write ${uri.fsPath}: ${(e as Error).message}`);
+      return;
+    }
+    void vscode.window.showInformationMessage(`DELE: ${rows.length} row${rows.length === 1 ? '' : 's'} written to ${uri.fsPath}.`);
   }
 
   private async sendState(): Promise<void> {
@@ -149,7 +169,8 @@ export class PredictorPanel implements vscode.Disposable {
     }
     try {
       const [rankings, status] = await Promise.all([client.sendRequest(RankingsRequest, { space: this.space }), client.sendRequest(StatusRequest)]);
-      void this.panel.webview.postMessage({ type: 'state', rankings, status, epochs: PredictorPanel.epochs } satisfies HostToWebview);
+      const folders = (vscode.workspace.workspaceFolders ?? []).map((f) => f.uri.toString());
+      void this.panel.webview.postMessage({ type: 'state', rankings, status, epochs: PredictorPanel.epochs, folders } satisfies HostToWebview);
     } catch (e) {
       this.log.error(`panel: ${(e as Error).message}`);
       void this.panel.webview.postMessage({ type: 'error', message: (e as Error).message } satisfies HostToWebview);

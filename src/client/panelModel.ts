@@ -4,7 +4,8 @@
  * (unit-tested in test/unit/client.test.ts); panel.ts wires it to a WebviewPanel.
  */
 import type { SearchProposal, SearchResponse } from '../protocol/lsp';
-import type { HostToWebview } from '../protocol/webview';
+import type { ExportedTable, HostToWebview } from '../protocol/webview';
+import { csvField } from './viewModel';
 
 /**
  * Messages to the webview. Until it says `ready` (and again after it is hidden: a hidden webview is torn down)
@@ -53,20 +54,44 @@ export function proposalToInsert(latest: SearchResponse | undefined, index: numb
   return p && p.arch === key ? p : undefined;
 }
 
+/** The filter box, the filter's count and "Export CSV" above an architecture table. */
+const tableTools = (id: ExportedTable): string =>
+  `<div class="table-tools"><input type="search" id="${id}-filter" placeholder="Filter by architecture, name or file" aria-label="Filter the ${id} table"><span id="${id}-count" class="muted"></span><button id="${id}-export" title="Save the rows shown, in this order, as CSV">Export CSV</button></div>`;
+
+/** The CSV an "Export CSV" of a panel table writes: the header, then one line per row; fields quoted where needed. */
+export function tableCsv(header: readonly string[], rows: readonly (readonly string[])[]): string {
+  return `${[header, ...rows].map((cells) => cells.map(csvField).join(',')).join('\n')}\n`;
+}
+
+/** The file name the save dialog proposes for a table's export. */
+export const tableCsvName = (table: ExportedTable, space: string | undefined): string => `dele-${table}${space ? `-${space}` : ''}.csv`;
+
 /** The panel's page: a strict CSP that runs only the bundled script with this nonce. */
-export function panelHtml(a: { cspSource: string; nonce: string; script: string; style: string }): string {
-  const { cspSource, nonce, script, style } = a;
+/** A webview page: the given CSP, the stylesheet, a title and the body's HTML. */
+export function webviewPage(a: { csp: string; style: string; title: string; bodyClass?: string; body: string }): string {
   return `<!DOCTYPE html>
 <html lang="en">
 <head>
 <meta charset="UTF-8">
-<meta http-equiv="Content-Security-Policy" content="default-src 'none'; img-src ${cspSource} data:; style-src ${cspSource} 'unsafe-inline'; script-src 'nonce-${nonce}';">
+<meta http-equiv="Content-Security-Policy" content="${a.csp}">
 <meta name="viewport" content="width=device-width, initial-scale=1.0">
-<link href="${style}" rel="stylesheet">
-<title>DELE Predictor</title>
+<link href="${a.style}" rel="stylesheet">
+<title>${a.title}</title>
 </head>
-<body>
-<header><h1>DELE predictor</h1><select id="space" title="Search space"></select><span id="predictor" class="muted">loading…</span>
+<body${a.bodyClass ? ` class="${a.bodyClass}"` : ''}>
+${a.body}
+</body>
+</html>`;
+}
+
+export function panelHtml(a: { cspSource: string; nonce: string; script: string; style: string }): string {
+  const { cspSource, nonce, script, style } = a;
+  const csp = `default-src 'none'; img-src ${cspSource} data:; style-src ${cspSource} 'unsafe-inline'; script-src 'nonce-${nonce}';`;
+  return webviewPage({
+    csp,
+    style,
+    title: 'DELE Predictor',
+    body: `<header><h1>DELE predictor</h1><select id="space" title="Search space"></select><span id="predictor" class="muted">loading…</span>
 <span class="actions"><button id="refresh">Refresh</button><button id="train">Train predictor…</button></span></header>
 <div id="error" class="error" hidden></div>
 <section class="grid">
@@ -75,12 +100,11 @@ export function panelHtml(a: { cspSource: string; nonce: string; script: string;
   <div class="card"><h2>Predicted vs benchmark value (held-out architectures)</h2><p id="scatter-note" class="muted"></p><canvas id="scatter"></canvas></div>
   <div class="card"><h2>Gate weights of the selected architecture</h2><p id="selected" class="muted">Select a row below.</p><canvas id="archGates"></canvas></div>
 </section>
-<section class="card"><h2>Workspace architectures</h2><table id="workspace"></table></section>
-<section class="card"><h2 id="benchmark-title">Top predicted architectures of the space</h2><table id="benchmark"></table></section>
-<section class="card"><h2>Proposals</h2><p id="proposals-note" class="muted">No proposals yet. Run “DELE: Propose Top Architectures…”.</p><table id="proposals"></table></section>
-<script nonce="${nonce}" src="${script}"></script>
-</body>
-</html>`;
+<section class="card"><h2>Workspace architectures</h2>${tableTools('workspace')}<table id="workspace"></table></section>
+<section class="card"><h2 id="benchmark-title">Top predicted architectures of the space</h2>${tableTools('benchmark')}<table id="benchmark"></table></section>
+<section class="card"><h2>Proposals</h2><p id="proposals-note" class="muted">No proposals yet. Run “DELE: Propose Top Architectures…”.</p>${tableTools('proposals')}<table id="proposals"></table></section>
+<script nonce="${nonce}" src="${script}"></script>`,
+  });
 }
 
 /** Where and what a proposal inserts: `text` goes at the end of line `line` (see proposalInsertion). */

@@ -46,7 +46,8 @@ export function tooltip(r: RankedArch, unit: string, head: string[]): TooltipMod
   return { markdown: md, code: r.arch.length > 2000 ? `${r.arch.slice(0, 2000)}…` : r.arch };
 }
 
-const csvField = (s: string): string => (/[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
+/** A CSV field: quoted (inner quotes doubled) when it holds a quote, comma or line break. */
+export const csvField = (s: string): string => (/[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s);
 const num = (x: number | undefined): string => (x === undefined || !Number.isFinite(x) ? '' : String(Number(x.toPrecision(7))));
 
 /** CSV of ranked architectures: the given leading columns, predicted, percentile, true value, then one gate-weight column per expert. */

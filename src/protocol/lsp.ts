@@ -339,6 +339,8 @@ export interface RankedArch {
   trueAccuracy?: number;
   experts: ExpertShare[];
   location?: ArchLocation;
+  /** The name it is assigned to in its file (`DARTS_V2 = Genotype(...)`), for an architecture written in a document. */
+  name?: string;
 }
 
 export interface RankingsResult {
@@ -441,8 +443,6 @@ export interface WorkspaceArch extends RankedArch {
   unit: string;
   /** The architecture as written in the file (clipped to 500 characters). */
   text: string;
-  /** The name it is assigned to in the file (`DARTS_V2 = Genotype(...)`), if any. */
-  name?: string;
 }
 
 export interface WorkspaceArchitecturesResult {
@@ -531,3 +531,50 @@ export interface ProposeBatchResult {
 }
 
 export const ProposeBatchRequest = new RequestType<ProposeBatchParams, ProposeBatchResult, void>('dele/proposeBatch');
+
+export interface CompareParams {
+  /** Search space id (built-in or declared in a workspace space file). */
+  space: string;
+  /** Two architectures of the space, each in the space's syntax (e.g. a WorkspaceArch's `arch`). */
+  archs: [string, string];
+}
+
+/** One of the compared architectures: its prediction, where it ranks, its gate weights. */
+export interface ComparedArch extends RankedArch {
+  /** Rank of its score in the reference set (1 = best), and the set's size, when known. */
+  rank?: number;
+  rankOf?: number;
+  /** Why its predicted value means nothing, when it does not (a cell that outputs zeros). */
+  note?: string;
+}
+
+/** A position (an edge, a node, an edge between nodes) where the two architectures differ, and both values there. */
+export interface ArchDifference {
+  /** E.g. "edge 2←1", "normal cell: edge 3←0", "node 4", "edge 1→3". */
+  position: string;
+  a: string;
+  b: string;
+}
+
+export interface CompareResult {
+  space: string;
+  spaceTitle: string;
+  /** The predictor's target (what `predicted` and `trueAccuracy` are) and its unit ("%" or ""). */
+  target: string;
+  unit: string;
+  /** What ranks and percentiles are relative to, e.g. "all 15,625 NAS-Bench-201 architectures". */
+  referenceLabel: string;
+  archs: [ComparedArch, ComparedArch];
+  /** Positions compared (edges, nodes) and the ones that differ, in the space's order. */
+  positions: number;
+  differences: ArchDifference[];
+  /** Same canonical architecture (written differently, or isomorphic): nothing differs. */
+  same: boolean;
+}
+
+/**
+ * client -> server: two architectures of one space side by side: the ops that differ per position, each one's
+ * calibrated prediction, rank and gate weights. An architecture that does not parse, an unknown space or a space
+ * without a predictor is a readable error.
+ */
+export const CompareRequest = new RequestType<CompareParams, CompareResult, void>('dele/compare');

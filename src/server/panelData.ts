@@ -38,6 +38,7 @@ export function rankings(ctx: ServerContext, spaceId?: string): RankingsResult {
         if (!p) return;
         workspace.push({
           ...toRanked(f.result.key, p),
+          ...(f.name !== undefined ? { name: f.name } : {}),
           location: { uri: doc.uri, range: { start: doc.positionAt(f.start), end: doc.positionAt(f.end) } },
         });
       });

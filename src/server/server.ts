@@ -28,6 +28,7 @@ import type { FoundArch, SearchSpace } from '../space/types';
 import { SPACE_FILE_RE } from '../space/declared';
 import {
   CancelTrainingNotification,
+  CompareRequest,
   PredictorHistoryRequest,
   UsePredictorRequest,
   ComputeLfRequest,
@@ -50,6 +51,7 @@ import {
 } from '../protocol/lsp';
 import { type BenchmarkTable, BenchmarkTables } from './benchmarks';
 import { betterNeighbours } from './codeActions';
+import { compare } from './compare';
 import { type ServerContext, uriToPath } from './context';
 import { diagnostics, DiagnosticsScheduler } from './diagnostics';
 import { type ParsedDoc, ParsedDocuments, type ValidFound } from './documentState';
@@ -185,6 +187,7 @@ export class DeleServer implements ServerContext {
     connection.onRequest(ResultsRequest, afterStart(() => this.results.readAll()));
     connection.onRequest(UpdatePredictorRequest, (p, token) => this.loop.update(p, token));
     connection.onRequest(ProposeBatchRequest, (p, token) => this.loop.proposeBatch(p, token));
+    connection.onRequest(CompareRequest, afterStart((p) => compare(this, p)));
     connection.onRequest(TrainRequest, (p, token) => this.training.train(p, token));
     connection.onNotification(CancelTrainingNotification, () => this.training.cancel());
     connection.onRequest(PredictorHistoryRequest, afterStart((p) => this.training.choice.list(p ?? {})));

@@ -7,7 +7,8 @@
 //   phase 1: mocha suite inside the extension host (extensionDevelopmentPath + extensionTestsPath payload)
 //   phase 2: the packaged .vsix installed into code-server; Playwright checks the CodeLens text in the
 //            editor and the chart in the panel, and saves screenshots to test-results/ (docs/*.png are
-//            copies of some of them, made by hand after a look).
+//            copies of some of them, made by hand after a look: codelens*, panel*, sidebar, compare,
+//            walkthrough, progress-notification).
 // On the minimum version phase 2 runs too unless --host-only-min (then the mocha suite alone checks 1.90);
 // --host-only skips phase 2 everywhere. Screenshots of the minimum version go to test-results/vscode-1.90/.
 import { execFileSync, spawn } from 'node:child_process';
@@ -232,6 +233,14 @@ async function phaseUi() {
       await page.keyboard.press('Enter');
       await page.waitForFunction((n) => [...document.querySelectorAll('.tabs-container .tab.active')].some((t) => t.textContent.includes(n)), name);
     };
+    /** The first frame (a webview's) that has `selector`, polled for up to `tries` × 250 ms. */
+    const frameWith = async (selector, tries = 120) => {
+      for (let i = 0; i < tries; i++) {
+        for (const f of page.frames()) if (await f.$(selector).catch(() => null)) return f;
+        await page.waitForTimeout(250);
+      }
+      throw new Error(`no frame has ${selector}`);
+    };
     await check('CodeLens with prediction and gate weights is visible in the editor', async () => {
       await openFile('search_space.py');
       await page.waitForFunction(
@@ -324,6 +333,33 @@ async function phaseUi() {
       for (const f of page.frames()) await f.evaluate(() => document.getElementById('scatter')?.scrollIntoView()).catch(() => {});
       await page.waitForTimeout(300);
       await page.screenshot({ path: path.join(results, 'panel-rankings.png') });
+    });
+    await check('the panel tables show file:line, sort by a column header and filter', async () => {
+      await runCommand('DELE: Show Predictor Panel');
+      const f = await frameWith('#workspace tbody td.places a');
+      const rows = () => f.$$eval('#workspace tbody tr', (trs) => trs.map((tr) => [...tr.cells].map((c) => c.textContent)));
+      const all = await rows();
+      log(`panel workspace rows: ${JSON.stringify(all.slice(0, 4))}`);
+      if (all.length < 3 || !all.every((r) => /\.(py|arch|yaml):\d+/.test(r[3]))) throw new Error(`rows without file:line: ${JSON.stringify(all)}`);
+      // Sort by predicted, ascending on the second click: the values do not decrease.
+      const predicted = f.locator('#workspace thead th', { hasText: 'predicted' });
+      await predicted.click();
+      await predicted.click();
+      const asc = (await rows()).map((r) => Number(r[4]));
+      if (asc.some((v, i) => i > 0 && v < asc[i - 1])) throw new Error(`not ascending: ${asc}`);
+      // The filter keeps the rows of one architecture (by a part of its text) and says how many it shows.
+      const part = all[0][1].slice(0, 40);
+      const expected = all.filter((r) => r[1].includes(part)).length;
+      await f.fill('#workspace-filter', part);
+      await f.waitForFunction((n) => document.querySelectorAll('#workspace tbody tr').length === n, expected, { timeout: 10_000 });
+      const note = await f.$eval('#workspace-count', (e) => e.textContent);
+      log(`filter '${part}': ${expected} of ${all.length} rows, '${note}'`);
+      if (expected < all.length && note !== `${expected} of ${all.length} shown`) throw new Error(`filter note: '${note}'`);
+      if (!(await rows()).every((r) => r[1].includes(part))) throw new Error('the filter kept a row without its text');
+      for (const fr of page.frames()) await fr.evaluate(() => document.getElementById('workspace')?.scrollIntoView()).catch(() => {});
+      await page.waitForTimeout(300);
+      await page.screenshot({ path: path.join(results, 'panel-tables.png') });
+      await f.fill('#workspace-filter', '');
     });
     await check('the DELE activity-bar view lists the workspace architectures and a click reveals one', async () => {
       // The DELE item of the activity bar (fallback: the command VS Code makes for every view container).
@@ -418,6 +454,73 @@ async function phaseUi() {
       const lenses = await page.$$eval('.codelens-decoration', (els) => els.map((e) => e.textContent));
       log(`declared-space lenses: ${JSON.stringify(lenses)}`);
       await page.screenshot({ path: path.join(results, 'codelens-declared.png') });
+    });
+    await check('Compare Architectures: the DARTS genotype at the cursor and a picked one, side by side', async () => {
+      await runCommand('View: Close All Editor Groups');
+      await openFile('genotypes.py');
+      // Quick Open leaves the focus in the editor: go to a line inside DARTS_V2 (lines 6-16).
+      await page.keyboard.press('Control+G');
+      await page.waitForSelector('.quick-input-widget .quick-input-box input', { state: 'visible' });
+      await page.keyboard.type('8');
+      await page.keyboard.press('Enter');
+      await runCommand('DELE: Compare Architectures');
+      await page.waitForFunction(() => [...document.querySelectorAll('.quick-input-widget .quick-input-title')].some((e) => e.textContent.includes('compare DARTS_V2')), null, { timeout: 60_000 });
+      await page.waitForSelector('.quick-input-list .monaco-list-row', { state: 'visible' });
+      log(`compare with: ${await page.$eval('.quick-input-list .monaco-list-row', (e) => e.textContent)}`);
+      await page.keyboard.press('Enter');
+      const f = await frameWith('#compare-diff');
+      const view = await f.evaluate(() => ({
+        names: [...document.querySelectorAll('#compare-archs .name')].map((e) => e.textContent),
+        differs: document.querySelectorAll('#compare-diff tr.differs').length,
+        experts: document.querySelectorAll('#compare-experts tbody tr').length,
+        predicted: document.querySelector('#compare-archs tbody tr')?.textContent,
+      }));
+      log(`compare view: ${JSON.stringify(view)}`);
+      if (view.names[0] !== 'DARTS_V2' || view.names.length !== 2) throw new Error(`names: ${view.names}`);
+      if (view.differs < 1 || view.experts < 2) throw new Error(`compare view incomplete: ${JSON.stringify(view)}`);
+      if (!/\d+\.\d\d%.*\d+\.\d\d%/.test(view.predicted)) throw new Error(`predictions: ${view.predicted}`);
+      await page.screenshot({ path: path.join(results, 'compare.png') });
+    });
+    await check('the walkthrough shows in Get Started', async () => {
+      await runCommand('View: Close All Editor Groups');
+      await runCommand('Welcome: Open Walkthrough');
+      await page.waitForSelector('.quick-input-list .monaco-list-row', { state: 'visible' });
+      await page.keyboard.type('Get started with DELE');
+      await page.waitForFunction(() => [...document.querySelectorAll('.quick-input-list .monaco-list-row')].some((r) => r.textContent.includes('Get started with DELE')), null, { timeout: 30_000 });
+      await page.keyboard.press('Enter');
+      await page.waitForFunction(() => document.body.innerText.includes('See predictions in your files') && document.body.innerText.includes('Compare two architectures'), null, { timeout: 30_000 });
+      await page.waitForTimeout(1_000);
+      await page.screenshot({ path: path.join(results, 'walkthrough.png') });
+      await runCommand('View: Close All Editor Groups');
+    });
+    await check('a training started from the palette shows a notification with the epoch, the ETA and Cancel', async () => {
+      await runCommand('DELE: Train Predictor');
+      // Every step's first answer (the bundled NAS-Bench-201 data, its default target, DELE, its experts, 1%, GATES).
+      const toast = () => page.$$eval('.notifications-toasts .notification-list-item', (els) => els.map((e) => e.textContent).find((t) => t.includes('DELE: training predictor')));
+      for (let step = 1; step <= 8 && !(await toast()); step++) {
+        const title = await page.waitForFunction((k) => [...document.querySelectorAll('.quick-input-widget .quick-input-title')].map((e) => e.textContent).find((t) => t.includes(`(${k}/`)), step, { timeout: 30_000 }).then((h) => h.jsonValue()).catch(() => undefined);
+        if (!title) break;
+        log(`training step: ${title}`);
+        await page.waitForSelector('.quick-input-list .monaco-list-row', { state: 'visible' });
+        // Enter in the quick input until this step's pick closes (a key sent while the list settles can be lost).
+        for (let tries = 0; tries < 5; tries++) {
+          await page.locator('.quick-input-widget .quick-input-box input').first().focus();
+          await page.keyboard.press('Enter');
+          const gone = await page.waitForFunction((t) => ![...document.querySelectorAll('.quick-input-widget .quick-input-title')].some((e) => e.textContent === t && e.checkVisibility()), title, { timeout: 5_000 }).then(() => true, () => false);
+          if (gone) break;
+        }
+      }
+      const text = await page.waitForFunction(
+        () => [...document.querySelectorAll('.notifications-toasts .notification-list-item')].map((e) => e.textContent).find((t) => /DELE: training predictor.*epoch \d+\/\d+ · ETA/.test(t)),
+        null,
+        { timeout: 180_000 },
+      ).then((h) => h.jsonValue());
+      log(`progress notification: ${text}`);
+      const item = page.locator('.notifications-toasts .notification-list-item', { hasText: 'DELE: training predictor' }).first();
+      if ((await item.locator('.monaco-button', { hasText: 'Cancel' }).count()) === 0) throw new Error('the notification has no Cancel button');
+      await page.screenshot({ path: path.join(results, 'progress-notification.png') });
+      await item.locator('.monaco-button', { hasText: 'Cancel' }).first().click();
+      await page.waitForFunction(() => [...document.querySelectorAll('.notifications-toasts .notification-list-item')].some((e) => /cancel/i.test(e.textContent) && !e.textContent.includes('DELE: training predictor')), null, { timeout: 60_000 });
     });
   } finally {
     await ctx.close();

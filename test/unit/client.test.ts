@@ -8,9 +8,9 @@ import * as path from 'node:path';
 import type { ResultsSummary } from '../../src/protocol/lsp';
 import { describe, it } from 'node:test';
 import type { DataInfoResult, SearchProposal, SearchResponse, SpaceInfo, StatusResult, WorkspaceArch, WorkspaceArchitecturesResult } from '../../src/protocol/lsp';
-import type { HostToWebview } from '../../src/protocol/webview';
+import { type HostToWebview, isWebviewToHost } from '../../src/protocol/webview';
 import { connectionError, CRASH_WINDOW_MS, CrashWindow, MAX_RESTARTS, MAX_TRIGGER_CHARS, mayHoldArchitecture, statusBar } from '../../src/client/lifecycle';
-import { PanelChannel, panelHtml, proposalToInsert } from '../../src/client/panelModel';
+import { PanelChannel, panelHtml, proposalToInsert, tableCsv, tableCsvName } from '../../src/client/panelModel';
 import {
   archChildren,
   archItem,
@@ -533,5 +533,35 @@ describe('client panel host', () => {
     const ids = [...fs.readFileSync(path.resolve(__dirname, '../../webview/main.ts'), 'utf8').matchAll(/\$\('([\w-]+)'\)/g)].map((m) => m[1]);
     assert.ok(new Set(ids).size >= 15, `ids looked up: ${ids.join(' ')}`);
     for (const id of ids) assert.ok(html.includes(`id="${id}"`), `#${id} is missing`);
+    // Each architecture table's tools (looked up as `${id}-filter` etc.).
+    for (const t of ['workspace', 'benchmark', 'proposals']) {
+      for (const part of ['filter', 'count', 'export']) assert.ok(html.includes(`id="${t}-${part}"`), `#${t}-${part} is missing`);
+    }
+  });
+
+  it('a table export is CSV: fields with commas, quotes or line breaks quoted, quotes doubled, one line per row', () => {
+    const csv = tableCsv(['#', 'architecture', 'file:line'], [
+      ['1', '|nor_conv_3x3~0|+|skip_connect~0|none~1|', 'a.py:3, sub/b.py:8'],
+      ['2', 'Genotype(normal=[("sep_conv_3x3", 0)])', 'x.py:1'],
+      ['3', 'two\nlines', ''],
+    ]);
+    assert.equal(
+      csv,
+      '#,architecture,file:line\n' +
+        '1,|nor_conv_3x3~0|+|skip_connect~0|none~1|,"a.py:3, sub/b.py:8"\n' +
+        '2,"Genotype(normal=[(""sep_conv_3x3"", 0)])",x.py:1\n' +
+        '3,"two\nlines",\n',
+    );
+    assert.equal(tableCsv(['a'], []), 'a\n');
+    assert.equal(tableCsvName('workspace', 'nb201'), 'dele-workspace-nb201.csv');
+    assert.equal(tableCsvName('proposals', undefined), 'dele-proposals.csv');
+  });
+
+  it('accepts a table export only with a known table and string cells', () => {
+    assert.equal(isWebviewToHost({ type: 'exportTable', table: 'workspace', header: ['#'], rows: [['1']] }), true);
+    assert.equal(isWebviewToHost({ type: 'exportTable', table: 'other', header: ['#'], rows: [] }), false);
+    assert.equal(isWebviewToHost({ type: 'exportTable', table: 'benchmark', header: ['#'], rows: [[1]] }), false);
+    assert.equal(isWebviewToHost({ type: 'exportTable', table: 'benchmark', header: '#', rows: [] }), false);
+    assert.equal(isWebviewToHost({ type: 'exportTable', table: 'benchmark', header: [], rows: 'x' }), false);
   });
 });

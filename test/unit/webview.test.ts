@@ -16,12 +16,26 @@ import {
   meanGateBars,
   predictorLine,
   proposalsNote,
-  rowCells,
   type SavedState,
   scatterPoints,
   spaceSelector,
-  TABLE_HEAD,
 } from '../../webview/model';
+import {
+  benchmarkRows,
+  exportedTable,
+  filterNote,
+  filterRows,
+  headerText,
+  nextSort,
+  placeLabel,
+  proposalRows,
+  rowCells,
+  sortRows,
+  tableColumns,
+  type TableRow,
+  visibleRows,
+  workspaceRows,
+} from '../../webview/table';
 import { at } from './at';
 
 const ranked = (arch: string, over: Partial<RankedArch> = {}): RankedArch => ({
@@ -91,11 +105,13 @@ describe('webview model: tables', () => {
     assert.equal(fmt(Number.POSITIVE_INFINITY, 3), '–');
   });
 
-  it('a row: 1-based rank, the text shown, predicted, percentile (1 decimal), benchmark, top expert', () => {
-    assert.equal(TABLE_HEAD.length, 6);
-    assert.deepEqual(rowCells(ranked('A', { percentile: 99.26, trueAccuracy: 94.1 }), 0), ['1', 'A', '93.46', '99.3', '94.10', 'jacov 0.75']);
-    assert.deepEqual(rowCells(ranked('A', { experts: [] }), 4, 'shown text'), ['5', 'shown text', '93.46', '–', '–', '–']);
-    for (const row of [rowCells(ranked('A'), 0)]) assert.equal(row.length, TABLE_HEAD.length);
+  it('a row: rank, the text shown, name, file:line, predicted, percentile (1 decimal), benchmark, top expert', () => {
+    assert.equal(tableColumns('%').length, 8);
+    assert.deepEqual(tableColumns('%').map((c) => c.title), ['#', 'architecture', 'name', 'file:line', 'predicted (%)', 'percentile', 'benchmark (%)', 'top expert (gate weight)']);
+    assert.equal(tableColumns('')[4]?.title, 'predicted');
+    const row: TableRow = { rank: 1, arch: ranked('A', { percentile: 99.26, trueAccuracy: 94.1 }), shown: 'A', name: 'BEST', places: [] };
+    assert.deepEqual(rowCells(row), ['1', 'A', 'BEST', '–', '93.46', '99.3', '94.10', 'jacov 0.75']);
+    assert.deepEqual(rowCells({ rank: 5, arch: ranked('A', { experts: [] }), shown: 'shown text', places: [] }), ['5', 'shown text', '', '–', '93.46', '–', '–', '–']);
   });
 
   it('empty tables and the proposals note say why', () => {
@@ -104,6 +120,98 @@ describe('webview model: tables', () => {
     assert.equal(proposalsNote(undefined), 'No proposals yet. Run “DELE: Propose Top Architectures…”.');
     const r = { spaceTitle: 'NB201', message: 'searched 10' } as SearchResponse;
     assert.equal(proposalsNote(r), 'NB201: searched 10. Click a row to insert it at the cursor.');
+  });
+});
+
+const loc = (uri: string, line: number) => ({ uri, range: { start: { line, character: 0 }, end: { line, character: 5 } } });
+const row = (rank: number, arch: string, over: Partial<RankedArch> = {}, extra: Partial<TableRow> = {}): TableRow => ({ rank, arch: ranked(arch, over), shown: arch, places: [], ...extra });
+
+describe('webview table: file:line, sorting, filtering, export', () => {
+  const folders = ['file:///ws'];
+
+  it('names a file relative to the workspace folder holding it, else by its name; lines 1-based', () => {
+    assert.equal(placeLabel('file:///ws/models/cells.py', 11, folders), 'models/cells.py:12');
+    assert.equal(placeLabel('file:///ws/my%20cells.py', 0, ['file:///ws/']), 'my cells.py:1');
+    assert.equal(placeLabel('file:///elsewhere/b.py', 2, folders), 'b.py:3');
+    // A folder whose name starts like another's does not hold it.
+    assert.equal(placeLabel('file:///ws2/c.py', 0, folders), 'c.py:1');
+    assert.equal(placeLabel('untitled:Untitled-1', 4, folders), 'untitled:Untitled-1:5');
+  });
+
+  it('one cell in two files is two workspace rows; the space table and proposals list every place of an architecture', () => {
+    const rk = rankings({
+      workspace: [ranked('C', { location: loc('file:///ws/a.py', 2), name: 'CELL' }), ranked('C', { location: loc('file:///ws/sub/b.py', 7) }), ranked('D', { location: loc('file:///ws/a.py', 9) })],
+      benchmarkTop: [ranked('C'), ranked('E')],
+    });
+    const ws = workspaceRows(rk, folders);
+    assert.deepEqual(ws.map((r) => [r.rank, r.arch.arch, r.name, r.places.map((p) => p.label)]), [
+      [1, 'C', 'CELL', ['a.py:3']],
+      [2, 'C', undefined, ['sub/b.py:8']],
+      [3, 'D', undefined, ['a.py:10']],
+    ]);
+    const top = benchmarkRows(rk, folders);
+    assert.deepEqual(top.map((r) => rowCells(r)[3]), ['a.py:3, sub/b.py:8', '–']);
+    assert.equal(at(at(top, 0).places, 1).location.uri, 'file:///ws/sub/b.py');
+    const search = { space: 'nb201', unit: '%', proposals: [{ ...ranked('E'), text: '|e|' }, { ...ranked('D'), text: '|d|' }] } as SearchResponse;
+    assert.deepEqual(proposalRows(search, rk, folders).map((r) => [r.shown, rowCells(r)[3]]), [['|e|', '–'], ['|d|', 'a.py:10']]);
+    // Proposals of another space are not matched with this space's keys.
+    assert.deepEqual(proposalRows({ ...search, space: 'tnb' }, rk, folders).map((r) => r.places.length), [0, 0]);
+  });
+
+  it('sorts numeric columns as numbers, text naturally, missing values last, ties in their order', () => {
+    const rows = [
+      row(1, 'a', { predicted: 93, percentile: 90 }, { places: [{ location: loc('file:///ws/x.py', 9), label: 'x.py:10' }] }),
+      row(2, 'b', { predicted: 93, percentile: undefined }, { places: [{ location: loc('file:///ws/x.py', 8), label: 'x.py:9' }] }),
+      row(3, 'c', { predicted: 100.5, percentile: 9 }),
+      row(4, 'd', { predicted: 93, percentile: 95 }),
+    ];
+    const ranks = (rs: TableRow[]) => rs.map((r) => r.rank);
+    // predicted descending: 100.5 first; the three 93s keep their order (stable), also ascending.
+    assert.deepEqual(ranks(sortRows(rows, { column: 4, descending: true })), [3, 1, 2, 4]);
+    assert.deepEqual(ranks(sortRows(rows, { column: 4, descending: false })), [1, 2, 4, 3]);
+    // 100.5 vs 93 as numbers (as text "100.5" < "93").
+    assert.deepEqual(ranks(sortRows(rows, { column: 5, descending: false })), [3, 1, 4, 2]);
+    assert.deepEqual(ranks(sortRows(rows, { column: 5, descending: true })), [4, 1, 3, 2], 'missing percentile last either way');
+    // file:line: "x.py:9" before "x.py:10"; rows without a place ('–') sort as text too.
+    assert.deepEqual(ranks(sortRows(rows, { column: 3, descending: false })).slice(2), [2, 1]);
+    // Decimals as numbers: 93.25 < 93.5 (text with numeric collation would put "93.25" after "93.5").
+    assert.deepEqual(ranks(sortRows([row(1, 'p', { predicted: 93.25 }), row(2, 'q', { predicted: 93.5 })], { column: 4, descending: true })), [2, 1]);
+    assert.deepEqual(ranks(sortRows(rows, undefined)), [1, 2, 3, 4]);
+    assert.deepEqual(ranks(rows), [1, 2, 3, 4], 'the input is not reordered');
+  });
+
+  it('a header click sorts by that column, a second click flips it; values start descending', () => {
+    const cols = tableColumns('%');
+    assert.deepEqual(nextSort(undefined, 4, cols), { column: 4, descending: true });
+    assert.deepEqual(nextSort({ column: 4, descending: true }, 4, cols), { column: 4, descending: false });
+    assert.deepEqual(nextSort({ column: 4, descending: true }, 1, cols), { column: 1, descending: false });
+    assert.deepEqual(nextSort(undefined, 0, cols), { column: 0, descending: false });
+    assert.equal(headerText(at(cols, 4), 4, { column: 4, descending: true }), 'predicted (%) ▼');
+    assert.equal(headerText(at(cols, 1), 1, { column: 4, descending: true }), 'architecture');
+  });
+
+  it('the filter keeps rows whose architecture, name or file:line contains the text, ignoring case', () => {
+    const rows = [
+      row(1, '|nor_conv_3x3~0|', {}, { name: 'MyCell' }),
+      row(2, '|skip_connect~0|', {}, { places: [{ location: loc('file:///ws/models/a.py', 0), label: 'models/a.py:1' }] }),
+      row(3, 'Genotype(x)', {}, { shown: 'DARTS_V2 form' }),
+    ];
+    assert.deepEqual(filterRows(rows, 'CONV').map((r) => r.rank), [1]);
+    assert.deepEqual(filterRows(rows, 'mycell').map((r) => r.rank), [1]);
+    assert.deepEqual(filterRows(rows, 'models/').map((r) => r.rank), [2]);
+    assert.deepEqual(filterRows(rows, 'darts_v2').map((r) => r.rank), [3]);
+    assert.deepEqual(filterRows(rows, '  ').map((r) => r.rank), [1, 2, 3]);
+    assert.deepEqual(filterRows(rows, 'nothing'), []);
+    assert.equal(filterNote(1, 3), '1 of 3 shown');
+    assert.equal(filterNote(3, 3), '');
+  });
+
+  it('Export CSV gets the header and the cells of the rows shown: filtered, then in the sorted order', () => {
+    const rows = [row(1, 'ab', { predicted: 90 }), row(2, 'b', { predicted: 95 }), row(3, 'abc', { predicted: 99 })];
+    const shown = visibleRows(rows, { filter: 'a', sort: { column: 4, descending: true } });
+    const out = exportedTable(tableColumns('%'), shown);
+    assert.equal(at(out.header, 4), 'predicted (%)');
+    assert.deepEqual(out.rows.map((r) => [r[0], r[1], r[4]]), [['3', 'abc', '99.00'], ['1', 'ab', '90.00']]);
   });
 });
 
@@ -139,7 +247,7 @@ describe('webview model: charts', () => {
     const display = (label: string) => ({ label, description: '' });
     const r = ranked('A', { experts: [{ name: 'zc_c10_jacov', weight: 0.75, score: 1, display: display('Jacobian covariance (CIFAR-10)') }, { name: 'plain_col', weight: 0.25, score: 0 }] });
     assert.deepEqual(archGateBars(r).labels, ['Jacobian covariance (CIFAR-10)', 'plain_col']);
-    assert.equal(rowCells(r, 0)[5], 'Jacobian covariance (CIFAR-10) 0.75');
+    assert.equal(rowCells({ rank: 1, arch: r, shown: 'A', places: [] })[7], 'Jacobian covariance (CIFAR-10) 0.75');
     const rk = { ...rankings(), meanGateWeights: [{ name: 'c10valid_xvalid_12ep', weight: 1, display: display('12-epoch accuracy (CIFAR-10 valid)') }] };
     assert.deepEqual(meanGateBars(rk).labels, ['12-epoch accuracy (CIFAR-10 valid)']);
   });

@@ -402,6 +402,7 @@ suite('DELE in a real VS Code', () => {
     assert.equal(vscode.languages.getDiagnostics(doc.uri).length, 0);
     await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
   });
+
   test('the loop: results appended to the results file, Update Predictor changes the lenses, the next batch excludes the labelled', async () => {
     await vscode.workspace.getConfiguration('dele').update('resultsFiles', { nb201: 'results/nb201.csv' }, vscode.ConfigurationTarget.Workspace);
     const results = file('results/nb201.csv').fsPath;
@@ -438,5 +439,18 @@ suite('DELE in a real VS Code', () => {
     const labelled = new Set(first.result.batch.map((b) => b.arch));
     assert.deepEqual(next.result.batch.filter((b) => labelled.has(b.arch)), []);
     assert.notEqual(next.file, first.file);
+  });
+
+  test('Compare Architectures opens the compare view with both architectures and the edges that differ', async () => {
+    const a = '|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_3x3~2|';
+    const b = '|nor_conv_3x3~0|+|nor_conv_3x3~0|avg_pool_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_3x3~2|';
+    const r = await vscode.commands.executeCommand('dele.compareArchitectures', { space: 'nb201', archs: [a, b] });
+    assert.ok(r, 'the command returns what the view shows');
+    assert.deepEqual(r.differences, [{ position: 'edge 2←1', a: 'nor_conv_3x3', b: 'avg_pool_3x3' }]);
+    assert.deepEqual(r.archs.map((x) => x.arch), [a, b]);
+    for (const x of r.archs) assert.ok(Number.isFinite(x.predicted) && x.experts.length >= 2 && x.rankOf > 0, JSON.stringify(x));
+    const tab = await poll(() => vscode.window.tabGroups.all.flatMap((g) => g.tabs).find((t) => t.label.startsWith('DELE Compare: ')));
+    assert.ok(tab.input instanceof vscode.TabInputWebview && tab.input.viewType.endsWith('dele.compare'), String(tab.input?.viewType));
+    assert.ok(tab.label.includes(' vs '), tab.label);
   });
 });
