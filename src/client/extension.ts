@@ -44,6 +44,8 @@ import {
   type UsePredictorResult,
 } from '../protocol/lsp';
 import { connectionError, CrashWindow, LANGUAGES, mayHoldArchitecture as mayHold, statusBar } from './lifecycle';
+import { pythonLfParams } from './lfPython';
+import { askBuilder, pickLfNetwork, resolvePythonInterpreter } from './lfPythonPrompts';
 import { type PanelHooks, PredictorPanel } from './panel';
 import {
   BUSY_TRAINING_TEXT,
@@ -472,6 +474,9 @@ class DeleExtension implements vscode.Disposable {
     });
     if (!spacePick) return undefined;
     const space = spacePick.space;
+    // The user's PyTorch builder works for any space; the built-in networks for some.
+    const network = await pickLfNetwork(this.context, space);
+    if (!network) return undefined;
     const sourcePick = await vscode.window.showQuickPick(lfSourceItems(space), { title: numbered('DELE: which architectures', lfSteps(), 'source'), ignoreFocusOut: true });
     if (!sourcePick) return undefined;
     const steps = lfSteps(sourcePick.value);
@@ -484,8 +489,9 @@ class DeleExtension implements vscode.Disposable {
       const found = await vscode.workspace.findFiles('**/*.{py,json,jsonc,yaml,yml,arch,txt,csv}', '**/{node_modules,.git,.venv,venv,__pycache__}/**', 5000);
       source = { kind: 'workspace', files: found.map((u) => u.fsPath) };
     }
-    const picked = await vscode.window.showQuickPick(lfMeasureItems(space), { title: numbered('DELE: measures', steps, 'measures'), canPickMany: true, ignoreFocusOut: true });
-    if (!picked || picked.length === 0) return undefined;
+    const builder = network === 'python' ? await askBuilder(this.context) : undefined;
+    const picked = network === 'python' ? [] : await vscode.window.showQuickPick(lfMeasureItems(space), { title: numbered('DELE: measures', steps, 'measures'), canPickMany: true, ignoreFocusOut: true });
+    if (network === 'python' ? builder === undefined : !picked || picked.length === 0) return undefined;
     const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
     const target = await vscode.window.showSaveDialog({
       title: numbered('DELE: save the LF measures as', steps, 'save'),
@@ -493,7 +499,8 @@ class DeleExtension implements vscode.Disposable {
       ...(folder ? { defaultUri: vscode.Uri.joinPath(folder, `lf-${space.id}.csv`) } : {}),
     });
     if (!target) return undefined;
-    return lfParams(space, picked, source, target.fsPath);
+    if (builder !== undefined) return pythonLfParams(space, source, target.fsPath, { builder, interpreter: await resolvePythonInterpreter(folder), ...(folder ? { cwd: folder.fsPath } : {}) });
+    return lfParams(space, picked ?? [], source, target.fsPath);
   }
 
   cancelTraining(): void {
