@@ -6,8 +6,8 @@ import { DataError } from '../../data/dataset';
 import { LfCache } from '../../lf/cache';
 import { archsInText, lfCsv, parseShard, sampleJobs, shardOfKey } from '../../lf/jobs';
 import { DEFAULT_LF_MEASURES, DEFAULT_LF_SETTINGS, LF_MEASURES } from '../../lf/measures';
-import { type LfJob, type LfProgress, runLf } from '../../lf/pool';
-import { builderProblem, DEFAULT_PYTHON_LF_MEASURES, PYTHON_LF_MEASURES, PythonLfError, runPythonLf } from '../../lf/python/runner';
+import { type LfJob, type LfProgress, type LfRunResult, runLf } from '../../lf/pool';
+import { builderProblem, DEFAULT_PYTHON_LF_MEASURES, PYTHON_LF_MEASURES, PythonLfError, type PythonLfResult, runPythonLf } from '../../lf/python/runner';
 import { LF_SPACES, lfSpace } from '../../lf/registry';
 import { measuresOf } from '../../lf/space';
 import type { SearchSpace } from '../../space/types';
@@ -64,16 +64,6 @@ function lfMeasures(o: Opts, offered: readonly string[], byDefault: readonly str
   return measures;
 }
 
-interface LfRun {
-  values: Map<string, Record<string, number | null>>;
-  computed: number;
-  cached: number;
-  failed: { key: string; message: string }[];
-  cancelled: boolean;
-  seconds: Record<string, number>[];
-  backend?: string;
-}
-
 /** Exit code: 0, 1 when some architectures failed, 2 when the Python side cannot start, 130 when interrupted. */
 async function cmdLf(o: Opts): Promise<number> {
   if (!o.out) throw new UsageError('lf needs --out FILE (a CSV)');
@@ -111,7 +101,7 @@ async function cmdLf(o: Opts): Promise<number> {
     signal: abort.signal,
     onProgress: (p: LfProgress) => err(`[${p.done}/${p.total}] ${p.key}${p.error !== undefined ? `: failed: ${p.error}` : ''} (${((Date.now() - t0) / 1000).toFixed(1)} s)`),
   };
-  let r: LfRun;
+  let r: LfRunResult | PythonLfResult;
   try {
     r = python !== undefined
       ? await runPythonLf(jobs, { ...common, python: interpreter, builder: python, cwd: process.cwd() })

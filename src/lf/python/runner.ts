@@ -16,7 +16,7 @@ import type { LfCache } from '../cache';
 import { archSeed } from '../compute';
 import { imageBatch } from '../images';
 import { lfMeasure, type LfSettings, settingsTag } from '../measures';
-import type { LfJob, LfProgress } from '../pool';
+import type { LfJob, LfProgress, LfRunResult } from '../pool';
 
 /** The measures dele_lf.py computes (NAS-Bench-Suite-Zero's definitions on the user's network). */
 export const PYTHON_LF_MEASURES = ['flops', 'params', 'l2_norm', 'synflow', 'nwot', 'jacov', 'snip', 'grad_norm', 'fisher', 'plain'] as const;
@@ -52,17 +52,8 @@ export interface PythonLfOptions {
   script?: string;
 }
 
-export interface PythonLfResult {
-  values: Map<string, Record<string, number | null>>;
-  computed: number;
-  cached: number;
-  failed: { key: string; message: string }[];
-  cancelled: boolean;
-  /** Seconds per phase (build, count, synflow, loss, jacov) of every architecture computed in this run. */
-  seconds: Record<string, number>[];
-  /** e.g. "torch 2.3.0". */
-  backend?: string;
-}
+/** As `dele lf`'s result, with the seconds per phase (build, count, synflow, loss, jacov) of each computed architecture. */
+export type PythonLfResult = Omit<LfRunResult, 'seconds'> & { seconds: Record<string, number>[] };
 
 type FromPython =
   | { type: 'ready'; torch: string; builder: string }
