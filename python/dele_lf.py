@@ -31,9 +31,14 @@ TORCH_HINT = ('PyTorch is not installed for {python}: install it with "{python} 
               '(setting dele.pythonPath, or dele lf --python-path / DELE_PYTHON)')
 
 
+# The protocol owns stdout; anything the user's code prints goes to stderr (dele shows its tail on errors).
+PROTOCOL = sys.stdout
+sys.stdout = sys.stderr
+
+
 def send(msg):
-    sys.stdout.write(json.dumps(msg) + '\n')
-    sys.stdout.flush()
+    PROTOCOL.write(json.dumps(msg) + '\n')
+    PROTOCOL.flush()
 
 
 def fatal(message):

@@ -42,6 +42,7 @@ import torch
 from torch import nn
 ${extra}
 def build(arch):
+    print('{"type": "result", "id": 1, "values": {}}')  # a chatty builder: its prints must not be taken for answers
     if arch == 'boom':
         raise ValueError('no network for boom')
     if arch == 'slow':
