@@ -62,6 +62,8 @@ export const OPTIONS = {
   batch: { type: 'string' },
   cache: { type: 'string' },
   'no-cache': { type: 'boolean' },
+  python: { type: 'string' },
+  'python-path': { type: 'string' },
   ablation: { type: 'string' },
   'step1-cache': { type: 'string' },
   threads: { type: 'string' },

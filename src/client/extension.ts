@@ -48,6 +48,7 @@ import {
 } from '../protocol/lsp';
 import { connectionError, CrashWindow, LANGUAGES, mayHoldArchitecture as mayHold, statusBar } from './lifecycle';
 import { CompareView } from './compare';
+import { askLfParams } from './lfCommand';
 import { type PanelHooks, PredictorPanel } from './panel';
 import {
   BUSY_TRAINING_TEXT,
@@ -68,17 +69,11 @@ import { SideBar } from './views';
 import {
   dataStep,
   expertsStep,
-  lfMeasureItems,
   lfNotice,
-  lfParams,
-  lfSourceItems,
-  lfSpaceItems,
-  lfSteps,
   methodItems,
   type Notice,
   numbered,
   ratioItems,
-  sampleSizeError,
   targetOrder,
   trainParams,
   trainSpaceItems,
@@ -458,7 +453,7 @@ class DeleExtension implements vscode.Disposable {
   async computeLf(params?: ComputeLfParams): Promise<ComputeLfResult | undefined> {
     const client = await this.runningClient();
     if (!client) return undefined;
-    const full = params ?? (await this.askLfParams(client));
+    const full = params ?? (await askLfParams(this.context, client));
     if (!full) return undefined;
     this.log.info(`LF measures: ${JSON.stringify({ ...full, source: full.source.kind })}`);
     let result: ComputeLfResult;
@@ -479,37 +474,6 @@ class DeleExtension implements vscode.Disposable {
       });
     }
     return result;
-  }
-
-  private async askLfParams(client: LanguageClient): Promise<ComputeLfParams | undefined> {
-    const spacePick = await vscode.window.showQuickPick(lfSpaceItems(await client.sendRequest(SpacesRequest)), {
-      title: numbered('DELE: low-fidelity measures for which search space?', lfSteps(), 'space'),
-      ignoreFocusOut: true,
-    });
-    if (!spacePick) return undefined;
-    const space = spacePick.space;
-    const sourcePick = await vscode.window.showQuickPick(lfSourceItems(space), { title: numbered('DELE: which architectures', lfSteps(), 'source'), ignoreFocusOut: true });
-    if (!sourcePick) return undefined;
-    const steps = lfSteps(sourcePick.value);
-    let source: ComputeLfParams['source'];
-    if (sourcePick.value === 'sample') {
-      const n = await vscode.window.showInputBox({ title: numbered('DELE: sample size', steps, 'sample'), value: '200', validateInput: sampleSizeError, ignoreFocusOut: true });
-      if (n === undefined) return undefined;
-      source = { kind: 'sample', count: Number(n), seed: 0 };
-    } else {
-      const found = await vscode.workspace.findFiles('**/*.{py,json,jsonc,yaml,yml,arch,txt,csv}', '**/{node_modules,.git,.venv,venv,__pycache__}/**', 5000);
-      source = { kind: 'workspace', files: found.map((u) => u.fsPath) };
-    }
-    const picked = await vscode.window.showQuickPick(lfMeasureItems(space), { title: numbered('DELE: measures', steps, 'measures'), canPickMany: true, ignoreFocusOut: true });
-    if (!picked || picked.length === 0) return undefined;
-    const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
-    const target = await vscode.window.showSaveDialog({
-      title: numbered('DELE: save the LF measures as', steps, 'save'),
-      filters: { CSV: ['csv'] },
-      ...(folder ? { defaultUri: vscode.Uri.joinPath(folder, `lf-${space.id}.csv`) } : {}),
-    });
-    if (!target) return undefined;
-    return lfParams(space, picked, source, target.fsPath);
   }
 
   cancelTraining(): void {

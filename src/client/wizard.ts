@@ -225,9 +225,12 @@ export type Notice = { level: 'info' | 'error'; text: string };
 
 // ---- Compute Low-Fidelity Measures… ----
 
-/** The LF space step: the spaces whose LF measures the server can compute. */
+/**
+ * The LF space step: every space, since the user's PyTorch builder can build any (lfPython.ts); a space without a
+ * built-in network says its measures come from the user's model.
+ */
 export const lfSpaceItems = (spaces: SpaceInfo[]): (PickItem & { space: SpaceInfo })[] =>
-  spaces.filter((x) => x.lfMeasures).map((x) => ({ label: x.title, description: x.id, space: x }));
+  spaces.map((x) => ({ label: x.title, description: x.lfMeasures ? x.id : `${x.id} · on your PyTorch model`, space: x }));
 
 /** The LF source step. */
 export const lfSourceItems = (space: SpaceInfo): (PickItem & { value: 'workspace' | 'sample' })[] => [

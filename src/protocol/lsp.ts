@@ -284,6 +284,12 @@ export interface ComputeLfParams {
   out: string;
   /** Worker threads; default all cores but one (at least 1). */
   jobs?: number;
+  /**
+   * Compute on the user's own PyTorch model instead of the built-in networks (any space, declared ones too):
+   * `builder` MODULE:FUNCTION (FUNCTION(arch string) returns a torch.nn.Module), imported by `interpreter` with
+   * `cwd` (absolute, usually the workspace folder) on its sys.path. `jobs` then counts Python processes (default 1).
+   */
+  python?: { builder: string; interpreter: string; cwd?: string };
 }
 
 export interface ComputeLfResult {

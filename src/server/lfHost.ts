@@ -3,11 +3,13 @@
  * (src/lf/pool.ts) with cancellable work-done progress; values land in the LF cache, which hovers read.
  */
 import * as os from 'node:os';
+import * as path from 'node:path';
 import { type CancellationToken, ErrorCodes, ResponseError, type WorkDoneProgressServerReporter } from 'vscode-languageserver/node';
 import { LfCache } from '../lf/cache';
 import { archsInText, lfCsv, sampleJobs } from '../lf/jobs';
 import { DEFAULT_LF_MEASURES, DEFAULT_LF_SETTINGS, LF_MEASURES } from '../lf/measures';
-import { type LfJob, runLf } from '../lf/pool';
+import { type LfJob, type LfProgress, runLf } from '../lf/pool';
+import { DEFAULT_PYTHON_LF_MEASURES, PYTHON_LF_MEASURES, runPythonLf } from '../lf/python/runner';
 import { LF_SPACES, lfSpace } from '../lf/registry';
 import { measuresOf } from '../lf/space';
 import { type ComputeLfParams, type ComputeLfResult, type SpaceInfo, WORKSPACE_FILE_BYTES, WORKSPACE_MAX_FILES } from '../protocol/lsp';
@@ -92,8 +94,7 @@ export class LfHost {
   }
 
   async compute(space: SearchSpace, p: ComputeLfParams, jobs: LfJob[], progress: WorkDoneProgressServerReporter, token: CancellationToken): Promise<ComputeLfResult> {
-    const offered = measuresOf(lfSpace(space.id) as NonNullable<ReturnType<typeof lfSpace>>).map((m) => m.id);
-    const measures = p.measures ?? DEFAULT_LF_MEASURES.filter((m) => offered.includes(m));
+    const measures = p.measures ?? LfHost.offered(space.id, p).filter((m) => (p.python ? (DEFAULT_PYTHON_LF_MEASURES as readonly string[]) : (DEFAULT_LF_MEASURES as readonly string[])).includes(m));
     const none = { archs: jobs.length, computed: 0, cached: 0, failed: 0 };
     if (this.running) return { status: 'failed', message: 'LF measures are already being computed', ...none };
     if (jobs.length === 0) return { status: 'failed', message: `no ${space.title} architecture found${p.source.kind === 'workspace' ? ' in the workspace' : ''}`, ...none };
@@ -103,16 +104,17 @@ export class LfHost {
     progress.token.onCancellationRequested(() => abort.abort());
     const t0 = Date.now();
     try {
-      const r = await runLf(jobs, {
+      const common = {
         space: space.id,
         measures,
         settings: DEFAULT_LF_SETTINGS,
-        jobs: p.jobs ?? Math.max(1, os.availableParallelism() - 1),
         cache: this.cache(),
-        workerScript: this.workerScript,
         signal: abort.signal,
-        onProgress: (x) => progress.report(Math.floor((100 * x.done) / x.total), `${x.done}/${x.total} architectures${x.cached ? ` (${x.cached} cached)` : ''}`),
-      });
+        onProgress: (x: LfProgress) => progress.report(Math.floor((100 * x.done) / x.total), `${x.done}/${x.total} architectures${x.cached ? ` (${x.cached} cached)` : ''}`),
+      };
+      const r = p.python
+        ? await runPythonLf(jobs, { ...common, jobs: p.jobs ?? 1, python: p.python.interpreter, builder: p.python.builder, cwd: p.python.cwd ?? path.dirname(p.out) })
+        : await runLf(jobs, { ...common, jobs: p.jobs ?? Math.max(1, os.availableParallelism() - 1), workerScript: this.workerScript });
       const counts = { archs: jobs.length, computed: r.computed, cached: r.cached, failed: r.failed.length };
       if (r.cancelled) return { status: 'cancelled', message: `cancelled after ${r.computed} of ${jobs.length} architectures; they are cached, so running again resumes`, ...counts };
       writeFileAtomically(p.out, lfCsv(jobs, measures, r.values));
@@ -125,12 +127,24 @@ export class LfHost {
       progress.done();
     }
   }
+
+  /** The measures a request can ask for: the built-in network's, or with `python` every measure of dele_lf.py. */
+  static offered(spaceId: string, p: { python?: unknown }): string[] {
+    if (p.python !== undefined) return [...PYTHON_LF_MEASURES];
+    return LfHost.measuresFor(spaceId)?.map((m) => m.id) ?? [];
+  }
 }
 
 /** `dele/computeLf`: params checked (readable refusals, params.ts), then the run with work-done progress. */
 export async function computeLfRequest(ctx: ServerContext, p: ComputeLfParams, token: CancellationToken): Promise<ComputeLfResult> {
   await ctx.ready;
-  const problem = computeLfParamsProblem(p, (id) => (typeof id === 'string' && ctx.spaceById(id) ? LfHost.measuresFor(id)?.map((m) => m.id) : undefined), LF_SPACES.map((x) => x.id));
+  // With `python` every space has measures (the user's network); without, the spaces whose networks are built here.
+  const python = typeof p === 'object' && p !== null && (p as { python?: unknown }).python !== undefined;
+  const offered = (id: unknown): string[] | undefined => {
+    if (typeof id !== 'string' || !ctx.spaceById(id)) return undefined;
+    return python || LfHost.measuresFor(id) ? LfHost.offered(id, p) : undefined;
+  };
+  const problem = computeLfParamsProblem(p, offered, python ? ['any built-in or declared (*.space.yaml) space'] : LF_SPACES.map((x) => x.id));
   if (problem) throw new ResponseError(ErrorCodes.InvalidParams, problem);
   const space = ctx.spaceById(p.space) as SearchSpace;
   let jobs;

@@ -5,6 +5,7 @@
  */
 import * as path from 'node:path';
 import * as v from 'valibot';
+import { builderProblem } from '../lf/python/runner';
 import { PRESETS } from '../predictor/presets';
 import { DEFAULT_SETTINGS, type DeleSettings, SEARCH_MAX_BUDGET, SEARCH_MAX_TOP } from '../protocol/lsp';
 import { DEFAULT_SPACE_ID } from '../space/registry';
@@ -128,6 +129,11 @@ export function computeLfParamsProblem(p: unknown, offered: (space: unknown) => 
     measures: v.optional(v.pipe(v.array(v.unknown(), measures), v.nonEmpty(measures), v.check((xs) => xs.every((m) => known.includes(m as string)) && new Set(xs).size === xs.length, measures))),
     jobs: v.optional(int('jobs must be 1 to 64', 1, 64)),
     source: v.custom(isLfSource, must(LF_SOURCE)),
+    python: v.optional(v.object({
+      builder: v.pipe(v.string(must('python.builder must be MODULE:FUNCTION')), v.check((b) => builderProblem(b) === undefined, (i) => builderProblem(String(i.input)) as string)),
+      interpreter: v.pipe(v.string(must('python.interpreter must be a command or a path')), v.nonEmpty(must('python.interpreter must be a command or a path'))),
+      cwd: v.optional(v.pipe(v.string(), v.check((f) => path.isAbsolute(f), must('python.cwd must be an absolute path')))),
+    }, must('python must be { builder: "MODULE:FUNCTION", interpreter, cwd? }'))),
   });
   return problemOf(schema, p);
 }

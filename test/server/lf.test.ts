@@ -4,6 +4,7 @@
  * and joinable with ground truth for training.
  */
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -16,6 +17,9 @@ import { describe, it, startSession, type TestSession } from './lspClient';
 
 const OPEN_CELL = '|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_3x3~2|';
 const FILE_CELL = '|none~0|+|none~0|none~1|+|none~0|none~1|none~2|';
+const torchProbe = spawnSync('/usr/bin/python3', ['-c', 'import torch']);
+const NO_TORCH = torchProbe.status === 0 ? undefined : '/usr/bin/python3 -c "import torch" failed: the PyTorch test needs torch';
+if (NO_TORCH) process.stdout.write(`# skipping the PyTorch test: ${NO_TORCH}\n`);
 
 describe('LF measures from the editor', () => {
   let s: TestSession;
@@ -133,5 +137,34 @@ describe('LF measures from the editor', () => {
     ];
     for (const [params, msg] of bad) await assert.rejects(s.client.sendRequest('dele/computeLf', params), msg);
     assert.ok(!fs.existsSync(out));
+  });
+
+  it('refuses a PyTorch request whose builder is not MODULE:FUNCTION', async () => {
+    const out = path.join(ws, 'x.csv');
+    await assert.rejects(s.client.sendRequest('dele/computeLf', { space: 'tnb101-micro', source: { kind: 'sample', count: 2 }, out, python: { builder: 'model.py', interpreter: 'python3' } }), /builder must be MODULE:FUNCTION .*got "model\.py"/);
+    await assert.rejects(s.client.sendRequest('dele/computeLf', { space: 'tnb101-micro', source: { kind: 'sample', count: 2 }, out, python: { builder: 'm:f', interpreter: 'python3' }, measures: ['relu_count'] }), /measures must be distinct ids among flops, params, l2_norm/);
+    assert.ok(!fs.existsSync(out));
+  });
+
+  it('a PyTorch request with an interpreter without torch fails with the install hint and writes nothing', { skip: spawnSync('python3', ['--version']).status === 0 ? false : 'no python3 on PATH' }, async () => {
+    const python = path.join(ws, 'python-without-site');
+    fs.writeFileSync(python, '#!/bin/sh\nexec python3 -S "$@"\n', { mode: 0o755 });
+    const out = path.join(ws, 'no-torch.csv');
+    const r = (await s.client.sendRequest('dele/computeLf', { space: 'tnb101-micro', source: { kind: 'sample', count: 2 }, out, python: { builder: 'model:build', interpreter: python, cwd: ws } })) as ComputeLfResult;
+    assert.equal(r.status, 'failed');
+    assert.match(r.message, /PyTorch is not installed .*pip install torch.*apt-get install python3-torch/);
+    assert.ok(!fs.existsSync(out));
+  });
+
+  it('computes a space without a built-in network on the user\'s PyTorch model', { skip: NO_TORCH ?? false }, async () => {
+    fs.writeFileSync(path.join(ws, 'any_space_model.py'), 'from torch import nn\ndef build(arch):\n    w = 4 + len(arch) % 5\n    return nn.Sequential(nn.Conv2d(3, w, 3, padding=1), nn.ReLU(), nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(w, 10))\n');
+    const out = path.join(ws, 'lf-tnb-python.csv');
+    const r = (await s.client.sendRequest('dele/computeLf', { space: 'tnb101-micro', measures: ['params', 'snip'], source: { kind: 'sample', count: 3, seed: 1 }, out, python: { builder: 'any_space_model:build', interpreter: '/usr/bin/python3', cwd: ws } })) as ComputeLfResult;
+    assert.equal(r.status, 'completed', r.message);
+    assert.equal(r.computed, 3);
+    const lines = fs.readFileSync(out, 'utf8').trim().split('\n');
+    assert.equal(lines[0], 'arch,params,snip');
+    assert.equal(lines.length, 4);
+    for (const l of lines.slice(1)) assert.match(l, /^[^,]+,0\.000\d+,\d/);
   });
 });

@@ -397,11 +397,11 @@ describe('client wizard: Train Predictor… and Compute LF…', () => {
     assert.deepEqual(lfNotice({ status: 'failed', message: 'no' }), { level: 'error', text: 'DELE: computing LF measures failed: no' });
   });
 
-  it('LF: only spaces with measures; defaults picked; sample sizes 1 to 100,000', () => {
+  it('LF: every space (those without a built-in network on the user\'s PyTorch model); defaults picked; sample sizes 1 to 100,000', () => {
     const lf = space({ id: 'tnb', lfMeasures: [{ id: 'synflow', description: 'd', byDefault: true }, { id: 'zen', description: 'z', byDefault: false }] });
     assert.deepEqual(
-      lfSpaceItems([space(), lf]).map((i) => i.space.id),
-      ['tnb'],
+      lfSpaceItems([space(), lf]).map((i) => [i.space.id, i.description]),
+      [[space().id, `${space().id} · on your PyTorch model`], ['tnb', 'tnb']],
     );
     assert.deepEqual(
       lfMeasureItems(lf).map((i) => [i.label, i.picked]),

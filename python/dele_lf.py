@@ -1,0 +1,280 @@
+#!/usr/bin/env python3
+"""Low-fidelity measures of the user's own PyTorch model, for `dele lf --python MODULE:FUNCTION` and the editor.
+
+Definitions follow NAS-Bench-Suite-Zero (NASLib branch `zerocost`, naslib/predictors/pruners/measures/*.py):
+PyTorch-default init, BatchNorm in train mode, one batch, cross-entropy loss, per-layer values summed over every
+nn.Conv2d and nn.Linear weight. dele-nas ships this file; it needs only Python 3.8+ and torch.
+
+Protocol (JSON lines): started as
+    python3 dele_lf.py --builder pkg.module:build_model --images FILE --count N [--cwd DIR]
+where FILE holds N images as float32 NHWC [N, 32, 32, 3] (already normalised) followed by N int32 labels. It prints
+    {"type": "ready", "torch": "<version>", "builder": "<sha256 prefix of the builder's source file>"}
+then reads one request per line {"id": 1, "arch": "<canonical string>", "measures": ["flops", ...], "seed": 123}
+and answers each with one line {"type": "result", "id": 1, "values": {"flops": 1.2, ...}, "seconds": {...}}
+or {"type": "error", "id": 1, "message": "..."} (the builder or a measure raised). A missing torch or a builder that
+cannot be imported is {"type": "fatal", "message": "..."} and exit code 2.
+"""
+import argparse
+import copy
+import hashlib
+import importlib
+import json
+import math
+import os
+import sys
+import time
+import traceback
+
+MEASURES = ('flops', 'params', 'l2_norm', 'synflow', 'nwot', 'jacov', 'snip', 'grad_norm', 'fisher', 'plain')
+TORCH_HINT = ('PyTorch is not installed for {python}: install it with "{python} -m pip install torch" '
+              '(or on Debian/Ubuntu "apt-get install python3-torch"), or point dele at an interpreter that has it '
+              '(setting dele.pythonPath, or dele lf --python-path / DELE_PYTHON)')
+
+
+# The protocol owns stdout; anything the user's code prints goes to stderr (dele shows its tail on errors).
+PROTOCOL = sys.stdout
+sys.stdout = sys.stderr
+
+
+def send(msg):
+    PROTOCOL.write(json.dumps(msg) + '\n')
+    PROTOCOL.flush()
+
+
+def fatal(message):
+    send({'type': 'fatal', 'message': message})
+    sys.stderr.write('dele_lf: ' + message + '\n')
+    sys.exit(2)
+
+
+def load_builder(spec, cwd):
+    module_name, sep, function_name = spec.partition(':')
+    if not sep or not module_name or not function_name:
+        fatal('--python must be MODULE:FUNCTION (e.g. mypkg.models:build_model), got "%s"' % spec)
+    for d in (cwd, os.getcwd()):
+        if d and d not in sys.path:
+            sys.path.insert(0, d)
+    try:
+        module = importlib.import_module(module_name)
+    except Exception as e:  # noqa: BLE001 - any import problem is the user's to see
+        fatal('cannot import %s (searched %s and sys.path): %s: %s' % (module_name, cwd or os.getcwd(), type(e).__name__, e))
+    fn = getattr(module, function_name, None)
+    if not callable(fn):
+        fatal('%s has no function %s' % (module_name, function_name))
+    source = getattr(module, '__file__', None)
+    digest = 'unknown'
+    if source and os.path.isfile(source):
+        with open(source, 'rb') as f:
+            digest = hashlib.sha256(f.read()).hexdigest()[:12]
+    return fn, digest
+
+
+def read_batch(torch, path, count):
+    with open(path, 'rb') as f:
+        raw = f.read()
+    pixels = count * 32 * 32 * 3 * 4
+    if len(raw) != pixels + count * 4:
+        fatal('%s: expected %d images (%d bytes), got %d bytes' % (path, count, pixels + count * 4, len(raw)))
+    x = torch.frombuffer(bytearray(raw[:pixels]), dtype=torch.float32).reshape(count, 32, 32, 3)
+    y = torch.frombuffer(bytearray(raw[pixels:]), dtype=torch.int32).long()
+    return x.permute(0, 3, 1, 2).contiguous(), y
+
+
+def weighted_layers(torch, net):
+    return [m for m in net.modules() if isinstance(m, (torch.nn.Conv2d, torch.nn.Linear))]
+
+
+def count_flops(torch, net):
+    """MFLOPs of one image as tensorwatch's ModelStats counts them (NAS-Bench-Suite-Zero's `flops`)."""
+    nn = torch.nn
+    total = [0]
+
+    def hook(m, inp, out):
+        x = inp[0]
+        if isinstance(m, nn.Conv2d):
+            kh, kw = m.kernel_size
+            positions = out.shape[0] * out.shape[2] * out.shape[3]
+            total[0] += kh * kw * x.shape[1] * (out.shape[1] // m.groups) * positions
+            if m.bias is not None:
+                total[0] += out.shape[1] * positions
+        elif isinstance(m, nn.modules.batchnorm._BatchNorm):
+            total[0] += x.numel() * (2 if m.affine else 1)
+        elif isinstance(m, (nn.ReLU, nn.ReLU6, nn.LeakyReLU)):
+            total[0] += x.numel()
+        elif isinstance(m, (nn.AvgPool2d, nn.MaxPool2d)):
+            k = m.kernel_size if isinstance(m.kernel_size, tuple) else (m.kernel_size, m.kernel_size)
+            total[0] += out.numel() * k[0] * k[1]
+        elif isinstance(m, (nn.AdaptiveAvgPool2d, nn.AdaptiveMaxPool2d)):
+            kh, kw = x.shape[2] // out.shape[2], x.shape[3] // out.shape[3]
+            total[0] += out.numel() * (kh + 1) * (kw + 1)
+        elif isinstance(m, nn.Linear):
+            total[0] += x.numel() // x.shape[-1] * m.in_features * m.out_features
+
+    handles = [m.register_forward_hook(hook) for m in net.modules() if len(list(m.children())) == 0]
+    try:
+        with torch.no_grad():
+            net(torch.zeros(1, 3, 32, 32))
+    finally:
+        for h in handles:
+            h.remove()
+    return total[0] / 1e6
+
+
+def synflow(torch, net):
+    """ln of Σ|W ⊙ ∂R/∂W| with |W|, BatchNorm as identity, a ones input, in float64."""
+    net = copy.deepcopy(net).double()
+    for m in net.modules():
+        if isinstance(m, torch.nn.modules.batchnorm._BatchNorm):
+            m.forward = lambda x: x
+    with torch.no_grad():
+        for p in net.state_dict().values():
+            if p.is_floating_point():
+                p.abs_()
+    net.zero_grad()
+    torch.sum(net(torch.ones(1, 3, 32, 32, dtype=torch.float64))).backward()
+    score = 0.0
+    for m in weighted_layers(torch, net):
+        if m.weight.grad is not None:
+            score += float(torch.sum(torch.abs(m.weight * m.weight.grad)))
+    return math.log(score) if score > 0 else 0.0
+
+
+def jacov(torch, net, x):
+    """-Σ ln(λ+1e-5) + 1/(λ+1e-5) over the eigenvalues of the correlation of the input gradients of Σ logits."""
+    x = x.clone().requires_grad_(True)
+    y = net(x)
+    y.backward(torch.ones_like(y))
+    j = x.grad.detach().reshape(x.shape[0], -1).double()
+    corr = torch.corrcoef(j)
+    if not bool(torch.isfinite(corr).all()):
+        return None
+    lam = torch.linalg.eigvalsh(corr)
+    return float(-torch.sum(torch.log(lam + 1e-5) + 1.0 / (lam + 1e-5)))
+
+
+def loss_pass(torch, net, x, y, want_nwot):
+    """One forward (NASWOT's ReLU kernel on the way) and one cross-entropy backward: snip, grad_norm, fisher, plain."""
+    layers = weighted_layers(torch, net)
+    n = x.shape[0]
+    kernel = torch.zeros(n, n, dtype=torch.float64)
+    fisher = {}
+    handles = []
+
+    def relu_hook(m, inp, out):
+        c = (inp[0].detach().reshape(n, -1) > 0).float()
+        kernel.add_((c @ c.t() + (1.0 - c) @ (1.0 - c).t()).double())
+
+    def fisher_hook(layer):
+        def forward_hook(m, inp, out):
+            act = out.detach()
+
+            def grad_hook(g):
+                z = act * g.detach()
+                g_nk = torch.sum(z, dim=list(range(2, z.dim()))) if z.dim() > 2 else z
+                d = g_nk.pow(2).mean(0).mul(0.5)
+                fisher[layer] = d if layer not in fisher else fisher[layer] + d
+            if out.requires_grad:
+                out.register_hook(grad_hook)
+        return forward_hook
+
+    if want_nwot:
+        handles += [m.register_forward_hook(relu_hook) for m in net.modules() if 'ReLU' in str(type(m))]
+    handles += [m.register_forward_hook(fisher_hook(m)) for m in layers]
+    try:
+        net.zero_grad()
+        loss = torch.nn.functional.cross_entropy(net(x), y)
+        loss.backward()
+    finally:
+        for h in handles:
+            h.remove()
+    out = {'snip': 0.0, 'grad_norm': 0.0, 'fisher': 0.0, 'plain': 0.0}
+    for m in layers:
+        g = m.weight.grad
+        if g is not None:
+            out['snip'] += float(torch.sum(torch.abs(m.weight * g)))
+            out['grad_norm'] += float(g.norm())
+            out['plain'] += float(torch.sum(m.weight * g))
+        if m in fisher:
+            out['fisher'] += float(torch.sum(torch.abs(fisher[m]))) * (m.weight[0].numel())
+    if want_nwot:
+        sign, logdet = torch.linalg.slogdet(kernel)
+        out['nwot'] = float(logdet)
+    return out
+
+
+def finite(v):
+    return v if v is not None and math.isfinite(v) else None
+
+
+def compute(torch, build, arch, measures, seed, x, y):
+    seconds = {}
+    values = {}
+    t = time.time()
+    torch.manual_seed(seed)
+    net = build(arch)
+    if not isinstance(net, torch.nn.Module):
+        raise TypeError('the builder returned %s, not a torch.nn.Module' % type(net).__name__)
+    net.train()
+    seconds['build'] = time.time() - t
+    if 'flops' in measures or 'params' in measures:
+        t = time.time()
+        if 'params' in measures:
+            values['params'] = sum(p.numel() for p in net.parameters()) / 1e6
+        if 'flops' in measures:
+            values['flops'] = count_flops(torch, copy.deepcopy(net))
+        seconds['count'] = time.time() - t
+    if 'l2_norm' in measures:
+        values['l2_norm'] = sum(float(m.weight.detach().norm()) for m in weighted_layers(torch, net))
+    if 'synflow' in measures:
+        t = time.time()
+        values['synflow'] = synflow(torch, net)
+        seconds['synflow'] = time.time() - t
+    loss_measures = [m for m in ('snip', 'grad_norm', 'fisher', 'plain', 'nwot') if m in measures]
+    if loss_measures:
+        t = time.time()
+        r = loss_pass(torch, net, x, y, 'nwot' in measures)
+        for m in loss_measures:
+            values[m] = r[m]
+        seconds['loss'] = time.time() - t
+    if 'jacov' in measures:
+        t = time.time()
+        values['jacov'] = jacov(torch, net, x)
+        seconds['jacov'] = time.time() - t
+    return {m: finite(values.get(m)) for m in measures}, seconds
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument('--builder', required=True, help='MODULE:FUNCTION; FUNCTION(arch_string) returns a torch.nn.Module')
+    ap.add_argument('--images', required=True, help='float32 NHWC images then int32 labels')
+    ap.add_argument('--count', required=True, type=int, help='images in --images')
+    ap.add_argument('--cwd', help='folder added to sys.path (the workspace)')
+    ap.add_argument('--threads', type=int, default=0, help='torch intra-op threads (0: torch default)')
+    a = ap.parse_args()
+    try:
+        import torch
+    except ImportError:
+        fatal(TORCH_HINT.format(python=sys.executable or 'python3'))
+    if a.threads > 0:
+        torch.set_num_threads(a.threads)
+    build, digest = load_builder(a.builder, a.cwd)
+    x, y = read_batch(torch, a.images, a.count)
+    send({'type': 'ready', 'torch': torch.__version__, 'builder': digest})
+    for line in sys.stdin:
+        if not line.strip():
+            continue
+        req = json.loads(line)
+        unknown = [m for m in req['measures'] if m not in MEASURES]
+        try:
+            if unknown:
+                raise ValueError('unknown measure(s) %s; known: %s' % (', '.join(unknown), ', '.join(MEASURES)))
+            values, seconds = compute(torch, build, req['arch'], req['measures'], int(req['seed']), x, y)
+            send({'type': 'result', 'id': req['id'], 'values': values, 'seconds': seconds})
+        except Exception as e:  # noqa: BLE001 - one architecture's failure is that architecture's row
+            tb = traceback.extract_tb(e.__traceback__)
+            where = ' (%s:%d)' % (os.path.basename(tb[-1].filename), tb[-1].lineno) if tb else ''
+            send({'type': 'error', 'id': req['id'], 'message': '%s: %s%s' % (type(e).__name__, e, where)})
+
+
+if __name__ == '__main__':
+    main()
