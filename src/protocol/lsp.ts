@@ -504,11 +504,15 @@ export interface UpdateOutcome {
   outsidePool: number;
   step1Cached: boolean;
   step1Seconds: number;
+  /** The final step 2, on every label. */
   step2Seconds: number;
+  /** The cross-validation's step-2 runs (0 without one). */
+  crossValidationSeconds: number;
   /** Where step 1's architectures came from. */
   pool: string;
-  /** k-fold cross-validated Kendall tau on the labels (10 or more labels). */
+  /** k-fold cross-validated Kendall tau on the labels (10 or more labels), and k. */
   crossValidatedTau?: number;
+  folds?: number;
 }
 
 export const UpdatePredictorRequest = new RequestType<UpdatePredictorParams, TrainResult, void>('dele/updatePredictor');

@@ -101,7 +101,7 @@ export class Loop {
     );
     if (r.status === 'completed' && r.update) {
       const u = r.update;
-      const cv = u.crossValidatedTau !== undefined ? `; cross-validated τ ${u.crossValidatedTau.toFixed(3)}` : '; too few labels to cross-validate (10 needed)';
+      const cv = u.crossValidatedTau !== undefined ? `; ${u.folds}-fold cross-validated τ ${u.crossValidatedTau.toFixed(3)} (${u.crossValidationSeconds.toFixed(0)} s)` : '; too few labels to cross-validate (10 needed)';
       const step1 = u.step1Cached ? 'step 1 from the cache' : `step 1 on ${u.pool} in ${u.step1Seconds.toFixed(0)} s`;
       r.message = `updated from ${u.labelled} labels${u.outsidePool ? ` (${u.outsidePool} outside step 1's pool)` : ''}: ${step1}, step 2 in ${u.step2Seconds.toFixed(1)} s${cv}`;
     }

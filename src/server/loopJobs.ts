@@ -72,6 +72,8 @@ export async function runUpdate(job: UpdateJob, hooks: TrainHooks, post: (m: Fro
       step1Cached: r.step1Cached,
       step1Seconds: r.step1Seconds,
       step2Seconds: r.step2Seconds,
+      crossValidationSeconds: r.crossValidationSeconds,
+      ...(r.crossValidation ? { folds: r.crossValidation.folds } : {}),
       pool: pool.description,
       ...(r.crossValidation ? { crossValidatedTau: r.crossValidation.kendallTau } : {}),
     },

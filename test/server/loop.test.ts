@@ -104,7 +104,7 @@ describe('the practitioner’s loop: results file -> Update Predictor -> next ba
     assert.match(first.update?.pool ?? '', /bundled NAS-Bench-201 table/);
     assert.ok(first.update?.crossValidatedTau !== undefined, 'cross-validated on 12 labels');
     assert.equal(first.history?.replaced, true, first.history?.comparison.text);
-    assert.match(first.message, /^updated from 12 labels: step 1 on .* in \d+ s, step 2 in [\d.]+ s; cross-validated τ -?\d\.\d{3}$/);
+    assert.match(first.message, /^updated from 12 labels: step 1 on .* in \d+ s, step 2 in [\d.]+ s; 3-fold cross-validated τ -?\d\.\d{3} \(\d+ s\)$/);
     const status = (await s.client.sendRequest('dele/status')) as StatusResult;
     assert.equal(status.predictors.find((p) => p.space === 'nb201')?.source, 'workspace');
     // The lens of the cell in the open document now shows the updated predictor's value.

@@ -75,6 +75,9 @@ describe('training on a practitioner’s labels (trainOnLabels)', () => {
   });
 
   it('cross-validates on 10 or more labels, not on fewer; refuses fewer than 2', async () => {
+    const three = await trainOnLabels(pool, Array.from({ length: 10 }, (_, j) => truthOf(j * 53 + 2)), FAST);
+    assert.equal(three.crossValidation?.folds, 3);
+    three.predictor.dispose();
     const many = await trainOnLabels(pool, Array.from({ length: 20 }, (_, j) => truthOf(j * 53 + 2)), { ...FAST, folds: 5 });
     assert.equal(many.crossValidation?.folds, 5);
     assert.equal(many.crossValidation?.n, 20);
