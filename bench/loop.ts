@@ -8,7 +8,7 @@
  * every `k` evaluations, mean (std) over the seeds; a table on stdout and in --out, the plot in --svg, every run in
  * --json. The logic is src/experiment/loop.ts; this file orchestrates and prints. Run:
  *   npm run bench:loop [-- --spaces nb201,tnb101-micro --seeds 5 --initial 10 --rounds 10 --k 10 --betas 1,0
- *                         --population 10 --tournament 3 --preset cpu --jobs 1 --out bench-results/loop.txt
+ *                         --evolution 10x3,30x10 --preset cpu --jobs 1 --out bench-results/loop.txt
  *                         --svg docs/loop-bench.svg --json bench-results/loop.json --step1-cache DIR]
  */
 import * as fs from 'node:fs';
@@ -40,8 +40,17 @@ const INITIAL = int('initial', '10');
 const ROUNDS = int('rounds', '10');
 const K = int('k', '10');
 const BETAS = arg('betas', '1').split(',').map(Number);
-const POPULATION = int('population', '10');
-const TOURNAMENT = int('tournament', '3');
+/**
+ * Regularised evolution settings, population x tournament: 10x3 is NAS-Bench-201's own REA baseline
+ * (D-X-Y/AutoDL-Projects scripts-search/algos/R-EA.sh), 30x10 NASLib's (naslib/benchmarks/nas_predictors/discrete_config.yaml).
+ */
+const EVOLUTION = arg('evolution', '10x3,30x10')
+  .split(',')
+  .map((s) => {
+    const [p, t] = s.split('x').map(Number);
+    if (!Number.isInteger(p) || !Number.isInteger(t) || p! < 1 || t! < 1 || t! > p!) throw new Error(`--evolution: "${s}" is not POPULATIONxTOURNAMENT (e.g. 10x3)`);
+    return { population: p!, tournament: t! };
+  });
 const PRESET = arg('preset', 'cpu') as PresetName;
 const JOBS = int('jobs', '1');
 /** Optimiser overrides, for smoke runs only (recorded in the header). */
@@ -119,9 +128,11 @@ async function runSpace(spaceId: string, step1: Step1Cache, backend: string): Pr
   const seeds = Array.from({ length: SEEDS }, (_, s) => s);
   const random = seeds.map((seed) => randomSearch(oracle, { budget: BUDGET, seed }));
   methods.push({ name: 'random search', runs: random, curve: summariseRuns(random, COUNTS, oracle.best) });
-  const evo: LoopRun[] = [];
-  for (const seed of seeds) evo.push(await regularisedEvolution(oracle, { budget: BUDGET, seed, population: POPULATION, tournament: TOURNAMENT }));
-  methods.push({ name: `regularised evolution (P ${POPULATION}, S ${TOURNAMENT})`, runs: evo, curve: summariseRuns(evo, COUNTS, oracle.best) });
+  for (const { population, tournament } of EVOLUTION) {
+    const evo: LoopRun[] = [];
+    for (const seed of seeds) evo.push(await regularisedEvolution(oracle, { budget: BUDGET, seed, population, tournament }));
+    methods.push({ name: `evolution P${population} S${tournament}`, runs: evo, curve: summariseRuns(evo, COUNTS, oracle.best) });
+  }
   return { space: spaceId, title: ds.space.title, target, fingerprint: ds.fingerprint, size: oracle.size, best: oracle.best, encoder, experts, methods, timing };
 }
 
@@ -183,15 +194,17 @@ async function main(): Promise<void> {
     `DELE: per round trainOnLabels (method dele, preset ${PRESET}${EPOCHS || PRETRAIN_EPOCHS ? `, optim overrides epochs ${EPOCHS || '-'} pretrainEpochs ${PRETRAIN_EPOCHS || '-'}` : ''}, model seed = loop seed, ${JOBS} training job${JOBS === 1 ? '' : 's'}, no cross-validation;`,
     `  pool = the bundled table's LF columns, every target column dropped; labels = the target's true values looked up; step 1 once per seed via a step-1 cache),`,
     `  then proposeBatch (dele propose-batch: k ${K}, beta ${BETAS.join(' and ')}, the whole space scored, labelled architectures excluded, diverse batch); the labels' target is the reported target`,
-    `random search: ${BUDGET} distinct random architectures. Regularised evolution (Real et al. 2019): population ${POPULATION}, tournament ${TOURNAMENT}, one child per step = a random single edit`,
-    `  (space.neighbours) of the tournament winner, the oldest member leaves; a child already evaluated is redrawn, so all ${BUDGET} evaluations are distinct architectures.`,
-    `Every method of a seed starts from the same ${INITIAL} random architectures (the evolution's first population is them when P = ${INITIAL}).`,
+    `random search: ${BUDGET} distinct random architectures. Regularised evolution (Real et al. 2019), population P, tournament S: ${EVOLUTION.map((e) => `P${e.population} S${e.tournament}`).join(', ')}`,
+    `  (P10 S3: NAS-Bench-201's REA baseline, AutoDL-Projects scripts-search/algos/R-EA.sh; P30 S10: NASLib's, naslib/benchmarks/nas_predictors/discrete_config.yaml);`,
+    `  one child per step = a random single edit (space.neighbours) of the tournament winner, the oldest member leaves; a child already evaluated is redrawn,`,
+    `  so all ${BUDGET} evaluations are distinct architectures (Real et al. and NASLib would count a repeat as another evaluation).`,
+    `Every method of a seed starts from the same ${INITIAL} random architectures (an evolution's first population starts with them).`,
     '',
   ];
   const text = `${[...header, ...results.flatMap(spaceTable)].join('\n')}`;
   process.stdout.write(text);
   const runs = (r: SpaceResult) => r.methods.map((m) => ({ method: m.name, curve: m.curve, runs: m.runs.map((x) => ({ seed: x.seed, keys: x.evaluations.map((e) => e.key), values: x.evaluations.map((e) => e.value) })) }));
-  const json = { commit, backend, wallMinutes: minutes, seeds: SEEDS, initial: INITIAL, rounds: ROUNDS, k: K, betas: BETAS, population: POPULATION, tournament: TOURNAMENT, preset: PRESET, results: results.map((r) => ({ ...r, methods: runs(r) })) };
+  const json = { commit, backend, wallMinutes: minutes, seeds: SEEDS, initial: INITIAL, rounds: ROUNDS, k: K, betas: BETAS, evolution: EVOLUTION, preset: PRESET, results: results.map((r) => ({ ...r, methods: runs(r) })) };
   for (const [file, body] of [
     [OUT, text],
     [SVG, plot(results)],

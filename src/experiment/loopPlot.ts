@@ -94,10 +94,13 @@ export function lineChartSvg(panels: readonly PlotPanel[], caption = ''): string
   const width = PANEL_W * Math.max(1, panels.length);
   const height = PANEL_H + LEGEND_H + (caption ? 18 : 0);
   const body = panels.flatMap((p, i) => panelSvg(p, i * PANEL_W));
+  let x = 20;
   const legend = (panels[0]?.series ?? []).map((s, i) => {
-    const x = 20 + i * 190;
     const c = COLOURS[i % COLOURS.length]!;
-    return `<line x1="${x}" x2="${x + 24}" y1="${PANEL_H + 10}" y2="${PANEL_H + 10}" stroke="${c}" stroke-width="2"/><text x="${x + 30}" y="${PANEL_H + 14}">${esc(s.label)}</text>`;
+    const item = `<line x1="${x}" x2="${x + 24}" y1="${PANEL_H + 10}" y2="${PANEL_H + 10}" stroke="${c}" stroke-width="2"/><text x="${x + 30}" y="${PANEL_H + 14}">${esc(s.label)}</text>`;
+    // About 6.5 px per character at 12 px sans-serif, then a gap.
+    x += 30 + Math.ceil(s.label.length * 6.5) + 24;
+    return item;
   });
   const cap = caption ? [`<text x="20" y="${PANEL_H + LEGEND_H + 8}" fill="#555">${esc(caption)}</text>`] : [];
   return [
