@@ -178,6 +178,8 @@ async function main(): Promise<void> {
   const commit = benchCommit();
   const backend = await initBackend('auto');
   const cacheDir = STEP1_DIR || fs.mkdtempSync(path.join(os.tmpdir(), 'dele-loop-step1-'));
+  // A kept cache (--step1-cache) may hold step 1 of an earlier run: the header says so, as the wall time then omits it.
+  const cachedAtStart = STEP1_DIR && fs.existsSync(STEP1_DIR) ? fs.readdirSync(STEP1_DIR).filter((f) => f.endsWith('.step1')).length : 0;
   const step1 = new Step1Cache(cacheDir);
   const results: SpaceResult[] = [];
   try {
@@ -189,7 +191,8 @@ async function main(): Promise<void> {
   const header = [
     `Loop bench (issue 21, part 4): the practitioner's loop with the bundled tables as the cluster`,
     `command: npm run bench:loop -- ${argv.join(' ')}`.trimEnd(),
-    `commit ${commit}, node ${process.version}, backend ${backend}, ${os.cpus().length} cores; ${new Date().toISOString()}; wall time ${minutes.toFixed(1)} min`,
+    `commit ${commit}, node ${process.version}, backend ${backend}, ${os.cpus().length} cores; ${new Date().toISOString()}; wall time ${minutes.toFixed(1)} min` +
+      (cachedAtStart ? ` (${cachedAtStart} step-1 result${cachedAtStart === 1 ? '' : 's'} came from an earlier run's cache ${STEP1_DIR}: their time is not in the wall time)` : ''),
     `seeds 0-${SEEDS - 1}; budget ${BUDGET} true evaluations = ${INITIAL} random + ${ROUNDS} rounds x k ${K}`,
     `DELE: per round trainOnLabels (method dele, preset ${PRESET}${EPOCHS || PRETRAIN_EPOCHS ? `, optim overrides epochs ${EPOCHS || '-'} pretrainEpochs ${PRETRAIN_EPOCHS || '-'}` : ''}, model seed = loop seed, ${JOBS} training job${JOBS === 1 ? '' : 's'}, no cross-validation;`,
     `  pool = the bundled table's LF columns, every target column dropped; labels = the target's true values looked up; step 1 once per seed via a step-1 cache),`,
