@@ -9,7 +9,7 @@
  * --json. The logic is src/experiment/loop.ts; this file orchestrates and prints. Run:
  *   npm run bench:loop [-- --spaces nb201,tnb101-micro --seeds 5 --initial 10 --rounds 10 --k 10 --betas 1,0
  *                         --evolution 10x3,30x10 --preset cpu --jobs 1 --out bench-results/loop.txt
- *                         --svg docs/loop-bench.svg --json bench-results/loop.json --step1-cache DIR]
+ *                         --svg docs/loop-bench.svg --json bench-results/loop.json --step1-cache DIR --experts A,B,...]
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -60,6 +60,8 @@ const OUT = arg('out', 'bench-results/loop.txt');
 const SVG = arg('svg', 'docs/loop-bench.svg');
 const JSON_OUT = arg('json', 'bench-results/loop.json');
 const STEP1_DIR = arg('step1-cache', '');
+/** DELE's experts (LF columns, or a set name such as "paper"); default: each table's default set. */
+const EXPERTS = arg('experts', '');
 const BUDGET = INITIAL + ROUNDS * K;
 const COUNTS = Array.from({ length: ROUNDS + 1 }, (_, r) => INITIAL + r * K);
 
@@ -110,6 +112,7 @@ async function runSpace(spaceId: string, step1: Step1Cache, backend: string): Pr
         step1,
         backend,
         ...(Object.keys(optim).length ? { optim } : {}),
+        ...(EXPERTS ? { experts: EXPERTS.split(',') } : {}),
         onRound: (r) =>
           log(`[${spaceId} ${deleName(beta)} seed ${seed}] round ${r.round}: ${r.labelled} labels, step 1 ${r.step1Cached ? 'cached' : `${r.step1Seconds.toFixed(0)} s`}, step 2 ${r.step2Seconds.toFixed(1)} s, propose ${r.proposeSeconds.toFixed(1)} s; batch best ${Math.max(...r.batch.map((e) => e.value)).toFixed(2)}, best so far ${r.best.toFixed(2)}`),
       });
@@ -139,7 +142,7 @@ async function runSpace(spaceId: string, step1: Step1Cache, backend: string): Pr
 function spaceTable(r: SpaceResult): string[] {
   const lines = [
     `${r.title} (${r.space}), target ${r.target}; bundled table fingerprint ${r.fingerprint}, ${r.size} architectures; best of the space ${r.best.toFixed(2)}`,
-    `DELE: encoder ${r.encoder}, experts (the table's default set, ${r.experts.length}): ${r.experts.join(', ')}`,
+    `DELE: encoder ${r.encoder}, experts (${EXPERTS ? '--experts' : "the table's default set"}, ${r.experts.length}): ${r.experts.join(', ')}`,
     '',
     `Best ${r.target} found after n true evaluations, mean (std) over ${SEEDS} seeds`,
     `| n | ${r.methods.map((m) => m.name).join(' | ')} |`,
@@ -162,7 +165,7 @@ function spaceTable(r: SpaceResult): string[] {
   return lines;
 }
 
-function plot(results: SpaceResult[]): string {
+function plot(results: SpaceResult[], commit: string): string {
   const panels: PlotPanel[] = results.map((r) => ({
     title: `${r.title}: ${r.target}`,
     xLabel: 'true evaluations (architectures trained)',
@@ -170,7 +173,7 @@ function plot(results: SpaceResult[]): string {
     series: r.methods.map((m) => ({ label: m.name, points: m.curve.map((p) => ({ x: p.evaluations, mean: p.best.mean, std: p.best.std })) })),
     reference: { label: `best of the space ${r.best.toFixed(2)}`, value: r.best },
   }));
-  return lineChartSvg(panels, `mean ± std over ${SEEDS} seeds (0-${SEEDS - 1}); ${INITIAL} random to start, then ${ROUNDS} rounds of ${K}; commit ${benchCommit()}`);
+  return lineChartSvg(panels, `mean ± std over ${SEEDS} seeds (0-${SEEDS - 1}); ${INITIAL} random to start, then ${ROUNDS} rounds of ${K}; commit ${commit}`);
 }
 
 async function main(): Promise<void> {
@@ -207,10 +210,10 @@ async function main(): Promise<void> {
   const text = `${[...header, ...results.flatMap(spaceTable)].join('\n')}`;
   process.stdout.write(text);
   const runs = (r: SpaceResult) => r.methods.map((m) => ({ method: m.name, curve: m.curve, runs: m.runs.map((x) => ({ seed: x.seed, keys: x.evaluations.map((e) => e.key), values: x.evaluations.map((e) => e.value) })) }));
-  const json = { commit, backend, wallMinutes: minutes, seeds: SEEDS, initial: INITIAL, rounds: ROUNDS, k: K, betas: BETAS, evolution: EVOLUTION, preset: PRESET, results: results.map((r) => ({ ...r, methods: runs(r) })) };
+  const json = { commit, backend, wallMinutes: minutes, experts: EXPERTS || 'default', seeds: SEEDS, initial: INITIAL, rounds: ROUNDS, k: K, betas: BETAS, evolution: EVOLUTION, preset: PRESET, results: results.map((r) => ({ ...r, methods: runs(r) })) };
   for (const [file, body] of [
     [OUT, text],
-    [SVG, plot(results)],
+    [SVG, plot(results, commit)],
     [JSON_OUT, `${JSON.stringify(json)}\n`],
   ] as const) {
     if (!file) continue;
