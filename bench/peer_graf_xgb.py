@@ -71,17 +71,20 @@ def main() -> None:
         predictions[k] = model.predict(features[held_out])
         if settings is None:
             config = json.loads(model.get_booster().save_config())
+            updaters = config["learner"]["gradient_booster"]["updater"]
             settings = {
-                "params": {key: value for key, value in model.get_params().items() if value is not None},
+                # JSON has no NaN: the missing-value marker (NaN) is written as the string "nan".
+                "params": {key: (str(value) if isinstance(value, float) and value != value else value) for key, value in model.get_params().items() if value is not None},
                 "tree_method": config["learner"]["gradient_booster"]["gbtree_train_param"]["tree_method"],
                 "updater": config["learner"]["gradient_booster"]["gbtree_train_param"]["updater"],
                 "objective": config["learner"]["objective"]["name"],
-                "tree_param": config["learner"]["gradient_booster"]["updater"],
+                # The tree settings every updater shares (depth, child weight, sampling, regularisation, ...).
+                "train_param": next(iter(updaters.values()))["train_param"],
             }
         print(f"subset {k + 1}/{len(task['subsets'])}: {labelled.size} labels, seed {subset['seed']}, {time.time() - t:.1f} s", file=sys.stderr, flush=True)
     predictions.tofile(f"{folder}/predictions.f64")
     with open(f"{folder}/model.json", "w", encoding="utf-8") as f:
-        json.dump({"xgboost": xgboost.__version__, "numpy": np.__version__, "threads": threads, "settings": settings, "sameAs": same_as}, f, default=str)
+        json.dump({"xgboost": xgboost.__version__, "numpy": np.__version__, "threads": threads, "settings": settings, "sameAs": same_as}, f, default=str, allow_nan=False)
 
 
 if __name__ == "__main__":
