@@ -47,6 +47,19 @@ export interface BenchRow {
   pretrainSeconds: number;
 }
 
+/**
+ * The ratio that labels exactly `count` archs of a train split of `trainSize` (groundTruthSubset takes
+ * floor(ratio * size)); the whole split is 1. `dele bench --counts` and the peer benches use it.
+ */
+export function ratioForCount(count: number, trainSize: number): number {
+  return Math.min(1, (count + 0.5) / trainSize);
+}
+
+/** The labelled archs of one bench row: the ground-truth subset of the ratio, without archs that have no target. */
+export function benchLabelledArchs(train: number[], ratio: number, subsetSeed: number | undefined, truth: ArrayLike<number>): number[] {
+  return groundTruthSubset(train, ratio, subsetSeed).filter((i) => Number.isFinite(truth[i]));
+}
+
 export async function runBenchTask(ds: Dataset, task: BenchTask, log: (msg: string) => void = () => {}): Promise<BenchRow[]> {
   const preset = PRESETS[task.preset];
   const optim: OptimConfig = { ...preset.optim, ...task.optim };
@@ -76,7 +89,7 @@ export async function runBenchTask(ds: Dataset, task: BenchTask, log: (msg: stri
     pretrainSeconds: number,
     lf?: string,
   ): Promise<void> => {
-    const gt = groundTruthSubset(split.train, ratio, task.subsetSeed).filter((i) => Number.isFinite(truth[i]));
+    const gt = benchLabelledArchs(split.train, ratio, task.subsetSeed, truth);
     const t = Date.now();
     let model: EnsembleModel;
     let opt: Adam;

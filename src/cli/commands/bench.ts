@@ -3,7 +3,7 @@ import { STRUCTURAL_SET } from '../../data/structural';
 import * as fs from 'node:fs';
 import { bundledSpaceIds, column, DataError, loadBundled, splitDataset } from '../../data/dataset';
 import { type AblationFile, ablationReport } from '../../experiment/ablation';
-import type { BenchRow, BenchTask } from '../../experiment/bench';
+import { type BenchRow, type BenchTask, ratioForCount } from '../../experiment/bench';
 import type { EncoderType } from '../../predictor/model';
 import { resolveExperts } from '../../predictor/predictor';
 import type { PresetName } from '../../predictor/presets';
@@ -60,7 +60,7 @@ async function cmdBench(o: Opts): Promise<number> {
   });
   if (counts && new Set(counts).size !== counts.length) throw new UsageError(`--counts ${o.counts}: each count once`);
   // A count c is the ratio whose floor(ratio * train size) is c (groundTruthSubset); the whole train split is 1.
-  const ratios = counts ? counts.map((c) => Math.min(1, (c + 0.5) / trainSize)) : (list(o.ratios) ?? ['0.01', '0.05', '0.1']).map((r) => num(r, 'ratios', 0, (x) => x > 0 && x <= 1));
+  const ratios = counts ? counts.map((c) => ratioForCount(c, trainSize)) : (list(o.ratios) ?? ['0.01', '0.05', '0.1']).map((r) => num(r, 'ratios', 0, (x) => x > 0 && x <= 1));
   const seeds = num(o.seeds, 'seeds', 3, (x) => Number.isInteger(x) && x > 0);
   const subsetSeeds = o['subset-seeds'] === true;
   const preset = oneOf<PresetName>(o.preset, 'preset', ['cpu', 'paper', 'tiny'], 'cpu');
