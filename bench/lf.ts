@@ -7,8 +7,9 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { nb201WithPublishedProxies } from './nb201Published';
 import { benchCommit } from './provenance';
-import { column, loadBundled } from '../src/data/dataset';
+import { column } from '../src/data/dataset';
 import { LfCache } from '../src/lf/cache';
 import { imageBatch } from '../src/lf/images';
 import { DEFAULT_LF_SETTINGS, LF_MEASURES, type LfEngine } from '../src/lf/measures';
@@ -32,9 +33,7 @@ const WORKER = path.resolve('dist/lfWorker.js');
 async function main(): Promise<void> {
   if (!fs.existsSync(WORKER)) throw new Error('run npm run build first (dist/lfWorker.js is missing)');
   const commit = benchCommit();
-  const ds = loadBundled('nb201');
-  const flops = column(ds, 'zc_c10_flops').values;
-  const withProxies = [...flops.keys()].filter((i) => Number.isFinite(flops[i]));
+  const { ds, flops, withProxies } = nb201WithPublishedProxies();
   // Stratified by flops decile: CELLS/10 from each tenth of the published cells sorted by flops.
   const sorted = [...withProxies].sort((a, b) => (flops[a] as number) - (flops[b] as number) || a - b);
   const rng = new Rng(SEED + 7);

@@ -9,9 +9,10 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { nb201WithPublishedProxies } from './nb201Published';
 import { benchCommit } from './provenance';
 import { cacheRoot } from '../src/cli/options';
-import { column, loadBundled } from '../src/data/dataset';
+import { column } from '../src/data/dataset';
 import { LfCache } from '../src/lf/cache';
 import { imageBatch } from '../src/lf/images';
 import { DEFAULT_LF_SETTINGS, lfMeasure } from '../src/lf/measures';
@@ -38,9 +39,7 @@ const WORKER = path.resolve('dist/lfWorker.js');
 async function main(): Promise<void> {
   if (!fs.existsSync(WORKER)) throw new Error('run npm run build first (dist/lfWorker.js is missing)');
   const commit = benchCommit();
-  const ds = loadBundled('nb201');
-  const flops = column(ds, 'zc_c10_flops').values;
-  const withProxies = [...flops.keys()].filter((i) => Number.isFinite(flops[i]));
+  const { ds, withProxies } = nb201WithPublishedProxies();
   const picked = new Rng(SEED).shuffle([...withProxies]).slice(0, CELLS);
   const jobs: LfJob[] = picked.map((i) => ({ key: ds.keys[i] as string, arch: ds.archs[i] }));
   const measures = [...DEFAULT_PYTHON_LF_MEASURES];
