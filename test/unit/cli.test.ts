@@ -183,6 +183,11 @@ describe('dele CLI', () => {
     assert.equal(whole.code, 0, whole.stderr);
     assert.match(whole.stdout, /GATES\s+vanilla\s+-?0\.\d{4} \(0\.0000\)/);
     assert.match(whole.stdout, /146 archs/);
+    // Structural experts next to named LF columns: the header lists the columns, then "structural".
+    const mixed = dele(['bench', '--space', 'nb101', '--counts', '20', '--methods', 'dele', '--encoder', 'gates', '--preset', 'tiny', '--seeds', '1', '--jobs', '1', '--epochs', '1', '--pretrain-epochs', '1', '--lf', 'structural,params,flops']);
+    assert.equal(mixed.code, 0, mixed.stderr);
+    assert.match(mixed.stdout, /experts \(3\): params, flops, structural/);
+    assert.match(mixed.stdout, /GATES\s+DELE\s+-?0\.\d{4} \(0\.0000\)/);
     const tooMany = dele(['bench', '--space', 'nb101', '--counts', '500']);
     assert.equal(tooMany.code, 2);
     assert.match(tooMany.stderr, /--counts 500: the ground truth is 2 to 146 archs \(the train split of nb101's 292\)/);

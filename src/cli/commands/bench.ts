@@ -75,8 +75,11 @@ async function cmdBench(o: Opts): Promise<number> {
   for (const encoder of encoders) for (let seed = 0; seed < seeds; seed++) tasks.push({ space: space.id, encoder, seed, ...(subsetSeeds ? { subsetSeed: seed } : {}), ratios, target, preset, experts: list(o.lf), optim, methods });
   if (column(ds, target).kind !== 'target') throw new DataError(`column "${target}" is an LF measure, not a target`);
   const lf = list(o.lf);
-  // Structural experts are chosen in each task (per seed, on its labels): the header names the set.
-  const experts = lf?.length === 1 && lf[0] === STRUCTURAL_SET ? [STRUCTURAL_SET] : resolveExperts(ds, 'dele', lf);
+  // Structural experts are chosen in each task (per seed, on its labels): the header names the set, after the LF
+  // columns named next to it (`--lf structural,flops,params`).
+  const named = lf?.filter((n) => n !== STRUCTURAL_SET);
+  const withStructural = lf?.includes(STRUCTURAL_SET) === true;
+  const experts = withStructural ? [...(named && named.length > 0 ? resolveExperts(ds, 'dele', named) : []), STRUCTURAL_SET] : resolveExperts(ds, 'dele', lf);
   err(`bench: ${tasks.length} tasks (${encoders.join(', ')} x ${seeds} seeds${subsetSeeds ? ', subset seed = seed' : ''}), ${jobs} parallel jobs, backend ${backend}, preset ${preset}`);
   const { rows, peakKb } = await runTasksInWorkers<BenchTask, BenchRow>('__bench-task', tasks, (t) => `${t.encoder} seed ${t.seed}`, jobs, backend);
   const wall = (Date.now() - t0) / 1000;
@@ -111,9 +114,10 @@ async function cmdBench(o: Opts): Promise<number> {
 export const benchCommand: Command = {
   name: 'bench',
   usage: [`  dele bench   [--space ID] [--target COL] [--encoder gates,lstm] [--ratios 0.01,0.05,0.1 | --counts 10,25,50] [--seeds N]
-               [--preset cpu|paper|tiny]
+               [--preset cpu|paper|tiny] [--lf A,B,..|structural|structural,A,B,..]
                [--methods vanilla,single,dele] [--jobs N] [--json FILE] [--epochs N] [--pretrain-epochs N] [--subset-seeds]
                (--subset-seeds: seed i also labels subset i, so seeds vary the labelled archs too; default: the
-               first N of the train split for every seed)`, ABLATION_USAGE, `  dele bench   --report FILE                (re-print the tables of a saved --json run, bench or ablation)`].join('\n'),
+               first N of the train split for every seed. --lf: DELE's experts (default: the data's default set);
+               structural adds up to 8 structural measures chosen per seed on its labels)`, ABLATION_USAGE, `  dele bench   --report FILE                (re-print the tables of a saved --json run, bench or ablation)`].join('\n'),
   run: (o) => cmdBench(o),
 };
