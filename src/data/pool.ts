@@ -20,12 +20,7 @@ export function lfOnly(ds: Dataset): Dataset {
 
 /** The whole space when it has at most `n` architectures, else `n` drawn with `seed`; with the space's cost columns. */
 export function sampledPool(space: SearchSpace, n = SAMPLED_POOL_SIZE, seed = 0): Dataset {
-  const archs =
-    space.size !== undefined && space.size <= n && space.fromIndex
-      ? Array.from({ length: space.size }, (_, i) => space.fromIndex!(i))
-      : (() => {
-          const rng = new Rng(seed);
-          return space.sample(() => rng.next(), n);
-        })();
+  const rng = new Rng(seed);
+  const archs = space.size !== undefined && space.size <= n && space.fromIndex ? Array.from({ length: space.size }, (_, i) => space.fromIndex!(i)) : space.sample(() => rng.next(), n);
   return makeDataset(`sample:${space.id}:${archs.length}:${seed}`, space, archs, costColumns(space, archs, []));
 }

@@ -15,6 +15,7 @@
  * There is no held-out split: the predictor's metric is k-fold cross-validation of step 2 on the labels (each
  * fold fine-tuned from the same step 1, scored on the labels it did not see; the mean of the folds' Kendall tau).
  */
+import * as crypto from 'node:crypto';
 import { column, type Column, type Dataset, DataError, makeDataset, permutation } from '../data/dataset';
 import { Adam } from './adam';
 import { fitIsotonic } from './calibration';
@@ -151,9 +152,12 @@ export async function trainOnLabels(pool: Dataset, labels: readonly LabelledArch
   const model = new EnsembleModel(cfg, seed);
   const opt = new Adam({ lr: optim.lr });
   const poolRows = Array.from({ length: pool.archs.length }, (_, i) => i);
-  // A structural column's values follow from the pool's archs and its sign: the key needs no values.
-  const lfKey = experts.map((n) => `${n}:${column(lfData, n).description.includes('negated') ? '-' : '+'}`);
-  const step1Key = { format: 'dele-nas/labelled-step1@1', pool: pool.fingerprint, poolSize: pool.archs.length, method: opts.method, experts: lfKey, config: cfg, optim, seed, numerics: trainingNumerics() };
+  // Step 1 trains on these values only (the pool's rows): the key holds their hash, whatever made the columns
+  // (the pool's own LF columns, or structural measures chosen and oriented on the labels).
+  const lf = experts.map((n) => column(lfData, n).values);
+  const lfHash = crypto.createHash('sha256');
+  for (const v of lf) lfHash.update(Buffer.from(v.buffer, v.byteOffset, pool.archs.length * v.BYTES_PER_ELEMENT));
+  const step1Key = { format: 'dele-nas/labelled-step1@2', pool: pool.fingerprint, poolSize: pool.archs.length, method: opts.method, experts, lf: lfHash.digest('hex'), config: cfg, optim, seed, numerics: trainingNumerics() };
   let step1Seconds = 0;
   let step1Cached = false;
   let finalModel: EnsembleModel | undefined;
@@ -166,7 +170,6 @@ export async function trainOnLabels(pool: Dataset, labels: readonly LabelledArch
         step1Cached = true;
       } else {
         const t = Date.now();
-        const lf = experts.map((n) => column(lfData, n).values);
         await pretrainExpertsParallel(model, opt, ds.features, poolRows, lf, optim, new Rng(seed ^ 0x5eed), hooks, { jobs, workerScript: opts.expertWorkerScript });
         step1Seconds = (Date.now() - t) / 1000;
         opts.step1?.save(step1Key, model, opt, step1Seconds);

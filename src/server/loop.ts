@@ -94,7 +94,6 @@ export class Loop {
     const r = await this.training.inSlot(token, (slot, cancelledEarly) =>
       this.training.run(
         { space, title: 'DELE: updating predictor', detail: `${space.title} · ${labels.size} labels from ${path.basename(file)}`, start: (outDir) => ({ type: 'update', job: job(outDir) }), update: true },
-        token,
         slot,
         cancelledEarly,
       ),
@@ -121,7 +120,7 @@ export class Loop {
     if (host === 'stale') throw new ResponseError(5, `the ${space.title} predictor was trained before its space file changed: train or update it again`);
     const info = host?.info;
     if (!info) throw new ResponseError(5, `no predictor for ${space.title}: train one (DELE: Train Predictor…) or update one from results (DELE: Update Predictor)`);
-    const labelled = this.results.configured().some((c) => c.space.id === space.id) ? [...this.results.labels(space.id).labels.keys()] : [];
+    const labelled = [...this.results.labels(space.id).labels.keys()];
     const result = await this.inWorker(
       { type: 'proposeBatch', job: { predictorDir: info.path, backend: ctx.status().backend, k: params.k, beta, seed, budget: BATCH_BUDGET, labelled } },
       token,

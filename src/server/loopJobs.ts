@@ -3,7 +3,7 @@
  * step-1 cache when the pool and experts are unchanged, step 2 on the labels) and proposing the next batch.
  * Run in the training worker thread (trainWorker.ts), never on the server's thread.
  */
-import { DataError, importDataFile, lfNames, loadBundled } from '../data/dataset';
+import { type Dataset, DataError, importDataFile, lfNames, loadBundled } from '../data/dataset';
 import { lfOnly, sampledPool } from '../data/pool';
 import { Step1Cache } from '../experiment/step1Cache';
 import { applyCalibration } from '../predictor/calibration';
@@ -17,7 +17,7 @@ import { resolveSpace } from '../space/registry';
 import { parseOrThrow, type SearchSpace } from '../space/types';
 import type { FromWorker, PoolSpec, ProposeJob, UpdateJob } from './workerProtocol';
 
-function poolOf(spec: PoolSpec, space: SearchSpace): { ds: ReturnType<typeof lfOnly>; description: string } {
+function poolOf(spec: PoolSpec, space: SearchSpace): { ds: Dataset; description: string } {
   if (spec.kind === 'bundled') return { ds: lfOnly(loadBundled(space.id)), description: `the bundled ${space.title} table's LF columns` };
   if (spec.kind === 'file') return { ds: lfOnly(importDataFile(spec.path, { space })), description: `the LF columns of ${spec.path}` };
   const ds = sampledPool(space);

@@ -31,6 +31,8 @@ interface FileState {
   target?: string;
   /** Keys of the rows the file holds now. */
   inFile: Set<string>;
+  /** Every label read so far (the stored labels merged with the file's rows): canonical key -> value. */
+  labels: Record<string, number>;
   problems: ResultProblem[];
   lineLengths: number[];
   error?: string;
@@ -91,8 +93,12 @@ export class ResultsFiles {
   /** Reads a space's results file now: merges its rows into the stored labels and publishes its diagnostics. */
   read(spaceId: string): ResultsSummary | undefined {
     const c = this.configured().find((x) => x.space.id === spaceId);
-    if (!c) return undefined;
-    const state: FileState = { space: spaceId, file: c.file, ...(c.target ? { target: c.target } : {}), inFile: new Set(), problems: [], lineLengths: [] };
+    if (!c) {
+      // No results file (any more): nothing read before stands for this space.
+      this.states.delete(spaceId);
+      return undefined;
+    }
+    const state: FileState = { space: spaceId, file: c.file, inFile: new Set(), labels: {}, problems: [], lineLengths: [] };
     let text: string | undefined;
     try {
       text = fs.readFileSync(c.file, 'utf8');
@@ -100,29 +106,31 @@ export class ResultsFiles {
       const code = (e as NodeJS.ErrnoException).code;
       state.error = code === 'ENOENT' ? 'the results file does not exist yet' : `cannot read the results file: ${(e as Error).message}`;
     }
-    if (text !== undefined) {
-      const r = readResults(text, c.file, c.space, c.target);
-      state.target = r.target ?? c.target ?? this.lastTarget.get(spaceId);
-      if (state.target !== undefined) this.lastTarget.set(spaceId, state.target);
-      state.problems = r.problems;
-      state.lineLengths = text.split('\n').map((l) => l.length);
-      if (r.target !== undefined && r.rows.length > 0) {
-        const store = this.loadStore(spaceId, r.target);
-        let changed = false;
-        for (const row of r.rows) {
-          state.inFile.add(row.key);
-          if (store.labels[row.key] !== row.value) {
-            store.labels[row.key] = row.value;
-            changed = true;
-          }
-        }
-        const file = this.storeFile(spaceId, r.target);
-        if (changed && file) {
-          fs.mkdirSync(path.dirname(file), { recursive: true });
-          writeFileAtomically(file, JSON.stringify(store));
+    const r = text !== undefined ? readResults(text, c.file, c.space, c.target) : undefined;
+    // A file without a header yet (emptied, or missing) keeps the value column named before.
+    state.target = r?.target ?? c.target ?? this.lastTarget.get(spaceId);
+    if (state.target !== undefined) {
+      this.lastTarget.set(spaceId, state.target);
+      const store = this.loadStore(spaceId, state.target);
+      let changed = false;
+      for (const row of r?.rows ?? []) {
+        state.inFile.add(row.key);
+        if (store.labels[row.key] !== row.value) {
+          store.labels[row.key] = row.value;
+          changed = true;
         }
       }
-    } else if (c.target ?? this.lastTarget.get(spaceId)) state.target = c.target ?? this.lastTarget.get(spaceId);
+      const file = this.storeFile(spaceId, state.target);
+      if (changed && file) {
+        fs.mkdirSync(path.dirname(file), { recursive: true });
+        writeFileAtomically(file, JSON.stringify(store));
+      }
+      state.labels = store.labels;
+    }
+    if (r && text !== undefined) {
+      state.problems = r.problems;
+      state.lineLengths = text.split('\n').map((l) => l.length);
+    }
     this.states.set(spaceId, state);
     // An open results file's diagnostics are the document's (they add these): publishing here would replace them.
     const uri = pathToFileURL(c.file).href;
@@ -146,8 +154,7 @@ export class ResultsFiles {
   }
 
   private summary(space: SearchSpace, state: FileState): ResultsSummary {
-    const labels = state.target !== undefined ? this.loadStore(space.id, state.target).labels : {};
-    const keys = Object.keys(labels);
+    const keys = Object.keys(state.labels);
     return {
       space: space.id,
       spaceTitle: space.title,
@@ -165,12 +172,23 @@ export class ResultsFiles {
     return this.configured().flatMap((c) => this.read(c.space.id) ?? []);
   }
 
+  /**
+   * Every configured space's results as last read (the watcher reads a file again when it changes); a space not
+   * read yet, or whose results file is another one now, is read now.
+   */
+  summaries(): ResultsSummary[] {
+    return this.configured().flatMap((c) => {
+      const s = this.states.get(c.space.id);
+      return s && s.file === c.file ? [this.summary(c.space, s)] : (this.read(c.space.id) ?? []);
+    });
+  }
+
   /** The labels of a space (read from its results file now, plus every label stored before): canonical key -> value. */
   labels(spaceId: string): { target?: string; file?: string; labels: Map<string, number> } {
     this.read(spaceId);
     const s = this.states.get(spaceId);
-    if (!s?.target) return { ...(s ? { file: s.file } : {}), labels: new Map() };
-    return { target: s.target, file: s.file, labels: new Map(Object.entries(this.loadStore(spaceId, s.target).labels)) };
+    if (!s) return { labels: new Map() };
+    return { ...(s.target !== undefined ? { target: s.target } : {}), file: s.file, labels: new Map(Object.entries(s.labels)) };
   }
 
   /** Watches the configured files (again: call after the settings or the spaces change). */

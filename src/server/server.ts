@@ -183,7 +183,7 @@ export class DeleServer implements ServerContext {
     connection.onRequest(StatusRequest, afterStart(() => this.status()));
     connection.onRequest(DataInfoRequest, afterStart((p) => dataInfo(this, p)));
     connection.onRequest(RankingsRequest, afterStart((p) => rankings(this, p?.space)));
-    connection.onRequest(WorkspaceArchitecturesRequest, afterStart(async (p) => ({ ...(await this.workspaceArchs.list(p)), labelled: this.results.readAll() })));
+    connection.onRequest(WorkspaceArchitecturesRequest, afterStart(async (p) => ({ ...(await this.workspaceArchs.list(p)), labelled: this.results.summaries() })));
     connection.onRequest(ResultsRequest, afterStart(() => this.results.readAll()));
     connection.onRequest(UpdatePredictorRequest, (p, token) => this.loop.update(p, token));
     connection.onRequest(ProposeBatchRequest, (p, token) => this.loop.proposeBatch(p, token));

@@ -64,7 +64,6 @@ export class Training {
           start: (outDir) => ({ type: 'start', params: { ...params, space: space.id }, declaration: space.declaration, outDir, jobs: ctx.settings().trainingJobs }),
           update: false,
         },
-        token,
         slot,
         cancelledEarly,
       ),
@@ -102,8 +101,11 @@ export class Training {
     return this.choice.incomingDir(spaceId);
   }
 
-  /** Trains in a worker with work-done progress; the result, when it loads, joins the space's history (and may become active). */
-  async run(job: TrainingJob, token: CancellationToken, slot: TrainingSlot, cancelledEarly: () => boolean): Promise<TrainResult> {
+  /**
+   * Trains in a worker with work-done progress; the result, when it loads, joins the space's history (and may become
+   * active). Runs in a slot of `inSlot`, whose request token reaches the worker through `slot.cancel`.
+   */
+  async run(job: TrainingJob, slot: TrainingSlot, cancelledEarly: () => boolean): Promise<TrainResult> {
     const ctx = this.ctx;
     const outDir = this.outDirFor(job.space.id);
     const progress = await ctx.connection.window.createWorkDoneProgress();
@@ -115,7 +117,6 @@ export class Training {
     if (cancelledEarly()) cancel();
     void ctx.connection.sendNotification(PredictorChangedNotification, ctx.status());
     progress.token.onCancellationRequested(cancel);
-    token.onCancellationRequested(cancel);
     const result = this.outcome(worker, progress);
     worker.postMessage(job.start(outDir));
     const r = await result;
