@@ -5,7 +5,7 @@
  */
 import { fileURLToPath } from 'node:url';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
-import type { Connection, TextDocuments } from 'vscode-languageserver/node';
+import type { CancellationToken, Connection, Disposable, TextDocuments } from 'vscode-languageserver/node';
 import type { DeleSettings, InitOptions, StatusResult } from '../protocol/lsp';
 import type { FoundArch, SearchSpace } from '../space/types';
 import type { BenchmarkTable } from './benchmarks';
@@ -57,3 +57,15 @@ export const show = (x: unknown): string => {
   const j = x === undefined ? 'nothing' : (JSON.stringify(x) ?? String(x));
   return j.length > 40 ? `${j.slice(0, 40)}…` : j;
 };
+
+/**
+ * Calls `f` when a request is cancelled, or at once when it already is: a request cancelled before its handler
+ * subscribed carries vscode-jsonrpc's CancellationToken.Cancelled, whose event never fires.
+ */
+export function onCancel(token: CancellationToken, f: () => void): Disposable {
+  if (token.isCancellationRequested) {
+    f();
+    return { dispose: () => {} };
+  }
+  return token.onCancellationRequested(f);
+}

@@ -16,7 +16,7 @@ import { type ComputeLfParams, type ComputeLfResult, type SpaceInfo, WORKSPACE_F
 import { readFilePrefix } from './workspaceArchs';
 import type { SearchSpace } from '../space/types';
 import { writeFileAtomically } from '../util/files';
-import { type ServerContext, uriToPath } from './context';
+import { onCancel, type ServerContext, uriToPath } from './context';
 import { computeLfParamsProblem } from './params';
 
 /** Architectures per run (files and bytes per file: the side bar's WORKSPACE_* bounds): work stays bounded. */
@@ -100,7 +100,7 @@ export class LfHost {
     if (jobs.length === 0) return { status: 'failed', message: `no ${space.title} architecture found${p.source.kind === 'workspace' ? ' in the workspace' : ''}`, ...none };
     this.running = true;
     const abort = new AbortController();
-    token.onCancellationRequested(() => abort.abort());
+    onCancel(token, () => abort.abort());
     progress.token.onCancellationRequested(() => abort.abort());
     const t0 = Date.now();
     try {

@@ -11,7 +11,7 @@ import { type CancellationToken, ErrorCodes, ResponseError } from 'vscode-langua
 import { bundledSpaceIds } from '../data/dataset';
 import type { ProposeBatchParams, ProposeBatchResult, TrainResult, UpdatePredictorParams } from '../protocol/lsp';
 import type { SearchSpace } from '../space/types';
-import type { ServerContext } from './context';
+import { onCancel, type ServerContext } from './context';
 import { readSavedMeta } from './predictorHistory';
 import type { ResultsFiles } from './results';
 import type { Training } from './training';
@@ -131,7 +131,7 @@ export class Loop {
   /** A batch proposal in its own worker thread (cancelled with the request). */
   private inWorker(message: ToWorker, token: CancellationToken): Promise<Extract<FromWorker, { type: 'batch' }>['result']> {
     const worker = new Worker(this.ctx.workerScript(), { resourceLimits: { maxOldGenerationSizeMb: WORKER_HEAP_MB } });
-    token.onCancellationRequested(() => worker.postMessage({ type: 'cancel' } satisfies ToWorker));
+    onCancel(token, () => worker.postMessage({ type: 'cancel' } satisfies ToWorker));
     return new Promise<Extract<FromWorker, { type: 'batch' }>['result']>((resolve, reject) => {
       worker.on('message', (m: FromWorker) => {
         if (m.type === 'batch') resolve(m.result);

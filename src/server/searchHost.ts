@@ -15,7 +15,7 @@ import {
   type SearchResponse,
 } from '../protocol/lsp';
 import { DEFAULT_SPACE_ID } from '../space/registry';
-import { type ServerContext, show } from './context';
+import { onCancel, type ServerContext, show } from './context';
 import { searchParamsProblem } from './params';
 import type { FoundArch, SearchSpace } from '../space/types';
 import type { ArchPrediction, PredictorHost } from './predictorHost';
@@ -85,7 +85,7 @@ export class SearchHost {
     if (this.running) throw new Error('a search is already running');
     this.running = true;
     const abort = new AbortController();
-    const cancelSub = token.onCancellationRequested(() => abort.abort());
+    const cancelSub = onCancel(token, () => abort.abort());
     let progress: WorkDoneProgressServerReporter | undefined;
     let worker: ScoringWorker | undefined;
     try {

@@ -10,7 +10,7 @@ import { Predictor } from '../predictor/predictor';
 import { PredictorChangedNotification, TrainingEpochNotification, type TrainParams, type TrainResult } from '../protocol/lsp';
 import { DEFAULT_SPACE_ID } from '../space/registry';
 import type { SearchSpace } from '../space/types';
-import type { ServerContext } from './context';
+import { onCancel, type ServerContext } from './context';
 import { trainParamsProblem } from './params';
 import { PredictorChoice } from './predictorChoice';
 import { type FromWorker, type ToWorker, WORKER_HEAP_MB, workerFailure } from './workerProtocol';
@@ -79,7 +79,7 @@ export class Training {
     let cancelledEarly = false;
     const slot: TrainingSlot = { cancel: () => (cancelledEarly = true) };
     this.slot = slot;
-    token.onCancellationRequested(() => slot.cancel());
+    onCancel(token, () => slot.cancel());
     try {
       return await job(slot, () => cancelledEarly);
     } finally {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, before } from 'node:test';
-import type { CodeLens, Hover } from 'vscode-languageserver-protocol';
+import { type CodeLens, CancellationTokenSource, type Hover } from 'vscode-languageserver-protocol';
 import type { RankingsResult, StatusResult, TrainResult } from '../../src/protocol/lsp';
 import { describe, it, startSession, type TestSession, TINY_TRAINING } from './lspClient';
 import { at } from '../unit/at';
@@ -133,6 +133,24 @@ describe('language server over LSP', () => {
     assert.equal(st.predictor?.source, 'bundled');
     assert.equal(st.training, false);
     assert.ok(!fs.existsSync(path.join(s.storage, 'predictors', 'nb201')));
+  });
+
+  it('cancelling the request itself (its token) cancels the training too, before or after the worker started', async () => {
+    await useBundledPredictor();
+    const params = { data: 'bundled', target: 'c10_test_200ep', method: 'dele', encoder: 'gates', trainRatio: 0.02, preset: 'tiny', experts: ['zc_c10_synflow', 'zc_c10_jacov'], pretrainEpochs: 50, epochs: 20 };
+    const before = s.notifications.length;
+    const running = new CancellationTokenSource();
+    const pending = s.client.sendRequest('dele/train', params, running.token) as Promise<TrainResult>;
+    await s.waitFor(() => s.notifications.slice(before).some((n) => n.method === 'dele/trainingEpoch'));
+    running.cancel();
+    assert.equal((await pending).status, 'cancelled');
+    const early = new CancellationTokenSource();
+    const at0 = s.client.sendRequest('dele/train', params, early.token) as Promise<TrainResult>;
+    early.cancel();
+    assert.equal((await at0).status, 'cancelled');
+    const st = (await s.client.sendRequest('dele/status')) as StatusResult;
+    assert.equal(st.predictor?.source, 'bundled');
+    assert.equal(st.training, false);
   });
 
   it('trains a predictor in a worker with progress, swaps it in once confirmed and refreshes the lenses', async () => {
