@@ -83,6 +83,10 @@ export interface BenchFile {
   seeds: number;
   /** True: seed i used subset seed i (groundTruthSubset); absent or false: the first N of the train split for every seed. */
   subsetSeeds?: boolean;
+  /** Temperature of DELE's gate prior (dele bench --gate-prior). */
+  gatePrior?: number;
+  /** Sampled architectures step 1 also trained on (dele bench --step1-sample). */
+  step1Sample?: number;
   ratios: number[];
   /** Set when the ground truth was given as counts of archs (--counts); ratios are then derived from them. */
   counts?: number[];
@@ -111,6 +115,8 @@ export function benchHeader(b: BenchFile): string {
   );
   if (b.experts) lines.push(`experts (${b.experts.length}): ${b.experts.join(', ')}`);
   if (b.optim && Object.keys(b.optim).length > 0) lines.push(`optimiser overrides: ${JSON.stringify(b.optim)}`);
+  if (b.step1Sample) lines.push(`step 1 also on ${b.step1Sample} architectures sampled from the space per seed (no LF values: only structural experts learn from them)`);
+  if (b.gatePrior) lines.push(`DELE's gate prior: before step 2 the gate's output bias is tau_k / ${b.gatePrior} (each expert's tau on the labels)`);
   if (b.commit || b.command) lines.push(`commit ${b.commit ?? 'unknown'}; command: ${b.command ?? 'unknown'}`);
   return lines.join('\n');
 }

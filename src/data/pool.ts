@@ -24,3 +24,33 @@ export function sampledPool(space: SearchSpace, n = SAMPLED_POOL_SIZE, seed = 0)
   const archs = space.size !== undefined && space.size <= n && space.fromIndex ? Array.from({ length: space.size }, (_, i) => space.fromIndex!(i)) : space.sample(() => rng.next(), n);
   return makeDataset(`sample:${space.id}:${archs.length}:${seed}`, space, archs, costColumns(space, archs, []));
 }
+
+/**
+ * The data with `n` architectures sampled from its space appended (fewer when the space has fewer it does not
+ * hold), none already in the data or drawn twice, every column NaN for them: rows for label-free step-1 targets
+ * such as structural measures, which any architecture has. The first rows (and so any split of them) are kept.
+ */
+export function withSampledArchs(ds: Dataset, n: number, seed = 0): Dataset {
+  const seen = new Set(ds.keys);
+  const rng = new Rng(seed);
+  const extra: unknown[] = [];
+  // A space's sampler may repeat itself (NB101 draws isomorphic specs): draw again for what is missing, until
+  // five rounds in a row bring nothing new (the space is then all but exhausted).
+  for (let idle = 0; extra.length < n && idle < 5; ) {
+    const before = extra.length;
+    for (const a of ds.space.sample(() => rng.next(), n - extra.length)) {
+      const k = ds.space.key(a);
+      if (seen.has(k)) continue;
+      seen.add(k);
+      extra.push(a);
+    }
+    idle = extra.length === before ? idle + 1 : 0;
+  }
+  const columns: Column[] = ds.columns.map((c) => {
+    const values = new Float64Array(ds.archs.length + extra.length).fill(NaN);
+    values.set(c.values);
+    return { ...c, values };
+  });
+  const out = makeDataset(`${ds.source}+sample:${extra.length}:${seed}`, ds.space, [...ds.archs, ...extra], columns);
+  return { ...out, ...(ds.defaultExperts ? { defaultExperts: ds.defaultExperts } : {}), ...(ds.expertSets ? { expertSets: ds.expertSets } : {}) };
+}

@@ -16,6 +16,7 @@ import { EnsembleModel, type EncoderType } from '../predictor/model';
 import { MAX_EXPERTS, resolveExperts } from '../predictor/predictor';
 import { modelBase, PRESETS, type PresetName } from '../predictor/presets';
 import { Rng } from '../util/rng';
+import { applyGatePrior } from '../predictor/gatePrior';
 import { cloneModel, modelConfigFor, type OptimConfig, scoreArchs, trainingNumerics, trainOnTruth } from '../predictor/train';
 import { pretrainExpertsParallel } from '../predictor/parallel';
 import type { Step1Cache } from './step1Cache';
@@ -38,6 +39,8 @@ export interface AblationVariant {
   optim?: Partial<OptimConfig>;
   /** Learning rate of step 2 (default: the optimiser's, which step 2 keeps from step 1 with its state). */
   finetuneLr?: number;
+  /** Temperature of the gate prior before step 2 (applyGatePrior); absent: none. */
+  gatePrior?: number;
   /** Step 2 repeated with this many seeds from the same step 1; their per-set ranks are averaged. */
   ensemble?: number;
   /** Ratios for this variant (default: the file's). */
@@ -67,6 +70,8 @@ export interface ResolvedVariant {
   expertsFrom: string;
   optim: OptimConfig;
   finetuneLr?: number;
+  /** Temperature of the gate prior before step 2 (applyGatePrior); absent: none. */
+  gatePrior?: number;
   ensemble: number;
   ratios: number[];
   lfFill?: 'equivalent';
@@ -165,7 +170,7 @@ export function parseAblationSpec(raw: unknown): AblationSpec {
   if (!Array.isArray(raw.variants) || raw.variants.length === 0) fail('"variants" must be a non-empty list');
   atMost(raw.variants.length, ABLATION_LIMITS.variants, 'the number of variants');
   const names = new Set<string>();
-  const vKnown = new Set(['name', 'encoder', 'preset', 'experts', 'optim', 'finetuneLr', 'ensemble', 'ratios', 'lfFill']);
+  const vKnown = new Set(['name', 'encoder', 'preset', 'experts', 'optim', 'finetuneLr', 'gatePrior', 'ensemble', 'ratios', 'lfFill']);
   raw.variants.forEach((v, i) => {
     const where = `variant ${i + 1}`;
     if (!isObj(v)) fail(`${where} must be an object with a "name"`);
@@ -199,6 +204,7 @@ export function parseAblationSpec(raw: unknown): AblationSpec {
       }
     }
     if (v.finetuneLr !== undefined && !(typeof v.finetuneLr === 'number' && v.finetuneLr > 0 && Number.isFinite(v.finetuneLr))) fail(`${w}: finetuneLr must be a positive number`);
+    if (v.gatePrior !== undefined && !(typeof v.gatePrior === 'number' && v.gatePrior > 0 && Number.isFinite(v.gatePrior))) fail(`${w}: gatePrior must be a positive number`);
     if (v.ensemble !== undefined) positiveInt(v.ensemble, `${w}: ensemble`, ABLATION_LIMITS.ensemble);
     if (v.lfFill !== undefined && v.lfFill !== 'equivalent') fail(`${w}: lfFill must be "equivalent"`);
     spec.variants.push({
@@ -208,6 +214,7 @@ export function parseAblationSpec(raw: unknown): AblationSpec {
       ...(e !== undefined ? { experts: e as AblationVariant['experts'] } : {}),
       ...(v.optim !== undefined ? { optim: v.optim as Partial<OptimConfig> } : {}),
       ...(v.finetuneLr !== undefined ? { finetuneLr: v.finetuneLr as number } : {}),
+      ...(v.gatePrior !== undefined ? { gatePrior: v.gatePrior as number } : {}),
       ...(v.ensemble !== undefined ? { ensemble: v.ensemble as number } : {}),
       ...(v.ratios !== undefined ? { ratios: ratioList(v.ratios, w) } : {}),
       ...(v.lfFill !== undefined ? { lfFill: 'equivalent' as const } : {}),
@@ -300,6 +307,7 @@ export function resolveVariants(raw: Dataset, spec: AblationSpec, target: string
       expertsFrom,
       optim: { ...PRESETS[preset].optim, ...v.optim },
       ...(v.finetuneLr !== undefined ? { finetuneLr: v.finetuneLr } : {}),
+      ...(v.gatePrior !== undefined ? { gatePrior: v.gatePrior } : {}),
       ensemble: v.ensemble ?? 1,
       ratios: v.ratios ?? spec.ratios,
       ...(v.lfFill ? { lfFill: v.lfFill } : {}),
@@ -389,6 +397,7 @@ export async function runAblationTask(raw: Dataset, task: AblationTask, cache: S
           const c = cloneModel(model);
           const o = opt.cloneFor(c.map, v.finetuneLr);
           try {
+            if (v.gatePrior !== undefined) applyGatePrior(c.model, ds.features, gt, truth, v.gatePrior);
             await trainOnTruth(c.model, o, ds.features, gt, truth, v.optim, new Rng(task.seed * 7919 + Math.round(ratio * 1e4) + m * 104729));
             const f = scoreArchs(c.model, gt.map((i) => ds.features[i]!)).scores;
             fit.push({ fit: f, scores: f });
@@ -490,7 +499,7 @@ export function ablationReport(a: AblationFile): string {
   out.push('', 'Variants (step 1 is shared by variants with the same encoder, preset, experts and step-1 settings; its seconds are those of its training, also when read from the step-1 cache)');
   for (const v of a.variants) {
     out.push(
-      `- ${v.name}: ${v.encoder}, preset ${v.preset}${v.lfFill ? ', missing LF values filled from the functionally equivalent arch' : ''}, ${v.experts.length} experts (${v.expertsFrom}: ${v.experts.join(', ')}), optim ${JSON.stringify(v.optim)}${v.finetuneLr !== undefined ? `, step-2 lr ${v.finetuneLr}` : ''}, ensemble ${v.ensemble}, ratios ${v.ratios.join(', ')}`,
+      `- ${v.name}: ${v.encoder}, preset ${v.preset}${v.lfFill ? ', missing LF values filled from the functionally equivalent arch' : ''}, ${v.experts.length} experts (${v.expertsFrom}: ${v.experts.join(', ')}), optim ${JSON.stringify(v.optim)}${v.finetuneLr !== undefined ? `, step-2 lr ${v.finetuneLr}` : ''}${v.gatePrior !== undefined ? `, gate prior tau_k / ${v.gatePrior}` : ''}, ensemble ${v.ensemble}, ratios ${v.ratios.join(', ')}`,
     );
   }
   return out.join('\n');

@@ -11,7 +11,9 @@ import type { EncoderType } from '../predictor/model';
 import { chooseExperts } from '../predictor/predictor';
 import { modelBase, PRESETS, type PresetName } from '../predictor/presets';
 import { Rng } from '../util/rng';
-import { cloneModel, type Method, modelConfigFor, type OptimConfig, pretrainExperts, scoreArchs, trainOnTruth } from '../predictor/train';
+import { withSampledArchs } from '../data/pool';
+import { applyGatePrior } from '../predictor/gatePrior';
+import { cloneModel, type Method, modelConfigFor, type OptimConfig, pretrainExperts, scoreArchs, step2LearningRate, trainOnTruth } from '../predictor/train';
 import { EnsembleModel } from '../predictor/model';
 
 export interface BenchTask {
@@ -27,6 +29,13 @@ export interface BenchTask {
   experts?: string[];
   optim?: Partial<OptimConfig>;
   methods?: Method[];
+  /** Temperature of DELE's gate prior (applyGatePrior) before step 2; absent: no prior. */
+  gatePrior?: number;
+  /**
+   * Architectures sampled from the space that step 1 also trains on (no LF value or label: only structural
+   * experts learn from them); absent or 0: the training split only.
+   */
+  step1Sample?: number;
 }
 
 export interface BenchRow {
@@ -65,6 +74,9 @@ export async function runBenchTask(ds: Dataset, task: BenchTask, log: (msg: stri
   const optim: OptimConfig = { ...preset.optim, ...task.optim };
   const truth = column(ds, task.target).values;
   const split = splitDataset(ds.archs.length, 0);
+  if (task.step1Sample) ds = withSampledArchs(ds, task.step1Sample, task.seed);
+  // Step 1's rows: the training split, then the sampled architectures appended after every row of the table.
+  const step1Idx = [...split.train, ...Array.from({ length: ds.archs.length - truth.length }, (_, i) => truth.length + i)];
   const heldOutFeatures = split.heldOut.map((i) => ds.features[i]!);
   const heldOutTruth = split.heldOut.map((i) => truth[i]!);
   // Structural experts (`--lf structural`) are chosen on the smallest ratio's labels, which every ratio has
@@ -97,7 +109,8 @@ export async function runBenchTask(ds: Dataset, task: BenchTask, log: (msg: stri
       const c = cloneModel(pretrained.model);
       model = c.model;
       // DELE keeps the optimizer across steps; the single-LF baseline starts a fresh one.
-      opt = method === 'dele' ? pretrained.opt.cloneFor(c.map) : new Adam({ lr: optim.lr });
+      opt = method === 'dele' ? pretrained.opt.cloneFor(c.map, step2LearningRate(optim, gt.length)) : new Adam({ lr: optim.lr });
+      if (method === 'dele' && task.gatePrior) applyGatePrior(model, ds.features, gt, truth, task.gatePrior);
     } else {
       model = new EnsembleModel(modelConfigFor(base, method, cfgExperts), task.seed);
       opt = new Adam({ lr: optim.lr });
@@ -114,7 +127,7 @@ export async function runBenchTask(ds: Dataset, task: BenchTask, log: (msg: stri
     const t = Date.now();
     const model = new EnsembleModel(modelConfigFor(base, method, cfgExperts), task.seed);
     const opt = new Adam({ lr: optim.lr });
-    await pretrainExperts(model, opt, ds.features, split.train, cfgExperts.map((n) => column(ds, n).values), optim, new Rng(task.seed), {
+    await pretrainExperts(model, opt, ds.features, step1Idx, cfgExperts.map((n) => column(ds, n).values), optim, new Rng(task.seed), {
       onEpoch: (e) => {
         if (e.epoch % 10 === 0) log(`${task.encoder} seed ${task.seed} pretrain ${cfgExperts.length === 1 ? cfgExperts[0] : 'experts'} epoch ${e.epoch}/${e.epochs} loss ${e.loss.toFixed(4)}`);
       },

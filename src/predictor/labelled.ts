@@ -25,7 +25,7 @@ import { pretrainExpertsParallel, trainOnTruthParallel } from './parallel';
 import { chooseExperts, type CrossValidation, Predictor, PREDICTOR_FORMAT, type PredictorMeta } from './predictor';
 import { modelBase, PRESETS, type PresetName } from './presets';
 import { Rng } from '../util/rng';
-import { cloneModel, type EpochEvent, type Method, modelConfigFor, type OptimConfig, scoreArchs, type TrainHooks, trainingNumerics } from './train';
+import { cloneModel, type EpochEvent, type Method, modelConfigFor, type OptimConfig, scoreArchs, step2LearningRate, type TrainHooks, trainingNumerics } from './train';
 
 /** Where step 1 is kept between trainings (Step1Cache in src/experiment has this shape). */
 export interface Step1Store {
@@ -124,7 +124,7 @@ async function fineTuneCopy(
   workerScript?: string,
 ): Promise<EnsembleModel> {
   const c = cloneModel(model);
-  const o = fresh ? new Adam({ lr: optim.lr }) : opt.cloneFor(c.map);
+  const o = fresh ? new Adam({ lr: optim.lr }) : opt.cloneFor(c.map, step2LearningRate(optim, gt.length));
   try {
     await trainOnTruthParallel(c.model, o, ds.features, gt, truth, optim, rng, hooks, { jobs, workerScript });
     return c.model;
@@ -194,7 +194,7 @@ export async function trainOnLabels(pool: Dataset, labels: readonly LabelledArch
       seed,
       splitSeed: 0,
       model: cfg,
-      optim,
+      optim: fresh ? optim : { ...optim, finetuneLr: step2LearningRate(optim, labelled.length) },
       dataset: { source: pool.source, fingerprint: ds.fingerprint, size: ds.archs.length, trainSize: pool.archs.length, groundTruthSize: labelled.length },
       labels: { source: opts.labelsSource ?? 'labels', count: labelled.length, outsidePool },
       ...(crossValidation ? { crossValidation } : {}),

@@ -459,6 +459,11 @@ export class EnsembleModel {
     return this.params.list('gate.');
   }
 
+  /** Bias of the gate's output layer ([K], one logit offset per expert), or undefined without a gate. */
+  gateOutputBias(): tf.Variable | undefined {
+    return this.gate ? this.params.vars.get('gate.mlp.out.b') : undefined;
+  }
+
   allVariables(): tf.Variable[] {
     return this.params.list();
   }

@@ -26,6 +26,7 @@ import {
   modelConfigFor,
   type OptimConfig,
   scoreArchs,
+  step2LearningRate,
   type TrainHooks,
 } from './train';
 
@@ -383,6 +384,11 @@ export function chooseExperts(ds: Dataset, method: Method, experts: string[] | u
   return { experts: [...withNamed, ...s.experts], lfData: s.ds, structural: true };
 }
 
+/** Each variable of `model` mapped to itself: an optimiser copy for the same model (Adam.cloneFor). */
+function identityMap(model: EnsembleModel): Map<tf.Variable, tf.Variable> {
+  return new Map(model.allVariables().map((v) => [v, v]));
+}
+
 /** Trains one predictor end to end (step 1 + step 2, or a baseline) and evaluates it on the held-out split. */
 export async function trainPredictor(ds: Dataset, opts: TrainOptions, hooks: TrainHooks = {}): Promise<TrainResult> {
   const t0 = Date.now();
@@ -417,11 +423,11 @@ export async function trainPredictor(ds: Dataset, opts: TrainOptions, hooks: Tra
     if (opts.method !== 'vanilla') {
       const lf = experts.map((n) => column(lfData, n).values);
       await pretrainExpertsParallel(model, opt, ds.features, split.train, lf, optim, rng, h, { jobs: opts.jobs ?? 1, workerScript: opts.expertWorkerScript });
-      if (opts.method === 'single') {
-        // The baseline re-initialises the optimizer between pretraining and fine-tuning (reinit_optimizer).
-        opt.dispose();
-        opt = new Adam({ lr: optim.lr });
-      }
+      // The single-LF baseline re-initialises the optimizer between pretraining and fine-tuning
+      // (reinit_optimizer); DELE keeps its state, at step 2's learning rate.
+      const next = opts.method === 'single' ? new Adam({ lr: optim.lr }) : opt.cloneFor(identityMap(model), step2LearningRate(optim, gt.length));
+      opt.dispose();
+      opt = next;
     }
     await trainOnTruthParallel(model, opt, ds.features, gt, truth.values, optim, rng, h, { jobs: opts.jobs ?? 1, workerScript: opts.expertWorkerScript });
   } catch (e) {
@@ -444,7 +450,7 @@ export async function trainPredictor(ds: Dataset, opts: TrainOptions, hooks: Tra
     splitSeed,
     ...(opts.subsetSeed !== undefined ? { subsetSeed: opts.subsetSeed } : {}),
     model: cfg,
-    optim,
+    optim: opts.method === 'dele' ? { ...optim, finetuneLr: step2LearningRate(optim, gt.length) } : optim,
     dataset: { source: ds.source, fingerprint: ds.fingerprint, size: ds.archs.length, trainSize: split.train.length, groundTruthSize: gt.length },
     calibration,
     metrics,

@@ -41,6 +41,11 @@ export interface OptimConfig {
   maxCompareRatio: number;
   pretrainEpochs: number;
   epochs: number;
+  /**
+   * DELE's step-2 learning rate (step 2 keeps step 1's optimiser state, moments included); absent: the rule of
+   * step2LearningRate.
+   */
+  finetuneLr?: number;
 }
 
 /** Paper values (dele-method.md §7). */
@@ -52,6 +57,20 @@ export const PAPER_OPTIM: OptimConfig = {
   pretrainEpochs: 200,
   epochs: 200,
 };
+
+/**
+ * With at most this many labels, DELE's step 2 runs at FEW_LABELS_STEP2_LR instead of the optimiser's rate: a
+ * gentler step 2 keeps more of what step 1 learned. Chosen on validation splits (docs/benchmarks.md, "Step 2
+ * with few labels"): better at 78 labels on NB201 and at 20 and 102 on TransNAS micro, worse at 390 on NB201.
+ */
+export const FEW_LABELS = 200;
+export const FEW_LABELS_STEP2_LR = 3e-4;
+
+/** DELE's step-2 learning rate for `labels` labelled archs: optim.finetuneLr, else the few-labels rule. */
+export function step2LearningRate(optim: OptimConfig, labels: number): number {
+  if (optim.finetuneLr !== undefined) return optim.finetuneLr;
+  return labels <= FEW_LABELS ? Math.min(optim.lr, FEW_LABELS_STEP2_LR) : optim.lr;
+}
 
 export class TrainingCancelled extends Error {
   constructor() {

@@ -10,7 +10,7 @@ import { type Dataset, loadBundled } from '../../src/data/dataset';
 import { parseOrThrow } from '../../src/space/types';
 import { initBackend } from '../../src/runtime/backend';
 import { Predictor, PredictorFileError, trainPredictor, type TrainOptions } from '../../src/predictor/predictor';
-import { TrainingCancelled } from '../../src/predictor/train';
+import { FEW_LABELS, FEW_LABELS_STEP2_LR, PAPER_OPTIM, step2LearningRate, TrainingCancelled } from '../../src/predictor/train';
 import { runBenchTask } from '../../src/experiment/bench';
 import { nb201Slice } from './slice';
 import { at } from './at';
@@ -50,6 +50,25 @@ describe('predictor training and persistence', () => {
     assert.ok(trained.metrics.kendallTau > 0.4, `tau ${trained.metrics.kendallTau}`);
     assert.equal(trained.metrics.n, 750);
     assert.ok(trained.history.some((e) => e.phase === 'pretrain') && trained.history.some((e) => e.phase === 'train'));
+  });
+
+  it('DELE’s step 2 runs at 3e-4 with at most 200 labels (step2LearningRate), recorded in the metadata; finetuneLr overrides it', async () => {
+    const labels = trained.predictor.meta.dataset.groundTruthSize;
+    assert.ok(labels <= FEW_LABELS, `${labels} labels`);
+    assert.equal(trained.predictor.meta.optim.finetuneLr, 3e-4);
+    const scores = (p: Predictor): number[] => p.predict(ARCHS).map((x) => x!.score);
+    const explicit = await trainPredictor(ds, { ...OPTS, optim: { ...OPTS.optim, finetuneLr: 3e-4 } });
+    const paper = await trainPredictor(ds, { ...OPTS, optim: { ...OPTS.optim, finetuneLr: 1e-3 } });
+    assert.deepEqual(scores(explicit.predictor), scores(trained.predictor));
+    assert.notDeepEqual(scores(paper.predictor), scores(trained.predictor));
+    assert.equal(paper.predictor.meta.optim.finetuneLr, 1e-3);
+    explicit.predictor.dispose();
+    paper.predictor.dispose();
+    const optim = { ...PAPER_OPTIM };
+    assert.equal(step2LearningRate(optim, FEW_LABELS), FEW_LABELS_STEP2_LR);
+    assert.equal(step2LearningRate(optim, FEW_LABELS + 1), optim.lr);
+    assert.equal(step2LearningRate({ ...optim, lr: 1e-4 }, 10), 1e-4, 'never above the optimiser’s own rate');
+    assert.equal(step2LearningRate({ ...optim, finetuneLr: 5e-3 }, 10), 5e-3);
   });
 
   it('predictions carry calibrated accuracy and gate weights that sum to 1', () => {
@@ -166,7 +185,7 @@ describe('predictors of other search spaces', () => {
     it(`trains on TransNAS-Bench-101 macro (${encoder}), records the space, round-trips, and frees every tensor`, async () => {
       const full = loadBundled('tnb101-macro');
       const n = tf.memory().numTensors;
-      const r = await trainPredictor(full, { method: 'dele', encoder, target: 'class_object', trainRatio: 0.1, experts: ['zen_jigsaw', 'synflow_jigsaw'], preset: 'tiny', seed: 0, optim: { pretrainEpochs: 2, epochs: 20 } });
+      const r = await trainPredictor(full, { method: 'dele', encoder, target: 'class_object', trainRatio: 0.1, experts: ['zen_jigsaw', 'synflow_jigsaw'], preset: 'tiny', seed: 0, optim: { pretrainEpochs: 2, epochs: 20, finetuneLr: 1e-3 } });
       assert.ok(r.metrics.kendallTau > 0.2, String(r.metrics.kendallTau));
       assert.equal(r.predictor.meta.space.id, 'tnb101-macro');
       if (encoder === 'gates') assert.equal(r.predictor.meta.model.gates.gcnOutDims.length, 6, 'one GCN layer per module of the longest chain');

@@ -71,8 +71,15 @@ async function cmdBench(o: Opts): Promise<number> {
   const optim: Record<string, number> = {};
   if (o.epochs !== undefined) optim.epochs = num(o.epochs, 'epochs', 0, Number.isInteger);
   if (o['pretrain-epochs'] !== undefined) optim.pretrainEpochs = num(o['pretrain-epochs'], 'pretrain-epochs', 0, Number.isInteger);
+  if (o['finetune-lr'] !== undefined) optim.finetuneLr = num(o['finetune-lr'], 'finetune-lr', 0, (x) => x > 0 && x < 1);
+  const gatePrior = o['gate-prior'] === undefined ? undefined : num(o['gate-prior'], 'gate-prior', 0, (x) => x > 0);
+  const step1Sample = o['step1-sample'] === undefined ? undefined : num(o['step1-sample'], 'step1-sample', 0, (x) => Number.isInteger(x) && x >= 0 && x <= 100_000);
   const tasks: BenchTask[] = [];
-  for (const encoder of encoders) for (let seed = 0; seed < seeds; seed++) tasks.push({ space: space.id, encoder, seed, ...(subsetSeeds ? { subsetSeed: seed } : {}), ratios, target, preset, experts: list(o.lf), optim, methods });
+  for (const encoder of encoders) {
+    for (let seed = 0; seed < seeds; seed++) {
+      tasks.push({ space: space.id, encoder, seed, ...(subsetSeeds ? { subsetSeed: seed } : {}), ratios, target, preset, experts: list(o.lf), optim, methods, ...(gatePrior ? { gatePrior } : {}), ...(step1Sample ? { step1Sample } : {}) });
+    }
+  }
   if (column(ds, target).kind !== 'target') throw new DataError(`column "${target}" is an LF measure, not a target`);
   const lf = list(o.lf);
   // Structural experts are chosen in each task (per seed, on its labels): the header names the set, after the LF
@@ -97,6 +104,8 @@ async function cmdBench(o: Opts): Promise<number> {
     preset,
     seeds,
     subsetSeeds,
+    ...(gatePrior ? { gatePrior } : {}),
+    ...(step1Sample ? { step1Sample } : {}),
     ratios,
     ...(counts ? { counts } : {}),
     archs: ds.archs.length,
@@ -116,8 +125,12 @@ export const benchCommand: Command = {
   usage: [`  dele bench   [--space ID] [--target COL] [--encoder gates,lstm] [--ratios 0.01,0.05,0.1 | --counts 10,25,50] [--seeds N]
                [--preset cpu|paper|tiny] [--lf A,B,..|structural|structural,A,B,..]
                [--methods vanilla,single,dele] [--jobs N] [--json FILE] [--epochs N] [--pretrain-epochs N] [--subset-seeds]
+               [--finetune-lr X] [--gate-prior T] [--step1-sample N]
                (--subset-seeds: seed i also labels subset i, so seeds vary the labelled archs too; default: the
                first N of the train split for every seed. --lf: DELE's experts (default: the data's default set);
-               structural adds up to 8 structural measures chosen per seed on its labels)`, ABLATION_USAGE, `  dele bench   --report FILE                (re-print the tables of a saved --json run, bench or ablation)`].join('\n'),
+               structural adds up to 8 structural measures chosen per seed on its labels. --finetune-lr X: DELE's
+               step-2 learning rate (default 3e-4 with at most 200 labels, else 1e-3, the paper's). --gate-prior T: before
+               step 2, DELE's gate leans on the experts that rank the labels best, logits tau_k / T. --step1-sample N: step 1 also trains on N architectures sampled
+               from the space, seed i's own draw; they have no LF value, so only structural experts learn from them)`, ABLATION_USAGE, `  dele bench   --report FILE                (re-print the tables of a saved --json run, bench or ablation)`].join('\n'),
   run: (o) => cmdBench(o),
 };

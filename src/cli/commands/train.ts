@@ -45,6 +45,7 @@ async function cmdTrain(o: Opts): Promise<number> {
   const optim: Record<string, number> = {};
   if (o.epochs !== undefined) optim.epochs = num(o.epochs, 'epochs', 0, (x) => Number.isInteger(x) && x >= 0);
   if (o['pretrain-epochs'] !== undefined) optim.pretrainEpochs = num(o['pretrain-epochs'], 'pretrain-epochs', 0, (x) => Number.isInteger(x) && x >= 0);
+  if (o['finetune-lr'] !== undefined) optim.finetuneLr = num(o['finetune-lr'], 'finetune-lr', 0, (x) => x > 0 && x < 1);
   const t = Date.now();
   const r = await trainPredictor(
     ds,
@@ -86,11 +87,12 @@ export const trainCommand: Command = {
   name: 'train',
   usage: `  dele train   [--space ID|FILE] [--data bundled|FILE] [--target COL] [--method dele|single|vanilla] [--lf A,B,..|paper]
                [--ratio 0.01] [--encoder gates|lstm] [--preset cpu|paper|tiny] [--epochs N]
-               [--pretrain-epochs N] [--seed N] [--split-seed N] [--subset-seed N] [--jobs N] --out DIR
+               [--pretrain-epochs N] [--finetune-lr X] [--seed N] [--split-seed N] [--subset-seed N] [--jobs N] --out DIR
                (--lf paper: DELE's NB201 expert set, the default before the ablation; the default is the set it
                chose on a validation split, see README. --subset-seed N: the ground-truth archs are a seeded
                shuffle's first N of the train split;
-               default: the first N. --jobs N: worker threads for both steps (step 1: the experts on LF;
+               default: the first N. --finetune-lr X: DELE's step-2 learning rate (default 3e-4 with at most
+               200 labels, else the optimiser's 1e-3; 1e-3 is the paper's step 2). --jobs N: worker threads for both steps (step 1: the experts on LF;
                step 2: the networks on ground truth); default all cores but one, at least 1; the result is
                the same bit for bit with any N)`,
   run: (o) => cmdTrain(o),
