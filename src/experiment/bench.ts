@@ -73,10 +73,11 @@ export async function runBenchTask(ds: Dataset, task: BenchTask, log: (msg: stri
   const preset = PRESETS[task.preset];
   const optim: OptimConfig = { ...preset.optim, ...task.optim };
   const truth = column(ds, task.target).values;
-  const split = splitDataset(ds.archs.length, 0);
+  const tableSize = ds.archs.length;
+  const split = splitDataset(tableSize, 0);
   if (task.step1Sample) ds = withSampledArchs(ds, task.step1Sample, task.seed);
-  // Step 1's rows: the training split, then the sampled architectures appended after every row of the table.
-  const step1Idx = [...split.train, ...Array.from({ length: ds.archs.length - truth.length }, (_, i) => truth.length + i)];
+  // Step 1's rows: the training split, then the sampled architectures (appended after the table's rows).
+  const step1Idx = [...split.train, ...Array.from({ length: ds.archs.length - tableSize }, (_, i) => tableSize + i)];
   const heldOutFeatures = split.heldOut.map((i) => ds.features[i]!);
   const heldOutTruth = split.heldOut.map((i) => truth[i]!);
   // Structural experts (`--lf structural`) are chosen on the smallest ratio's labels, which every ratio has

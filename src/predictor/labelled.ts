@@ -177,11 +177,13 @@ export async function trainOnLabels(pool: Dataset, labels: readonly LabelledArch
     }
     // The single-LF baseline re-initialises the optimiser between the steps (reinit_optimizer), as trainPredictor does.
     const fresh = opts.method === 'single';
+    // Step 2's rate follows the final training's label count, in the folds too: they estimate its metric.
+    const step2: OptimConfig = fresh ? optim : { ...optim, finetuneLr: step2LearningRate(optim, labelled.length) };
     const tcv = Date.now();
-    const crossValidation = await crossValidate(model, opt, fresh, ds, labelled, truth, optim, seed, opts.folds ?? DEFAULT_FOLDS, { signal: hooks.signal }, jobs, opts.expertWorkerScript);
+    const crossValidation = await crossValidate(model, opt, fresh, ds, labelled, truth, step2, seed, opts.folds ?? DEFAULT_FOLDS, { signal: hooks.signal }, jobs, opts.expertWorkerScript);
     const crossValidationSeconds = (Date.now() - tcv) / 1000;
     const t2 = Date.now();
-    finalModel = await fineTuneCopy(model, opt, fresh, ds, labelled, truth, optim, new Rng(seed * 7919 + 1), { ...hooks, onEpoch: (e) => (history.push(e), hooks.onEpoch?.(e)) }, jobs, opts.expertWorkerScript);
+    finalModel = await fineTuneCopy(model, opt, fresh, ds, labelled, truth, step2, new Rng(seed * 7919 + 1), { ...hooks, onEpoch: (e) => (history.push(e), hooks.onEpoch?.(e)) }, jobs, opts.expertWorkerScript);
     const step2Seconds = (Date.now() - t2) / 1000;
     const fit = scoreArchs(finalModel, labelled.map((i) => ds.features[i]!)).scores;
     const calibration = fitIsotonic(fit, labelled.map((i) => truth[i]!));
@@ -194,7 +196,7 @@ export async function trainOnLabels(pool: Dataset, labels: readonly LabelledArch
       seed,
       splitSeed: 0,
       model: cfg,
-      optim: fresh ? optim : { ...optim, finetuneLr: step2LearningRate(optim, labelled.length) },
+      optim: step2,
       dataset: { source: pool.source, fingerprint: ds.fingerprint, size: ds.archs.length, trainSize: pool.archs.length, groundTruthSize: labelled.length },
       labels: { source: opts.labelsSource ?? 'labels', count: labelled.length, outsidePool },
       ...(crossValidation ? { crossValidation } : {}),

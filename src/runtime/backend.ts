@@ -4,6 +4,7 @@
  * (tensorflow > wasm > cpu) with a warning on stderr. Only entry points (CLI, server, worker) call this.
  */
 import * as fs from 'node:fs';
+import * as v8 from 'node:v8';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
@@ -78,6 +79,17 @@ async function quietly<T>(f: () => Promise<T>): Promise<T> {
  * Selects and initialises a backend; returns its name ("tensorflow", "wasm" or "cpu").
  * @param wasmDir folder holding tfjs-backend-wasm*.wasm; default: next to this bundle if the files are there.
  */
+/**
+ * Compiles WebAssembly with V8's optimising tier only (no Liftoff baseline). The relaxed-SIMD multiply-add of the
+ * training kernels may round differently in the two tiers, and when a hot kernel switches from its baseline code to
+ * its optimised code depends on a background compile, so on a loaded machine the same training could give other
+ * bits (seen once: docs/benchmarks.md, round 2 of the ablation). Process-wide; modules compiled before keep their
+ * code, so it runs before the backend's module is compiled.
+ */
+function wasmOptimisingTierOnly(): void {
+  v8.setFlagsFromString('--no-liftoff');
+}
+
 export async function initBackend(choice: BackendChoice = 'auto', wasmDir?: string): Promise<string> {
   const env = process.env.DELE_BACKEND as BackendChoice | undefined;
   const want = choice === 'auto' && env ? env : choice;
@@ -92,6 +104,7 @@ export async function initBackend(choice: BackendChoice = 'auto', wasmDir?: stri
       continue;
     }
     if (name === 'wasm') {
+      wasmOptimisingTierOnly();
       const dir = wasmDir ?? __dirname;
       if (fs.existsSync(path.join(dir, 'tfjs-backend-wasm-simd.wasm'))) setWasmPaths(dir + path.sep);
     }

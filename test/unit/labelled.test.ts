@@ -74,6 +74,18 @@ describe('training on a practitioner’s labels (trainOnLabels)', () => {
     assert.equal(tf.memory().numTensors, tensors);
   });
 
+  it('runs step 2 at the rate of the final training’s label count, in the cross-validation folds too (step2LearningRate)', async () => {
+    // 210 labels: above FEW_LABELS, while each fold trains on 140, below it.
+    const labels = Array.from({ length: 210 }, (_, j) => truthOf(j * 7 + 1));
+    const byRule = await trainOnLabels(pool, labels, FAST);
+    const explicit = await trainOnLabels(pool, labels, { ...FAST, optim: { ...FAST.optim, finetuneLr: 1e-3 } });
+    assert.equal(byRule.predictor.meta.optim.finetuneLr, 1e-3);
+    assert.deepEqual(byRule.crossValidation?.foldTaus, explicit.crossValidation?.foldTaus);
+    const few = await trainOnLabels(pool, labels.slice(0, 30), FAST);
+    assert.equal(few.predictor.meta.optim.finetuneLr, 3e-4);
+    for (const r of [byRule, explicit, few]) r.predictor.dispose();
+  });
+
   it('cross-validates on 10 or more labels, not on fewer; refuses fewer than 2', async () => {
     const three = await trainOnLabels(pool, Array.from({ length: 10 }, (_, j) => truthOf(j * 53 + 2)), FAST);
     assert.equal(three.crossValidation?.folds, 3);
