@@ -14,7 +14,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { benchCommit } from './provenance';
+import { benchCommit, runBench } from './provenance';
 import { loadBundled } from '../src/data/dataset';
 import { deleLoop, type DeleLoopRun, lfPool, type LoopRun, randomSearch, regularisedEvolution, summariseRuns, tableOracle, type CurvePoint } from '../src/experiment/loop';
 import { lineChartSvg, type PlotPanel } from '../src/experiment/loopPlot';
@@ -223,7 +223,4 @@ async function main(): Promise<void> {
   }
 }
 
-void main().catch((e: unknown) => {
-  console.error(e);
-  process.exit(1);
-});
+runBench(main);

@@ -1,5 +1,6 @@
 /** What every bench figure records about the code that made it. */
 import { execFileSync } from 'node:child_process';
+import { writeFileAtomically } from '../src/util/files';
 
 function git(args: string[]): string {
   try {
@@ -14,4 +15,19 @@ export function benchCommit(): string {
   const head = git(['rev-parse', '--short=12', 'HEAD']);
   if (!head) return 'unknown';
   return git(['status', '--porcelain', '--untracked-files=no']) ? `${head}+dirty` : head;
+}
+
+/** Prints a bench's report and, given `out`, writes it there too (atomically: a stopped run keeps the old file). */
+export function emitReport(lines: readonly string[], out?: string): void {
+  const text = `${lines.join('\n')}\n`;
+  process.stdout.write(text);
+  if (out) writeFileAtomically(out, text);
+}
+
+/** Runs a bench script's main: an error is printed with its stack and the process exits with code 1. */
+export function runBench(main: () => Promise<void>): void {
+  main().catch((e: unknown) => {
+    console.error(e);
+    process.exit(1);
+  });
 }

@@ -10,7 +10,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { nb201WithPublishedProxies } from './nb201Published';
-import { benchCommit } from './provenance';
+import { benchCommit, emitReport, runBench } from './provenance';
 import { cacheRoot } from '../src/cli/options';
 import { column } from '../src/data/dataset';
 import { LfCache } from '../src/lf/cache';
@@ -80,11 +80,7 @@ async function main(): Promise<void> {
     `Python: ${py.computed} computed, ${py.cached} cached, ${py.failed.length} failed in ${f(pySeconds, 0)} s with ${JOBS} process(es); TF.js: ${tf.computed} computed, ${tf.cached} cached, ${tf.failed.length} failed in ${f(tfSeconds, 0)} s with ${JOBS} worker(s).`,
     `Python seconds per architecture inside a process (mean, computed ones): ${[...perPhase].map(([e, v]) => `${e} ${f(v.reduce((a, b) => a + b, 0) / v.length, 2)}`).join(', ') || 'n/a (all cached)'}.`,
   ];
-  fs.writeFileSync(OUT, `${lines.join('\n')}\n`);
-  process.stdout.write(`${lines.join('\n')}\n`);
+  emitReport(lines, OUT);
 }
 
-main().catch((e) => {
-  process.stderr.write(`${(e as Error).stack ?? e}\n`);
-  process.exit(1);
-});
+runBench(main);

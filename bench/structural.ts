@@ -8,7 +8,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { benchCommit } from './provenance';
+import { benchCommit, emitReport, runBench } from './provenance';
 import { column, importDataFile, makeDataset } from '../src/data/dataset';
 import { meanStd } from '../src/predictor/metrics';
 import { trainPredictor } from '../src/predictor/predictor';
@@ -74,12 +74,7 @@ async function main(): Promise<void> {
     const dd = meanStd(diffs);
     lines.push(`| ${ratio} | ${v.mean.toFixed(4)} (${v.std.toFixed(4)}) | ${d.mean.toFixed(4)} (${d.std.toFixed(4)}) | ${dd.mean >= 0 ? '+' : ''}${dd.mean.toFixed(4)} (${dd.std.toFixed(4)}); DELE ahead on ${diffs.filter((x) => x > 0).length} of ${diffs.length} seeds |`);
   }
-  const text = `${lines.join('\n')}\n`;
-  process.stdout.write(text);
-  if (OUT) fs.writeFileSync(OUT, text);
+  emitReport(lines, OUT);
 }
 
-void main().catch((e: unknown) => {
-  console.error(e);
-  process.exit(1);
-});
+runBench(main);

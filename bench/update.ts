@@ -8,7 +8,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { benchCommit } from './provenance';
+import { benchCommit, emitReport, runBench } from './provenance';
 import { column, loadBundled } from '../src/data/dataset';
 import { lfOnly } from '../src/data/pool';
 import { Step1Cache } from '../src/experiment/step1Cache';
@@ -62,12 +62,7 @@ async function main(): Promise<void> {
     r.predictor.dispose();
   }
   if (!kept) fs.rmSync(cacheDir, { recursive: true, force: true });
-  const text = `${lines.join('\n')}\n`;
-  process.stdout.write(text);
-  if (OUT) fs.writeFileSync(OUT, text);
+  emitReport(lines, OUT);
 }
 
-void main().catch((e: unknown) => {
-  console.error(e);
-  process.exit(1);
-});
+runBench(main);

@@ -25,6 +25,13 @@ export function sampledPool(space: SearchSpace, n = SAMPLED_POOL_SIZE, seed = 0)
   return makeDataset(`sample:${space.id}:${archs.length}:${seed}`, space, archs, costColumns(space, archs, []));
 }
 
+/** The column with NaN for the rows past its own, up to `length` (architectures appended to its data). */
+export function paddedColumn(c: Column, length: number): Column {
+  const values = new Float64Array(length).fill(NaN);
+  values.set(c.values);
+  return { ...c, values };
+}
+
 /**
  * The data with `n` architectures sampled from its space appended (fewer when the space has fewer it does not
  * hold), none already in the data or drawn twice, every column NaN for them: rows for label-free step-1 targets
@@ -46,11 +53,7 @@ export function withSampledArchs(ds: Dataset, n: number, seed = 0): Dataset {
     }
     idle = extra.length === before ? idle + 1 : 0;
   }
-  const columns: Column[] = ds.columns.map((c) => {
-    const values = new Float64Array(ds.archs.length + extra.length).fill(NaN);
-    values.set(c.values);
-    return { ...c, values };
-  });
+  const columns = ds.columns.map((c) => paddedColumn(c, ds.archs.length + extra.length));
   const out = makeDataset(`${ds.source}+sample:${extra.length}:${seed}`, ds.space, [...ds.archs, ...extra], columns);
   return { ...out, ...(ds.defaultExperts ? { defaultExperts: ds.defaultExperts } : {}), ...(ds.expertSets ? { expertSets: ds.expertSets } : {}) };
 }

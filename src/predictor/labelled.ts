@@ -17,6 +17,7 @@
  */
 import * as crypto from 'node:crypto';
 import { column, type Column, type Dataset, DataError, makeDataset, permutation } from '../data/dataset';
+import { paddedColumn } from '../data/pool';
 import { Adam } from './adam';
 import { fitIsotonic } from './calibration';
 import { kendallTau } from './metrics';
@@ -97,14 +98,9 @@ export function poolWithLabels(pool: Dataset, labels: readonly LabelledArch[], t
     }
     value.set(i, l.value);
   }
-  const extend = (c: Column): Column => {
-    const values = new Float64Array(archs.length).fill(NaN);
-    values.set(c.values);
-    return { ...c, values };
-  };
   const truth = new Float64Array(archs.length).fill(NaN);
   for (const [i, v] of value) truth[i] = v;
-  const columns: Column[] = [...pool.columns.map(extend), { name: target, kind: 'target', description: `labels${labels.length ? '' : ' (none)'}`, values: truth }];
+  const columns: Column[] = [...pool.columns.map((c) => paddedColumn(c, archs.length)), { name: target, kind: 'target', description: `labels${labels.length ? '' : ' (none)'}`, values: truth }];
   const ds = makeDataset(pool.source, pool.space, archs, columns);
   return { ds: { ...ds, defaultExperts: pool.defaultExperts, expertSets: pool.expertSets }, labelled: [...value.keys()].sort((a, b) => a - b), outsidePool: archs.length - pool.archs.length };
 }
