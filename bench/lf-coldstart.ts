@@ -9,6 +9,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { coldStartLabelled, coldStartSample } from './coldStartSample';
 import { benchCommit } from './provenance';
 import { column, type Column, loadBundled, makeDataset, splitDataset } from '../src/data/dataset';
 import { LfCache } from '../src/lf/cache';
@@ -18,7 +19,6 @@ import { runLf } from '../src/lf/pool';
 import { initBackend } from '../src/runtime/backend';
 import { meanStd } from '../src/predictor/metrics';
 import { trainPredictor } from '../src/predictor/predictor';
-import { Rng } from '../src/util/rng';
 import type { Method } from '../src/predictor/train';
 
 const argv = process.argv;
@@ -43,14 +43,7 @@ async function main(): Promise<void> {
   const TARGET = full.defaultTarget ?? 'c10_test_200ep';
   const n = full.archs.length;
   const split = splitDataset(n, 0);
-  // The sampled cells: a seeded draw from the training split (the held-out split is never touched).
-  const rng = new Rng(4242);
-  const pool = [...split.train];
-  for (let i = pool.length - 1; i > 0; i--) {
-    const j = Math.floor(rng.next() * (i + 1));
-    [pool[i], pool[j]] = [pool[j] as number, pool[i] as number];
-  }
-  const sampled = pool.slice(0, Math.min(SAMPLE, pool.length));
+  const sampled = coldStartSample(split.train, SAMPLE);
   const settings = DEFAULT_LF_SETTINGS;
   const t0 = performance.now();
   const r = await runLf(sampled.map((i) => ({ key: full.keys[i] as string, arch: full.archs[i] })), {
@@ -83,13 +76,7 @@ async function main(): Promise<void> {
   const backend = await initBackend('auto');
   const rows: { variant: string; seed: number; tau: number; seconds: number }[] = [];
   for (let seed = 0; seed < SEEDS; seed++) {
-    const lrng = new Rng(1000 + seed);
-    const shuffled = [...sampled];
-    for (let i = shuffled.length - 1; i > 0; i--) {
-      const j = Math.floor(lrng.next() * (i + 1));
-      [shuffled[i], shuffled[j]] = [shuffled[j] as number, shuffled[i] as number];
-    }
-    const labelled = new Set(shuffled.slice(0, LABELS));
+    const labelled = coldStartLabelled(sampled, LABELS, seed);
     const t = new Float64Array(n).fill(NaN);
     for (const i of split.heldOut) t[i] = truth[i] as number;
     for (const i of labelled) t[i] = truth[i] as number;

@@ -3,7 +3,9 @@
 
 Definitions follow NAS-Bench-Suite-Zero (NASLib branch `zerocost`, naslib/predictors/pruners/measures/*.py):
 PyTorch-default init, BatchNorm in train mode, one batch, cross-entropy loss, per-layer values summed over every
-nn.Conv2d and nn.Linear weight. dele-nas ships this file; it needs only Python 3.8+ and torch.
+nn.Conv2d and nn.Linear weight. The newer proxies follow their papers' reference code: MeCo (Jiang et al., NeurIPS
+2023), SWAP without its parameter-count factor (Peng et al., ICLR 2024) and ZiCo (Li et al., ICLR 2023).
+dele-nas ships this file; it needs only Python 3.8+ and torch.
 
 Protocol (JSON lines): started as
     python3 dele_lf.py --builder pkg.module:build_model --images FILE --count N [--cwd DIR]
@@ -25,7 +27,7 @@ import sys
 import time
 import traceback
 
-MEASURES = ('flops', 'params', 'l2_norm', 'synflow', 'nwot', 'jacov', 'snip', 'grad_norm', 'fisher', 'plain')
+MEASURES = ('flops', 'params', 'l2_norm', 'synflow', 'nwot', 'jacov', 'snip', 'grad_norm', 'fisher', 'plain', 'meco', 'swap', 'zico')
 TORCH_HINT = ('PyTorch is not installed for {python}: install it with "{python} -m pip install torch" '
               '(or on Debian/Ubuntu "apt-get install python3-torch"), or point dele at an interpreter that has it '
               '(setting dele.pythonPath, or dele lf --python-path / DELE_PYTHON)')
@@ -202,6 +204,105 @@ def loss_pass(torch, net, x, y, want_nwot):
     return out
 
 
+def first_tensor(out):
+    """A module's output tensor (the first one of a tuple or list), or None."""
+    if isinstance(out, (tuple, list)):
+        out = out[0] if out else None
+    return out if hasattr(out, 'detach') else None
+
+
+def meco(torch, net, seed):
+    """MeCo: sum over every module of the smallest eigenvalue of the Pearson correlation between the channels of its
+    output, for one Gaussian input (seeded). Correlations that are not finite count as 0, as in the reference code."""
+    total = [0.0]
+
+    def hook(m, inp, out):
+        t = first_tensor(out)
+        if t is None or t.dim() < 2:
+            return
+        fea = t[0].detach().double()
+        fea = fea.reshape(fea.shape[0], -1)
+        if fea.shape[0] < 2:
+            return
+        corr = torch.corrcoef(fea)
+        corr[~torch.isfinite(corr)] = 0
+        lam = float(torch.linalg.eigvalsh(corr)[0])
+        if math.isfinite(lam):
+            total[0] += lam
+
+    g = torch.Generator().manual_seed(seed)
+    x = torch.randn(1, 3, 32, 32, generator=g)
+    handles = [m.register_forward_hook(hook) for m in net.modules()]
+    try:
+        with torch.no_grad():
+            net(x)
+    finally:
+        for h in handles:
+            h.remove()
+    return total[0]
+
+
+def swap(torch, net, x):
+    """SWAP: the number of distinct sample-wise activation patterns, i.e. of distinct rows among the signs of every
+    ReLU output unit over the batch (each unit's row: its sign on each image)."""
+    n = x.shape[0]
+    codes = []
+    shifts = [torch.arange(min(62, n - start), dtype=torch.int64) for start in range(0, n, 62)]
+
+    def hook(m, inp, out):
+        t = first_tensor(out)
+        if t is None:
+            return
+        bits = (t.detach().reshape(n, -1) > 0).t().to(torch.int64)  # (units, n)
+        # 62 images per int64 word (exact, the sign bit unused); a unit's pattern is its row of words.
+        codes.append(torch.stack([(bits[:, 62 * w:62 * w + len(s)] << s).sum(dim=1) for w, s in enumerate(shifts)], dim=1))
+
+    handles = [m.register_forward_hook(hook) for m in net.modules() if 'ReLU' in type(m).__name__]
+    try:
+        with torch.no_grad():
+            net(x)
+    finally:
+        for h in handles:
+            h.remove()
+    if not codes:
+        return None
+    rows = torch.cat(codes, dim=0)
+    # Distinct rows: sort by every word (least significant first, stable), then count changes between neighbours.
+    order = torch.arange(rows.shape[0])
+    for w in reversed(range(rows.shape[1])):
+        order = order[torch.sort(rows[order, w], stable=True)[1]]
+    ordered = rows[order]
+    changes = (ordered[1:] != ordered[:-1]).any(dim=1)
+    return float(1 + int(changes.sum()))
+
+
+def zico(torch, net, x, y):
+    """ZiCo: the batch split in two halves, one cross-entropy backward each; per nn.Conv2d / nn.Linear weight,
+    ln of the sum over its entries of mean|g| / std(g) across the halves (entries with std 0 skipped), summed."""
+    layers = weighted_layers(torch, net)
+    grads = {m: [] for m in layers}
+    half = x.shape[0] // 2
+    if half < 1:
+        raise ValueError('zico needs a batch of at least 2 images')
+    for xs, ys in ((x[:half], y[:half]), (x[half:2 * half], y[half:2 * half])):
+        net.zero_grad()
+        torch.nn.functional.cross_entropy(net(xs), ys).backward()
+        for m in layers:
+            if m.weight.grad is not None:
+                grads[m].append(m.weight.grad.detach().reshape(-1).double().clone())
+    score = 0.0
+    for m in layers:
+        if len(grads[m]) != 2:
+            continue
+        g = torch.stack(grads[m])
+        std = g.std(dim=0, unbiased=False)
+        keep = std != 0
+        s = float(torch.sum(g.abs().mean(dim=0)[keep] / std[keep]))
+        if s > 0:
+            score += math.log(s)
+    return score
+
+
 def finite(v):
     return v if v is not None and math.isfinite(v) else None
 
@@ -240,6 +341,11 @@ def compute(torch, build, arch, measures, seed, x, y):
         t = time.time()
         values['jacov'] = jacov(torch, net, x)
         seconds['jacov'] = time.time() - t
+    for name, run in (('meco', lambda: meco(torch, net, seed)), ('swap', lambda: swap(torch, net, x)), ('zico', lambda: zico(torch, net, x, y))):
+        if name in measures:
+            t = time.time()
+            values[name] = run()
+            seconds[name] = time.time() - t
     return {m: finite(values.get(m)) for m in measures}, seconds
 
 

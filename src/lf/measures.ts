@@ -12,6 +12,8 @@ export interface LfMeasure {
   description: string;
   /** The column of the bundled NB201 table holding NAS-Bench-Suite-Zero's published CIFAR-10 value. */
   published?: string;
+  /** Computed only on a PyTorch model (python/dele_lf.py, `dele lf --python`), not by the TF.js engines. */
+  torchOnly?: true;
 }
 
 export const LF_MEASURES: readonly LfMeasure[] = [
@@ -26,6 +28,10 @@ export const LF_MEASURES: readonly LfMeasure[] = [
   { id: 'grad_norm', engine: 'loss', description: 'sum of the Frobenius norms of dL/dW over one batch', published: 'zc_c10_grad_norm' },
   { id: 'fisher', engine: 'loss', description: 'Fisher information of the conv/linear outputs over one batch', published: 'zc_c10_fisher' },
   { id: 'plain', engine: 'loss', description: 'sum W * dL/dW over one batch (signed)', published: 'zc_c10_plain' },
+  // Newer proxies, on the user's PyTorch model only; `engine` says what their value depends on (settingsTag).
+  { id: 'meco', engine: 'init', torchOnly: true, description: 'MeCo: sum over modules of the smallest eigenvalue of the channel correlation, one Gaussian input' },
+  { id: 'swap', engine: 'forward', torchOnly: true, description: 'SWAP: distinct sample-wise ReLU activation patterns over one batch (no parameter-count factor)' },
+  { id: 'zico', engine: 'loss', torchOnly: true, description: 'ZiCo: sum over layers of ln sum mean|g| / std(g), gradients of the two halves of one batch' },
 ];
 
 /** What `dele lf` computes without --measures: the issue's eight and l2_norm. */

@@ -18,7 +18,7 @@ export interface LfSpace<A = unknown> {
   readonly source: string;
 }
 
-/** The measures a space offers: all with a network, flops and params with closed-form counts only. */
+/** The measures a space offers: every TF.js one with a network, flops and params with closed-form counts only. */
 export function measuresOf(space: LfSpace): readonly LfMeasure[] {
-  return space.network ? LF_MEASURES : LF_MEASURES.filter((m) => m.id === 'flops' || m.id === 'params');
+  return space.network ? LF_MEASURES.filter((m) => !m.torchOnly) : LF_MEASURES.filter((m) => m.id === 'flops' || m.id === 'params');
 }

@@ -54,11 +54,11 @@ function lfJobs(o: Opts, space: SearchSpace, seed: number): LfJob[] {
 }
 
 /** --measures against what is offered: unknown, unoffered or repeated ids are usage errors. */
-function lfMeasures(o: Opts, offered: readonly string[], byDefault: readonly string[], why: string): string[] {
+function lfMeasures(o: Opts, offered: readonly string[], byDefault: readonly string[], why: string | ((measure: string) => string)): string[] {
   const measures = list(o.measures) ?? byDefault.filter((m) => offered.includes(m));
   for (const m of measures) {
     if (!LF_MEASURES.some((x) => x.id === m)) throw new UsageError(`--measures: unknown measure "${m}"; known: ${LF_MEASURES.map((x) => x.id).join(', ')}`);
-    if (!offered.includes(m)) throw new UsageError(`--measures: ${m} ${why}; offered: ${offered.join(', ')}`);
+    if (!offered.includes(m)) throw new UsageError(`--measures: ${m} ${typeof why === 'string' ? why : why(m)}; offered: ${offered.join(', ')}`);
   }
   if (new Set(measures).size !== measures.length) throw new UsageError('--measures: each measure once');
   return measures;
@@ -78,7 +78,8 @@ async function cmdLf(o: Opts): Promise<number> {
   if (!lf && python === undefined) throw new UsageError(`dele lf computes measures for ${LF_SPACES.map((x) => x.id).join(', ')}; ${space.id} has no network here (its bundled data holds published LF values: dele info --space ${space.id}). For your own PyTorch model: --python MODULE:FUNCTION`);
   const measures = python !== undefined
     ? lfMeasures(o, PYTHON_LF_MEASURES, DEFAULT_PYTHON_LF_MEASURES, 'is not computed on a PyTorch model here')
-    : lfMeasures(o, measuresOf(lf as NonNullable<typeof lf>).map((m) => m.id), DEFAULT_LF_MEASURES, `needs the network of ${space.id}, which is known only in closed form`);
+    : lfMeasures(o, measuresOf(lf as NonNullable<typeof lf>).map((m) => m.id), DEFAULT_LF_MEASURES, (m) =>
+        LF_MEASURES.find((x) => x.id === m)?.torchOnly ? 'is computed on a PyTorch model only (--python MODULE:FUNCTION)' : `needs the network of ${space.id}, which is known only in closed form`);
   const seed = num(o.seed, 'seed', DEFAULT_LF_SETTINGS.seed, (x) => Number.isInteger(x) && x >= 0);
   const settings = { batch: num(o.batch, 'batch', DEFAULT_LF_SETTINGS.batch, (x) => Number.isInteger(x) && x >= 2 && x <= 256), seed };
   const jobs = lfJobs(o, space, seed);
@@ -131,7 +132,7 @@ export const lfCommand: Command = {
   usage: `  dele lf      --space nb201|nb301|nb101|SPACE.yaml [--python MODULE:FUNCTION [--python-path PY]] [--measures A,B,..]
                (--archs FILE | --sample N [--seed S]) [--jobs N] [--shard K/N] [--batch 64] [--cache FILE | --no-cache] --out lf.csv
                (low-fidelity measures computed here, NAS-Bench-Suite-Zero's definitions; measures:
-               ${LF_MEASURES.map((m) => m.id).join(', ')}; default ${DEFAULT_LF_MEASURES.join(',')}; nb101: flops, params.
+               ${LF_MEASURES.filter((m) => !m.torchOnly).map((m) => m.id).join(', ')}; default ${DEFAULT_LF_MEASURES.join(',')}; nb101: flops, params.
                --archs: every architecture found in a file (any format the editor reads); --shard K/N: the
                architectures whose key hashes to K (0-based) of N, for job arrays; results are cached, so a re-run
                resumes. Train on them: dele train --data lf.csv,truth.csv.
