@@ -4,7 +4,8 @@
 Definitions follow NAS-Bench-Suite-Zero (NASLib branch `zerocost`, naslib/predictors/pruners/measures/*.py):
 PyTorch-default init, BatchNorm in train mode, one batch, cross-entropy loss, per-layer values summed over every
 nn.Conv2d and nn.Linear weight. The newer proxies follow their papers' reference code: MeCo (Jiang et al., NeurIPS
-2023), SWAP without its parameter-count factor (Peng et al., ICLR 2024) and ZiCo (Li et al., ICLR 2023).
+2023), SWAP without its parameter-count factor (Peng et al., ICLR 2024), ZiCo (Li et al., ICLR 2023) and three of
+AZ-NAS's four components (Lee & Ham, CVPR 2024; the fourth, complexity, is flops).
 dele-nas ships this file; it needs only Python 3.8+ and torch.
 
 Protocol (JSON lines): started as
@@ -27,7 +28,7 @@ import sys
 import time
 import traceback
 
-MEASURES = ('flops', 'params', 'l2_norm', 'synflow', 'nwot', 'jacov', 'snip', 'grad_norm', 'fisher', 'plain', 'meco', 'swap', 'zico')
+MEASURES = ('flops', 'params', 'l2_norm', 'synflow', 'nwot', 'jacov', 'snip', 'grad_norm', 'fisher', 'plain', 'meco', 'swap', 'zico', 'az_expressivity', 'az_progressivity', 'az_trainability')
 TORCH_HINT = ('PyTorch is not installed for {python}: install it with "{python} -m pip install torch" '
               '(or on Debian/Ubuntu "apt-get install python3-torch"), or point dele at an interpreter that has it '
               '(setting dele.pythonPath, or dele lf --python-path / DELE_PYTHON)')
@@ -303,6 +304,80 @@ def zico(torch, net, x, y):
     return score
 
 
+def blocks_of(torch, net):
+    """The network's blocks for AZ-NAS: the children, in order, of the first module below the root that has more
+    than one child (a model wrapping one nn.Sequential is read through the wrapper)."""
+    m = net
+    while len(list(m.children())) == 1:
+        m = next(m.children())
+    return list(m.children())
+
+
+def az_nas(torch, net, x, seed):
+    """AZ-NAS's expressivity, progressivity and trainability on a copy of the network with Kaiming-normal (fan-in)
+    weights, as its reference code: the 4-D outputs of the blocks (blocks_of) over one batch; expressivity sums the
+    entropy of the normalised eigenvalues of each feature's channel covariance, progressivity is the smallest rise of
+    that entropy from one block to the next, trainability the mean over consecutive blocks of 2 - s - 1/s, s the
+    largest singular value of the Rademacher-probed Jacobian between them (-inf for a block that is the identity)."""
+    nn = torch.nn
+    net = copy.deepcopy(net)
+    for m in net.modules():
+        if isinstance(m, (nn.Conv2d, nn.Linear)):
+            nn.init.kaiming_normal_(m.weight, mode='fan_in', nonlinearity='relu')
+            if m.bias is not None:
+                nn.init.zeros_(m.bias)
+        elif isinstance(m, (nn.BatchNorm2d, nn.GroupNorm)) and m.affine:
+            nn.init.ones_(m.weight)
+            nn.init.zeros_(m.bias)
+    feats = []
+
+    def hook(m, inp, out):
+        t = first_tensor(out)
+        if t is not None and t.dim() == 4:
+            feats.append(t)
+
+    handles = [b.register_forward_hook(hook) for b in blocks_of(torch, net)]
+    try:
+        net(x.clone().requires_grad_(True))  # a block without weights still has a graph
+    finally:
+        for h in handles:
+            h.remove()
+    if len(feats) < 2:
+        raise ValueError('AZ-NAS needs at least two blocks with 4-D outputs, found %d' % len(feats))
+    entropies = []
+    for f in feats:
+        c = f.shape[1]
+        v = f.detach().double().permute(0, 2, 3, 1).reshape(-1, c)
+        v = v - v.mean(dim=0, keepdim=True)
+        lam = torch.linalg.eigvalsh(v.t() @ v / v.shape[0])
+        p = lam / lam.sum()
+        entropies.append(float(torch.sum(-p * torch.log(p + 1e-8))))
+    g = torch.Generator().manual_seed(seed)
+    scores = []
+    for i in reversed(range(1, len(feats))):
+        f_out, f_in = feats[i], feats[i - 1]
+        g_out = torch.randint(0, 2, f_out.shape, generator=g).to(f_out.dtype) * 2 - 1
+        g_in = torch.autograd.grad(f_out, f_in, grad_outputs=g_out, retain_graph=True, allow_unused=True)[0]
+        if g_in is None:
+            continue
+        if g_in.shape == g_out.shape and bool(torch.all(g_in == g_out)):
+            scores.append(-math.inf)
+            continue
+        if g_in.shape[2] != g_out.shape[2] and g_in.shape[2] % g_out.shape[2] == 0:
+            g_in = nn.functional.pixel_unshuffle(g_in, g_in.shape[2] // g_out.shape[2])
+        if g_in.shape[2:] != g_out.shape[2:]:
+            continue
+        a = g_in.detach().double().permute(0, 2, 3, 1).reshape(-1, g_in.shape[1])
+        b = g_out.detach().double().permute(0, 2, 3, 1).reshape(-1, g_out.shape[1])
+        top = float(torch.linalg.svdvals(a.t() @ b / b.shape[0]).max())
+        scores.append(-top - 1 / (top + 1e-6) + 2)
+    return {
+        'az_expressivity': sum(entropies),
+        'az_progressivity': min(b - a for a, b in zip(entropies, entropies[1:])),
+        'az_trainability': sum(scores) / len(scores) if scores else None,
+    }
+
+
 def finite(v):
     return v if v is not None and math.isfinite(v) else None
 
@@ -346,6 +421,11 @@ def compute(torch, build, arch, measures, seed, x, y):
             t = time.time()
             values[name] = run()
             seconds[name] = time.time() - t
+    az = [m for m in measures if m.startswith('az_')]
+    if az:
+        t = time.time()
+        values.update(az_nas(torch, net, x, seed))
+        seconds['az_nas'] = time.time() - t
     return {m: finite(values.get(m)) for m in measures}, seconds
 
 

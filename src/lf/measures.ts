@@ -32,6 +32,9 @@ export const LF_MEASURES: readonly LfMeasure[] = [
   { id: 'meco', engine: 'init', torchOnly: true, description: 'MeCo: sum over modules of the smallest eigenvalue of the channel correlation, one Gaussian input' },
   { id: 'swap', engine: 'forward', torchOnly: true, description: 'SWAP: distinct sample-wise ReLU activation patterns over one batch (no parameter-count factor)' },
   { id: 'zico', engine: 'loss', torchOnly: true, description: 'ZiCo: sum over layers of ln sum mean|g| / std(g), gradients of the two halves of one batch' },
+  { id: 'az_expressivity', engine: 'forward', torchOnly: true, description: "AZ-NAS expressivity: sum over blocks of the entropy of the channel covariance's eigenvalues, Kaiming init" },
+  { id: 'az_progressivity', engine: 'forward', torchOnly: true, description: 'AZ-NAS progressivity: the smallest rise of that entropy from one block to the next' },
+  { id: 'az_trainability', engine: 'forward', torchOnly: true, description: 'AZ-NAS trainability: mean over block pairs of 2 - s - 1/s, s the spectral norm of the probed Jacobian' },
 ];
 
 /** What `dele lf` computes without --measures: the issue's eight and l2_norm. */

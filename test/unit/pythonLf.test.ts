@@ -10,6 +10,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
 import { LfCache } from '../../src/lf/cache';
+import { symmetricEigenvalues } from '../../src/lf/batch/linalg';
+import { imageBatch } from '../../src/lf/images';
 import { DEFAULT_LF_SETTINGS } from '../../src/lf/measures';
 import { builderProblem, PythonLfError, runPythonLf } from '../../src/lf/python/runner';
 
@@ -47,6 +49,19 @@ def build(arch):
         raise ValueError('no network for boom')
     if arch == 'slow':
         time.sleep(60)
+    if arch == 'relu':  # one ReLU on the images: its units are the pixels
+        return nn.Sequential(nn.ReLU())
+    if arch == 'identity':  # the Gaussian input itself, seen by two modules
+        return nn.Sequential(nn.Identity())
+    if arch == 'zero-linear':  # a zero linear classifier on a constant: gradients with a closed form in the labels
+        class Constant(nn.Module):
+            def forward(self, x):
+                return torch.linspace(0.5, 1.5, 16).expand(x.shape[0], 16)
+        net = nn.Sequential(Constant(), nn.Linear(16, 10, bias=False))
+        nn.init.zeros_(net[1].weight)
+        return net
+    if arch == 'pool':  # AZ-NAS blocks with known outputs: the images, then their 2x2 averages
+        return nn.Sequential(nn.Identity(), nn.AvgPool2d(2))
     w = int(arch)
     return nn.Sequential(nn.Conv2d(3, w, 3, padding=1, bias=False), nn.BatchNorm2d(w), nn.ReLU(), nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(w, 10))
 `,
@@ -80,6 +95,15 @@ describe('dele lf --python without PyTorch', () => {
     const r = spawnSync(process.execPath, [CLI, 'lf', '--space', 'nb201', '--python', 'models.py', '--sample', '2', '--no-cache', '--out', path.join(tmp, 'x.csv')], { encoding: 'utf8', timeout: 60_000 });
     assert.equal(r.status, 2);
     assert.match(r.stderr, /--python: the builder must be MODULE:FUNCTION/);
+  });
+});
+
+describe('the newer proxies are PyTorch-only', () => {
+  it('dele lf without --python refuses them and says where they are computed', () => {
+    const r = spawnSync(process.execPath, [CLI, 'lf', '--space', 'nb201', '--measures', 'flops,zico', '--sample', '2', '--no-cache', '--out', path.join(tmp, 'tfjs.csv')], { encoding: 'utf8', timeout: 60_000 });
+    assert.equal(r.status, 2, r.stderr);
+    assert.match(r.stderr, /--measures: zico is computed on a PyTorch model only \(--python MODULE:FUNCTION\)/);
+    assert.equal(fs.existsSync(path.join(tmp, 'tfjs.csv')), false);
   });
 });
 
@@ -127,6 +151,72 @@ describe('dele lf --python with PyTorch', { skip: NO_TORCH ?? false }, () => {
     assert.equal(r.cancelled, true);
     assert.equal(r.computed, 1);
     assert.ok(Date.now() - t0 < 30_000, 'the sleeping builder was not waited for');
+  });
+
+  it('SWAP counts the distinct sign patterns of the ReLU units over the batch (exact, beyond 62 images too)', async () => {
+    const dir = path.join(tmp, 'toy-swap');
+    toyBuilder(dir);
+    for (const batch of [8, 64, 70]) {
+      const r = await runPythonLf([toyJob('relu')], { ...toyOptions(dir, new LfCache()), measures: ['swap'], settings: { ...DEFAULT_LF_SETTINGS, batch } });
+      // Independently: each pixel's pattern is the string of its signs over the batch's images.
+      const b = imageBatch(batch, DEFAULT_LF_SETTINGS.seed);
+      const units = b.images.length / batch;
+      const patterns = new Set<string>();
+      for (let u = 0; u < units; u++) patterns.add(Array.from({ length: batch }, (_, k) => ((b.images[k * units + u] as number) > 0 ? '1' : '0')).join(''));
+      assert.equal(r.values.get('relu')?.swap, patterns.size, `batch ${batch}`);
+    }
+  });
+
+  it('MeCo sums the smallest eigenvalue of the channel correlation over every module; ZiCo follows its closed form', async () => {
+    const dir = path.join(tmp, 'toy-newer');
+    toyBuilder(dir);
+    const settings = { ...DEFAULT_LF_SETTINGS, batch: 8 };
+    const run = (archs: string[], measures: string[]) => runPythonLf(archs.map(toyJob), { ...toyOptions(dir, new LfCache()), measures, settings });
+    const [r, z] = [await run(['identity', '16'], ['meco']), await run(['zero-linear', '16'], ['zico'])];
+    // Three independent Gaussian channels of 1,024 pixels: a correlation near the identity, smallest eigenvalue a
+    // little below 1, seen by the Sequential and by the Identity inside it.
+    const meco = r.values.get('identity')?.meco as number;
+    assert.ok(meco > 1.7 && meco < 2, `meco ${meco}`);
+    // A zero linear layer on a constant c: logits 0, so over a half h, dL/dW[k][j] = c[j] (0.1 - f_h(k)), f_h(k) the
+    // share of class k in h; each entry's mean|g| / std(g) is then (|0.1 - f_1| + |0.1 - f_2|) / |f_1 - f_2| (c[j]
+    // cancels) for the 16 inputs j, and a class with f_1 = f_2 has std 0 and is skipped.
+    const labels = imageBatch(8, settings.seed).labels;
+    const share = (from: number, k: number): number => [0, 1, 2, 3].filter((s) => labels[from + s] === k).length / 4;
+    let sum = 0;
+    for (let k = 0; k < 10; k++) {
+      const [f1, f2] = [share(0, k), share(4, k)];
+      if (f1 !== f2) sum += (16 * (Math.abs(0.1 - f1) + Math.abs(0.1 - f2))) / Math.abs(f1 - f2);
+    }
+    assert.ok(Math.abs((z.values.get('zero-linear')?.zico as number) - Math.log(sum)) < 1e-5, `zico ${z.values.get('zero-linear')?.zico} vs ${Math.log(sum)}`);
+    assert.ok(Number.isFinite(r.values.get('16')?.meco) && Number.isFinite(z.values.get('16')?.zico), 'the conv net has both');
+  });
+
+  it('AZ-NAS: entropies of the blocks\' channel covariances, their smallest rise, and the probed Jacobian\'s norm', async () => {
+    const dir = path.join(tmp, 'toy-az');
+    toyBuilder(dir);
+    const settings = { ...DEFAULT_LF_SETTINGS, batch: 16 };
+    const r = await runPythonLf([toyJob('pool')], { ...toyOptions(dir, new LfCache()), measures: ['az_expressivity', 'az_progressivity', 'az_trainability'], settings });
+    const b = imageBatch(16, settings.seed);
+    // Independently: the entropy of the normalised eigenvalues of the 3x3 channel covariance of (pooled) images.
+    const entropy = (side: number, pixel: (s: number, row: number, col: number, ch: number) => number): number => {
+      const rows: number[][] = [];
+      for (let s = 0; s < 16; s++) for (let row = 0; row < side; row++) for (let col = 0; col < side; col++) rows.push([0, 1, 2].map((ch) => pixel(s, row, col, ch)));
+      const mean = [0, 1, 2].map((c) => rows.reduce((a, v) => a + (v[c] as number), 0) / rows.length);
+      const cov = new Float64Array(9);
+      for (const v of rows) for (let i = 0; i < 3; i++) for (let j = 0; j < 3; j++) cov[i * 3 + j] = (cov[i * 3 + j] as number) + (((v[i] as number) - (mean[i] as number)) * ((v[j] as number) - (mean[j] as number))) / rows.length;
+      const lam = Array.from(symmetricEigenvalues(cov, 3));
+      const total = lam.reduce((a, x) => a + x, 0);
+      return lam.reduce((a, x) => a - (x / total) * Math.log(x / total + 1e-8), 0);
+    };
+    const px = (s: number, row: number, col: number, ch: number): number => b.images[((s * 32 + row) * 32 + col) * 3 + ch] as number;
+    const h0 = entropy(32, px);
+    const h1 = entropy(16, (s, row, col, ch) => (px(s, 2 * row, 2 * col, ch) + px(s, 2 * row + 1, 2 * col, ch) + px(s, 2 * row, 2 * col + 1, ch) + px(s, 2 * row + 1, 2 * col + 1, ch)) / 4);
+    const v = r.values.get('pool') ?? {};
+    assert.ok(Math.abs((v.az_expressivity as number) - (h0 + h1)) < 1e-6, `expressivity ${v.az_expressivity} vs ${h0 + h1}`);
+    assert.ok(Math.abs((v.az_progressivity as number) - (h1 - h0)) < 1e-6, `progressivity ${v.az_progressivity} vs ${h1 - h0}`);
+    // The pooling's Jacobian, pixel-unshuffled, is 0.25 on each of the four offsets of its channel: spectral norm 0.5
+    // (the Rademacher probe over 4,096 positions adds about 0.01).
+    assert.ok(Math.abs((v.az_trainability as number) - (2 - 0.5 - 1 / 0.5)) < 0.05, `trainability ${v.az_trainability}`);
   });
 
   it('the NB201 example builder gives NAS-Bench-Suite-Zero\'s flops and params through the CLI', () => {

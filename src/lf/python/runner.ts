@@ -18,8 +18,8 @@ import { imageBatch } from '../images';
 import { lfMeasure, type LfSettings, settingsTag } from '../measures';
 import type { LfJob, LfProgress, LfRunResult } from '../pool';
 
-/** The measures dele_lf.py computes (NAS-Bench-Suite-Zero's definitions on the user's network, and MeCo, SWAP, ZiCo). */
-export const PYTHON_LF_MEASURES = ['flops', 'params', 'l2_norm', 'synflow', 'nwot', 'jacov', 'snip', 'grad_norm', 'fisher', 'plain', 'meco', 'swap', 'zico'] as const;
+/** The measures dele_lf.py computes (NAS-Bench-Suite-Zero's definitions on the user's network; MeCo, SWAP, ZiCo, AZ-NAS). */
+export const PYTHON_LF_MEASURES = ['flops', 'params', 'l2_norm', 'synflow', 'nwot', 'jacov', 'snip', 'grad_norm', 'fisher', 'plain', 'meco', 'swap', 'zico', 'az_expressivity', 'az_progressivity', 'az_trainability'] as const;
 /** What runs without --measures: the TF.js default set. */
 export const DEFAULT_PYTHON_LF_MEASURES = ['flops', 'params', 'l2_norm', 'synflow', 'nwot', 'jacov', 'snip', 'grad_norm', 'fisher'] as const;
 
