@@ -86,6 +86,18 @@ def read_batch(torch, path, count):
 def weighted_layers(torch, net):
     return [m for m in net.modules() if isinstance(m, (torch.nn.Conv2d, torch.nn.Linear))]
 
+def run_hooked(torch, net, modules, hook, x, no_grad=True):
+    """One forward pass of x with `hook` on each of `modules` (removed afterwards); returns the output."""
+    handles = [m.register_forward_hook(hook) for m in modules]
+    try:
+        if no_grad:
+            with torch.no_grad():
+                return net(x)
+        return net(x)
+    finally:
+        for h in handles:
+            h.remove()
+
 
 def count_flops(torch, net):
     """MFLOPs of one image as tensorwatch's ModelStats counts them (NAS-Bench-Suite-Zero's `flops`)."""
@@ -113,13 +125,7 @@ def count_flops(torch, net):
         elif isinstance(m, nn.Linear):
             total[0] += x.numel() // x.shape[-1] * m.in_features * m.out_features
 
-    handles = [m.register_forward_hook(hook) for m in net.modules() if len(list(m.children())) == 0]
-    try:
-        with torch.no_grad():
-            net(torch.zeros(1, 3, 32, 32))
-    finally:
-        for h in handles:
-            h.remove()
+    run_hooked(torch, net, [m for m in net.modules() if len(list(m.children())) == 0], hook, torch.zeros(1, 3, 32, 32))
     return total[0] / 1e6
 
 
@@ -212,6 +218,7 @@ def first_tensor(out):
     return out if hasattr(out, 'detach') else None
 
 
+
 def meco(torch, net, seed):
     """MeCo: sum over every module of the smallest eigenvalue of the Pearson correlation between the channels of its
     output, for one Gaussian input (seeded). Correlations that are not finite count as 0, as in the reference code."""
@@ -232,14 +239,7 @@ def meco(torch, net, seed):
             total[0] += lam
 
     g = torch.Generator().manual_seed(seed)
-    x = torch.randn(1, 3, 32, 32, generator=g)
-    handles = [m.register_forward_hook(hook) for m in net.modules()]
-    try:
-        with torch.no_grad():
-            net(x)
-    finally:
-        for h in handles:
-            h.remove()
+    run_hooked(torch, net, net.modules(), hook, torch.randn(1, 3, 32, 32, generator=g))
     return total[0]
 
 
@@ -258,13 +258,7 @@ def swap(torch, net, x):
         # 62 images per int64 word (exact, the sign bit unused); a unit's pattern is its row of words.
         codes.append(torch.stack([(bits[:, 62 * w:62 * w + len(s)] << s).sum(dim=1) for w, s in enumerate(shifts)], dim=1))
 
-    handles = [m.register_forward_hook(hook) for m in net.modules() if 'ReLU' in type(m).__name__]
-    try:
-        with torch.no_grad():
-            net(x)
-    finally:
-        for h in handles:
-            h.remove()
+    run_hooked(torch, net, [m for m in net.modules() if 'ReLU' in type(m).__name__], hook, x)
     if not codes:
         return None
     rows = torch.cat(codes, dim=0)
@@ -336,12 +330,8 @@ def az_nas(torch, net, x, seed):
         if t is not None and t.dim() == 4:
             feats.append(t)
 
-    handles = [b.register_forward_hook(hook) for b in blocks_of(torch, net)]
-    try:
-        net(x.clone().requires_grad_(True))  # a block without weights still has a graph
-    finally:
-        for h in handles:
-            h.remove()
+    # The input requires grad so that a block without weights still has a graph.
+    run_hooked(torch, net, blocks_of(torch, net), hook, x.clone().requires_grad_(True), no_grad=False)
     if len(feats) < 2:
         raise ValueError('AZ-NAS needs at least two blocks with 4-D outputs, found %d' % len(feats))
     entropies = []
