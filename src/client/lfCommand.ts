@@ -33,8 +33,9 @@ export async function askLfParams(context: vscode.ExtensionContext, client: Lang
     source = { kind: 'workspace', files: found.map((u) => u.fsPath) };
   }
   const builder = network === 'python' ? await askBuilder(context) : undefined;
-  const picked = network === 'python' ? [] : await vscode.window.showQuickPick(lfMeasureItems(space), { title: numbered('DELE: measures', steps, 'measures'), canPickMany: true, ignoreFocusOut: true });
-  if (network === 'python' ? builder === undefined : !picked || picked.length === 0) return undefined;
+  if (network === 'python' && builder === undefined) return undefined;
+  const picked = await vscode.window.showQuickPick(lfMeasureItems(space, network), { title: numbered('DELE: measures', steps, 'measures'), canPickMany: true, ignoreFocusOut: true });
+  if (!picked || picked.length === 0) return undefined;
   const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
   const target = await vscode.window.showSaveDialog({
     title: numbered('DELE: save the LF measures as', steps, 'save'),
@@ -42,6 +43,6 @@ export async function askLfParams(context: vscode.ExtensionContext, client: Lang
     ...(folder ? { defaultUri: vscode.Uri.joinPath(folder, `lf-${space.id}.csv`) } : {}),
   });
   if (!target) return undefined;
-  if (builder !== undefined) return pythonLfParams(space, source, target.fsPath, { builder, interpreter: await resolvePythonInterpreter(folder), ...(folder ? { cwd: folder.fsPath } : {}) });
-  return lfParams(space, picked ?? [], source, target.fsPath);
+  if (builder !== undefined) return pythonLfParams(space, source, target.fsPath, { builder, interpreter: await resolvePythonInterpreter(folder), ...(folder ? { cwd: folder.fsPath } : {}) }, picked.map((p) => p.label));
+  return lfParams(space, picked, source, target.fsPath);
 }

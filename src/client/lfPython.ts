@@ -29,7 +29,13 @@ export function pythonInterpreter(setting: unknown, fromPythonExtension: string 
   return 'python3';
 }
 
-/** The computation on the user's model: the server's default measures (every one dele_lf.py has but `plain`). */
-export function pythonLfParams(space: SpaceInfo, source: ComputeLfParams['source'], out: string, python: { builder: string; interpreter: string; cwd?: string }): ComputeLfParams {
-  return { space: space.id, source, out, python: { builder: python.builder.trim(), interpreter: python.interpreter, ...(python.cwd !== undefined ? { cwd: python.cwd } : {}) } };
+/** The computation on the user's model: the measures picked, or without any the server's default ones. */
+export function pythonLfParams(space: SpaceInfo, source: ComputeLfParams['source'], out: string, python: { builder: string; interpreter: string; cwd?: string }, measures?: readonly string[]): ComputeLfParams {
+  return {
+    space: space.id,
+    source,
+    out,
+    ...(measures && measures.length > 0 ? { measures: [...measures] } : {}),
+    python: { builder: python.builder.trim(), interpreter: python.interpreter, ...(python.cwd !== undefined ? { cwd: python.cwd } : {}) },
+  };
 }

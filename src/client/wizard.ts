@@ -242,7 +242,8 @@ export const lfSourceItems = (space: SpaceInfo): (PickItem & { value: 'workspace
 export const sampleSizeError = (v: string): string | undefined => (/^\d+$/.test(v.trim()) && Number(v) >= 1 && Number(v) <= 100000 ? undefined : 'a whole number from 1 to 100,000');
 
 /** The LF measures step: the space's measures, its default ones picked. */
-export const lfMeasureItems = (space: SpaceInfo): PickItem[] => (space.lfMeasures ?? []).map((m) => ({ label: m.id, description: m.description, picked: m.byDefault }));
+export const lfMeasureItems = (space: SpaceInfo, network: 'builtin' | 'python' = 'builtin'): PickItem[] =>
+  ((network === 'python' ? space.pythonLfMeasures : space.lfMeasures) ?? []).map((m) => ({ label: m.id, description: m.description, picked: m.byDefault }));
 
 /** The notification after computing LF measures; with `out` (a completed run) it offers Open / Train with these…. */
 export function lfNotice(result: { status: 'completed' | 'cancelled' | 'failed'; message: string; out?: string }): Notice & { out?: string } {

@@ -120,6 +120,8 @@ export interface SpaceInfo {
   syntax: string;
   /** The LF measures the server can compute for this space (it builds the space's network); absent: none. */
   lfMeasures?: { id: string; description: string; byDefault: boolean }[];
+  /** The LF measures the server computes on the user's own PyTorch model (any space; python/dele_lf.py). */
+  pythonLfMeasures?: { id: string; description: string; byDefault: boolean }[];
   /** The server has a predictor for it (dele.predictorPath's, one trained in the workspace, or a bundled one), loaded or not. */
   predictorAvailable?: boolean;
 }

@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import { type CancellationToken, ErrorCodes, ResponseError, type WorkDoneProgressServerReporter } from 'vscode-languageserver/node';
 import { LfCache } from '../lf/cache';
 import { archsInText, lfCsv, sampleJobs } from '../lf/jobs';
-import { DEFAULT_LF_MEASURES, DEFAULT_LF_SETTINGS, LF_MEASURES } from '../lf/measures';
+import { DEFAULT_LF_MEASURES, DEFAULT_LF_SETTINGS, LF_MEASURES, lfMeasure } from '../lf/measures';
 import { type LfJob, type LfProgress, runLf } from '../lf/pool';
 import { DEFAULT_PYTHON_LF_MEASURES, PYTHON_LF_MEASURES, runPythonLf } from '../lf/python/runner';
 import { LF_SPACES, lfSpace } from '../lf/registry';
@@ -52,6 +52,11 @@ export class LfHost {
     const space = lfSpace(spaceId);
     if (!space) return undefined;
     return measuresOf(space).map((m) => ({ id: m.id, description: m.description, byDefault: (DEFAULT_LF_MEASURES as readonly string[]).includes(m.id) }));
+  }
+
+  /** SpaceInfo.pythonLfMeasures: what dele_lf.py computes on the user's PyTorch model, the same for every space. */
+  static pythonMeasures(): NonNullable<SpaceInfo['pythonLfMeasures']> {
+    return PYTHON_LF_MEASURES.map((id) => ({ id, description: lfMeasure(id).description, byDefault: (DEFAULT_PYTHON_LF_MEASURES as readonly string[]).includes(id) }));
   }
 
   /** Hover lines: the measures computed for an architecture (any settings), or nothing. */

@@ -303,6 +303,7 @@ export class DeleServer implements ServerContext {
         bundled: bundled.includes(sp.id),
         syntax: sp.syntax,
         ...(lfMeasures ? { lfMeasures } : {}),
+        pythonLfMeasures: LfHost.pythonMeasures(),
         predictorAvailable: this.predictors.has(sp.id),
       };
     });

@@ -49,6 +49,12 @@ describe('LF measures from the editor', () => {
     assert.ok(by('nb301')?.lfMeasures?.some((m) => m.id === 'synflow'));
     assert.deepEqual(by('nb101')?.lfMeasures?.map((m) => m.id), ['flops', 'params'], 'NB101: closed form only');
     assert.equal(by('tnb101-micro')?.lfMeasures, undefined);
+    // The user's PyTorch model: every space, the newer proxies on request only; none of them on a built-in network.
+    for (const sp of spaces) {
+      const py = sp.pythonLfMeasures ?? [];
+      assert.ok(py.some((m) => m.id === 'jacov' && m.byDefault) && py.some((m) => m.id === 'zico' && !m.byDefault && /ZiCo/.test(m.description)), sp.id);
+    }
+    assert.ok(!by('nb201')?.lfMeasures?.some((m) => m.id === 'zico' || m.id === 'meco'));
   });
 
   it('computes the workspace architectures with progress, writes the CSV and lists the values in the hover', async () => {

@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { builderInputError, lfNetworkItems, pythonInterpreter, pythonLfParams } from '../../src/client/lfPython';
+import { lfMeasureItems } from '../../src/client/wizard';
 import type { SpaceInfo } from '../../src/protocol/lsp';
 
 const declared: SpaceInfo = { id: 'my-space', title: 'My space', origin: 'file', encoders: ['lstm'], size: 96, bundled: false, syntax: 'a-b-c' };
@@ -26,7 +27,15 @@ describe('LF measures on the user\'s PyTorch model: editor steps', () => {
     assert.equal(pythonInterpreter(42, ' '), 'python3');
   });
 
-  it('the request carries the builder, interpreter and workspace folder and leaves the measures to the server', () => {
+  it('offers the measures of the user\'s model, the newer proxies unticked, and sends the ones picked', () => {
+    const withPython: SpaceInfo = { ...nb201, pythonLfMeasures: [{ id: 'jacov', description: 'j', byDefault: true }, { id: 'zico', description: 'z', byDefault: false }] };
+    assert.deepEqual(lfMeasureItems(withPython, 'python').map((i) => [i.label, i.picked]), [['jacov', true], ['zico', false]]);
+    assert.deepEqual(lfMeasureItems(withPython).map((i) => i.label), ['flops'], 'the built-in network: its own list');
+    const p = pythonLfParams(withPython, { kind: 'sample', count: 20, seed: 0 }, '/w/lf.csv', { builder: 'm:b', interpreter: 'python3' }, ['jacov', 'zico']);
+    assert.deepEqual(p.measures, ['jacov', 'zico']);
+  });
+
+  it('the request carries the builder, interpreter and workspace folder and, with no measure picked, leaves them to the server', () => {
     assert.deepEqual(pythonLfParams(declared, { kind: 'sample', count: 200, seed: 0 }, '/w/lf.csv', { builder: ' models:build ', interpreter: 'python3', cwd: '/w' }), {
       space: 'my-space',
       source: { kind: 'sample', count: 200, seed: 0 },
