@@ -6,6 +6,7 @@
  * the nine; variants are compared on validation tau (the training-split cells outside the sample, never labelled);
  * held-out tau (the whole held-out split) is reported once per variant. Needs Python with torch. Run:
  *   npm run bench:lf-newer [-- --sample 1000 --labels 78 --seeds 5 --jobs 2 --python /usr/bin/python3]
+ * (--variants A,B: only the variants whose names contain one of these, with the nine as the reference)
  */
 import * as path from 'node:path';
 import { coldStartLabelled, coldStartSample, COLD_START_SAMPLE_SEED } from './coldStartSample';
@@ -92,6 +93,13 @@ async function main(): Promise<void> {
   const backend = await initBackend('auto');
   const variants = [{ name: 'nine published measures', experts: base.map((c) => c.name) }, ...newer.map((c) => ({ name: `nine + ${c.name}`, experts: [...base.map((b) => b.name), c.name] }))];
   if (newer.length > 1) variants.push({ name: `nine + ${NEWER.join(' + ')}`, experts: [...base.map((b) => b.name), ...NEWER] });
+  // Control: the published columns miss the cells NB201's published tables lack (about 40%), the measures computed
+  // here do not; one more expert on every sampled cell that carries no new information (params, a closed form the
+  // nine already hold) says how much of a gain is coverage.
+  const params = lf('params_here', onSample((i) => r.values.get(full.keys[i] as string)?.params ?? NaN));
+  variants.push({ name: 'nine + params computed here (control)', experts: [...base.map((b) => b.name), params.name] });
+  const only = arg('variants', '');
+  if (only) variants.splice(0, variants.length, ...variants.filter((v, k) => k === 0 || only.split(',').some((o) => v.name.includes(o))));
   const rows: { variant: string; seed: number; validation: number; heldOut: number; seconds: number }[] = [];
   const valArchs = validation.map((i) => full.archs[i]);
   const valTruth = validation.map((i) => truth[i] as number);
@@ -100,7 +108,7 @@ async function main(): Promise<void> {
     const t = new Float64Array(n).fill(NaN);
     for (const i of split.heldOut) t[i] = truth[i] as number;
     for (const i of labelled) t[i] = truth[i] as number;
-    const ds = makeDataset(`newer-seed${seed}`, full.space, full.archs, [{ name: TARGET, kind: 'target', description: '', values: t }, ...base, ...newer]);
+    const ds = makeDataset(`newer-seed${seed}`, full.space, full.archs, [{ name: TARGET, kind: 'target', description: '', values: t }, ...base, ...newer, params]);
     for (const v of variants) {
       const s0 = performance.now();
       const res = await trainPredictor(ds, { method: 'dele', encoder: 'gates', target: TARGET, trainRatio: 1, experts: v.experts, preset: 'cpu', seed, backend });
@@ -110,7 +118,7 @@ async function main(): Promise<void> {
       log(`seed ${seed} ${v.name}: validation ${val.toFixed(4)} held-out ${res.metrics.kendallTau.toFixed(4)} (${((performance.now() - s0) / 1000).toFixed(0)} s)`);
     }
   }
-  const command = `npm run bench:lf-newer -- --sample ${SAMPLE} --labels ${LABELS} --seeds ${SEEDS} --jobs ${JOBS} --measures ${NEWER.join(',')}`;
+  const command = `npm run bench:lf-newer -- --sample ${SAMPLE} --labels ${LABELS} --seeds ${SEEDS} --jobs ${JOBS} --measures ${NEWER.join(',')}${arg('variants', '') ? ` --variants ${arg('variants', '')}` : ''}`;
   const config = {
     command,
     commit,
