@@ -6,7 +6,8 @@
  * the nine; variants are compared on validation tau (the training-split cells outside the sample, never labelled);
  * held-out tau (the whole held-out split) is reported once per variant. Needs Python with torch. Run:
  *   npm run bench:lf-newer [-- --sample 1000 --labels 78 --seeds 5 --jobs 2 --python /usr/bin/python3]
- * (--variants A,B: only the variants whose names contain one of these, with the nine as the reference)
+ * (--variants A,B: only the variants whose names contain one of these, with the nine as the reference; --chosen A,B:
+ * one more variant, the nine and these measures)
  */
 import * as path from 'node:path';
 import { coldStartLabelled, coldStartSample, COLD_START_SAMPLE_SEED } from './coldStartSample';
@@ -98,6 +99,8 @@ async function main(): Promise<void> {
   // nine already hold) says how much of a gain is coverage.
   const params = lf('params_here', onSample((i) => r.values.get(full.keys[i] as string)?.params ?? NaN));
   variants.push({ name: 'nine + params computed here (control)', experts: [...base.map((b) => b.name), params.name] });
+  const chosen = arg('chosen', '').split(',').filter((m) => m !== '');
+  if (chosen.length > 0) variants.push({ name: `nine + ${chosen.join(' + ')} (chosen)`, experts: [...base.map((b) => b.name), ...chosen] });
   const only = arg('variants', '');
   if (only) variants.splice(0, variants.length, ...variants.filter((v, k) => k === 0 || only.split(',').some((o) => v.name.includes(o))));
   const rows: { variant: string; seed: number; validation: number; heldOut: number; seconds: number }[] = [];
@@ -118,7 +121,7 @@ async function main(): Promise<void> {
       log(`seed ${seed} ${v.name}: validation ${val.toFixed(4)} held-out ${res.metrics.kendallTau.toFixed(4)} (${((performance.now() - s0) / 1000).toFixed(0)} s)`);
     }
   }
-  const command = `npm run bench:lf-newer -- --sample ${SAMPLE} --labels ${LABELS} --seeds ${SEEDS} --jobs ${JOBS} --measures ${NEWER.join(',')}${arg('variants', '') ? ` --variants ${arg('variants', '')}` : ''}`;
+  const command = `npm run bench:lf-newer -- --sample ${SAMPLE} --labels ${LABELS} --seeds ${SEEDS} --jobs ${JOBS} --measures ${NEWER.join(',')}${arg('variants', '') ? ` --variants ${arg('variants', '')}` : ''}${chosen.length > 0 ? ` --chosen ${chosen.join(',')}` : ''}`;
   const config = {
     command,
     commit,
