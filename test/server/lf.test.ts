@@ -49,10 +49,13 @@ describe('LF measures from the editor', () => {
     assert.ok(by('nb301')?.lfMeasures?.some((m) => m.id === 'synflow'));
     assert.deepEqual(by('nb101')?.lfMeasures?.map((m) => m.id), ['flops', 'params'], 'NB101: closed form only');
     assert.equal(by('tnb101-micro')?.lfMeasures, undefined);
-    // The user's PyTorch model: every space, the newer proxies on request only; none of them on a built-in network.
+    // The user's PyTorch model: every space; of the newer proxies, those that earned it by default (bench:lf-newer);
+    // none of them on a built-in network.
     for (const sp of spaces) {
       const py = sp.pythonLfMeasures ?? [];
-      assert.ok(py.some((m) => m.id === 'jacov' && m.byDefault) && py.some((m) => m.id === 'zico' && !m.byDefault && /ZiCo/.test(m.description)), sp.id);
+      const byDefault = (id: string): boolean | undefined => py.find((m) => m.id === id)?.byDefault;
+      assert.deepEqual(['jacov', 'zico', 'az_trainability', 'meco', 'swap', 'plain'].map(byDefault), [true, true, true, false, false, false], sp.id);
+      assert.match(py.find((m) => m.id === 'zico')?.description ?? '', /ZiCo/);
     }
     assert.ok(!by('nb201')?.lfMeasures?.some((m) => m.id === 'zico' || m.id === 'meco'));
   });

@@ -20,8 +20,11 @@ import type { LfJob, LfProgress, LfRunResult } from '../pool';
 
 /** The measures dele_lf.py computes (NAS-Bench-Suite-Zero's definitions on the user's network; MeCo, SWAP, ZiCo, AZ-NAS). */
 export const PYTHON_LF_MEASURES = ['flops', 'params', 'l2_norm', 'synflow', 'nwot', 'jacov', 'snip', 'grad_norm', 'fisher', 'plain', 'meco', 'swap', 'zico', 'az_expressivity', 'az_progressivity', 'az_trainability'] as const;
-/** What runs without --measures: the TF.js default set. */
-export const DEFAULT_PYTHON_LF_MEASURES = ['flops', 'params', 'l2_norm', 'synflow', 'nwot', 'jacov', 'snip', 'grad_norm', 'fisher'] as const;
+/**
+ * What runs without --measures: the TF.js default set, and the newer proxies that raised DELE's validation tau
+ * beyond a coverage control in a space without tables (npm run bench:lf-newer; docs/benchmarks.md).
+ */
+export const DEFAULT_PYTHON_LF_MEASURES = ['flops', 'params', 'l2_norm', 'synflow', 'nwot', 'jacov', 'snip', 'grad_norm', 'fisher', 'zico', 'az_trainability'] as const;
 
 export const PYTHON_LF_SCRIPT = path.join('python', 'dele_lf.py');
 
