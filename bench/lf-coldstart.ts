@@ -10,7 +10,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { coldStartLabelled, coldStartSample } from './coldStartSample';
-import { benchCommit } from './provenance';
+import { benchCommit, emitReport, runBench } from './provenance';
 import { column, type Column, loadBundled, makeDataset, splitDataset } from '../src/data/dataset';
 import { LfCache } from '../src/lf/cache';
 import { imageBatch } from '../src/lf/images';
@@ -127,11 +127,7 @@ async function main(): Promise<void> {
   ];
   fs.mkdirSync(path.dirname(OUT), { recursive: true });
   fs.writeFileSync(`${OUT}.json`, JSON.stringify({ config, rows }, null, 1));
-  fs.writeFileSync(`${OUT}.txt`, `${lines.join('\n')}\n`);
-  process.stdout.write(`${lines.join('\n')}\n`);
+  emitReport(lines, `${OUT}.txt`);
 }
 
-main().catch((e) => {
-  process.stderr.write(`${(e as Error).stack ?? e}\n`);
-  process.exit(1);
-});
+runBench(main);

@@ -84,8 +84,9 @@ async function main(): Promise<void> {
   const lf = (name: string, values: Float64Array): Column => ({ name, kind: 'lf', description: '', values });
   const base = DEFAULT_LF_MEASURES.map((m) => lf(`published_${m}`, onSample((i) => column(full, lfMeasure(m).published as string).values[i] as number)));
   const newer = NEWER.map((m) => lf(m, onSample((i) => r.values.get(full.keys[i] as string)?.[m] ?? NaN)));
+  const params = lf('params_here', onSample((i) => r.values.get(full.keys[i] as string)?.params ?? NaN));
   const swap = newer.find((c) => c.name === 'swap');
-  const reg = swap ? regularisedSwap(swap.values, onSample((i) => r.values.get(full.keys[i] as string)?.params ?? NaN), sampled) : undefined;
+  const reg = swap ? regularisedSwap(swap.values, params.values, sampled) : undefined;
   if (reg) newer.push(lf('swap_reg', reg.values));
 
   // Each measure alone: Kendall's tau against the target over the sampled cells.
@@ -97,7 +98,6 @@ async function main(): Promise<void> {
   // Control: the published columns miss the cells NB201's published tables lack (about 40%), the measures computed
   // here do not; one more expert on every sampled cell that carries no new information (params, a closed form the
   // nine already hold) says how much of a gain is coverage.
-  const params = lf('params_here', onSample((i) => r.values.get(full.keys[i] as string)?.params ?? NaN));
   variants.push({ name: 'nine + params computed here (control)', experts: [...base.map((b) => b.name), params.name] });
   const chosen = arg('chosen', '').split(',').filter((m) => m !== '');
   if (chosen.length > 0) variants.push({ name: `nine + ${chosen.join(' + ')} (chosen)`, experts: [...base.map((b) => b.name), ...chosen] });
@@ -143,12 +143,13 @@ async function main(): Promise<void> {
     date: new Date().toISOString(),
   };
   const baseVal = rows.filter((x) => x.variant === variants[0]?.name);
+  const baseMean = meanStd(baseVal.map((x) => x.validation)).mean;
   const table = variants.map((v) => {
     const mine = rows.filter((x) => x.variant === v.name);
     const val = meanStd(mine.map((x) => x.validation));
     const held = meanStd(mine.map((x) => x.heldOut));
     const wins = mine.filter((x) => x.validation > (baseVal.find((b) => b.seed === x.seed)?.validation ?? Infinity)).length;
-    const gain = v === variants[0] ? '' : `${(val.mean - meanStd(baseVal.map((x) => x.validation)).mean >= 0 ? '+' : '')}${(val.mean - meanStd(baseVal.map((x) => x.validation)).mean).toFixed(4)} (${wins}/${mine.length} seeds)`;
+    const gain = v === variants[0] ? '' : `${val.mean - baseMean >= 0 ? '+' : ''}${(val.mean - baseMean).toFixed(4)} (${wins}/${mine.length} seeds)`;
     return `| ${v.name} | ${val.mean.toFixed(4)} ± ${val.std.toFixed(4)} | ${gain} | ${held.mean.toFixed(4)} ± ${held.std.toFixed(4)} |`;
   });
   const lines = [

@@ -76,10 +76,6 @@ async function quietly<T>(f: () => Promise<T>): Promise<T> {
 }
 
 /**
- * Selects and initialises a backend; returns its name ("tensorflow", "wasm" or "cpu").
- * @param wasmDir folder holding tfjs-backend-wasm*.wasm; default: next to this bundle if the files are there.
- */
-/**
  * Compiles WebAssembly with V8's optimising tier only (no Liftoff baseline). The relaxed-SIMD multiply-add of the
  * training kernels may round differently in the two tiers, and when a hot kernel switches from its baseline code to
  * its optimised code depends on a background compile, so on a loaded machine the same training could give other
@@ -90,6 +86,10 @@ function wasmOptimisingTierOnly(): void {
   v8.setFlagsFromString('--no-liftoff');
 }
 
+/**
+ * Selects and initialises a backend; returns its name ("tensorflow", "wasm" or "cpu").
+ * @param wasmDir folder holding tfjs-backend-wasm*.wasm; default: next to this bundle if the files are there.
+ */
 export async function initBackend(choice: BackendChoice = 'auto', wasmDir?: string): Promise<string> {
   const env = process.env.DELE_BACKEND as BackendChoice | undefined;
   const want = choice === 'auto' && env ? env : choice;

@@ -5,6 +5,7 @@
  * the scorer as a function, so the CLI, the server and the benches share it with any predictor.
  */
 import type { Random, SearchSpace } from '../space/types';
+import { shuffleInPlace } from '../util/rng';
 
 export { proposalsCsv, type ProposalRow } from './csv';
 
@@ -201,7 +202,7 @@ class SearchRun<A> {
     };
     for (const a of this.o.from ?? []) add(a);
     const around = (this.o.from ?? []).flatMap((a) => space.neighbours?.(a).map((n) => n.arch) ?? []);
-    shuffle(around, random);
+    shuffleInPlace(around, random);
     for (const a of around) add(a);
     for (let tries = 0; initial.length < population && tries < 5; tries++) for (const a of space.sample(random, population - initial.length)) add(a);
     return initial;
@@ -277,11 +278,4 @@ function select<A>(pop: Scored<A>[], k: number, random: Random): Scored<A> {
   return best as Scored<A>;
 }
 
-function shuffle<T>(xs: T[], random: Random): void {
-  for (let i = xs.length - 1; i > 0; i--) {
-    const j = Math.floor(random() * (i + 1));
-    const t = xs[i] as T;
-    xs[i] = xs[j] as T;
-    xs[j] = t;
-  }
-}
+

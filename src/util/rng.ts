@@ -104,3 +104,14 @@ export class Rng {
     return a;
   }
 }
+
+/** Shuffles `xs` in place and returns it: Fisher-Yates from the end, j = floor(random() * (i + 1)). */
+export function shuffleInPlace<T>(xs: T[], random: () => number): T[] {
+  for (let i = xs.length - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    const t = xs[i] as T;
+    xs[i] = xs[j] as T;
+    xs[j] = t;
+  }
+  return xs;
+}

@@ -10,6 +10,7 @@ import { createConnection } from 'vscode-languageserver/node';
 import type { Diagnostic } from 'vscode-languageserver-protocol';
 import { DEFAULT_SETTINGS, type DeleSettings, type TrainParams } from '../../src/protocol/lsp';
 import { DeleServer } from '../../src/server/server';
+import { shuffleInPlace } from '../../src/util/rng';
 
 export const ROOT = path.resolve(__dirname, '../..');
 export const TINY_PREDICTOR = path.join(ROOT, 'test/fixtures/predictor-tiny');
@@ -202,12 +203,7 @@ function ordered<T>(xs: T[], suite: string): T[] {
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
-  const out = [...xs];
-  for (let i = out.length - 1; i > 0; i--) {
-    const j = Math.floor(random() * (i + 1));
-    [out[i], out[j]] = [out[j] as T, out[i] as T];
-  }
-  return out;
+  return shuffleInPlace([...xs], random);
 }
 
 export function describe(name: string, fn: () => void): void {
