@@ -47,6 +47,8 @@ export interface AblationVariant {
   ratios?: number[];
   /** "equivalent": fill missing LF values from the functionally equivalent arch first (fillFromEquivalents). */
   lfFill?: 'equivalent';
+  /** The gate also reads the space's structural measures (ModelConfig.gateStructural); a step-1 setting. */
+  gateStructural?: boolean;
 }
 
 export interface AblationSpec {
@@ -75,6 +77,7 @@ export interface ResolvedVariant {
   ensemble: number;
   ratios: number[];
   lfFill?: 'equivalent';
+  gateStructural?: boolean;
 }
 
 /** One child process's work: one step 1 (shared by its variants) for one seed, then each variant's step 2. */
@@ -170,7 +173,7 @@ export function parseAblationSpec(raw: unknown): AblationSpec {
   if (!Array.isArray(raw.variants) || raw.variants.length === 0) fail('"variants" must be a non-empty list');
   atMost(raw.variants.length, ABLATION_LIMITS.variants, 'the number of variants');
   const names = new Set<string>();
-  const vKnown = new Set(['name', 'encoder', 'preset', 'experts', 'optim', 'finetuneLr', 'gatePrior', 'ensemble', 'ratios', 'lfFill']);
+  const vKnown = new Set(['name', 'encoder', 'preset', 'experts', 'optim', 'finetuneLr', 'gatePrior', 'ensemble', 'ratios', 'lfFill', 'gateStructural']);
   raw.variants.forEach((v, i) => {
     const where = `variant ${i + 1}`;
     if (!isObj(v)) fail(`${where} must be an object with a "name"`);
@@ -207,6 +210,7 @@ export function parseAblationSpec(raw: unknown): AblationSpec {
     if (v.gatePrior !== undefined && !(typeof v.gatePrior === 'number' && v.gatePrior > 0 && Number.isFinite(v.gatePrior))) fail(`${w}: gatePrior must be a positive number`);
     if (v.ensemble !== undefined) positiveInt(v.ensemble, `${w}: ensemble`, ABLATION_LIMITS.ensemble);
     if (v.lfFill !== undefined && v.lfFill !== 'equivalent') fail(`${w}: lfFill must be "equivalent"`);
+    if (v.gateStructural !== undefined && typeof v.gateStructural !== 'boolean') fail(`${w}: gateStructural must be true or false`);
     spec.variants.push({
       name: v.name,
       ...(v.encoder !== undefined ? { encoder: v.encoder as EncoderType } : {}),
@@ -218,6 +222,7 @@ export function parseAblationSpec(raw: unknown): AblationSpec {
       ...(v.ensemble !== undefined ? { ensemble: v.ensemble as number } : {}),
       ...(v.ratios !== undefined ? { ratios: ratioList(v.ratios, w) } : {}),
       ...(v.lfFill !== undefined ? { lfFill: 'equivalent' as const } : {}),
+      ...(v.gateStructural ? { gateStructural: true } : {}),
     });
   });
   return spec;
@@ -311,13 +316,14 @@ export function resolveVariants(raw: Dataset, spec: AblationSpec, target: string
       ensemble: v.ensemble ?? 1,
       ratios: v.ratios ?? spec.ratios,
       ...(v.lfFill ? { lfFill: v.lfFill } : {}),
+      ...(v.gateStructural ? { gateStructural: true } : {}),
     };
   });
 }
 
 /** What step 1 depends on: variants with equal keys share one step 1 per seed. */
 export function step1Key(v: ResolvedVariant): string {
-  return JSON.stringify({ encoder: v.encoder, preset: v.preset, experts: v.experts, optim: STEP1_KEYS.map((k) => v.optim[k]), ...(v.lfFill ? { lfFill: v.lfFill } : {}) });
+  return JSON.stringify({ encoder: v.encoder, preset: v.preset, experts: v.experts, optim: STEP1_KEYS.map((k) => v.optim[k]), ...(v.lfFill ? { lfFill: v.lfFill } : {}), ...(v.gateStructural ? { gateStructural: true } : {}) });
 }
 
 /** Child tasks: one per (step-1 group, seed), seed by seed, groups in the order of their first variant. */
@@ -355,7 +361,7 @@ export async function runAblationTask(raw: Dataset, task: AblationTask, cache: S
   const truth = column(ds, task.target).values;
   const s = carveValidation(ds.archs.length, task.validation);
   const base = modelBase(PRESETS[first.preset], first.encoder, ds.space.encoderInput);
-  const config = modelConfigFor(base, 'dele', first.experts);
+  const config = { ...modelConfigFor(base, 'dele', first.experts), ...(first.gateStructural ? { gateStructural: true } : {}) };
   const key = { fingerprint: ds.fingerprint, config, seed: task.seed, step1: step1Key(first), train: s.train.length, numerics: trainingNumerics() };
 
   // Step 1 (or its cached result: the same bits, see step1Cache.ts).
@@ -499,7 +505,7 @@ export function ablationReport(a: AblationFile): string {
   out.push('', 'Variants (step 1 is shared by variants with the same encoder, preset, experts and step-1 settings; its seconds are those of its training, also when read from the step-1 cache)');
   for (const v of a.variants) {
     out.push(
-      `- ${v.name}: ${v.encoder}, preset ${v.preset}${v.lfFill ? ', missing LF values filled from the functionally equivalent arch' : ''}, ${v.experts.length} experts (${v.expertsFrom}: ${v.experts.join(', ')}), optim ${JSON.stringify(v.optim)}${v.finetuneLr !== undefined ? `, step-2 lr ${v.finetuneLr}` : ''}${v.gatePrior !== undefined ? `, gate prior tau_k / ${v.gatePrior}` : ''}, ensemble ${v.ensemble}, ratios ${v.ratios.join(', ')}`,
+      `- ${v.name}: ${v.encoder}, preset ${v.preset}${v.lfFill ? ', missing LF values filled from the functionally equivalent arch' : ''}, ${v.experts.length} experts (${v.expertsFrom}: ${v.experts.join(', ')}), optim ${JSON.stringify(v.optim)}${v.finetuneLr !== undefined ? `, step-2 lr ${v.finetuneLr}` : ''}${v.gatePrior !== undefined ? `, gate prior tau_k / ${v.gatePrior}` : ''}${v.gateStructural ? ', the gate reads structural measures' : ''}, ensemble ${v.ensemble}, ratios ${v.ratios.join(', ')}`,
     );
   }
   return out.join('\n');

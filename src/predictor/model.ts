@@ -9,6 +9,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { ArchFeatures, EncoderInput } from '../space/types';
 import { addBias, Linear, Mlp, mm, oneHotMatMul, type OneHotIndex, ONES_ROW, Params, rowGather, segmentSum, ZERO_ROW } from './nn';
 import { Rng } from '../util/rng';
+import { structuralMeasures, type StructuralMeasure } from '../space/structural';
 
 export type EncoderType = 'gates' | 'lstm';
 
@@ -36,6 +37,11 @@ export interface ModelConfig {
   lstm: LstmConfig;
   /** The search space's encoder input (graph and sequence views). */
   input: EncoderInput;
+  /**
+   * The gate also reads the space's structural measures (src/space/structural.ts: op counts, paths and degrees
+   * over op subsets, or choice counts), each divided by its bound, next to its encoder's output. Absent: no.
+   */
+  gateStructural?: boolean;
 }
 
 /** The paper's encoder sizes (dele-method.md §2). */
@@ -59,6 +65,24 @@ export interface EncodedBatch {
   tokenIndex: OneHotIndex[];
   /** adjacency[to][from], [B, 1]; only from < to. */
   adjacency: tf.Tensor2D[][];
+  /** The gate's structural inputs [B, F] (ModelConfig.gateStructural), each in [0, 1]. */
+  gateFeatures?: tf.Tensor2D;
+}
+
+const measuresByInput = new WeakMap<EncoderInput, StructuralMeasure[]>();
+
+/** The structural measures a gate with `gateStructural` reads, in a fixed order for the space's encoder input. */
+export function gateStructuralMeasures(input: EncoderInput): StructuralMeasure[] {
+  let m = measuresByInput.get(input);
+  if (!m) measuresByInput.set(input, (m = structuralMeasures({ encoderInput: input })));
+  return m;
+}
+
+function gateFeatureTensor(input: EncoderInput, feats: readonly ArchFeatures[]): tf.Tensor2D {
+  const measures = gateStructuralMeasures(input);
+  const data = new Float32Array(feats.length * measures.length);
+  feats.forEach((f, b) => measures.forEach((m, j) => (data[b * measures.length + j] = m.max > 0 ? m.value(f) / m.max : 0)));
+  return tf.tensor2d(data, [feats.length, measures.length]);
 }
 
 /** `pick` gives the one-hot position of a slot; a missing (undefined) or out-of-range one is -1 (a zero row). */
@@ -79,9 +103,10 @@ function oneHotTensor(index: OneHotIndex): tf.Tensor2D {
   return tf.tensor2d(data, [index.pos.length, index.width]);
 }
 
-export function encodeBatch(cfg: Pick<ModelConfig, 'encoder' | 'input'>, feats: readonly ArchFeatures[]): EncodedBatch {
+export function encodeBatch(cfg: Pick<ModelConfig, 'encoder' | 'input' | 'gateStructural'>, feats: readonly ArchFeatures[]): EncodedBatch {
   const inp = cfg.input;
   const b: EncodedBatch = { size: feats.length, nodeOneHot: [], adjacency: [], edgeIndex: [], nodeIndex: [], tokenIndex: [] };
+  if (cfg.gateStructural) b.gateFeatures = gateFeatureTensor(inp, feats);
   if (cfg.encoder === 'lstm') {
     b.tokenIndex = oneHotIndex(feats, inp.seqLength, inp.seqVocab, (f, t) => f.tokens[t]);
   } else if (inp.graph.kind === 'edge-ops') {
@@ -102,7 +127,7 @@ export function encodeBatch(cfg: Pick<ModelConfig, 'encoder' | 'input'>, feats: 
 }
 
 export function disposeBatch(b: EncodedBatch): void {
-  tf.dispose([...b.nodeOneHot, ...b.adjacency.flat()]);
+  tf.dispose([...b.nodeOneHot, ...b.adjacency.flat(), ...(b.gateFeatures ? [b.gateFeatures] : [])]);
 }
 
 interface Encoder {
@@ -438,7 +463,8 @@ export class EnsembleModel {
     }
     if (config.gate) {
       const enc = makeEncoder(this.params, 'gate.enc', config);
-      this.gate = { enc, head: new Mlp(this.params, 'gate.mlp', enc.outDim, config.mlpHiddens, k, config.dropout) };
+      const extra = config.gateStructural ? gateStructuralMeasures(config.input).length : 0;
+      this.gate = { enc, head: new Mlp(this.params, 'gate.mlp', enc.outDim + extra, config.mlpHiddens, k, config.dropout) };
     }
   }
 
@@ -478,7 +504,12 @@ export class EnsembleModel {
   /** Gate weights w(a), [B, K]; all ones without a gate. Call inside tf.tidy. */
   gateWeights(batch: EncodedBatch, training: boolean, seed = 0): tf.Tensor2D {
     if (!this.gate) return tf.ones([batch.size, 1]);
-    return tf.softmax(this.gate.head.apply(this.gate.enc.apply(batch), training, seed)) as tf.Tensor2D;
+    let x = this.gate.enc.apply(batch);
+    if (this.config.gateStructural) {
+      if (!batch.gateFeatures) throw new Error('this gate reads structural measures: encode the batch with the model config');
+      x = tf.concat([x, batch.gateFeatures], 1);
+    }
+    return tf.softmax(this.gate.head.apply(x, training, seed)) as tf.Tensor2D;
   }
 
   /** Expert scores [K, B]. Call inside tf.tidy. seeds[k] is expert k's dropout seed. */

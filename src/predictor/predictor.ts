@@ -299,6 +299,7 @@ function validateMeta(meta: PredictorMeta & { weights?: { manifest?: unknown } }
   if (m.encoder !== 'gates' && m.encoder !== 'lstm') bad(`encoder "${String(m.encoder)}" (expected gates or lstm)`);
   if (!Array.isArray(m.experts) || m.experts.length === 0 || !m.experts.every((e) => typeof e === 'string')) bad('experts');
   if (!isNums(m.mlpHiddens) || !isNums(m.gates?.gcnOutDims) || typeof m.lstm?.hidDim !== 'number') bad('model sizes');
+  if (m.gateStructural !== undefined && typeof m.gateStructural !== 'boolean') bad('gateStructural (true or false)');
   const c = meta.calibration as unknown as Record<string, unknown> | undefined;
   if (!c || typeof c !== 'object' || !isNums(c.x) || !isNums(c.y) || (c.x as number[]).length !== (c.y as number[]).length || (c.x as number[]).length === 0) bad('calibration');
   const nonDecreasing = (xs: number[]): boolean => xs.every((x, i) => Number.isFinite(x) && (i === 0 || x >= xs[i - 1]!));

@@ -16,6 +16,8 @@ export interface StructuralMeasure {
   name: string;
   description: string;
   value(f: ArchFeatures): number;
+  /** An upper bound of the value over the space (for scaling it to [0, 1] without data). */
+  max: number;
 }
 
 /** Op subsets beyond this many ops: singletons, pairs, all-but-one and all (not every subset). */
@@ -65,7 +67,7 @@ function edgeCellMeasures(g: Extract<GraphSpec, { kind: 'edge-ops' }>, numOps: n
     const cell = cells > 1 ? `cell${c}_` : '';
     const opsOf = (f: ArchFeatures): number[] => f.ops.slice(c * E, (c + 1) * E);
     for (const o of ops) {
-      out.push({ name: `struct_${cell}count_${opName(o)}`, description: `edges with ${opName(o)}${cells > 1 ? ` in cell ${c}` : ''}`, value: (f) => opsOf(f).filter((x) => x === o).length });
+      out.push({ name: `struct_${cell}count_${opName(o)}`, description: `edges with ${opName(o)}${cells > 1 ? ` in cell ${c}` : ''}`, value: (f) => opsOf(f).filter((x) => x === o).length, max: E });
     }
     for (const subset of opSubsets(ops)) {
       const allowed = new Set(subset);
@@ -81,10 +83,10 @@ function edgeCellMeasures(g: Extract<GraphSpec, { kind: 'edge-ops' }>, numOps: n
         return reached.length === 0 ? { shortest: 0, longest: 0 } : { shortest: Math.min(...reached.map((p) => p.shortest)), longest: Math.max(...reached.map((p) => p.longest)) };
       };
       const name = `${cell}${subsetName(subset, opName)}`;
-      out.push({ name: `struct_${name}_min_path`, description: `shortest input-output path ${what} (0: none)`, value: (f) => paths(f).shortest });
-      out.push({ name: `struct_${name}_max_path`, description: `longest input-output path ${what} (0: none)`, value: (f) => paths(f).longest });
-      out.push({ name: `struct_${name}_in_degree`, description: `edges into the output node(s) ${what}`, value: (f) => edges(f).filter((e) => targets.includes(e.to)).length });
-      out.push({ name: `struct_${name}_out_degree`, description: `edges out of the input node(s) ${what}`, value: (f) => edges(f).filter((e) => inputs.includes(e.from)).length });
+      out.push({ name: `struct_${name}_min_path`, description: `shortest input-output path ${what} (0: none)`, value: (f) => paths(f).shortest, max: g.numNodes - 1 });
+      out.push({ name: `struct_${name}_max_path`, description: `longest input-output path ${what} (0: none)`, value: (f) => paths(f).longest, max: g.numNodes - 1 });
+      out.push({ name: `struct_${name}_in_degree`, description: `edges into the output node(s) ${what}`, value: (f) => edges(f).filter((e) => targets.includes(e.to)).length, max: E });
+      out.push({ name: `struct_${name}_out_degree`, description: `edges out of the input node(s) ${what}`, value: (f) => edges(f).filter((e) => inputs.includes(e.from)).length, max: E });
     }
   }
   return out;
@@ -94,9 +96,9 @@ function edgeCellMeasures(g: Extract<GraphSpec, { kind: 'edge-ops' }>, numOps: n
 function nodeCellMeasures(numNodes: number, numOps: number, opName: (o: number) => string): StructuralMeasure[] {
   const ops = Array.from({ length: numOps }, (_, o) => o);
   const present = (f: ArchFeatures): number[] => f.ops.flatMap((op, v) => (op >= 0 ? [v] : []));
-  const out: StructuralMeasure[] = ops.map((o) => ({ name: `struct_count_${opName(o)}`, description: `nodes with ${opName(o)}`, value: (f: ArchFeatures) => f.ops.filter((x) => x === o).length }));
-  out.push({ name: 'struct_nodes', description: 'nodes in the cell', value: (f) => present(f).length });
-  out.push({ name: 'struct_edges', description: 'edges in the cell', value: (f) => (f.adjacency ?? []).reduce((s, x) => s + x, 0) });
+  const out: StructuralMeasure[] = ops.map((o) => ({ name: `struct_count_${opName(o)}`, description: `nodes with ${opName(o)}`, value: (f: ArchFeatures) => f.ops.filter((x) => x === o).length, max: numNodes }));
+  out.push({ name: 'struct_nodes', description: 'nodes in the cell', value: (f) => present(f).length, max: numNodes });
+  out.push({ name: 'struct_edges', description: 'edges in the cell', value: (f) => (f.adjacency ?? []).reduce((s, x) => s + x, 0), max: (numNodes * (numNodes - 1)) / 2 });
   for (const subset of opSubsets(ops)) {
     const allowed = new Set(subset);
     // A path may pass through a node whose op is allowed; the input and output nodes are always passable.
@@ -109,8 +111,8 @@ function nodeCellMeasures(numNodes: number, numOps: number, opName: (o: number) 
       return pathLengths(numNodes, edges, [0], last);
     };
     const name = subsetName(subset, opName);
-    out.push({ name: `struct_${name}_min_path`, description: `shortest input-output path through ${name} nodes (0: none)`, value: (f) => paths(f).shortest });
-    out.push({ name: `struct_${name}_max_path`, description: `longest input-output path through ${name} nodes (0: none)`, value: (f) => paths(f).longest });
+    out.push({ name: `struct_${name}_min_path`, description: `shortest input-output path through ${name} nodes (0: none)`, value: (f) => paths(f).shortest, max: numNodes - 1 });
+    out.push({ name: `struct_${name}_max_path`, description: `longest input-output path through ${name} nodes (0: none)`, value: (f) => paths(f).longest, max: numNodes - 1 });
   }
   return out;
 }
@@ -121,11 +123,11 @@ function sequenceMeasures(length: number, vocab: number, tokenName: (t: number) 
   const bounds = Array.from({ length: groups + 1 }, (_, i) => Math.round((i * length) / groups));
   const out: StructuralMeasure[] = [];
   for (let t = 0; t < vocab; t++) {
-    out.push({ name: `struct_count_${tokenName(t)}`, description: `positions choosing ${tokenName(t)}`, value: (f) => f.tokens.filter((x) => x === t).length });
+    out.push({ name: `struct_count_${tokenName(t)}`, description: `positions choosing ${tokenName(t)}`, value: (f) => f.tokens.filter((x) => x === t).length, max: length });
     if (groups > 1) {
       for (let g = 0; g < groups; g++) {
         const [lo, hi] = [bounds[g]!, bounds[g + 1]!];
-        out.push({ name: `struct_part${g + 1}_count_${tokenName(t)}`, description: `positions ${lo + 1}-${hi} choosing ${tokenName(t)}`, value: (f) => f.tokens.slice(lo, hi).filter((x) => x === t).length });
+        out.push({ name: `struct_part${g + 1}_count_${tokenName(t)}`, description: `positions ${lo + 1}-${hi} choosing ${tokenName(t)}`, value: (f) => f.tokens.slice(lo, hi).filter((x) => x === t).length, max: hi - lo });
       }
     }
   }

@@ -143,6 +143,30 @@ describe('ablation runs', () => {
     assert.deepEqual(tasks.map((t) => [t.seed, t.variants.map((v) => v.name)]), [[0, ['base', 'ens']], [0, ['top2']], [1, ['base', 'ens']], [1, ['top2']]]);
   });
 
+  it('a variant whose gate reads structural measures trains its own step 1 and scores with the wider gate', async () => {
+    assert.throws(() => parseAblationSpec({ variants: [{ name: 'g', gateStructural: 'yes' }] }), specError(/"g": gateStructural must be true or false/));
+    const gs = parseAblationSpec({
+      preset: 'tiny',
+      seeds: 1,
+      validation: 200,
+      ratios: [0.1],
+      variants: [
+        { name: 'base', experts: ['c10valid_xvalid_12ep', 'zc_c10_*'], optim: { pretrainEpochs: 1, epochs: 3 } },
+        { name: 'gate-structural', experts: ['c10valid_xvalid_12ep', 'zc_c10_*'], optim: { pretrainEpochs: 1, epochs: 3 }, gateStructural: true },
+      ],
+    });
+    const vs = resolveVariants(ds, gs, TARGET);
+    assert.equal(vs[1]!.gateStructural, true);
+    const tasks = planAblation(gs, ds, TARGET, vs);
+    assert.deepEqual(tasks.map((t) => t.variants.map((v) => v.name)), [['base'], ['gate-structural']], 'the gate is part of the model step 1 trains');
+    const before = tf.memory().numTensors;
+    const [plain] = await runAblationTask(ds, tasks[0]!, undefined);
+    const [wide] = await runAblationTask(ds, tasks[1]!, undefined);
+    assert.equal(tf.memory().numTensors, before);
+    assert.ok(Number.isFinite(wide!.validation.kendallTau) && Number.isFinite(plain!.validation.kendallTau));
+    assert.notEqual(wide!.validation.kendallTau, plain!.validation.kendallTau, 'the structural input changes the gate and so the ranking');
+  });
+
   it('a task trains step 1 once for its variants, reads it back bit for bit from the cache, frees its tensors, and never looks at held-out targets', async () => {
     const vs = resolveVariants(ds, spec(), TARGET);
     const task: AblationTask = { space: 'nb201', target: TARGET, seed: 0, validation: 200, variants: vs.slice(0, 2) };
