@@ -310,6 +310,7 @@ export function resolveVariants(raw: Dataset, spec: AblationSpec, target: string
       preset,
       experts,
       expertsFrom,
+      // The preset's own settings, not the space's (presetOptim): a variant file means what it meant when it ran.
       optim: { ...PRESETS[preset].optim, ...v.optim },
       ...(v.finetuneLr !== undefined ? { finetuneLr: v.finetuneLr } : {}),
       ...(v.gatePrior !== undefined ? { gatePrior: v.gatePrior } : {}),

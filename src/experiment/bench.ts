@@ -9,7 +9,7 @@ import { fitIsotonic } from '../predictor/calibration';
 import { type EvalMetrics, evaluateCalibrated, kendallTau } from '../predictor/metrics';
 import type { EncoderType } from '../predictor/model';
 import { chooseExperts } from '../predictor/predictor';
-import { modelBase, PRESETS, type PresetName } from '../predictor/presets';
+import { modelBase, presetOptim, PRESETS, type PresetName } from '../predictor/presets';
 import { Rng } from '../util/rng';
 import { withSampledArchs } from '../data/pool';
 import { applyGatePrior } from '../predictor/gatePrior';
@@ -71,7 +71,7 @@ export function benchLabelledArchs(train: number[], ratio: number, subsetSeed: n
 
 export async function runBenchTask(ds: Dataset, task: BenchTask, log: (msg: string) => void = () => {}): Promise<BenchRow[]> {
   const preset = PRESETS[task.preset];
-  const optim: OptimConfig = { ...preset.optim, ...task.optim };
+  const optim: OptimConfig = { ...presetOptim(task.preset, ds.space), ...task.optim };
   const truth = column(ds, task.target).values;
   const tableSize = ds.archs.length;
   const split = splitDataset(tableSize, 0);

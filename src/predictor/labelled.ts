@@ -24,7 +24,7 @@ import { kendallTau } from './metrics';
 import { EnsembleModel, type EncoderType } from './model';
 import { pretrainExpertsParallel, trainOnTruthParallel } from './parallel';
 import { chooseExperts, type CrossValidation, Predictor, PREDICTOR_FORMAT, type PredictorMeta } from './predictor';
-import { modelBase, PRESETS, type PresetName } from './presets';
+import { modelBase, presetOptim, PRESETS, type PresetName } from './presets';
 import { Rng } from '../util/rng';
 import { cloneModel, type EpochEvent, type Method, modelConfigFor, type OptimConfig, scoreArchs, step2LearningRate, type TrainHooks, trainingNumerics } from './train';
 
@@ -136,7 +136,7 @@ async function fineTuneCopy(
 export async function trainOnLabels(pool: Dataset, labels: readonly LabelledArch[], opts: LabelledTrainOptions, hooks: TrainHooks = {}): Promise<LabelledTrainResult> {
   const t0 = Date.now();
   const preset = PRESETS[opts.preset ?? 'cpu'];
-  const optim: OptimConfig = { ...preset.optim, ...opts.optim };
+  const optim: OptimConfig = { ...presetOptim(opts.preset ?? 'cpu', pool.space), ...opts.optim };
   const seed = opts.seed ?? 0;
   const jobs = opts.jobs ?? 1;
   if (!pool.space.encoders.includes(opts.encoder)) throw new DataError(`the ${opts.encoder} encoder does not fit ${pool.space.title}; use ${pool.space.encoders.join(' or ')}`);

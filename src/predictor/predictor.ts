@@ -17,7 +17,7 @@ import { applyCalibration, type Calibration, fitIsotonic } from './calibration';
 import { type EvalMetrics, evaluateCalibrated, kendallTau } from './metrics';
 import { EnsembleModel, type EncoderType, type ModelConfig } from './model';
 import { pretrainExpertsParallel, trainOnTruthParallel } from './parallel';
-import { modelBase, PRESETS, type PresetName } from './presets';
+import { modelBase, presetOptim, PRESETS, type PresetName } from './presets';
 import { replaceDirectory, temporarySibling } from '../util/files';
 import { Rng } from '../util/rng';
 import {
@@ -394,7 +394,7 @@ function identityMap(model: EnsembleModel): Map<tf.Variable, tf.Variable> {
 export async function trainPredictor(ds: Dataset, opts: TrainOptions, hooks: TrainHooks = {}): Promise<TrainResult> {
   const t0 = Date.now();
   const preset = PRESETS[opts.preset ?? 'cpu'];
-  const optim: OptimConfig = { ...preset.optim, ...opts.optim };
+  const optim: OptimConfig = { ...presetOptim(opts.preset ?? 'cpu', ds.space), ...opts.optim };
   const seed = opts.seed ?? 0;
   const splitSeed = opts.splitSeed ?? 0;
   const truth = column(ds, opts.target);

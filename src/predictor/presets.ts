@@ -5,7 +5,7 @@
  * head and fewer pretraining epochs. README.md reports what each costs and achieves.
  */
 import { type EncoderType, type GatesConfig, type LstmConfig, type ModelConfig, PAPER_GATES, PAPER_LSTM } from './model';
-import type { EncoderInput } from '../space/types';
+import type { EncoderInput, SearchSpace } from '../space/types';
 import { type OptimConfig, PAPER_OPTIM } from './train';
 
 export type PresetName = 'cpu' | 'paper' | 'tiny';
@@ -43,6 +43,17 @@ export const PRESETS: Record<PresetName, Preset> = {
     optim: { ...PAPER_OPTIM, batchSize: 256, pretrainEpochs: 5, epochs: 60 },
   },
 };
+
+/**
+ * The optimiser settings of a preset on a space: the preset's own, with the space's step-1 length
+ * (BenchmarkConventions.pretrainEpochs) under the `cpu` preset, the one whose settings are chosen per space.
+ * `dele train`, `dele bench` and the editor's training start from it; their explicit options override it.
+ */
+export function presetOptim(name: PresetName, space: Pick<SearchSpace, 'benchmark'>): OptimConfig {
+  const own = PRESETS[name].optim;
+  const epochs = space.benchmark?.pretrainEpochs;
+  return name === 'cpu' && epochs !== undefined ? { ...own, pretrainEpochs: epochs } : own;
+}
 
 /** The model settings of a preset for one encoder (experts and gate are set by the method). */
 export function modelBase(preset: Preset, encoder: EncoderType, input: EncoderInput): Omit<ModelConfig, 'experts' | 'gate'> {

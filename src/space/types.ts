@@ -114,6 +114,11 @@ export interface BenchmarkConventions<A = unknown> {
   readonly defaultExperts?: readonly string[];
   /** Named expert sets, usable wherever a list of LF columns is (`--lf paper`). */
   readonly expertSets?: Readonly<Record<string, readonly string[]>>;
+  /**
+   * Step 1's epochs under the `cpu` preset when the space's own validation chose a value other than the preset's
+   * (NB201: 120, docs/benchmarks.md round 3); `--pretrain-epochs` and the other presets override it.
+   */
+  readonly pretrainEpochs?: number;
   /** The architecture of a table entry in a compact stored form, or undefined to parse it in the space's syntax. */
   decode?(stored: string): A | undefined;
 }

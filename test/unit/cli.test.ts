@@ -152,6 +152,10 @@ describe('dele CLI', () => {
     assert.equal(i.code, 0, i.stderr);
     assert.match(i.stdout, /3256 archs/);
     assert.match(i.stdout, /default target: class_object/);
+    assert.doesNotMatch(i.stdout, /step 1 under the cpu preset/);
+    const n = dele(['info', '--space', 'nb201']);
+    assert.equal(n.code, 0, n.stderr);
+    assert.match(n.stdout, /step 1 under the cpu preset: 120 epochs/);
   });
 
   it('predict --space nb301 scores a DARTS genotype with the bundled predictor and explains a NASNet one', () => {

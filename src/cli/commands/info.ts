@@ -18,6 +18,8 @@ function cmdInfo(o: Opts): number {
   const lines = [`${ds.source}: ${ds.space.title} (${ds.space.id}), ${ds.archs.length} archs, fingerprint ${ds.fingerprint}`];
   if (ds.defaultTarget) lines.push(`default target: ${ds.defaultTarget}`);
   if (ds.defaultExperts) lines.push(`default experts: ${ds.defaultExperts.join(', ')}`);
+  const pretrainEpochs = ds.space.benchmark?.pretrainEpochs;
+  if (pretrainEpochs !== undefined) lines.push(`step 1 under the cpu preset: ${pretrainEpochs} epochs (the space's default; --pretrain-epochs N overrides it)`);
   lines.push('targets:');
   for (const n of targetNames(ds)) lines.push(`  ${n.padEnd(30)} ${column(ds, n).description}`);
   lines.push('LF measures:');

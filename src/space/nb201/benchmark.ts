@@ -47,6 +47,14 @@ export const DEFAULT_NB201_EXPERTS = [
   'zc_in16_synflow',
 ];
 
+/**
+ * Step 1's epochs for NB201 under the `cpu` preset (the preset's own is 40): 120 won on the ablation's validation
+ * split on every seed at 78, 390 and 781 labels (bench/ablation-nb201-step1.yaml, and at the 3e-4 step-2 default
+ * bench/ablation-nb201-default.yaml; docs/benchmarks.md round 3), for 3x step 1's time. It did not carry over
+ * to TransNAS-Bench-101 micro, so it is this space's setting, not the preset's.
+ */
+export const NB201_PRETRAIN_EPOCHS = 120;
+
 /** Named expert sets of the bundled data, usable wherever a list of LF columns is (`--lf paper`). */
 export const NB201_EXPERT_SETS: Record<string, string[]> = { paper: PAPER_NB201_EXPERTS, default: DEFAULT_NB201_EXPERTS };
 
@@ -55,5 +63,6 @@ export const nb201Benchmark: BenchmarkConventions<Nb201Arch> = {
   defaultTarget: NB201_DEFAULT_TARGET,
   defaultExperts: DEFAULT_NB201_EXPERTS,
   expertSets: NB201_EXPERT_SETS,
+  pretrainEpochs: NB201_PRETRAIN_EPOCHS,
   decode: (stored) => (/^[0-4]{6}$/.test(stored) ? [...stored].map(Number) : undefined),
 };
