@@ -87,6 +87,8 @@ export interface BenchFile {
   gatePrior?: number;
   /** Sampled architectures step 1 also trained on (dele bench --step1-sample). */
   step1Sample?: number;
+  /** Step 1's epochs as run: the preset's, the space's (presetOptim) or --pretrain-epochs; absent in older files. */
+  step1Epochs?: number;
   ratios: number[];
   /** Set when the ground truth was given as counts of archs (--counts); ratios are then derived from them. */
   counts?: number[];
@@ -106,7 +108,7 @@ export function benchHeader(b: BenchFile): string {
   const lines = [
     `DELE benchmark on ${space?.title ?? b.space} (bundled data${b.fingerprint ? `, fingerprint ${b.fingerprint}` : ''}), target ${b.target}`,
     `train split ${split.train.length} archs (all LF values used in step 1), held-out split ${split.heldOut.length} archs; ${b.counts ? 'ground truth = that many archs of the train split' : 'ratios = share of the train split with ground truth'}`,
-    `preset ${b.preset}, seeds 0..${b.seeds - 1}, backend ${b.backend}${b.jobs ? `, ${b.jobs} jobs` : ''}; wall time ${(b.wallSeconds / 60).toFixed(1)} min; peak RSS of one worker ${b.peakRssMb.toFixed(0)} MB`,
+    `preset ${b.preset}${b.step1Epochs !== undefined ? ` (step 1: ${b.step1Epochs} epoch${b.step1Epochs === 1 ? '' : 's'})` : ''}, seeds 0..${b.seeds - 1}, backend ${b.backend}${b.jobs ? `, ${b.jobs} jobs` : ''}; wall time ${(b.wallSeconds / 60).toFixed(1)} min; peak RSS of one worker ${b.peakRssMb.toFixed(0)} MB`,
   ];
   lines.push(
     b.subsetSeeds

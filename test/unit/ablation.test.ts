@@ -116,18 +116,10 @@ describe('ablation runs', () => {
     await initBackend('wasm');
     ds = nb201Slice([TARGET, ...LF]);
   });
-  const spec = () =>
-    parseAblationSpec({
-      preset: 'tiny',
-      seeds: 1,
-      validation: 200,
-      ratios: [0.1],
-      variants: [
-        { name: 'base', experts: ['c10valid_xvalid_12ep', 'zc_c10_*'], optim: { pretrainEpochs: 1, epochs: 3 } },
-        { name: 'ens', experts: ['c10valid_xvalid_12ep', 'zc_c10_*'], optim: { pretrainEpochs: 1, epochs: 3 }, ensemble: 2 },
-        { name: 'top2', experts: { top: 2 }, optim: { pretrainEpochs: 1, epochs: 3 } },
-      ],
-    });
+  /** A one-seed tiny ablation of `variants`; `base` is the reference every case starts from. */
+  const base = { name: 'base', experts: ['c10valid_xvalid_12ep', 'zc_c10_*'], optim: { pretrainEpochs: 1, epochs: 3 } };
+  const tinySpec = (variants: object[]) => parseAblationSpec({ preset: 'tiny', seeds: 1, validation: 200, ratios: [0.1], variants });
+  const spec = () => tinySpec([base, { ...base, name: 'ens', ensemble: 2 }, { name: 'top2', experts: { top: 2 }, optim: base.optim }]);
 
   it('resolves patterns and chooses top-N experts on the validation split; poisoned held-out targets change nothing', () => {
     const vs = resolveVariants(ds, spec(), TARGET);
@@ -145,16 +137,7 @@ describe('ablation runs', () => {
 
   it('a variant whose gate reads structural measures trains its own step 1 and scores with the wider gate', async () => {
     assert.throws(() => parseAblationSpec({ variants: [{ name: 'g', gateStructural: 'yes' }] }), specError(/"g": gateStructural must be true or false/));
-    const gs = parseAblationSpec({
-      preset: 'tiny',
-      seeds: 1,
-      validation: 200,
-      ratios: [0.1],
-      variants: [
-        { name: 'base', experts: ['c10valid_xvalid_12ep', 'zc_c10_*'], optim: { pretrainEpochs: 1, epochs: 3 } },
-        { name: 'gate-structural', experts: ['c10valid_xvalid_12ep', 'zc_c10_*'], optim: { pretrainEpochs: 1, epochs: 3 }, gateStructural: true },
-      ],
-    });
+    const gs = tinySpec([base, { ...base, name: 'gate-structural', gateStructural: true }]);
     const vs = resolveVariants(ds, gs, TARGET);
     assert.equal(vs[1]!.gateStructural, true);
     const tasks = planAblation(gs, ds, TARGET, vs);

@@ -187,10 +187,12 @@ describe('dele CLI', () => {
     assert.equal(whole.code, 0, whole.stderr);
     assert.match(whole.stdout, /GATES\s+vanilla\s+-?0\.\d{4} \(0\.0000\)/);
     assert.match(whole.stdout, /146 archs/);
+    assert.match(whole.stdout, /preset tiny \(step 1: 5 epochs\)/);
     // Structural experts next to named LF columns: the header lists the columns, then "structural".
     const mixed = dele(['bench', '--space', 'nb101', '--counts', '20', '--methods', 'dele', '--encoder', 'gates', '--preset', 'tiny', '--seeds', '1', '--jobs', '1', '--epochs', '1', '--pretrain-epochs', '1', '--lf', 'structural,params,flops']);
     assert.equal(mixed.code, 0, mixed.stderr);
     assert.match(mixed.stdout, /experts \(3\): params, flops, structural/);
+    assert.match(mixed.stdout, /preset tiny \(step 1: 1 epoch\)/);
     assert.match(mixed.stdout, /GATES\s+DELE\s+-?0\.\d{4} \(0\.0000\)/);
     const tooMany = dele(['bench', '--space', 'nb101', '--counts', '500']);
     assert.equal(tooMany.code, 2);

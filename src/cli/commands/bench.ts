@@ -6,7 +6,7 @@ import { type AblationFile, ablationReport } from '../../experiment/ablation';
 import { type BenchRow, type BenchTask, ratioForCount } from '../../experiment/bench';
 import type { EncoderType } from '../../predictor/model';
 import { resolveExperts } from '../../predictor/predictor';
-import type { PresetName } from '../../predictor/presets';
+import { presetOptim, type PresetName } from '../../predictor/presets';
 import type { Method } from '../../predictor/train';
 import { initBackend } from '../../runtime/backend';
 import { writeFileAtomically } from '../../util/files';
@@ -106,6 +106,7 @@ async function cmdBench(o: Opts): Promise<number> {
     subsetSeeds,
     ...(gatePrior ? { gatePrior } : {}),
     ...(step1Sample ? { step1Sample } : {}),
+    step1Epochs: optim.pretrainEpochs ?? presetOptim(preset, space).pretrainEpochs,
     ratios,
     ...(counts ? { counts } : {}),
     archs: ds.archs.length,
