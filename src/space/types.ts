@@ -116,7 +116,7 @@ export interface BenchmarkConventions<A = unknown> {
   readonly expertSets?: Readonly<Record<string, readonly string[]>>;
   /**
    * Step 1's epochs under the `cpu` preset when the space's own validation chose a value other than the preset's
-   * (NB201: 120, docs/benchmarks.md round 3); `--pretrain-epochs` and the other presets override it.
+   * (NB201: 120, docs/benchmarks.md round 3); `--pretrain-epochs` overrides it and the other presets keep their own.
    */
   readonly pretrainEpochs?: number;
   /** The architecture of a table entry in a compact stored form, or undefined to parse it in the space's syntax. */
