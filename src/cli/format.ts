@@ -87,6 +87,8 @@ export interface BenchFile {
   gatePrior?: number;
   /** Sampled architectures step 1 also trained on (dele bench --step1-sample). */
   step1Sample?: number;
+  /** The sampled architectures also had their closed-form flops and params (dele bench --sample-counts). */
+  step1SampleCounts?: boolean;
   /** Step 1's epochs as run: the preset's, the space's (presetOptim) or --pretrain-epochs; absent in older files. */
   step1Epochs?: number;
   ratios: number[];
@@ -117,7 +119,7 @@ export function benchHeader(b: BenchFile): string {
   );
   if (b.experts) lines.push(`experts (${b.experts.length}): ${b.experts.join(', ')}`);
   if (b.optim && Object.keys(b.optim).length > 0) lines.push(`optimiser overrides: ${JSON.stringify(b.optim)}`);
-  if (b.step1Sample) lines.push(`step 1 also on ${b.step1Sample} architectures sampled from the space per seed (no LF values: only structural experts learn from them)`);
+  if (b.step1Sample) lines.push(`step 1 also on ${b.step1Sample} architectures sampled from the space per seed (${b.step1SampleCounts ? 'their flops and params computed in closed form; no other LF value: the other LF experts do not learn from them' : 'no LF values: only structural experts learn from them'})`);
   if (b.gatePrior) lines.push(`DELE's gate prior: before step 2 the gate's output bias is tau_k / ${b.gatePrior} (each expert's tau on the labels)`);
   if (b.commit || b.command) lines.push(`commit ${b.commit ?? 'unknown'}; command: ${b.command ?? 'unknown'}`);
   return lines.join('\n');

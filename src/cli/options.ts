@@ -43,6 +43,7 @@ export const OPTIONS = {
   'subset-seeds': { type: 'boolean' },
   'gate-prior': { type: 'string' },
   'step1-sample': { type: 'string' },
+  'sample-counts': { type: 'boolean' },
   out: { type: 'string' },
   model: { type: 'string' },
   top: { type: 'string' },

@@ -32,12 +32,17 @@ export function paddedColumn(c: Column, length: number): Column {
   return { ...c, values };
 }
 
+/** Values of named LF columns for architectures that have no table row (one value per architecture, NaN = none). */
+export type SampledColumns = (archs: readonly unknown[]) => Record<string, ArrayLike<number>>;
+
 /**
  * The data with `n` architectures sampled from its space appended (fewer when the space has fewer it does not
  * hold), none already in the data or drawn twice, every column NaN for them: rows for label-free step-1 targets
  * such as structural measures, which any architecture has. The first rows (and so any split of them) are kept.
+ * `fill` gives the appended rows values for the LF columns it names that the data has (closed-form flops and
+ * params); a name the data has no LF column for is an error, a target never filled.
  */
-export function withSampledArchs(ds: Dataset, n: number, seed = 0): Dataset {
+export function withSampledArchs(ds: Dataset, n: number, seed = 0, fill?: SampledColumns): Dataset {
   const seen = new Set(ds.keys);
   const rng = new Rng(seed);
   const extra: unknown[] = [];
@@ -54,6 +59,12 @@ export function withSampledArchs(ds: Dataset, n: number, seed = 0): Dataset {
     idle = extra.length === before ? idle + 1 : 0;
   }
   const columns = ds.columns.map((c) => paddedColumn(c, ds.archs.length + extra.length));
+  for (const [name, values] of Object.entries(fill?.(extra) ?? {})) {
+    const c = columns.find((x) => x.name === name);
+    if (!c || c.kind !== 'lf') throw new Error(`sampled architectures: the data has no LF column "${name}" to fill`);
+    if (values.length !== extra.length) throw new Error(`sampled architectures: ${values.length} values of "${name}" for ${extra.length} architectures`);
+    c.values.set(Array.from(values), ds.archs.length);
+  }
   const out = makeDataset(`${ds.source}+sample:${extra.length}:${seed}`, ds.space, [...ds.archs, ...extra], columns);
   return { ...out, ...(ds.defaultExperts ? { defaultExperts: ds.defaultExperts } : {}), ...(ds.expertSets ? { expertSets: ds.expertSets } : {}) };
 }

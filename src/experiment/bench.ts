@@ -11,7 +11,7 @@ import type { EncoderType } from '../predictor/model';
 import { chooseExperts } from '../predictor/predictor';
 import { modelBase, presetOptim, PRESETS, type PresetName } from '../predictor/presets';
 import { Rng } from '../util/rng';
-import { withSampledArchs } from '../data/pool';
+import { type SampledColumns, withSampledArchs } from '../data/pool';
 import { applyGatePrior } from '../predictor/gatePrior';
 import { cloneModel, type Method, modelConfigFor, type OptimConfig, pretrainExperts, scoreArchs, step2LearningRate, trainOnTruth } from '../predictor/train';
 import { EnsembleModel } from '../predictor/model';
@@ -36,6 +36,11 @@ export interface BenchTask {
    * experts learn from them); absent or 0: the training split only.
    */
   step1Sample?: number;
+  /**
+   * The sampled architectures also get the space's closed-form flops and params (the `sampledColumns` that
+   * runBenchTask is given), so those experts learn from them too.
+   */
+  step1SampleCounts?: boolean;
 }
 
 export interface BenchRow {
@@ -69,13 +74,14 @@ export function benchLabelledArchs(train: number[], ratio: number, subsetSeed: n
   return groundTruthSubset(train, ratio, subsetSeed).filter((i) => Number.isFinite(truth[i]));
 }
 
-export async function runBenchTask(ds: Dataset, task: BenchTask, log: (msg: string) => void = () => {}): Promise<BenchRow[]> {
+export async function runBenchTask(ds: Dataset, task: BenchTask, log: (msg: string) => void = () => {}, sampledColumns?: SampledColumns): Promise<BenchRow[]> {
   const preset = PRESETS[task.preset];
   const optim: OptimConfig = { ...presetOptim(task.preset, ds.space), ...task.optim };
   const truth = column(ds, task.target).values;
   const tableSize = ds.archs.length;
   const split = splitDataset(tableSize, 0);
-  if (task.step1Sample) ds = withSampledArchs(ds, task.step1Sample, task.seed);
+  if (task.step1SampleCounts && !sampledColumns) throw new Error('step1SampleCounts: no closed-form LF values were given for sampled architectures');
+  if (task.step1Sample) ds = withSampledArchs(ds, task.step1Sample, task.seed, task.step1SampleCounts ? sampledColumns : undefined);
   // Step 1's rows: the training split, then the sampled architectures (appended after the table's rows).
   const step1Idx = [...split.train, ...Array.from({ length: ds.archs.length - tableSize }, (_, i) => tableSize + i)];
   const heldOutFeatures = split.heldOut.map((i) => ds.features[i]!);

@@ -189,9 +189,16 @@ describe('dele CLI', () => {
     assert.match(whole.stdout, /146 archs/);
     assert.match(whole.stdout, /preset tiny \(step 1: 5 epochs\)/);
     // Structural experts next to named LF columns: the header lists the columns, then "structural".
-    const mixed = dele(['bench', '--space', 'nb101', '--counts', '20', '--methods', 'dele', '--encoder', 'gates', '--preset', 'tiny', '--seeds', '1', '--jobs', '1', '--epochs', '1', '--pretrain-epochs', '1', '--lf', 'structural,params,flops']);
+    const mixed = dele(['bench', '--space', 'nb101', '--counts', '20', '--methods', 'dele', '--encoder', 'gates', '--preset', 'tiny', '--seeds', '1', '--jobs', '1', '--epochs', '1', '--pretrain-epochs', '1', '--lf', 'structural,params,flops', '--step1-sample', '30', '--sample-counts']);
     assert.equal(mixed.code, 0, mixed.stderr);
     assert.match(mixed.stdout, /experts \(3\): params, flops, structural/);
+    assert.match(mixed.stdout, /step 1 also on 30 architectures sampled from the space per seed \(their flops and params computed in closed form;/);
+    const countsAlone = dele(['bench', '--space', 'nb101', '--counts', '20', '--sample-counts']);
+    assert.equal(countsAlone.code, 2);
+    assert.match(countsAlone.stderr, /--sample-counts fills the architectures of --step1-sample N: give both/);
+    const noCounts = dele(['bench', '--space', 'tnb101-micro', '--counts', '20', '--step1-sample', '30', '--sample-counts']);
+    assert.equal(noCounts.code, 2);
+    assert.match(noCounts.stderr, /--sample-counts: tnb101-micro's data has no flops or params column that dele-nas computes \(it does for nb201, nb301, nb101\)/);
     assert.match(mixed.stdout, /preset tiny \(step 1: 1 epoch\)/);
     assert.match(mixed.stdout, /GATES\s+DELE\s+-?0\.\d{4} \(0\.0000\)/);
     const tooMany = dele(['bench', '--space', 'nb101', '--counts', '500']);

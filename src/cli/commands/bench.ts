@@ -1,11 +1,13 @@
 /** `dele bench` (methods x ratios x seeds on bundled data) and `dele bench --report FILE` (re-print a saved run). */
 import { STRUCTURAL_SET } from '../../data/structural';
 import * as fs from 'node:fs';
-import { bundledSpaceIds, column, DataError, loadBundled, splitDataset } from '../../data/dataset';
+import { bundledSpaceIds, column, DataError, lfNames, loadBundled, splitDataset } from '../../data/dataset';
 import { type AblationFile, ablationReport } from '../../experiment/ablation';
 import { type BenchRow, type BenchTask, ratioForCount } from '../../experiment/bench';
 import type { EncoderType } from '../../predictor/model';
 import { resolveExperts } from '../../predictor/predictor';
+import { closedFormFill } from '../../lf/closedForm';
+import { LF_SPACES } from '../../lf/registry';
 import { presetOptim, type PresetName } from '../../predictor/presets';
 import type { Method } from '../../predictor/train';
 import { initBackend } from '../../runtime/backend';
@@ -74,10 +76,13 @@ async function cmdBench(o: Opts): Promise<number> {
   if (o['finetune-lr'] !== undefined) optim.finetuneLr = num(o['finetune-lr'], 'finetune-lr', 0, (x) => x > 0 && x < 1);
   const gatePrior = o['gate-prior'] === undefined ? undefined : num(o['gate-prior'], 'gate-prior', 0, (x) => x > 0);
   const step1Sample = o['step1-sample'] === undefined ? undefined : num(o['step1-sample'], 'step1-sample', 0, (x) => Number.isInteger(x) && x >= 0 && x <= 100_000);
+  const step1SampleCounts = o['sample-counts'] === true;
+  if (step1SampleCounts && !step1Sample) throw new UsageError('--sample-counts fills the architectures of --step1-sample N: give both');
+  if (step1SampleCounts && !closedFormFill(space.id, lfNames(ds))) throw new UsageError(`--sample-counts: ${space.id}'s data has no flops or params column that dele-nas computes (it does for ${LF_SPACES.map((x) => x.id).join(', ')})`);
   const tasks: BenchTask[] = [];
   for (const encoder of encoders) {
     for (let seed = 0; seed < seeds; seed++) {
-      tasks.push({ space: space.id, encoder, seed, ...(subsetSeeds ? { subsetSeed: seed } : {}), ratios, target, preset, experts: list(o.lf), optim, methods, ...(gatePrior ? { gatePrior } : {}), ...(step1Sample ? { step1Sample } : {}) });
+      tasks.push({ space: space.id, encoder, seed, ...(subsetSeeds ? { subsetSeed: seed } : {}), ratios, target, preset, experts: list(o.lf), optim, methods, ...(gatePrior ? { gatePrior } : {}), ...(step1Sample ? { step1Sample } : {}), ...(step1SampleCounts ? { step1SampleCounts } : {}) });
     }
   }
   if (column(ds, target).kind !== 'target') throw new DataError(`column "${target}" is an LF measure, not a target`);
@@ -106,6 +111,7 @@ async function cmdBench(o: Opts): Promise<number> {
     subsetSeeds,
     ...(gatePrior ? { gatePrior } : {}),
     ...(step1Sample ? { step1Sample } : {}),
+    ...(step1SampleCounts ? { step1SampleCounts } : {}),
     step1Epochs: optim.pretrainEpochs ?? presetOptim(preset, space).pretrainEpochs,
     ratios,
     ...(counts ? { counts } : {}),
@@ -126,12 +132,13 @@ export const benchCommand: Command = {
   usage: [`  dele bench   [--space ID] [--target COL] [--encoder gates,lstm] [--ratios 0.01,0.05,0.1 | --counts 10,25,50] [--seeds N]
                [--preset cpu|paper|tiny] [--lf A,B,..|structural|structural,A,B,..]
                [--methods vanilla,single,dele] [--jobs N] [--json FILE] [--epochs N] [--pretrain-epochs N] [--subset-seeds]
-               [--finetune-lr X] [--gate-prior T] [--step1-sample N]
+               [--finetune-lr X] [--gate-prior T] [--step1-sample N [--sample-counts]]
                (--subset-seeds: seed i also labels subset i, so seeds vary the labelled archs too; default: the
                first N of the train split for every seed. --lf: DELE's experts (default: the data's default set);
                structural adds up to 8 structural measures chosen per seed on its labels. --finetune-lr X: DELE's
                step-2 learning rate (default 3e-4 with at most 200 labels, else 1e-3, the paper's). --gate-prior T: before
                step 2, DELE's gate leans on the experts that rank the labels best, logits tau_k / T. --step1-sample N: step 1 also trains on N architectures sampled
-               from the space, seed i's own draw; they have no LF value, so only structural experts learn from them)`, ABLATION_USAGE, `  dele bench   --report FILE                (re-print the tables of a saved --json run, bench or ablation)`].join('\n'),
+               from the space, seed i's own draw; they have no LF value, so only structural experts learn from them, and with
+               --sample-counts also flops and params, computed for each (dele lf's closed forms))`, ABLATION_USAGE, `  dele bench   --report FILE                (re-print the tables of a saved --json run, bench or ablation)`].join('\n'),
   run: (o) => cmdBench(o),
 };

@@ -3,10 +3,11 @@
  * {"rows": [...], "maxRssKb": N}; `runTasksInWorkers` forks them in parallel.
  */
 import { fork } from 'node:child_process';
-import { loadBundled } from '../../data/dataset';
+import { lfNames, loadBundled } from '../../data/dataset';
 import { type AblationTask, runAblationTask } from '../../experiment/ablation';
 import { type BenchTask, runBenchTask } from '../../experiment/bench';
 import { Step1Cache } from '../../experiment/step1Cache';
+import { closedFormFill } from '../../lf/closedForm';
 import { initBackend } from '../../runtime/backend';
 import { DEFAULT_SPACE_ID } from '../../space/registry';
 import { backendOpt, type Command, err, type Opts, UsageError } from '../options';
@@ -62,7 +63,8 @@ async function cmdBenchTask(o: Opts, positionals: string[]): Promise<number> {
   const json = positionals[0];
   if (json === undefined) throw new UsageError('__bench-task needs a task (JSON) argument');
   const task = JSON.parse(json) as BenchTask;
-  const rows = await runBenchTask(loadBundled(task.space ?? DEFAULT_SPACE_ID), task, err);
+  const ds = loadBundled(task.space ?? DEFAULT_SPACE_ID);
+  const rows = await runBenchTask(ds, task, err, closedFormFill(ds.space.id, lfNames(ds)));
   process.stdout.write(JSON.stringify({ rows, maxRssKb: process.resourceUsage().maxRSS }));
   return 0;
 }
