@@ -139,6 +139,6 @@ export const benchCommand: Command = {
                step-2 learning rate (default 3e-4 with at most 200 labels, else 1e-3, the paper's). --gate-prior T: before
                step 2, DELE's gate leans on the experts that rank the labels best, logits tau_k / T. --step1-sample N: step 1 also trains on N architectures sampled
                from the space, seed i's own draw; they have no LF value, so only structural experts learn from them, and with
-               --sample-counts also flops and params, computed for each (dele lf's closed forms))`, ABLATION_USAGE, `  dele bench   --report FILE                (re-print the tables of a saved --json run, bench or ablation)`].join('\n'),
+               --sample-counts also flops and params, computed for each in closed form)`, ABLATION_USAGE, `  dele bench   --report FILE                (re-print the tables of a saved --json run, bench or ablation)`].join('\n'),
   run: (o) => cmdBench(o),
 };
