@@ -4,11 +4,11 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { before, describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
-import { column, type Dataset, DataError, loadBundledNb201, makeDataset } from '../../src/data/dataset';
+import { column, type Dataset, DataError, loadBundledNb201 } from '../../src/data/dataset';
 import { Step1Cache } from '../../src/experiment/step1Cache';
 import { type LabelledArch, poolWithLabels, trainOnLabels } from '../../src/predictor/labelled';
 import { initBackend } from '../../src/runtime/backend';
-import { at } from './at';
+import { nb201Slice } from './slice';
 
 const TRUTH = 'c10_test_200ep';
 const LF = ['c10valid_xvalid_12ep', 'zc_c10_synflow', 'zc_c10_nwot'];
@@ -21,13 +21,7 @@ describe('training on a practitioner’s labels (trainOnLabels)', () => {
   before(async () => {
     await initBackend('wasm');
     const full = loadBundledNb201();
-    const idx = Array.from({ length: 800 }, (_, i) => i * 7);
-    pool = makeDataset(
-      'test-pool',
-      full.space,
-      idx.map((i) => at(full.archs, i)),
-      full.columns.filter((c) => LF.includes(c.name)).map((c) => ({ ...c, values: Float64Array.from(idx, (i) => at(c.values, i)) })),
-    );
+    pool = nb201Slice(LF, { size: 800, stride: 7, source: 'test-pool' });
     const truth = column(full, TRUTH).values;
     truthOf = (i) => ({ arch: full.archs[i], value: truth[i]! });
   });

@@ -10,6 +10,7 @@ import { lineChartSvg, niceTicks } from '../../src/experiment/loopPlot';
 import { Step1Cache } from '../../src/experiment/step1Cache';
 import { initBackend } from '../../src/runtime/backend';
 import { at } from './at';
+import { nb201Slice } from './slice';
 
 const TRUTH = 'c10_test_200ep';
 const LF = ['c10valid_xvalid_12ep', 'zc_c10_synflow', 'zc_c10_nwot'];
@@ -30,13 +31,7 @@ describe('the practitioner’s loop on a benchmark table (src/experiment/loop.ts
     await initBackend('wasm');
     full = loadBundledNb201();
     oracle = tableOracle(full, TRUTH);
-    const idx = Array.from({ length: 800 }, (_, i) => i * 19);
-    small = makeDataset(
-      'test-pool',
-      full.space,
-      idx.map((i) => at(full.archs, i)),
-      full.columns.filter((c) => LF.includes(c.name) || c.name === TRUTH).map((c) => ({ ...c, values: Float64Array.from(idx, (i) => at(c.values, i)) })),
-    );
+    small = nb201Slice([...LF, TRUTH], { size: 800, stride: 19, source: 'test-pool' });
   });
 
   it('the oracle looks up the table by canonical key, knows the best of the space, refuses LF columns and unknown archs', () => {

@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
-import { column, type Dataset, loadBundledNb201, makeDataset } from '../../src/data/dataset';
+import { column, type Dataset, makeDataset } from '../../src/data/dataset';
 import { trainOnLabels } from '../../src/predictor/labelled';
 import { trainPredictor } from '../../src/predictor/predictor';
 import { presetOptim, PRESETS } from '../../src/predictor/presets';
 import { type TrainHooks, TrainingCancelled } from '../../src/predictor/train';
 import { initBackend } from '../../src/runtime/backend';
 import { builtinSpace } from '../../src/space/registry';
-import { at } from './at';
+import { nb201Slice } from './slice';
 
 const space = (id: string) => {
   const s = builtinSpace(id);
@@ -34,14 +34,7 @@ describe('training starts step 1 with the space’s length (trainPredictor, trai
   let ds: Dataset;
   before(async () => {
     await initBackend('wasm');
-    const full = loadBundledNb201();
-    const idx = Array.from({ length: 400 }, (_, i) => i * 37);
-    ds = makeDataset(
-      'test-slice',
-      full.space,
-      idx.map((i) => at(full.archs, i)),
-      full.columns.filter((c) => c.name === TRUTH || LF.includes(c.name)).map((c) => ({ ...c, values: Float64Array.from(idx, (i) => at(c.values, i)) })),
-    );
+    ds = nb201Slice([TRUTH, ...LF], { size: 400, stride: 37 });
   });
   /** Step 1's epoch count as the first epoch event reports it; the training is cancelled right there. */
   const firstStep1Epochs = async (train: (hooks: TrainHooks) => Promise<unknown>): Promise<number> => {
