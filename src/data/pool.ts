@@ -63,7 +63,7 @@ export function withSampledArchs(ds: Dataset, n: number, seed = 0, fill?: Sample
     const c = columns.find((x) => x.name === name);
     if (!c || c.kind !== 'lf') throw new Error(`sampled architectures: the data has no LF column "${name}" to fill`);
     if (values.length !== extra.length) throw new Error(`sampled architectures: ${values.length} values of "${name}" for ${extra.length} architectures`);
-    c.values.set(Array.from(values), ds.archs.length);
+    c.values.set(values, ds.archs.length);
   }
   const out = makeDataset(`${ds.source}+sample:${extra.length}:${seed}`, ds.space, [...ds.archs, ...extra], columns);
   return { ...out, ...(ds.defaultExperts ? { defaultExperts: ds.defaultExperts } : {}), ...(ds.expertSets ? { expertSets: ds.expertSets } : {}) };
