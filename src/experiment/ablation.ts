@@ -39,6 +39,8 @@ export interface AblationVariant {
   optim?: Partial<OptimConfig>;
   /** Learning rate of step 2 (default: the optimiser's, which step 2 keeps from step 1 with its state). */
   finetuneLr?: number;
+  /** Step 2 only: pairs per labelled arch (maxCompareRatio) and the hinge margin; absent: the optimiser's. */
+  step2?: Step2Overrides;
   /** Temperature of the gate prior before step 2 (applyGatePrior); absent: none. */
   gatePrior?: number;
   /** Step 2 repeated with this many seeds from the same step 1; their per-set ranks are averaged. */
@@ -50,6 +52,9 @@ export interface AblationVariant {
   /** The gate also reads the space's structural measures (ModelConfig.gateStructural); a step-1 setting. */
   gateStructural?: boolean;
 }
+
+/** The pair sampling and hinge margin of step 2 alone (step 1 keeps the optimiser's). */
+export type Step2Overrides = Partial<Pick<OptimConfig, 'maxCompareRatio' | 'margin'>>;
 
 export interface AblationSpec {
   space: string;
@@ -72,6 +77,7 @@ export interface ResolvedVariant {
   expertsFrom: string;
   optim: OptimConfig;
   finetuneLr?: number;
+  step2?: Step2Overrides;
   /** Temperature of the gate prior before step 2 (applyGatePrior); absent: none. */
   gatePrior?: number;
   ensemble: number;
@@ -173,7 +179,7 @@ export function parseAblationSpec(raw: unknown): AblationSpec {
   if (!Array.isArray(raw.variants) || raw.variants.length === 0) fail('"variants" must be a non-empty list');
   atMost(raw.variants.length, ABLATION_LIMITS.variants, 'the number of variants');
   const names = new Set<string>();
-  const vKnown = new Set(['name', 'encoder', 'preset', 'experts', 'optim', 'finetuneLr', 'gatePrior', 'ensemble', 'ratios', 'lfFill', 'gateStructural']);
+  const vKnown = new Set(['name', 'encoder', 'preset', 'experts', 'optim', 'finetuneLr', 'step2', 'gatePrior', 'ensemble', 'ratios', 'lfFill', 'gateStructural']);
   raw.variants.forEach((v, i) => {
     const where = `variant ${i + 1}`;
     if (!isObj(v)) fail(`${where} must be an object with a "name"`);
@@ -207,6 +213,13 @@ export function parseAblationSpec(raw: unknown): AblationSpec {
       }
     }
     if (v.finetuneLr !== undefined && !(typeof v.finetuneLr === 'number' && v.finetuneLr > 0 && Number.isFinite(v.finetuneLr))) fail(`${w}: finetuneLr must be a positive number`);
+    if (v.step2 !== undefined) {
+      if (!isObj(v.step2)) fail(`${w}: step2 must be an object`);
+      for (const [k, x] of Object.entries(v.step2)) {
+        if (k !== 'maxCompareRatio' && k !== 'margin') fail(`${w}: unknown step2 key "${k}" (known: maxCompareRatio, margin)`);
+        if (typeof x !== 'number' || !(x > 0) || !Number.isFinite(x)) fail(`${w}: step2.${k} must be a positive number`);
+      }
+    }
     if (v.gatePrior !== undefined && !(typeof v.gatePrior === 'number' && v.gatePrior > 0 && Number.isFinite(v.gatePrior))) fail(`${w}: gatePrior must be a positive number`);
     if (v.ensemble !== undefined) positiveInt(v.ensemble, `${w}: ensemble`, ABLATION_LIMITS.ensemble);
     if (v.lfFill !== undefined && v.lfFill !== 'equivalent') fail(`${w}: lfFill must be "equivalent"`);
@@ -218,6 +231,7 @@ export function parseAblationSpec(raw: unknown): AblationSpec {
       ...(e !== undefined ? { experts: e as AblationVariant['experts'] } : {}),
       ...(v.optim !== undefined ? { optim: v.optim as Partial<OptimConfig> } : {}),
       ...(v.finetuneLr !== undefined ? { finetuneLr: v.finetuneLr as number } : {}),
+      ...(v.step2 !== undefined ? { step2: v.step2 as Step2Overrides } : {}),
       ...(v.gatePrior !== undefined ? { gatePrior: v.gatePrior as number } : {}),
       ...(v.ensemble !== undefined ? { ensemble: v.ensemble as number } : {}),
       ...(v.ratios !== undefined ? { ratios: ratioList(v.ratios, w) } : {}),
@@ -313,6 +327,7 @@ export function resolveVariants(raw: Dataset, spec: AblationSpec, target: string
       // The preset's own settings, not the space's (presetOptim): a variant file means what it meant when it ran.
       optim: { ...PRESETS[preset].optim, ...v.optim },
       ...(v.finetuneLr !== undefined ? { finetuneLr: v.finetuneLr } : {}),
+      ...(v.step2 !== undefined ? { step2: v.step2 } : {}),
       ...(v.gatePrior !== undefined ? { gatePrior: v.gatePrior } : {}),
       ensemble: v.ensemble ?? 1,
       ratios: v.ratios ?? spec.ratios,
@@ -405,7 +420,7 @@ export async function runAblationTask(raw: Dataset, task: AblationTask, cache: S
           const o = opt.cloneFor(c.map, v.finetuneLr);
           try {
             if (v.gatePrior !== undefined) applyGatePrior(c.model, ds.features, gt, truth, v.gatePrior);
-            await trainOnTruth(c.model, o, ds.features, gt, truth, v.optim, new Rng(task.seed * 7919 + Math.round(ratio * 1e4) + m * 104729));
+            await trainOnTruth(c.model, o, ds.features, gt, truth, { ...v.optim, ...v.step2 }, new Rng(task.seed * 7919 + Math.round(ratio * 1e4) + m * 104729));
             const f = scoreArchs(c.model, gt.map((i) => ds.features[i]!)).scores;
             fit.push({ fit: f, scores: f });
             val.push({ fit: f, scores: scoreArchs(c.model, valFeatures).scores });
@@ -506,7 +521,7 @@ export function ablationReport(a: AblationFile): string {
   out.push('', 'Variants (step 1 is shared by variants with the same encoder, preset, experts and step-1 settings; its seconds are those of its training, also when read from the step-1 cache)');
   for (const v of a.variants) {
     out.push(
-      `- ${v.name}: ${v.encoder}, preset ${v.preset}${v.lfFill ? ', missing LF values filled from the functionally equivalent arch' : ''}, ${v.experts.length} experts (${v.expertsFrom}: ${v.experts.join(', ')}), optim ${JSON.stringify(v.optim)}${v.finetuneLr !== undefined ? `, step-2 lr ${v.finetuneLr}` : ''}${v.gatePrior !== undefined ? `, gate prior tau_k / ${v.gatePrior}` : ''}${v.gateStructural ? ', the gate reads structural measures' : ''}, ensemble ${v.ensemble}, ratios ${v.ratios.join(', ')}`,
+      `- ${v.name}: ${v.encoder}, preset ${v.preset}${v.lfFill ? ', missing LF values filled from the functionally equivalent arch' : ''}, ${v.experts.length} experts (${v.expertsFrom}: ${v.experts.join(', ')}), optim ${JSON.stringify(v.optim)}${v.finetuneLr !== undefined ? `, step-2 lr ${v.finetuneLr}` : ''}${v.step2 !== undefined ? `, step 2 ${JSON.stringify(v.step2)}` : ''}${v.gatePrior !== undefined ? `, gate prior tau_k / ${v.gatePrior}` : ''}${v.gateStructural ? ', the gate reads structural measures' : ''}, ensemble ${v.ensemble}, ratios ${v.ratios.join(', ')}`,
     );
   }
   return out.join('\n');
