@@ -150,6 +150,28 @@ describe('ablation runs', () => {
     assert.notEqual(wide!.validation.kendallTau, plain!.validation.kendallTau, 'the structural input changes the gate and so the ranking');
   });
 
+  it("a variant with step 2's own pair sampling and margin shares step 1 and trains a different step 2", async () => {
+    assert.throws(() => parseAblationSpec({ variants: [{ name: 's', step2: { lr: 1 } }] }), specError(/"s": unknown step2 key "lr"/));
+    assert.throws(() => parseAblationSpec({ variants: [{ name: 's', step2: { margin: 0 } }] }), specError(/"s": step2.margin must be a positive number/));
+    assert.throws(() => parseAblationSpec({ variants: [{ name: 's', step2: 4 }] }), specError(/"s": step2 must be an object/));
+    // A tiny margin: early in training every pair violates a margin of 0.1 or more, and an active hinge's gradient
+    // does not depend on the margin, so only a margin that some pairs already meet changes a 3-epoch step 2.
+    const ss = tinySpec([base, { ...base, name: 'all-pairs', step2: { maxCompareRatio: 1e6 } }, { ...base, name: 'margin', step2: { margin: 1e-4 } }]);
+    const vs = resolveVariants(ds, ss, TARGET);
+    assert.deepEqual(vs.map((v) => v.step2), [undefined, { maxCompareRatio: 1e6 }, { margin: 1e-4 }]);
+    assert.deepEqual(vs.map((v) => v.optim), [vs[0]!.optim, vs[0]!.optim, vs[0]!.optim], 'step 1 keeps the optimiser settings');
+    const tasks = planAblation(ss, ds, TARGET, vs);
+    assert.deepEqual(tasks.map((t) => t.variants.map((v) => v.name)), [['base', 'all-pairs', 'margin']], 'one step 1 for all three');
+    const rows = await runAblationTask(ds, tasks[0]!, undefined);
+    const taus = rows.map((r) => r.validation.kendallTau);
+    assert.equal(new Set(taus).size, 3, `each step 2 setting trains its own predictor: ${taus.join(', ')}`);
+    const report = ablationReport({
+      kind: 'ablation', space: 'nb201', spaceTitle: 'NAS-Bench-201', fingerprint: ds.fingerprint, target: TARGET, command: 'test', backend: 'wasm',
+      jobs: 1, seeds: 1, validation: 200, trainSize: 750, heldOutSize: 750, wallSeconds: 1, variants: vs, rows,
+    });
+    assert.match(report, /- all-pairs: .*step 2 \{"maxCompareRatio":1000000\}/);
+  });
+
   it('a task trains step 1 once for its variants, reads it back bit for bit from the cache, frees its tensors, and never looks at held-out targets', async () => {
     const vs = resolveVariants(ds, spec(), TARGET);
     const task: AblationTask = { space: 'nb201', target: TARGET, seed: 0, validation: 200, variants: vs.slice(0, 2) };
