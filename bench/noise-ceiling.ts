@@ -12,6 +12,7 @@
  */
 import { benchCommit, emitReport, runBench } from './provenance';
 import { column, loadBundledNb201, splitDataset } from '../src/data/dataset';
+import { pearson, ranks } from '../src/predictor/metrics';
 import { Predictor } from '../src/predictor/predictor';
 import { initBackend } from '../src/runtime/backend';
 import { kendallTau } from '../src/util/kendall';
@@ -38,33 +39,7 @@ function probit(p: number): number {
 }
 
 /** Normal scores of the values' mid-ranks (ties share one score). */
-function normalScores(x: readonly number[]): number[] {
-  const order = x.map((_, i) => i).sort((i, j) => x[i]! - x[j]!);
-  const out = new Array<number>(x.length);
-  for (let s = 0; s < order.length; ) {
-    let e = s;
-    while (e + 1 < order.length && x[order[e + 1]!] === x[order[s]!]) e++;
-    const z = probit((s + e + 2) / 2 / (x.length + 1));
-    for (let k = s; k <= e; k++) out[order[k]!] = z;
-    s = e + 1;
-  }
-  return out;
-}
-
-function pearson(x: readonly number[], y: readonly number[]): number {
-  const n = x.length;
-  const mx = x.reduce((s, v) => s + v, 0) / n;
-  const my = y.reduce((s, v) => s + v, 0) / n;
-  let sxy = 0;
-  let sxx = 0;
-  let syy = 0;
-  for (let i = 0; i < n; i++) {
-    sxy += (x[i]! - mx) * (y[i]! - my);
-    sxx += (x[i]! - mx) ** 2;
-    syy += (y[i]! - my) ** 2;
-  }
-  return sxy / Math.sqrt(sxx * syy);
-}
+const normalScores = (x: readonly number[]): number[] => Array.from(ranks(x), (r) => probit(r / (x.length + 1)));
 
 const f4 = (x: number): string => x.toFixed(4);
 
