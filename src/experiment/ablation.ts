@@ -39,7 +39,7 @@ export interface AblationVariant {
   optim?: Partial<OptimConfig>;
   /** Learning rate of step 2 (default: the optimiser's, which step 2 keeps from step 1 with its state). */
   finetuneLr?: number;
-  /** Step 2 only: pairs per labelled arch (maxCompareRatio) and the hinge margin; absent: the optimiser's. */
+  /** Step 2 only: pairs per labelled arch (maxCompareRatio), the hinge margin, the gate alone (gateOnly); absent: the optimiser's. */
   step2?: Step2Overrides;
   /** Temperature of the gate prior before step 2 (applyGatePrior); absent: none. */
   gatePrior?: number;
@@ -54,7 +54,7 @@ export interface AblationVariant {
 }
 
 /** The pair sampling and hinge margin of step 2 alone (step 1 keeps the optimiser's). */
-export type Step2Overrides = Partial<Pick<OptimConfig, 'maxCompareRatio' | 'margin'>>;
+export type Step2Overrides = Partial<Pick<OptimConfig, 'maxCompareRatio' | 'margin'>> & { gateOnly?: boolean };
 
 export interface AblationSpec {
   space: string;
@@ -216,8 +216,8 @@ export function parseAblationSpec(raw: unknown): AblationSpec {
     if (v.step2 !== undefined) {
       if (!isObj(v.step2)) fail(`${w}: step2 must be an object`);
       for (const [k, x] of Object.entries(v.step2)) {
-        if (k !== 'maxCompareRatio' && k !== 'margin') fail(`${w}: unknown step2 key "${k}" (known: maxCompareRatio, margin)`);
-        if (typeof x !== 'number' || !(x > 0) || !Number.isFinite(x)) fail(`${w}: step2.${k} must be a positive number`);
+        if (k !== 'maxCompareRatio' && k !== 'margin' && k !== 'gateOnly') fail(`${w}: unknown step2 key "${k}" (known: maxCompareRatio, margin, gateOnly)`);
+        if (k === 'gateOnly' ? typeof x !== 'boolean' : typeof x !== 'number' || !(x > 0) || !Number.isFinite(x)) fail(`${w}: step2.${k} must be ${k === 'gateOnly' ? 'true or false' : 'a positive number'}`);
       }
     }
     if (v.gatePrior !== undefined && !(typeof v.gatePrior === 'number' && v.gatePrior > 0 && Number.isFinite(v.gatePrior))) fail(`${w}: gatePrior must be a positive number`);
@@ -368,6 +368,12 @@ export function ensembleScores(members: { fit: Float32Array; scores: Float32Arra
   return out;
 }
 
+/** The optimiser settings of a variant's step 2: its optimiser's, with its step-2 overrides. */
+export function step2Optim(v: Pick<ResolvedVariant, 'optim' | 'step2'>): OptimConfig {
+  const { gateOnly, ...rest } = v.step2 ?? {};
+  return { ...v.optim, ...rest, ...(gateOnly ? { finetuneGateOnly: true } : {}) };
+}
+
 /** Runs one task: step 1 (or the cached one), then every variant, ratio and ensemble member's step 2. */
 export async function runAblationTask(raw: Dataset, task: AblationTask, cache: Step1Cache | undefined, log: (msg: string) => void = () => {}): Promise<AblationRow[]> {
   const first = task.variants[0];
@@ -420,7 +426,7 @@ export async function runAblationTask(raw: Dataset, task: AblationTask, cache: S
           const o = opt.cloneFor(c.map, v.finetuneLr);
           try {
             if (v.gatePrior !== undefined) applyGatePrior(c.model, ds.features, gt, truth, v.gatePrior);
-            await trainOnTruth(c.model, o, ds.features, gt, truth, { ...v.optim, ...v.step2 }, new Rng(task.seed * 7919 + Math.round(ratio * 1e4) + m * 104729));
+            await trainOnTruth(c.model, o, ds.features, gt, truth, step2Optim(v), new Rng(task.seed * 7919 + Math.round(ratio * 1e4) + m * 104729));
             const f = scoreArchs(c.model, gt.map((i) => ds.features[i]!)).scores;
             fit.push({ fit: f, scores: f });
             val.push({ fit: f, scores: scoreArchs(c.model, valFeatures).scores });

@@ -46,6 +46,11 @@ export interface OptimConfig {
    * step2LearningRate.
    */
   finetuneLr?: number;
+  /**
+   * Step 2 trains the gate alone; the experts keep what step 1 taught them and score without dropout. Absent:
+   * every network trains (the paper's step 2).
+   */
+  finetuneGateOnly?: boolean;
 }
 
 /** Paper values (dele-method.md §7). */
@@ -301,12 +306,30 @@ export async function trainOnTruth(
   share?: NetworkShare,
 ): Promise<void> {
   const idxWithTruth = gtIdx.filter((i) => Number.isFinite(truth[i]));
+  if (cfg.finetuneGateOnly && (!model.hasGate || share)) throw new Error('a gate-only step 2 needs a gate and one thread');
   await runEpochs('train', archs, idxWithTruth, cfg, cfg.epochs, rng, hooks, model, (batch, idx) => {
     const pairs = samplePairs(idx.map((i) => truth[i]!), rng, cfg.maxCompareRatio);
     const seeds = Array.from({ length: model.numExperts + 1 }, () => rng.nextU32());
     if (pairs.a1.length === 0) return undefined;
+    if (cfg.finetuneGateOnly) return gateStep(model, opt, batch, pairs, cfg.margin, seeds[model.numExperts]!);
     return ensembleStep(model, opt, batch, pairs, cfg.margin, seeds, batch.size <= JOINT_STEP_MAX_BATCH, share);
   });
+}
+
+/**
+ * One gate-only step-2 update: the experts score without dropout and without a tape, and the hinge loss on
+ * S = Σ_k w_k s_k moves the gate alone. Returns the loss.
+ */
+export function gateStep(model: EnsembleModel, opt: Pick<Adam, 'apply'>, batch: EncodedBatch, pairs: PairSet, margin: number, seed: number): number {
+  const s = tf.tidy(() => tf.transpose(model.expertScores(batch, false)) as tf.Tensor2D);
+  try {
+    return minimise(opt, model.gateVariables(), () => {
+      const score = tf.sum(tf.mul(model.gateWeights(batch, true, seed), s), 1);
+      return hingeLoss(tf.reshape(score, [1, batch.size]) as tf.Tensor2D, [pairs], margin);
+    });
+  } finally {
+    s.dispose();
+  }
 }
 
 /**

@@ -10,7 +10,9 @@ import { initBackend } from '../../src/runtime/backend';
 import { hingeLoss, samplePairs } from '../../src/predictor/loss';
 import { disposeBatch, encodeBatch, EnsembleModel, type ModelConfig } from '../../src/predictor/model';
 import { Rng } from '../../src/util/rng';
-import { ensembleStep } from '../../src/predictor/train';
+import { Adam } from '../../src/predictor/adam';
+import { PRESETS } from '../../src/predictor/presets';
+import { ensembleStep, gateStep, trainOnTruth } from '../../src/predictor/train';
 import { at, defined } from './at';
 
 const CFG: ModelConfig = {
@@ -72,4 +74,45 @@ describe('step-2 two-pass update', () => {
       model.dispose();
     });
   }
+});
+
+describe('gate-only step 2 (OptimConfig.finetuneGateOnly)', () => {
+  before(async () => {
+    await initBackend('wasm');
+  });
+
+  it('moves the gate alone, with the gradient of the ensemble loss over frozen experts; frees its tensors', async () => {
+    const model = new EnsembleModel(CFG, 5);
+    const rng = new Rng(3);
+    const archs = Array.from({ length: 60 }, () => nb201Space.features(nb201FromCode(rng.int(15625))));
+    const truth = archs.map(() => rng.next());
+    const expertsBefore = model.allVariables().filter((v) => !model.gateVariables().includes(v)).map((v) => [v, v.dataSync().slice()] as const);
+    const gateBefore = model.gateVariables().map((v) => v.dataSync().slice());
+    // One step's gradient equals the joint loss's gradient with respect to the gate, the experts scoring without dropout.
+    const batch = encodeBatch(CFG, archs);
+    const pairs = samplePairs(truth, rng, 4);
+    const expected = tf.variableGrads(() => {
+      const s = tf.transpose(tf.stack([0, 1, 2].map((k) => model.expertScore(k, batch, false))));
+      const score = tf.sum(tf.mul(model.gateWeights(batch, true, 7), s), 1);
+      return hingeLoss(tf.reshape(score, [1, archs.length]) as tf.Tensor2D, [pairs], 0.1);
+    }, model.gateVariables());
+    const recorded: tf.NamedTensorMap = {};
+    const loss = gateStep(model, { apply: (vars, g) => vars.forEach((v) => (recorded[v.name] = tf.clone(defined(g[v.name], v.name)))) }, batch, pairs, 0.1, 7);
+    assert.ok(Math.abs(loss - at(expected.value.dataSync(), 0)) < 1e-6);
+    assert.deepEqual(Object.keys(recorded).sort(), model.gateVariables().map((v) => v.name).sort());
+    for (const v of model.gateVariables()) assert.deepEqual(defined(recorded[v.name], v.name).dataSync(), defined(expected.grads[v.name], v.name).dataSync(), v.name);
+    tf.dispose([expected.value, ...Object.values(expected.grads), ...Object.values(recorded)]);
+    disposeBatch(batch);
+
+    const before = tf.memory().numTensors;
+    const opt = new Adam({ lr: 1e-2 });
+    const cfg = { ...PRESETS.tiny.optim, epochs: 3, finetuneGateOnly: true };
+    await trainOnTruth(model, opt, archs, archs.map((_, i) => i), truth, cfg, new Rng(4));
+    opt.dispose();
+    assert.equal(tf.memory().numTensors, before, 'tensors left behind');
+    for (const [v, values] of expertsBefore) assert.deepEqual(v.dataSync(), values, `${v.name} moved`);
+    assert.ok(model.gateVariables().some((v, i) => v.dataSync().some((x, j) => x !== gateBefore[i]![j])), 'the gate did not move');
+    await assert.rejects(trainOnTruth(new EnsembleModel({ ...CFG, experts: ['a'], gate: false }, 1), new Adam({ lr: 1e-3 }), archs, [0, 1, 2], truth, cfg, new Rng(1)), /needs a gate/);
+    model.dispose();
+  });
 });
