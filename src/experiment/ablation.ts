@@ -53,7 +53,7 @@ export interface AblationVariant {
   gateStructural?: boolean;
 }
 
-/** The pair sampling and hinge margin of step 2 alone (step 1 keeps the optimiser's). */
+/** Step 2's own pair sampling and hinge margin, and whether it trains the gate alone (step 1 keeps the optimiser's). */
 export type Step2Overrides = Partial<Pick<OptimConfig, 'maxCompareRatio' | 'margin'>> & { gateOnly?: boolean };
 
 export interface AblationSpec {
