@@ -18,6 +18,7 @@ import {
   planAblation,
   resolveVariants,
   runAblationTask,
+  step2Optim,
 } from '../../src/experiment/ablation';
 import { Adam } from '../../src/predictor/adam';
 import { initBackend } from '../../src/runtime/backend';
@@ -160,6 +161,10 @@ describe('ablation runs', () => {
     const vs = resolveVariants(ds, ss, TARGET);
     assert.deepEqual(vs.map((v) => v.step2), [undefined, { maxCompareRatio: 1e6 }, { margin: 1e-4 }]);
     assert.deepEqual(vs.map((v) => v.optim), [vs[0]!.optim, vs[0]!.optim, vs[0]!.optim], 'step 1 keeps the optimiser settings');
+    // What step 2 trains with: the optimiser's settings with the overrides; gateOnly becomes OptimConfig.finetuneGateOnly.
+    assert.deepEqual(step2Optim(vs[1]!), { ...vs[0]!.optim, maxCompareRatio: 1e6 });
+    assert.deepEqual(step2Optim({ optim: vs[0]!.optim, step2: { gateOnly: true, margin: 0.05 } }), { ...vs[0]!.optim, margin: 0.05, finetuneGateOnly: true });
+    assert.deepEqual(step2Optim(vs[0]!), vs[0]!.optim);
     const tasks = planAblation(ss, ds, TARGET, vs);
     assert.deepEqual(tasks.map((t) => t.variants.map((v) => v.name)), [['base', 'all-pairs', 'margin']], 'one step 1 for all three');
     const rows = await runAblationTask(ds, tasks[0]!, undefined);
