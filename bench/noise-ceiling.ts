@@ -48,7 +48,10 @@ async function main(): Promise<void> {
   const ds = loadBundledNb201();
   const split = splitDataset(ds.archs.length, 0);
   const held = split.heldOut;
-  const at = (name: string): number[] => held.map((i) => column(ds, name).values[i]!);
+  const at = (name: string): number[] => {
+    const values = column(ds, name).values;
+    return held.map((i) => values[i]!);
+  };
   const target = at(TARGET);
   const lines = [
     `NB201's target against a second 200-epoch training of every cell: held-out split (${held.length} of ${ds.archs.length} cells, split seed 0)`,
@@ -64,13 +67,14 @@ async function main(): Promise<void> {
   }
   if (MODELS.length > 0) {
     await initBackend('auto');
+    const rerun = at(RERUNS[0]!);
     lines.push('', `saved predictors, held-out scores ranked against the target and the re-run (${RERUNS[0]})`, 'predictor                                  labels  tau with the target   tau with the re-run   trained as');
     for (const dir of MODELS) {
       const p = Predictor.load(dir);
       try {
         if (p.meta.dataset.fingerprint !== ds.fingerprint || p.meta.splitSeed !== 0) throw new Error(`${dir}: not trained on the bundled NB201 data with split seed 0`);
         const scores = Array.from(p.scores(held.map((i) => ds.archs[i])));
-        lines.push(`${dir.padEnd(43)}${String(p.meta.dataset.groundTruthSize).padEnd(8)}${f4(kendallTau(scores, target)).padEnd(22)}${f4(kendallTau(scores, at(RERUNS[0]!))).padEnd(22)}${p.meta.method}, ${p.meta.model.encoder}, ${p.meta.model.experts.length} experts, seed ${p.meta.seed}, subset seed ${p.meta.subsetSeed ?? 'none'}, step 1 ${p.meta.optim.pretrainEpochs} epochs, ${p.meta.createdAt}`);
+        lines.push(`${dir.padEnd(43)}${String(p.meta.dataset.groundTruthSize).padEnd(8)}${f4(kendallTau(scores, target)).padEnd(22)}${f4(kendallTau(scores, rerun)).padEnd(22)}${p.meta.method}, ${p.meta.model.encoder}, ${p.meta.model.experts.length} experts, seed ${p.meta.seed}, subset seed ${p.meta.subsetSeed ?? 'none'}, step 1 ${p.meta.optim.pretrainEpochs} epochs, ${p.meta.createdAt}`);
       } finally {
         p.dispose();
       }
