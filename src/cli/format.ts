@@ -47,8 +47,11 @@ export function benchReport(rows: BenchRow[], ratios: number[], counts?: number[
     }
   };
   table("Kendall's tau, mean (std) over seeds", (r) => r.metrics.kendallTau);
+  if (rows.some((r) => r.memberTaus)) table("DELE's ensemble: member 0 alone (the plain run), Kendall's tau", (r) => r.memberTaus?.[0] ?? r.metrics.kendallTau);
   table('Precision@top5%', (r) => r.metrics.precisionAt5);
   table('Precision@top10%', (r) => r.metrics.precisionAt10);
+  // Older files have no such tau; a row without it gives n/a.
+  if (rows.some((r) => r.unlabelledTau !== undefined)) table("Kendall's tau on the train split's unlabelled archs (never labelled in that run: a choice criterion, not held-out)", (r) => r.unlabelledTau ?? Number.NaN);
   out.push('\nWall time per run, mean seconds (step-2 training; step 1 shared by all ratios of a seed)');
   for (const e of encoders) {
     for (const m of methods) {
@@ -89,6 +92,8 @@ export interface BenchFile {
   step1Sample?: number;
   /** The sampled architectures also had their closed-form flops and params (dele bench --sample-counts). */
   step1SampleCounts?: boolean;
+  /** DELE's step 2 repeated with this many seeds, scores averaged (dele bench --ensemble). */
+  ensemble?: number;
   /** Step 1's epochs as run: the preset's, the space's (presetOptim) or --pretrain-epochs; absent in older files. */
   step1Epochs?: number;
   ratios: number[];
@@ -120,6 +125,7 @@ export function benchHeader(b: BenchFile): string {
   if (b.experts) lines.push(`experts (${b.experts.length}): ${b.experts.join(', ')}`);
   if (b.optim && Object.keys(b.optim).length > 0) lines.push(`optimiser overrides: ${JSON.stringify(b.optim)}`);
   if (b.step1Sample) lines.push(`step 1 also on ${b.step1Sample} architectures sampled from the space per seed (${b.step1SampleCounts ? 'their flops and params computed in closed form; no other LF value: the other LF experts do not learn from them' : 'no LF values: only structural experts learn from them'})`);
+  if (b.ensemble) lines.push(`DELE: an ensemble of ${b.ensemble} step-2 runs from one step 1 (seeds differ; scores standardised on the labels and averaged)`);
   if (b.gatePrior) lines.push(`DELE's gate prior: before step 2 the gate's output bias is tau_k / ${b.gatePrior} (each expert's tau on the labels)`);
   if (b.commit || b.command) lines.push(`commit ${b.commit ?? 'unknown'}; command: ${b.command ?? 'unknown'}`);
   return lines.join('\n');

@@ -13,8 +13,11 @@ import { modelBase, presetOptim, PRESETS, type PresetName } from '../predictor/p
 import { Rng } from '../util/rng';
 import { type SampledColumns, withSampledArchs } from '../data/pool';
 import { applyGatePrior } from '../predictor/gatePrior';
-import { cloneModel, type Method, modelConfigFor, type OptimConfig, pretrainExperts, scoreArchs, step2LearningRate, trainOnTruth } from '../predictor/train';
+import { cloneModel, type Method, modelConfigFor, type OptimConfig, pretrainExperts, scoreArchs, step2LearningRate, trainingNumerics, trainOnTruth } from '../predictor/train';
 import { EnsembleModel } from '../predictor/model';
+import { ensembleScores, STEP1_KEYS } from './ablation';
+import type { Step1Cache } from './step1Cache';
+import * as crypto from 'node:crypto';
 
 export interface BenchTask {
   /** Search space of the bundled data (default nb201). */
@@ -41,6 +44,13 @@ export interface BenchTask {
    * runBenchTask is given), so those experts learn from them too.
    */
   step1SampleCounts?: boolean;
+  /**
+   * DELE's step 2 repeated with this many seeds from the one step 1, their scores combined as the ablation's
+   * ensemble (ensembleScores); member 0 is the plain DELE run. Absent or 1: one step 2.
+   */
+  ensemble?: number;
+  /** A step-1 cache folder for DELE's step 1 (Step1Cache): runs that differ only in step 2 train step 1 once. */
+  step1CacheDir?: string;
 }
 
 export interface BenchRow {
@@ -55,6 +65,13 @@ export interface BenchRow {
   /** LF used by the single-LF baseline. */
   lf?: string;
   metrics: EvalMetrics;
+  /**
+   * Kendall's tau on the train split's archs that carry no label in this row (their truth never reaches training):
+   * a criterion to choose settings by where the train split is too small to carve a validation split from.
+   */
+  unlabelledTau?: number;
+  /** DELE with --ensemble: each member's held-out Kendall's tau (member 0 = the plain DELE run). */
+  memberTaus?: number[];
   /** Step-2 (fine-tuning) seconds for this ratio. */
   trainSeconds: number;
   /** Step-1 seconds, shared by all ratios of this seed (0 for vanilla). */
@@ -74,7 +91,12 @@ export function benchLabelledArchs(train: number[], ratio: number, subsetSeed: n
   return groundTruthSubset(train, ratio, subsetSeed).filter((i) => Number.isFinite(truth[i]));
 }
 
-export async function runBenchTask(ds: Dataset, task: BenchTask, log: (msg: string) => void = () => {}, sampledColumns?: SampledColumns): Promise<BenchRow[]> {
+/**
+ * runBenchTask's DELE step 1 is read from and written to `cache` (the task's step1CacheDir, opened by the caller)
+ * under a key of everything step 1 reads: the data, the model, the seed, step 1's settings and the expert
+ * columns' values on step 1's archs (the sampled ones included).
+ */
+export async function runBenchTask(ds: Dataset, task: BenchTask, log: (msg: string) => void = () => {}, sampledColumns?: SampledColumns, cache?: Step1Cache): Promise<BenchRow[]> {
   const preset = PRESETS[task.preset];
   const optim: OptimConfig = { ...presetOptim(task.preset, ds.space), ...task.optim };
   const truth = column(ds, task.target).values;
@@ -96,10 +118,12 @@ export async function runBenchTask(ds: Dataset, task: BenchTask, log: (msg: stri
   const methods = task.methods ?? ['vanilla', 'single', 'dele'];
   const rows: BenchRow[] = [];
 
-  const finish = (model: EnsembleModel, gt: number[]): EvalMetrics => {
-    const cal = fitIsotonic(scoreArchs(model, gt.map((i) => ds.features[i]!)).scores, gt.map((i) => truth[i]!));
-    return evaluateCalibrated(scoreArchs(model, heldOutFeatures).scores, cal, heldOutTruth);
-  };
+  // Scores of the labelled, held-out and unlabelled train-split archs for one trained model.
+  const scored = (model: EnsembleModel, gt: number[], unlabelled: number[]): Record<'fit' | 'held' | 'rest', Float32Array> => ({
+    fit: scoreArchs(model, gt.map((i) => ds.features[i]!)).scores,
+    held: scoreArchs(model, heldOutFeatures).scores,
+    rest: scoreArchs(model, unlabelled.map((i) => ds.features[i]!)).scores,
+  });
   const finetune = async (
     method: Method,
     pretrained: { model: EnsembleModel; opt: Adam } | undefined,
@@ -109,37 +133,74 @@ export async function runBenchTask(ds: Dataset, task: BenchTask, log: (msg: stri
     lf?: string,
   ): Promise<void> => {
     const gt = benchLabelledArchs(split.train, ratio, task.subsetSeed, truth);
+    const labelled = new Set(gt);
+    const unlabelled = split.train.filter((i) => !labelled.has(i) && Number.isFinite(truth[i]!));
     const t = Date.now();
-    let model: EnsembleModel;
-    let opt: Adam;
-    if (pretrained) {
-      const c = cloneModel(pretrained.model);
-      model = c.model;
-      // DELE keeps the optimizer across steps; the single-LF baseline starts a fresh one.
-      opt = method === 'dele' ? pretrained.opt.cloneFor(c.map, step2LearningRate(optim, gt.length)) : new Adam({ lr: optim.lr });
-      if (method === 'dele' && task.gatePrior) applyGatePrior(model, ds.features, gt, truth, task.gatePrior);
-    } else {
-      model = new EnsembleModel(modelConfigFor(base, method, cfgExperts), task.seed);
-      opt = new Adam({ lr: optim.lr });
+    const members = method === 'dele' ? (task.ensemble ?? 1) : 1;
+    const runs: Record<'fit' | 'held' | 'rest', Float32Array>[] = [];
+    for (let m = 0; m < members; m++) {
+      let model: EnsembleModel;
+      let opt: Adam;
+      if (pretrained) {
+        const c = cloneModel(pretrained.model);
+        model = c.model;
+        // DELE keeps the optimizer across steps; the single-LF baseline starts a fresh one.
+        opt = method === 'dele' ? pretrained.opt.cloneFor(c.map, step2LearningRate(optim, gt.length)) : new Adam({ lr: optim.lr });
+        if (method === 'dele' && task.gatePrior) applyGatePrior(model, ds.features, gt, truth, task.gatePrior);
+      } else {
+        model = new EnsembleModel(modelConfigFor(base, method, cfgExperts), task.seed);
+        opt = new Adam({ lr: optim.lr });
+      }
+      try {
+        // Member m's seed is the ablation's (runAblationTask), so member 0 is the plain run.
+        await trainOnTruth(model, opt, ds.features, gt, truth, optim, new Rng(task.seed * 7919 + Math.round(ratio * 1e4) + m * 104729));
+        runs.push(scored(model, gt, unlabelled));
+      } finally {
+        model.dispose();
+        opt.dispose();
+      }
     }
-    await trainOnTruth(model, opt, ds.features, gt, truth, optim, new Rng(task.seed * 7919 + Math.round(ratio * 1e4)));
-    const metrics = finish(model, gt);
-    const row: BenchRow = { space: ds.space.id, encoder: task.encoder, seed: task.seed, ...(task.subsetSeed !== undefined ? { subsetSeed: task.subsetSeed } : {}), method, ratio, groundTruth: gt.length, lf, metrics, trainSeconds: (Date.now() - t) / 1000, pretrainSeconds };
+    const combined = (part: 'held' | 'rest'): Float64Array => ensembleScores(runs.map((r) => ({ fit: r.fit, scores: r[part] })));
+    const cal = fitIsotonic(Array.from(ensembleScores(runs.map((r) => ({ fit: r.fit, scores: r.fit })))), gt.map((i) => truth[i]!));
+    const metrics = evaluateCalibrated(combined('held'), cal, heldOutTruth);
+    const unlabelledTau = unlabelled.length >= 2 ? kendallTau(combined('rest'), unlabelled.map((i) => truth[i]!)) : undefined;
+    const row: BenchRow = {
+      space: ds.space.id,
+      encoder: task.encoder,
+      seed: task.seed,
+      ...(task.subsetSeed !== undefined ? { subsetSeed: task.subsetSeed } : {}),
+      method,
+      ratio,
+      groundTruth: gt.length,
+      lf,
+      metrics,
+      ...(unlabelledTau !== undefined && Number.isFinite(unlabelledTau) ? { unlabelledTau } : {}),
+      ...(members > 1 ? { memberTaus: runs.map((r) => kendallTau(r.held, heldOutTruth)) } : {}),
+      trainSeconds: (Date.now() - t) / 1000,
+      pretrainSeconds,
+    };
     rows.push(row);
-    log(`${task.encoder} seed ${task.seed} ${method}${lf ? `(${lf})` : ''} ${(ratio * 100).toFixed(1)}%: KT ${metrics.kendallTau.toFixed(4)} (${row.trainSeconds.toFixed(0)}s)`);
-    model.dispose();
-    opt.dispose();
+    log(`${task.encoder} seed ${task.seed} ${method}${lf ? `(${lf})` : ''} ${(ratio * 100).toFixed(1)}%: KT ${metrics.kendallTau.toFixed(4)}${row.memberTaus ? ` (members ${row.memberTaus.map((x) => x.toFixed(4)).join(', ')})` : ''}${row.unlabelledTau !== undefined ? `, unlabelled train archs ${row.unlabelledTau.toFixed(4)}` : ''} (${row.trainSeconds.toFixed(0)}s)`);
   };
   const pretrain = async (cfgExperts: string[], method: Method): Promise<{ model: EnsembleModel; opt: Adam; seconds: number }> => {
-    const t = Date.now();
     const model = new EnsembleModel(modelConfigFor(base, method, cfgExperts), task.seed);
     const opt = new Adam({ lr: optim.lr });
-    await pretrainExperts(model, opt, ds.features, step1Idx, cfgExperts.map((n) => column(ds, n).values), optim, new Rng(task.seed), {
+    const targets = cfgExperts.map((n) => column(ds, n).values);
+    const key = method === 'dele' && cache ? step1CacheKey(ds, modelConfigFor(base, method, cfgExperts), task.seed, optim, step1Idx, targets) : undefined;
+    const cached = key !== undefined ? cache?.load(key, model, opt) : undefined;
+    if (cached !== undefined) {
+      log(`${task.encoder} seed ${task.seed} step 1 (${cfgExperts.length} experts) from the cache`);
+      return { model, opt, seconds: cached };
+    }
+    const t = Date.now();
+    await pretrainExperts(model, opt, ds.features, step1Idx, targets, optim, new Rng(task.seed), {
       onEpoch: (e) => {
         if (e.epoch % 10 === 0) log(`${task.encoder} seed ${task.seed} pretrain ${cfgExperts.length === 1 ? cfgExperts[0] : 'experts'} epoch ${e.epoch}/${e.epochs} loss ${e.loss.toFixed(4)}`);
       },
     });
-    return { model, opt, seconds: (Date.now() - t) / 1000 };
+    const seconds = (Date.now() - t) / 1000;
+    if (key !== undefined) cache?.save(key, model, opt, seconds);
+    return { model, opt, seconds };
   };
 
   if (methods.includes('vanilla')) for (const r of task.ratios) await finetune('vanilla', undefined, [], r, 0);
@@ -176,4 +237,13 @@ export async function runBenchTask(ds: Dataset, task: BenchTask, log: (msg: stri
     p.opt.dispose();
   }
   return rows;
+}
+
+/** The step-1 cache key of a bench's DELE step 1: what it reads, with the expert columns hashed over its archs. */
+function step1CacheKey(ds: Dataset, config: unknown, seed: number, optim: OptimConfig, step1Idx: number[], targets: ArrayLike<number>[]): unknown {
+  const h = crypto.createHash('sha256');
+  h.update(Float64Array.from(step1Idx));
+  for (const t of targets) h.update(Float64Array.from(step1Idx, (i) => t[i]!));
+  for (const i of step1Idx) h.update(`${ds.keys[i]}\n`);
+  return { kind: 'bench', fingerprint: ds.fingerprint, config, seed, step1: STEP1_KEYS.map((k) => optim[k]), archsAndTargets: h.digest('hex'), numerics: trainingNumerics() };
 }

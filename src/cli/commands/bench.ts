@@ -2,7 +2,7 @@
 import { STRUCTURAL_SET } from '../../data/structural';
 import * as fs from 'node:fs';
 import { bundledSpaceIds, column, DataError, lfNames, loadBundled, splitDataset } from '../../data/dataset';
-import { type AblationFile, ablationReport } from '../../experiment/ablation';
+import { ABLATION_LIMITS, type AblationFile, ablationReport } from '../../experiment/ablation';
 import { type BenchRow, type BenchTask, ratioForCount } from '../../experiment/bench';
 import { closedFormFill } from '../../lf/closedForm';
 import { LF_SPACES } from '../../lf/registry';
@@ -79,10 +79,15 @@ async function cmdBench(o: Opts): Promise<number> {
   const step1SampleCounts = o['sample-counts'] === true;
   if (step1SampleCounts && !step1Sample) throw new UsageError('--sample-counts fills the architectures of --step1-sample N: give both');
   if (step1SampleCounts && !closedFormFill(space.id, lfNames(ds))) throw new UsageError(`--sample-counts: ${space.id}'s data has no flops or params column that dele-nas computes (it does for ${LF_SPACES.map((x) => x.id).join(', ')})`);
+  const ensemble = o.ensemble === undefined ? undefined : num(o.ensemble, 'ensemble', 1, (x) => Number.isInteger(x) && x >= 1 && x <= ABLATION_LIMITS.ensemble);
+  if (ensemble !== undefined && ensemble > 1 && !methods.includes('dele')) throw new UsageError('--ensemble repeats DELE\'s step 2: give --methods with dele');
+  // Opt-in here (an ablation caches by default): runs that differ only in DELE's step 2 share step 1.
+  if (o['step1-cache'] !== undefined) checkOutputPath(o['step1-cache'], 'step1-cache', 'folder');
+  const step1CacheDir = o['step1-cache'];
   const tasks: BenchTask[] = [];
   for (const encoder of encoders) {
     for (let seed = 0; seed < seeds; seed++) {
-      tasks.push({ space: space.id, encoder, seed, ...(subsetSeeds ? { subsetSeed: seed } : {}), ratios, target, preset, experts: list(o.lf), optim, methods, ...(gatePrior ? { gatePrior } : {}), ...(step1Sample ? { step1Sample } : {}), ...(step1SampleCounts ? { step1SampleCounts } : {}) });
+      tasks.push({ space: space.id, encoder, seed, ...(subsetSeeds ? { subsetSeed: seed } : {}), ratios, target, preset, experts: list(o.lf), optim, methods, ...(gatePrior ? { gatePrior } : {}), ...(step1Sample ? { step1Sample } : {}), ...(step1SampleCounts ? { step1SampleCounts } : {}), ...(ensemble && ensemble > 1 ? { ensemble } : {}), ...(step1CacheDir ? { step1CacheDir } : {}) });
     }
   }
   if (column(ds, target).kind !== 'target') throw new DataError(`column "${target}" is an LF measure, not a target`);
@@ -112,6 +117,7 @@ async function cmdBench(o: Opts): Promise<number> {
     ...(gatePrior ? { gatePrior } : {}),
     ...(step1Sample ? { step1Sample } : {}),
     ...(step1SampleCounts ? { step1SampleCounts } : {}),
+    ...(ensemble && ensemble > 1 ? { ensemble } : {}),
     step1Epochs: optim.pretrainEpochs ?? presetOptim(preset, space).pretrainEpochs,
     ratios,
     ...(counts ? { counts } : {}),
@@ -132,13 +138,16 @@ export const benchCommand: Command = {
   usage: [`  dele bench   [--space ID] [--target COL] [--encoder gates,lstm] [--ratios 0.01,0.05,0.1 | --counts 10,25,50] [--seeds N]
                [--preset cpu|paper|tiny] [--lf A,B,..|structural|structural,A,B,..]
                [--methods vanilla,single,dele] [--jobs N] [--json FILE] [--epochs N] [--pretrain-epochs N] [--subset-seeds]
-               [--finetune-lr X] [--gate-prior T] [--step1-sample N [--sample-counts]]
+               [--finetune-lr X] [--gate-prior T] [--step1-sample N [--sample-counts]] [--ensemble N] [--step1-cache DIR]
                (--subset-seeds: seed i also labels subset i, so seeds vary the labelled archs too; default: the
                first N of the train split for every seed. --lf: DELE's experts (default: the data's default set);
                structural adds up to 8 structural measures chosen per seed on its labels. --finetune-lr X: DELE's
                step-2 learning rate (default 3e-4 with at most 200 labels, else 1e-3, the paper's). --gate-prior T: before
                step 2, DELE's gate leans on the experts that rank the labels best, logits tau_k / T. --step1-sample N: step 1 also trains on N architectures sampled
                from the space, seed i's own draw; they have no LF value, so only structural experts learn from them, and with
-               --sample-counts also flops and params, computed for each in closed form)`, ABLATION_USAGE, `  dele bench   --report FILE                (re-print the tables of a saved --json run, bench or ablation)`].join('\n'),
+               --sample-counts also flops and params, computed for each in closed form. --ensemble N: DELE's step 2 N times
+               from the one step 1 with N seeds, scores standardised on the labels and averaged; member 0 is the plain run.
+               --step1-cache DIR: DELE's step 1 is read from and saved to DIR, so runs that differ in step 2 only train it once.
+               Every row also reports Kendall's tau on the train split's unlabelled archs, a criterion to choose settings by)`, ABLATION_USAGE, `  dele bench   --report FILE                (re-print the tables of a saved --json run, bench or ablation)`].join('\n'),
   run: (o) => cmdBench(o),
 };

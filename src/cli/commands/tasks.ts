@@ -64,7 +64,7 @@ async function cmdBenchTask(o: Opts, positionals: string[]): Promise<number> {
   if (json === undefined) throw new UsageError('__bench-task needs a task (JSON) argument');
   const task = JSON.parse(json) as BenchTask;
   const ds = loadBundled(task.space ?? DEFAULT_SPACE_ID);
-  const rows = await runBenchTask(ds, task, err, closedFormFill(ds.space.id, lfNames(ds)));
+  const rows = await runBenchTask(ds, task, err, closedFormFill(ds.space.id, lfNames(ds)), task.step1CacheDir ? new Step1Cache(task.step1CacheDir) : undefined);
   process.stdout.write(JSON.stringify({ rows, maxRssKb: process.resourceUsage().maxRSS }));
   return 0;
 }
