@@ -45,6 +45,12 @@ export interface AblationVariant {
   gatePrior?: number;
   /** Step 2 repeated with this many seeds from the same step 1; their per-set ranks are averaged. */
   ensemble?: number;
+  /**
+   * Ensemble members differ in step 1 too: member m continues from the step 1 of model seed (seed + m) (the cached
+   * one, else trained and cached), not from the task's own. Step 1 reads no label, so any seed's step 1 may serve
+   * any labelled subset.
+   */
+  ensembleStep1?: boolean;
   /** Ratios for this variant (default: the file's). */
   ratios?: number[];
   /** "equivalent": fill missing LF values from the functionally equivalent arch first (fillFromEquivalents). */
@@ -81,6 +87,7 @@ export interface ResolvedVariant {
   /** Temperature of the gate prior before step 2 (applyGatePrior); absent: none. */
   gatePrior?: number;
   ensemble: number;
+  ensembleStep1?: boolean;
   ratios: number[];
   lfFill?: 'equivalent';
   gateStructural?: boolean;
@@ -180,7 +187,7 @@ export function parseAblationSpec(raw: unknown): AblationSpec {
   if (!Array.isArray(raw.variants) || raw.variants.length === 0) fail('"variants" must be a non-empty list');
   atMost(raw.variants.length, ABLATION_LIMITS.variants, 'the number of variants');
   const names = new Set<string>();
-  const vKnown = new Set(['name', 'encoder', 'preset', 'experts', 'optim', 'finetuneLr', 'step2', 'gatePrior', 'ensemble', 'ratios', 'lfFill', 'gateStructural']);
+  const vKnown = new Set(['name', 'encoder', 'preset', 'experts', 'optim', 'finetuneLr', 'step2', 'gatePrior', 'ensemble', 'ensembleStep1', 'ratios', 'lfFill', 'gateStructural']);
   raw.variants.forEach((v, i) => {
     const where = `variant ${i + 1}`;
     if (!isObj(v)) fail(`${where} must be an object with a "name"`);
@@ -223,6 +230,8 @@ export function parseAblationSpec(raw: unknown): AblationSpec {
     }
     if (v.gatePrior !== undefined && !(typeof v.gatePrior === 'number' && v.gatePrior > 0 && Number.isFinite(v.gatePrior))) fail(`${w}: gatePrior must be a positive number`);
     if (v.ensemble !== undefined) positiveInt(v.ensemble, `${w}: ensemble`, ABLATION_LIMITS.ensemble);
+    if (v.ensembleStep1 !== undefined && typeof v.ensembleStep1 !== 'boolean') fail(`${w}: ensembleStep1 must be true or false`);
+    if (v.ensembleStep1 === true && !(typeof v.ensemble === 'number' && v.ensemble >= 2)) fail(`${w}: ensembleStep1 needs an ensemble of 2 or more`);
     if (v.lfFill !== undefined && v.lfFill !== 'equivalent') fail(`${w}: lfFill must be "equivalent"`);
     if (v.gateStructural !== undefined && typeof v.gateStructural !== 'boolean') fail(`${w}: gateStructural must be true or false`);
     spec.variants.push({
@@ -235,6 +244,7 @@ export function parseAblationSpec(raw: unknown): AblationSpec {
       ...(v.step2 !== undefined ? { step2: v.step2 as Step2Overrides } : {}),
       ...(v.gatePrior !== undefined ? { gatePrior: v.gatePrior as number } : {}),
       ...(v.ensemble !== undefined ? { ensemble: v.ensemble as number } : {}),
+      ...(v.ensembleStep1 ? { ensembleStep1: true } : {}),
       ...(v.ratios !== undefined ? { ratios: ratioList(v.ratios, w) } : {}),
       ...(v.lfFill !== undefined ? { lfFill: 'equivalent' as const } : {}),
       ...(v.gateStructural ? { gateStructural: true } : {}),
@@ -331,6 +341,7 @@ export function resolveVariants(raw: Dataset, spec: AblationSpec, target: string
       ...(v.step2 !== undefined ? { step2: v.step2 } : {}),
       ...(v.gatePrior !== undefined ? { gatePrior: v.gatePrior } : {}),
       ensemble: v.ensemble ?? 1,
+      ...(v.ensembleStep1 ? { ensembleStep1: true } : {}),
       ratios: v.ratios ?? spec.ratios,
       ...(v.lfFill ? { lfFill: v.lfFill } : {}),
       ...(v.gateStructural ? { gateStructural: true } : {}),
@@ -385,36 +396,46 @@ export async function runAblationTask(raw: Dataset, task: AblationTask, cache: S
   const s = carveValidation(ds.archs.length, task.validation);
   const base = modelBase(PRESETS[first.preset], first.encoder, ds.space.encoderInput);
   const config = { ...modelConfigFor(base, 'dele', first.experts), ...(first.gateStructural ? { gateStructural: true } : {}) };
-  const key = { fingerprint: ds.fingerprint, config, seed: task.seed, step1: step1Key(first), train: s.train.length, numerics: trainingNumerics() };
-
-  // Step 1 (or its cached result: the same bits, see step1Cache.ts).
-  const model = new EnsembleModel(config, task.seed);
-  const opt = new Adam({ lr: first.optim.lr });
-  let step1Seconds: number;
-  let step1Cached = false;
-  const cached = cache?.load(key, model, opt);
-  if (cached !== undefined) {
-    step1Seconds = cached;
-    step1Cached = true;
-    log(`${first.encoder} seed ${task.seed} step 1 (${first.experts.length} experts) from the cache`);
-  } else {
-    const t = Date.now();
-    const hooks = {
-      onEpoch: (e: { epoch: number; epochs: number; loss: number }) => {
-        if (e.epoch % 10 === 0) log(`${first.encoder} seed ${task.seed} step 1 (${first.experts.length} experts) epoch ${e.epoch}/${e.epochs} loss ${e.loss.toFixed(4)}`);
-      },
-    };
-    await pretrainExpertsParallel(model, opt, ds.features, s.train, first.experts.map((n) => column(ds, n).values), first.optim, new Rng(task.seed), hooks, { jobs: task.threads ?? 1 });
-    step1Seconds = (Date.now() - t) / 1000;
-    cache?.save(key, model, opt, step1Seconds);
-  }
-
+  // Step 1 of a model seed (or its cached result: the same bits, see step1Cache.ts); the task's own, and with
+  // ensembleStep1 other seeds' for the members, each trained or read once per task.
+  const step1s = new Map<number, { model: EnsembleModel; opt: Adam; seconds: number; cached: boolean }>();
+  const step1Of = async (seed: number): Promise<{ model: EnsembleModel; opt: Adam; seconds: number; cached: boolean }> => {
+    const have = step1s.get(seed);
+    if (have) return have;
+    const key = { fingerprint: ds.fingerprint, config, seed, step1: step1Key(first), train: s.train.length, numerics: trainingNumerics() };
+    const model = new EnsembleModel(config, seed);
+    const opt = new Adam({ lr: first.optim.lr });
+    const entry = { model, opt, seconds: 0, cached: false };
+    step1s.set(seed, entry);
+    const cached = cache?.load(key, model, opt);
+    if (cached !== undefined) {
+      entry.seconds = cached;
+      entry.cached = true;
+      log(`${first.encoder} seed ${seed} step 1 (${first.experts.length} experts) from the cache`);
+    } else {
+      const t = Date.now();
+      const hooks = {
+        onEpoch: (e: { epoch: number; epochs: number; loss: number }) => {
+          if (e.epoch % 10 === 0) log(`${first.encoder} seed ${seed} step 1 (${first.experts.length} experts) epoch ${e.epoch}/${e.epochs} loss ${e.loss.toFixed(4)}`);
+        },
+      };
+      await pretrainExpertsParallel(model, opt, ds.features, s.train, first.experts.map((n) => column(ds, n).values), first.optim, new Rng(seed), hooks, { jobs: task.threads ?? 1 });
+      entry.seconds = (Date.now() - t) / 1000;
+      cache?.save(key, model, opt, entry.seconds);
+    }
+    return entry;
+  };
   const valFeatures = s.validation.map((i) => ds.features[i]!);
   const valTruth = s.validation.map((i) => truth[i]!);
   const heldFeatures = s.heldOut.map((i) => ds.features[i]!);
   const heldTruth = s.heldOut.map((i) => truth[i]!);
   const rows: AblationRow[] = [];
   try {
+    const own = await step1Of(task.seed);
+    const step1Seconds = own.seconds;
+    const step1Cached = own.cached;
+    // The members' step 1s before any step 2 is timed (a trained one is cached; its seconds are not step 2's).
+    for (const v of task.variants) for (let m = 1; v.ensembleStep1 && m < v.ensemble; m++) await step1Of(task.seed + m);
     for (const v of task.variants) {
       for (const ratio of v.ratios) {
         const gt = labelledSubset(s, ratio, task.seed).filter((i) => Number.isFinite(truth[i]));
@@ -423,8 +444,9 @@ export async function runAblationTask(raw: Dataset, task: AblationTask, cache: S
         const held: { fit: Float32Array; scores: Float32Array }[] = [];
         const fit: { fit: Float32Array; scores: Float32Array }[] = [];
         for (let m = 0; m < v.ensemble; m++) {
-          const c = cloneModel(model);
-          const o = opt.cloneFor(c.map, v.finetuneLr);
+          const from = v.ensembleStep1 && m > 0 ? await step1Of(task.seed + m) : own;
+          const c = cloneModel(from.model);
+          const o = from.opt.cloneFor(c.map, v.finetuneLr);
           try {
             if (v.gatePrior !== undefined) applyGatePrior(c.model, ds.features, gt, truth, v.gatePrior);
             await trainOnTruth(c.model, o, ds.features, gt, truth, step2Optim(v), new Rng(task.seed * 7919 + Math.round(ratio * 1e4) + m * 104729));
@@ -457,8 +479,10 @@ export async function runAblationTask(raw: Dataset, task: AblationTask, cache: S
       }
     }
   } finally {
-    model.dispose();
-    opt.dispose();
+    for (const e of step1s.values()) {
+      e.model.dispose();
+      e.opt.dispose();
+    }
   }
   return rows;
 }
@@ -528,7 +552,7 @@ export function ablationReport(a: AblationFile): string {
   out.push('', 'Variants (step 1 is shared by variants with the same encoder, preset, experts and step-1 settings; its seconds are those of its training, also when read from the step-1 cache)');
   for (const v of a.variants) {
     out.push(
-      `- ${v.name}: ${v.encoder}, preset ${v.preset}${v.lfFill ? ', missing LF values filled from the functionally equivalent arch' : ''}, ${v.experts.length} experts (${v.expertsFrom}: ${v.experts.join(', ')}), optim ${JSON.stringify(v.optim)}${v.finetuneLr !== undefined ? `, step-2 lr ${v.finetuneLr}` : ''}${v.step2 !== undefined ? `, step 2 ${JSON.stringify(v.step2)}` : ''}${v.gatePrior !== undefined ? `, gate prior tau_k / ${v.gatePrior}` : ''}${v.gateStructural ? ', the gate reads structural measures' : ''}, ensemble ${v.ensemble}, ratios ${v.ratios.join(', ')}`,
+      `- ${v.name}: ${v.encoder}, preset ${v.preset}${v.lfFill ? ', missing LF values filled from the functionally equivalent arch' : ''}, ${v.experts.length} experts (${v.expertsFrom}: ${v.experts.join(', ')}), optim ${JSON.stringify(v.optim)}${v.finetuneLr !== undefined ? `, step-2 lr ${v.finetuneLr}` : ''}${v.step2 !== undefined ? `, step 2 ${JSON.stringify(v.step2)}` : ''}${v.gatePrior !== undefined ? `, gate prior tau_k / ${v.gatePrior}` : ''}${v.gateStructural ? ', the gate reads structural measures' : ''}, ensemble ${v.ensemble}${v.ensembleStep1 ? ' (member m from the step 1 of seed + m)' : ''}, ratios ${v.ratios.join(', ')}`,
     );
   }
   return out.join('\n');

@@ -91,6 +91,12 @@ export function benchLabelledArchs(train: number[], ratio: number, subsetSeed: n
   return groundTruthSubset(train, ratio, subsetSeed).filter((i) => Number.isFinite(truth[i]));
 }
 
+/** The train split's archs with a target value that a row's labelled subset `gt` leaves out (its choice criterion). */
+export function unlabelledArchs(train: readonly number[], gt: readonly number[], truth: ArrayLike<number>): number[] {
+  const labelled = new Set(gt);
+  return train.filter((i) => !labelled.has(i) && Number.isFinite(truth[i]!));
+}
+
 /**
  * runBenchTask's DELE step 1 is read from and written to `cache` (the task's step1CacheDir, opened by the caller)
  * under a key of everything step 1 reads: the data, the model, the seed, step 1's settings and the expert
@@ -133,8 +139,7 @@ export async function runBenchTask(ds: Dataset, task: BenchTask, log: (msg: stri
     lf?: string,
   ): Promise<void> => {
     const gt = benchLabelledArchs(split.train, ratio, task.subsetSeed, truth);
-    const labelled = new Set(gt);
-    const unlabelled = split.train.filter((i) => !labelled.has(i) && Number.isFinite(truth[i]!));
+    const unlabelled = unlabelledArchs(split.train, gt, truth);
     const t = Date.now();
     const members = method === 'dele' ? (task.ensemble ?? 1) : 1;
     const runs: Record<'fit' | 'held' | 'rest', Float32Array>[] = [];

@@ -205,6 +205,30 @@ describe('ablation runs', () => {
     assert.match(report, /- ens: gates, preset tiny, 3 experts \(c10valid_xvalid_12ep, zc_c10_\*: .*ensemble 2/);
   });
 
+  it('an ensemble over step-1 seeds: member m continues from seed + m\'s step 1, trained once and cached, no tensor left', async () => {
+    assert.throws(() => parseAblationSpec({ variants: [{ name: 'e', ensembleStep1: 1 }] }), specError(/"e": ensembleStep1 must be true or false/));
+    assert.throws(() => parseAblationSpec({ variants: [{ name: 'e', ensembleStep1: true }] }), specError(/"e": ensembleStep1 needs an ensemble of 2 or more/));
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dele-step1-'));
+    const cache = new Step1Cache(dir);
+    const es = tinySpec([{ ...base, name: 'ens', ensemble: 2 }, { ...base, name: 'ens-step1', ensemble: 2, ensembleStep1: true }]);
+    const vs = resolveVariants(ds, es, TARGET);
+    const [task] = planAblation(es, ds, TARGET, vs);
+    const tensors = tf.memory().numTensors;
+    const rows = await runAblationTask(ds, task!, cache);
+    assert.equal(tf.memory().numTensors, tensors, 'every step 1 freed');
+    assert.equal(fs.readdirSync(dir).length, 2, "the task's own step 1 and seed 1's");
+    assert.notEqual(rows[1]!.validation.kendallTau, rows[0]!.validation.kendallTau, 'member 1 starts from another step 1');
+    // Seed 1's own task now reads its step 1 from the cache: the same bits as the member used.
+    const seed1 = await runAblationTask(ds, { ...task!, seed: 1, variants: [vs[0]!] }, cache);
+    assert.ok(seed1[0]!.step1Cached);
+    const report = ablationReport({
+      kind: 'ablation', space: 'nb201', spaceTitle: 'NAS-Bench-201', fingerprint: ds.fingerprint, target: TARGET, command: 'test', backend: 'wasm',
+      jobs: 1, seeds: 1, validation: 200, trainSize: 750, heldOutSize: 750, wallSeconds: 1, variants: vs, rows,
+    });
+    assert.match(report, /- ens-step1: .*ensemble 2 \(member m from the step 1 of seed \+ m\)/);
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
   it('the step-1 cache ignores a truncated entry and one for another key', async () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dele-step1-'));
     const cache = new Step1Cache(dir);
