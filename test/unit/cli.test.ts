@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
+import { fork, spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -215,6 +215,27 @@ describe('dele CLI', () => {
     const tooMany = dele(['bench', '--space', 'nb101', '--counts', '500']);
     assert.equal(tooMany.code, 2);
     assert.match(tooMany.stderr, /--counts 500: the ground truth is 2 to 146 archs \(the train split of nb101's 292\)/);
+  });
+
+  it("a bench task's child process ends when its parent goes (the IPC channel closes) instead of training on", async () => {
+    const task = { space: 'nb101', encoder: 'gates', seed: 0, ratios: [0.3], target: 'val_acc', preset: 'tiny', optim: { pretrainEpochs: 100000, epochs: 100000 }, methods: ['dele'] };
+    const child = fork(CLI, ['__bench-task', JSON.stringify(task), '--backend', 'wasm'], { stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
+    let stderr = '';
+    child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
+    // Disconnect once step 1 runs (it logs every 10 epochs), so the child is inside training, not starting up.
+    await new Promise<void>((resolve) => {
+      const poll = setInterval(() => {
+        if (/pretrain .*epoch 10\//.test(stderr)) {
+          clearInterval(poll);
+          resolve();
+        }
+      }, 50);
+    });
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    child.disconnect();
+    const code = await Promise.race([exited, new Promise<string>((resolve) => setTimeout(() => resolve('still running'), 20_000))]);
+    if (code === 'still running') child.kill('SIGKILL');
+    assert.equal(code, 143);
   });
 
   it('bench --report re-prints the tables of a saved run, and rejects a missing file', () => {

@@ -58,7 +58,16 @@ async function runTasksInWorkers<T, R>(
   return { rows, peakKb, interrupted: hooks.signal?.aborted === true };
 }
 
+/**
+ * A task's child process ends with its parent: a bench stopped by a signal the parent cannot catch (SIGKILL, or
+ * SIGTERM, which only the ablation handles) closes the IPC channel, and the child would otherwise train on.
+ */
+function exitWithParent(): void {
+  if (process.connected) process.once('disconnect', () => process.exit(143));
+}
+
 async function cmdBenchTask(o: Opts, positionals: string[]): Promise<number> {
+  exitWithParent();
   await initBackend(backendOpt(o));
   const json = positionals[0];
   if (json === undefined) throw new UsageError('__bench-task needs a task (JSON) argument');
@@ -70,6 +79,7 @@ async function cmdBenchTask(o: Opts, positionals: string[]): Promise<number> {
 }
 
 async function cmdAblationTask(o: Opts, positionals: string[]): Promise<number> {
+  exitWithParent();
   await initBackend(backendOpt(o));
   const json = positionals[0];
   if (json === undefined) throw new UsageError('__ablation-task needs a task (JSON) argument');
