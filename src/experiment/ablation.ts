@@ -122,8 +122,7 @@ export interface AblationRow {
 }
 
 const OPTIM_KEYS: (keyof OptimConfig)[] = ['lr', 'batchSize', 'margin', 'maxCompareRatio', 'pretrainEpochs', 'epochs'];
-/** The optimiser settings step 1 depends on (the rest only change step 2). */
-/** The optimiser settings step 1 reads (a step-1 cache key holds them). */
+/** The optimiser settings step 1 depends on (the rest only change step 2); a step-1 cache key holds them. */
 export const STEP1_KEYS: (keyof OptimConfig)[] = ['lr', 'batchSize', 'margin', 'maxCompareRatio', 'pretrainEpochs'];
 
 export class AblationSpecError extends DataError {}
