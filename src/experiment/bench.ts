@@ -112,7 +112,6 @@ export async function runBenchTask(ds: Dataset, task: BenchTask, log: (msg: stri
   if (task.step1Sample) ds = withSampledArchs(ds, task.step1Sample, task.seed, task.step1SampleCounts ? sampledColumns : undefined);
   // Step 1's rows: the training split, then the sampled architectures (appended after the table's rows).
   const step1Idx = [...split.train, ...Array.from({ length: ds.archs.length - tableSize }, (_, i) => tableSize + i)];
-  const heldOutFeatures = split.heldOut.map((i) => ds.features[i]!);
   const heldOutTruth = split.heldOut.map((i) => truth[i]!);
   // Structural experts (`--lf structural`) are chosen on the smallest ratio's labels, which every ratio has
   // (the subsets are nested): one step 1 serves every ratio, and no ratio's choice saw labels it does not use.
@@ -124,12 +123,6 @@ export async function runBenchTask(ds: Dataset, task: BenchTask, log: (msg: stri
   const methods = task.methods ?? ['vanilla', 'single', 'dele'];
   const rows: BenchRow[] = [];
 
-  // Scores of the labelled, held-out and unlabelled train-split archs for one trained model.
-  const scored = (model: EnsembleModel, gt: number[], unlabelled: number[]): Record<'fit' | 'held' | 'rest', Float32Array> => ({
-    fit: scoreArchs(model, gt.map((i) => ds.features[i]!)).scores,
-    held: scoreArchs(model, heldOutFeatures).scores,
-    rest: scoreArchs(model, unlabelled.map((i) => ds.features[i]!)).scores,
-  });
   const finetune = async (
     method: Method,
     pretrained: { model: EnsembleModel; opt: Adam } | undefined,
@@ -142,33 +135,22 @@ export async function runBenchTask(ds: Dataset, task: BenchTask, log: (msg: stri
     const unlabelled = unlabelledArchs(split.train, gt, truth);
     const t = Date.now();
     const members = method === 'dele' ? (task.ensemble ?? 1) : 1;
-    const runs: Record<'fit' | 'held' | 'rest', Float32Array>[] = [];
+    const runs: MemberScores[] = [];
     for (let m = 0; m < members; m++) {
-      let model: EnsembleModel;
-      let opt: Adam;
-      if (pretrained) {
-        const c = cloneModel(pretrained.model);
-        model = c.model;
-        // DELE keeps the optimizer across steps; the single-LF baseline starts a fresh one.
-        opt = method === 'dele' ? pretrained.opt.cloneFor(c.map, step2LearningRate(optim, gt.length)) : new Adam({ lr: optim.lr });
-        if (method === 'dele' && task.gatePrior) applyGatePrior(model, ds.features, gt, truth, task.gatePrior);
-      } else {
-        model = new EnsembleModel(modelConfigFor(base, method, cfgExperts), task.seed);
-        opt = new Adam({ lr: optim.lr });
-      }
+      const { model, opt } = startStep2(method, pretrained, () => new EnsembleModel(modelConfigFor(base, method, cfgExperts), task.seed), optim, gt.length);
       try {
+        if (pretrained && method === 'dele' && task.gatePrior) applyGatePrior(model, ds.features, gt, truth, task.gatePrior);
         // Member m's seed is the ablation's (runAblationTask), so member 0 is the plain run.
         await trainOnTruth(model, opt, ds.features, gt, truth, optim, new Rng(task.seed * 7919 + Math.round(ratio * 1e4) + m * 104729));
-        runs.push(scored(model, gt, unlabelled));
+        const score = (idx: readonly number[]): Float32Array => scoreArchs(model, idx.map((i) => ds.features[i]!)).scores;
+        runs.push({ fit: score(gt), held: score(split.heldOut), rest: score(unlabelled) });
       } finally {
         model.dispose();
         opt.dispose();
       }
     }
-    const combined = (part: 'held' | 'rest'): Float64Array => ensembleScores(runs.map((r) => ({ fit: r.fit, scores: r[part] })));
-    const cal = fitIsotonic(Array.from(ensembleScores(runs.map((r) => ({ fit: r.fit, scores: r.fit })))), gt.map((i) => truth[i]!));
-    const metrics = evaluateCalibrated(combined('held'), cal, heldOutTruth);
-    const unlabelledTau = unlabelled.length >= 2 ? kendallTau(combined('rest'), unlabelled.map((i) => truth[i]!)) : undefined;
+    const pick = (idx: readonly number[]): number[] => idx.map((i) => truth[i]!);
+    const { metrics, unlabelledTau, memberTaus } = combineMembers(runs, pick(gt), heldOutTruth, pick(unlabelled));
     const row: BenchRow = {
       space: ds.space.id,
       encoder: task.encoder,
@@ -179,8 +161,8 @@ export async function runBenchTask(ds: Dataset, task: BenchTask, log: (msg: stri
       groundTruth: gt.length,
       lf,
       metrics,
-      ...(unlabelledTau !== undefined && Number.isFinite(unlabelledTau) ? { unlabelledTau } : {}),
-      ...(members > 1 ? { memberTaus: runs.map((r) => kendallTau(r.held, heldOutTruth)) } : {}),
+      ...(unlabelledTau !== undefined ? { unlabelledTau } : {}),
+      ...(memberTaus ? { memberTaus } : {}),
       trainSeconds: (Date.now() - t) / 1000,
       pretrainSeconds,
     };
@@ -213,12 +195,7 @@ export async function runBenchTask(ds: Dataset, task: BenchTask, log: (msg: stri
     const cache = new Map<string, { model: EnsembleModel; opt: Adam; seconds: number }>();
     for (const r of task.ratios) {
       // Choose the LF on the ground-truth subset only (no peeking at the held-out split).
-      const gt = groundTruthSubset(split.train, r, task.subsetSeed);
-      const ranked = experts
-        .map((n) => ({ n, kt: kendallTau(gt.map((i) => column(ds, n).values[i]!), gt.map((i) => truth[i]!)) }))
-        .filter((x) => Number.isFinite(x.kt))
-        .sort((a, b) => b.kt - a.kt);
-      const best = ranked[0]?.n;
+      const best = bestSingleLf(ds, experts, groundTruthSubset(split.train, r, task.subsetSeed), truth);
       if (best === undefined) {
         log(`${task.encoder} seed ${task.seed} single ${(r * 100).toFixed(1)}%: no LF has a finite Kendall's tau on the ground-truth subset; skipped`);
         continue;
@@ -242,6 +219,45 @@ export async function runBenchTask(ds: Dataset, task: BenchTask, log: (msg: stri
     p.opt.dispose();
   }
   return rows;
+}
+
+/** The LF column with the largest Kendall's tau with the target over the labelled archs `gt`; undefined if none is finite. */
+function bestSingleLf(ds: Dataset, names: string[], gt: number[], truth: ArrayLike<number>): string | undefined {
+  const y = gt.map((i) => truth[i]!);
+  const ranked = names
+    .map((n) => ({ n, kt: kendallTau(gt.map((i) => column(ds, n).values[i]!), y) }))
+    .filter((x) => Number.isFinite(x.kt))
+    .sort((a, b) => b.kt - a.kt);
+  return ranked[0]?.n;
+}
+
+/** One step-2 run's scores: the labelled archs, the held-out split, the train split's unlabelled archs. */
+interface MemberScores {
+  fit: Float32Array;
+  held: Float32Array;
+  rest: Float32Array;
+}
+
+/**
+ * A step 2's model and optimiser: a copy of the pretrained model (DELE keeps step 1's optimiser state at step 2's
+ * rate; the single-LF baseline starts a fresh optimiser), or a fresh model (vanilla).
+ */
+function startStep2(method: Method, pretrained: { model: EnsembleModel; opt: Adam } | undefined, fresh: () => EnsembleModel, optim: OptimConfig, labelled: number): { model: EnsembleModel; opt: Adam } {
+  if (!pretrained) return { model: fresh(), opt: new Adam({ lr: optim.lr }) };
+  const c = cloneModel(pretrained.model);
+  return { model: c.model, opt: method === 'dele' ? pretrained.opt.cloneFor(c.map, step2LearningRate(optim, labelled)) : new Adam({ lr: optim.lr }) };
+}
+
+/**
+ * The metrics of step-2 runs combined (ensembleScores; one run: its own order): held-out metrics calibrated on the
+ * labels, Kendall's tau on the unlabelled train archs (absent with fewer than 2 or when undefined), and with
+ * several runs each one's held-out tau.
+ */
+function combineMembers(runs: MemberScores[], fitTruth: number[], heldOutTruth: number[], restTruth: number[]): { metrics: EvalMetrics; unlabelledTau?: number; memberTaus?: number[] } {
+  const combined = (part: keyof MemberScores): Float64Array => ensembleScores(runs.map((r) => ({ fit: r.fit, scores: r[part] })));
+  const metrics = evaluateCalibrated(combined('held'), fitIsotonic(Array.from(combined('fit')), fitTruth), heldOutTruth);
+  const rest = restTruth.length >= 2 ? kendallTau(combined('rest'), restTruth) : Number.NaN;
+  return { metrics, ...(Number.isFinite(rest) ? { unlabelledTau: rest } : {}), ...(runs.length > 1 ? { memberTaus: runs.map((r) => kendallTau(r.held, heldOutTruth)) } : {}) };
 }
 
 /** The step-1 cache key of a bench's DELE step 1: what it reads, with the expert columns hashed over its archs. */
