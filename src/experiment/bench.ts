@@ -170,10 +170,11 @@ export async function runBenchTask(ds: Dataset, task: BenchTask, log: (msg: stri
     log(`${task.encoder} seed ${task.seed} ${method}${lf ? `(${lf})` : ''} ${(ratio * 100).toFixed(1)}%: KT ${metrics.kendallTau.toFixed(4)}${row.memberTaus ? ` (members ${row.memberTaus.map((x) => x.toFixed(4)).join(', ')})` : ''}${row.unlabelledTau !== undefined ? `, unlabelled train archs ${row.unlabelledTau.toFixed(4)}` : ''} (${row.trainSeconds.toFixed(0)}s)`);
   };
   const pretrain = async (cfgExperts: string[], method: Method): Promise<{ model: EnsembleModel; opt: Adam; seconds: number }> => {
-    const model = new EnsembleModel(modelConfigFor(base, method, cfgExperts), task.seed);
+    const config = modelConfigFor(base, method, cfgExperts);
+    const model = new EnsembleModel(config, task.seed);
     const opt = new Adam({ lr: optim.lr });
     const targets = cfgExperts.map((n) => column(ds, n).values);
-    const key = method === 'dele' && cache ? step1CacheKey(ds, modelConfigFor(base, method, cfgExperts), task.seed, optim, step1Idx, targets) : undefined;
+    const key = method === 'dele' && cache ? step1CacheKey(ds, config, task.seed, optim, step1Idx, targets) : undefined;
     const cached = key !== undefined ? cache?.load(key, model, opt) : undefined;
     if (cached !== undefined) {
       log(`${task.encoder} seed ${task.seed} step 1 (${cfgExperts.length} experts) from the cache`);
@@ -260,11 +261,14 @@ function combineMembers(runs: MemberScores[], fitTruth: number[], heldOutTruth: 
   return { metrics, ...(Number.isFinite(rest) ? { unlabelledTau: rest } : {}), ...(runs.length > 1 ? { memberTaus: runs.map((r) => kendallTau(r.held, heldOutTruth)) } : {}) };
 }
 
-/** The step-1 cache key of a bench's DELE step 1: what it reads, with the expert columns hashed over its archs. */
+/**
+ * The step-1 cache key of a bench's DELE step 1: what it reads. The fingerprint covers the archs (sampled ones
+ * included) and the data's own columns; the hash adds which rows step 1 reads and the expert columns' values there,
+ * since derived columns (structural measures, negated or not) are outside the fingerprint.
+ */
 function step1CacheKey(ds: Dataset, config: unknown, seed: number, optim: OptimConfig, step1Idx: number[], targets: ArrayLike<number>[]): unknown {
   const h = crypto.createHash('sha256');
   h.update(Float64Array.from(step1Idx));
   for (const t of targets) h.update(Float64Array.from(step1Idx, (i) => t[i]!));
-  for (const i of step1Idx) h.update(`${ds.keys[i]}\n`);
   return { kind: 'bench', fingerprint: ds.fingerprint, config, seed, step1: STEP1_KEYS.map((k) => optim[k]), archsAndTargets: h.digest('hex'), numerics: trainingNumerics() };
 }
