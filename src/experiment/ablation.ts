@@ -39,7 +39,10 @@ export interface AblationVariant {
   optim?: Partial<OptimConfig>;
   /** Learning rate of step 2 (default: the optimiser's, which step 2 keeps from step 1 with its state). */
   finetuneLr?: number;
-  /** Step 2 only: pairs per labelled arch (maxCompareRatio), the hinge margin, the gate alone (gateOnly); absent: the optimiser's. */
+  /**
+   * Step 2 only: pairs per labelled arch (maxCompareRatio), the hinge margin, the batch size (batchSize: labelled
+   * archs per update), the gate alone (gateOnly); absent: the optimiser's.
+   */
   step2?: Step2Overrides;
   /** Temperature of the gate prior before step 2 (applyGatePrior); absent: none. */
   gatePrior?: number;
@@ -59,8 +62,10 @@ export interface AblationVariant {
   gateStructural?: boolean;
 }
 
-/** Step 2's own pair sampling and hinge margin, and whether it trains the gate alone (step 1 keeps the optimiser's). */
-export type Step2Overrides = Partial<Pick<OptimConfig, 'maxCompareRatio' | 'margin'>> & { gateOnly?: boolean };
+/** Step 2's own pair sampling, hinge margin and batch size, and whether it trains the gate alone (step 1 keeps the optimiser's). */
+export type Step2Overrides = Partial<Pick<OptimConfig, 'maxCompareRatio' | 'margin' | 'batchSize'>> & { gateOnly?: boolean };
+
+const STEP2_KEYS = ['maxCompareRatio', 'margin', 'batchSize', 'gateOnly'] as const;
 
 export interface AblationSpec {
   space: string;
@@ -223,8 +228,12 @@ export function parseAblationSpec(raw: unknown): AblationSpec {
     if (v.step2 !== undefined) {
       if (!isObj(v.step2)) fail(`${w}: step2 must be an object`);
       for (const [k, x] of Object.entries(v.step2)) {
-        if (k !== 'maxCompareRatio' && k !== 'margin' && k !== 'gateOnly') fail(`${w}: unknown step2 key "${k}" (known: maxCompareRatio, margin, gateOnly)`);
+        if (!(STEP2_KEYS as readonly string[]).includes(k)) fail(`${w}: unknown step2 key "${k}" (known: ${STEP2_KEYS.join(', ')})`);
         if (k === 'gateOnly' ? typeof x !== 'boolean' : typeof x !== 'number' || !(x > 0) || !Number.isFinite(x)) fail(`${w}: step2.${k} must be ${k === 'gateOnly' ? 'true or false' : 'a positive number'}`);
+        if (k === 'batchSize') {
+          if (!Number.isInteger(x) || (x as number) < 2) fail(`${w}: step2.batchSize must be an integer >= 2 (a pair needs two archs)`);
+          atMost(x as number, ABLATION_LIMITS.batchSize, `${w}: step2.batchSize`);
+        }
       }
     }
     if (v.gatePrior !== undefined && !(typeof v.gatePrior === 'number' && v.gatePrior > 0 && Number.isFinite(v.gatePrior))) fail(`${w}: gatePrior must be a positive number`);
