@@ -141,7 +141,8 @@ export const benchCommand: Command = {
                [--finetune-lr X] [--gate-prior T] [--step1-sample N [--sample-counts]] [--ensemble N] [--step1-cache DIR]
                (--subset-seeds: seed i also labels subset i, so seeds vary the labelled archs too; default: the
                first N of the train split for every seed. --lf: DELE's experts (default: the data's default set);
-               structural adds up to 8 structural measures chosen per seed on its labels. --finetune-lr X: DELE's
+               structural adds up to 8 structural measures chosen per seed on the fewest labels of the run, which every
+               count has (a run per count chooses on that count's own, as dele train does). --finetune-lr X: DELE's
                step-2 learning rate (default 3e-4 with at most 200 labels, else 1e-3, the paper's). --gate-prior T: before
                step 2, DELE's gate leans on the experts that rank the labels best, logits tau_k / T. --step1-sample N: step 1 also trains on N architectures sampled
                from the space, seed i's own draw; they have no LF value, so only structural experts learn from them, and with
