@@ -44,6 +44,7 @@ export const OPTIONS = {
   'gate-prior': { type: 'string' },
   'step1-sample': { type: 'string' },
   'sample-counts': { type: 'boolean' },
+  'structural-max': { type: 'string' },
   ensemble: { type: 'string' },
   out: { type: 'string' },
   model: { type: 'string' },

@@ -51,6 +51,8 @@ export interface BenchTask {
   ensemble?: number;
   /** A step-1 cache folder for DELE's step 1 (Step1Cache): runs that differ only in step 2 train step 1 once. */
   step1CacheDir?: string;
+  /** With `structural` in the experts: choose at most this many structural measures (absent: DEFAULT_STRUCTURAL_MAX). */
+  structuralMax?: number;
 }
 
 export interface BenchRow {
@@ -116,7 +118,7 @@ export async function runBenchTask(ds: Dataset, task: BenchTask, log: (msg: stri
   // Structural experts (`--lf structural`) are chosen on the smallest ratio's labels, which every ratio has
   // (the subsets are nested): one step 1 serves every ratio, and no ratio's choice saw labels it does not use.
   const fewest = groundTruthSubset(split.train, Math.min(...task.ratios), task.subsetSeed).filter((i) => Number.isFinite(truth[i]));
-  const chosen = chooseExperts(ds, 'dele', task.experts, task.target, fewest, task.seed);
+  const chosen = chooseExperts(ds, 'dele', task.experts, task.target, fewest, task.seed, task.structuralMax);
   const experts = chosen.experts;
   ds = chosen.lfData;
   const base = modelBase(preset, task.encoder, ds.space.encoderInput);

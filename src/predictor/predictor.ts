@@ -349,6 +349,9 @@ export interface TrainResult {
 /** More experts than this is almost certainly a data file whose columns were not meant as LF measures. */
 export const MAX_EXPERTS = 32;
 
+/** Structural experts chosen at most (chooseExperts), unless a bench asks for another number (--structural-max). */
+export const DEFAULT_STRUCTURAL_MAX = 8;
+
 export function resolveExperts(ds: Dataset, method: Method, experts?: string[]): string[] {
   if (method === 'vanilla') return [];
   // Default: the bundled data's expert set (DELE's NB201 set on NB201), every LF column of a user's file.
@@ -371,9 +374,10 @@ export function resolveExperts(ds: Dataset, method: Method, experts?: string[]):
 /**
  * The experts to train and the data holding their LF values: the named or default LF columns, or structural
  * measures of the space (src/data/structural.ts) when the data has no LF column or `experts` is `["structural"]`,
- * chosen on the `labelled` archs (those whose target training may use) and added as columns.
+ * chosen on the `labelled` archs (those whose target training may use) and added as columns: at most
+ * `structuralMax` of them (DEFAULT_STRUCTURAL_MAX), and never more than the expert cap leaves.
  */
-export function chooseExperts(ds: Dataset, method: Method, experts: string[] | undefined, target: string, labelled: readonly number[], seed = 0): { experts: string[]; lfData: Dataset; structural: boolean } {
+export function chooseExperts(ds: Dataset, method: Method, experts: string[] | undefined, target: string, labelled: readonly number[], seed = 0, structuralMax = DEFAULT_STRUCTURAL_MAX): { experts: string[]; lfData: Dataset; structural: boolean } {
   // "structural" in the list (and no column of that name) asks for them, next to any LF columns named with it.
   const asked = experts?.includes(STRUCTURAL_SET) === true && !ds.columns.some((c) => c.name === STRUCTURAL_SET);
   const structural = method !== 'vanilla' && (asked || (experts === undefined && lfNames(ds).length === 0));
@@ -381,7 +385,7 @@ export function chooseExperts(ds: Dataset, method: Method, experts: string[] | u
   const named = experts?.filter((n) => n !== STRUCTURAL_SET) ?? [];
   if (method === 'single' && named.length > 0) throw new DataError('single-LF pretraining takes exactly one expert: an LF column or structural, not both');
   const withNamed = named.length > 0 ? resolveExperts(ds, method, named) : [];
-  const s = withStructuralExperts(ds, target, labelled, { max: method === 'single' ? 1 : Math.min(8, MAX_EXPERTS - withNamed.length), seed });
+  const s = withStructuralExperts(ds, target, labelled, { max: method === 'single' ? 1 : Math.min(structuralMax, MAX_EXPERTS - withNamed.length), seed });
   return { experts: [...withNamed, ...s.experts], lfData: s.ds, structural: true };
 }
 

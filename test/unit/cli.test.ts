@@ -189,7 +189,7 @@ describe('dele CLI', () => {
     assert.match(whole.stdout, /146 archs/);
     assert.match(whole.stdout, /preset tiny \(step 1: 5 epochs\)/);
     // Structural experts next to named LF columns: the header lists the columns, then "structural".
-    const mixed = dele(['bench', '--space', 'nb101', '--counts', '20', '--methods', 'dele', '--encoder', 'gates', '--preset', 'tiny', '--seeds', '1', '--jobs', '1', '--epochs', '1', '--pretrain-epochs', '1', '--lf', 'structural,params,flops', '--step1-sample', '30', '--sample-counts', '--ensemble', '2']);
+    const mixed = dele(['bench', '--space', 'nb101', '--counts', '20', '--methods', 'dele', '--encoder', 'gates', '--preset', 'tiny', '--seeds', '1', '--jobs', '1', '--epochs', '1', '--pretrain-epochs', '1', '--lf', 'structural,params,flops', '--step1-sample', '30', '--sample-counts', '--ensemble', '2', '--structural-max', '3']);
     assert.equal(mixed.code, 0, mixed.stderr);
     assert.match(mixed.stdout, /DELE: an ensemble of 2 step-2 runs from one step 1/);
     assert.match(mixed.stdout, /DELE's ensemble: member 0 alone \(the plain run\), Kendall's tau\n.*\nGATES\s+DELE\s+-?0\.\d{4} \(0\.0000\)/);
@@ -197,12 +197,15 @@ describe('dele CLI', () => {
     for (const [args, message] of [
       [['--ensemble', '2', '--methods', 'vanilla'], /--ensemble repeats DELE's step 2: give --methods with dele/],
       [['--ensemble', '0'], /--ensemble/],
+      [['--structural-max', '4'], /--structural-max sets how many structural experts --lf structural chooses: give --lf with structural/],
+      [['--lf', 'structural', '--structural-max', '0'], /--structural-max/],
+      [['--lf', 'structural', '--structural-max', '33'], /--structural-max/],
     ] as const) {
       const bad = dele(['bench', '--space', 'nb101', '--counts', '20', ...args]);
       assert.equal(bad.code, 2, bad.stderr);
       assert.match(bad.stderr, message);
     }
-    assert.match(mixed.stdout, /experts \(3\): params, flops, structural/);
+    assert.match(mixed.stdout, /experts \(3\): params, flops, structural \(structural: up to 3 measures per seed\)/);
     assert.match(mixed.stdout, /step 1 also on 30 architectures sampled from the space per seed \(their flops and params computed in closed form;/);
     const countsAlone = dele(['bench', '--space', 'nb101', '--counts', '20', '--sample-counts']);
     assert.equal(countsAlone.code, 2);

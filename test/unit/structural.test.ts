@@ -6,7 +6,7 @@ import { before, describe, it } from 'node:test';
 import * as tf from '@tensorflow/tfjs-core';
 import { importDataFile, lfNames, makeDataset } from '../../src/data/dataset';
 import { STRUCTURAL_SET, withStructuralExperts } from '../../src/data/structural';
-import { chooseExperts, trainPredictor } from '../../src/predictor/predictor';
+import { chooseExperts, DEFAULT_STRUCTURAL_MAX, trainPredictor } from '../../src/predictor/predictor';
 import { initBackend } from '../../src/runtime/backend';
 import { parseSpaceFile } from '../../src/space/registry';
 import { nb101Space } from '../../src/space/nb101';
@@ -130,6 +130,15 @@ describe('DELE from an arch,acc file: structural experts', () => {
     assert.equal(both.experts[0], 'flops', 'named LF columns first, then the structural measures');
     assert.ok(both.experts.length > 1 && both.experts.slice(1).every((n) => n.startsWith('struct_')));
     assert.throws(() => chooseExperts(ds, 'single', ['flops', STRUCTURAL_SET], 'acc', [0, 1, 2, 3, 4, 5]), /exactly one expert/);
+    // At most structuralMax measures (dele bench --structural-max): fewer than the default, and more.
+    const labelled = Array.from({ length: 30 }, (_, i) => i);
+    const byDefault = chooseExperts(bare, 'dele', [STRUCTURAL_SET], 'acc', labelled).experts;
+    const two = chooseExperts(bare, 'dele', [STRUCTURAL_SET], 'acc', labelled, 0, 2).experts;
+    const many = chooseExperts(bare, 'dele', [STRUCTURAL_SET], 'acc', labelled, 0, 20).experts;
+    assert.equal(byDefault.length, DEFAULT_STRUCTURAL_MAX, `the default chooses ${DEFAULT_STRUCTURAL_MAX}: ${byDefault.join(', ')}`);
+    assert.deepEqual(two, byDefault.slice(0, 2), 'a smaller cap keeps the first choices');
+    assert.ok(many.length > DEFAULT_STRUCTURAL_MAX && many.length <= 20, `a larger cap chooses more: ${many.length}`);
+    assert.deepEqual(many.slice(0, DEFAULT_STRUCTURAL_MAX), byDefault);
   });
 
   it('trainPredictor trains DELE from arch,acc alone and names its structural experts; no tensor is left behind', async () => {
