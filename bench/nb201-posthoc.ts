@@ -4,7 +4,7 @@
  * 0), two post-hoc checks on their held-out scores:
  *  - the raw LF values: DELE's experts learn each LF column from the cell, but every held-out cell's LF values
  *    are in the table, as the GRAF peer reads them. (a) DELE's normal scores plus w times one expert column's
- *    normal scores, w and the column chosen on the held-out split itself (an upper bound for any such mix);
+ *    normal scores, w and the column chosen on the held-out split itself (an upper bound for a mix with w in the grid);
  *    (b) a ridge regression of the target's ranks on DELE's score and all expert columns, fitted on the
  *    predictor's own labelled cells (what a user could do).
  *  - functional equivalence: the held-out scores averaged over each class of cells that compute the same

@@ -124,7 +124,7 @@ export function benchHeader(b: BenchFile): string {
       ? 'ground-truth subsets: seed i uses subset seed i (a seeded shuffle of the train split), so the std covers which archs are labelled'
       : 'ground-truth subsets: the first N of the train split for every seed (seeds vary initialisation only)',
   );
-  if (b.experts) lines.push(`experts (${b.experts.length}): ${b.experts.join(', ')}${b.structuralMax ? ` (structural: up to ${b.structuralMax} measures per seed)` : ''}`);
+  if (b.experts) lines.push(`experts (${b.experts.length}): ${b.experts.join(', ')}${b.structuralMax ? ` (structural: DELE chooses up to ${b.structuralMax} measures per seed)` : ''}`);
   if (b.optim && Object.keys(b.optim).length > 0) lines.push(`optimiser overrides: ${JSON.stringify(b.optim)}`);
   if (b.step1Sample) lines.push(`step 1 also on ${b.step1Sample} architectures sampled from the space per seed (${b.step1SampleCounts ? 'their flops and params computed in closed form; no other LF value: the other LF experts do not learn from them' : 'no LF values: only structural experts learn from them'})`);
   if (b.ensemble) lines.push(`DELE: an ensemble of ${b.ensemble} step-2 runs from one step 1 (seeds differ; scores standardised on the labels and averaged)`);

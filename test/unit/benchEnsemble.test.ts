@@ -26,6 +26,15 @@ describe('dele bench: an ensemble of step 2, a step-1 cache and the unlabelled t
     assert.deepEqual(unlabelledArchs([0, 2], [0, 2], truth), []);
   });
 
+  it('structuralMax caps the structural experts the task chooses: the default 8 is the plain run, 1 trains another predictor', async () => {
+    const [plain] = await runBenchTask(nb101, task);
+    const [eight] = await runBenchTask(nb101, { ...task, structuralMax: 8 });
+    const [one] = await runBenchTask(nb101, { ...task, structuralMax: 1 });
+    assert.ok(plain && eight && one);
+    assert.equal(eight.metrics.kendallTau, plain.metrics.kendallTau, 'the default cap is 8');
+    assert.notEqual(one.metrics.kendallTau, plain.metrics.kendallTau, 'one structural expert (and params) instead of up to 8');
+  });
+
   it('member 0 of an ensemble is the plain run; the ensemble scores differently and leaves no tensor', async () => {
     const [plain] = await runBenchTask(nb101, task);
     const tensors = tf.memory().numTensors;

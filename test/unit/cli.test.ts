@@ -198,14 +198,15 @@ describe('dele CLI', () => {
       [['--ensemble', '2', '--methods', 'vanilla'], /--ensemble repeats DELE's step 2: give --methods with dele/],
       [['--ensemble', '0'], /--ensemble/],
       [['--structural-max', '4'], /--structural-max sets how many structural experts --lf structural chooses: give --lf with structural/],
-      [['--lf', 'structural', '--structural-max', '0'], /--structural-max/],
-      [['--lf', 'structural', '--structural-max', '33'], /--structural-max/],
+      [['--lf', 'structural', '--structural-max', '0'], /--structural-max 0: not a valid value/],
+      [['--lf', 'structural', '--structural-max', '33'], /--structural-max 33: not a valid value/],
+      [['--lf', 'structural', '--structural-max', '4', '--methods', 'vanilla'], /--structural-max caps DELE's structural experts: give --methods with dele/],
     ] as const) {
       const bad = dele(['bench', '--space', 'nb101', '--counts', '20', ...args]);
       assert.equal(bad.code, 2, bad.stderr);
       assert.match(bad.stderr, message);
     }
-    assert.match(mixed.stdout, /experts \(3\): params, flops, structural \(structural: up to 3 measures per seed\)/);
+    assert.match(mixed.stdout, /experts \(3\): params, flops, structural \(structural: DELE chooses up to 3 measures per seed\)/);
     assert.match(mixed.stdout, /step 1 also on 30 architectures sampled from the space per seed \(their flops and params computed in closed form;/);
     const countsAlone = dele(['bench', '--space', 'nb101', '--counts', '20', '--sample-counts']);
     assert.equal(countsAlone.code, 2);

@@ -83,6 +83,7 @@ async function cmdBench(o: Opts): Promise<number> {
   if (ensemble !== undefined && ensemble > 1 && !methods.includes('dele')) throw new UsageError('--ensemble repeats DELE\'s step 2: give --methods with dele');
   const structuralMax = o['structural-max'] === undefined ? undefined : num(o['structural-max'], 'structural-max', DEFAULT_STRUCTURAL_MAX, (x) => Number.isInteger(x) && x >= 1 && x <= MAX_EXPERTS);
   if (structuralMax !== undefined && list(o.lf)?.includes(STRUCTURAL_SET) !== true) throw new UsageError('--structural-max sets how many structural experts --lf structural chooses: give --lf with structural');
+  if (structuralMax !== undefined && !methods.includes('dele')) throw new UsageError("--structural-max caps DELE's structural experts: give --methods with dele");
   // Opt-in here (an ablation caches by default): runs that differ only in DELE's step 2 share step 1.
   if (o['step1-cache'] !== undefined) checkOutputPath(o['step1-cache'], 'step1-cache', 'folder');
   const step1CacheDir = o['step1-cache'];
