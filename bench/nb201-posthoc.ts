@@ -14,7 +14,7 @@
  */
 import { benchCommit, emitReport, runBench } from './provenance';
 import { column, groundTruthSubset, loadBundledNb201, splitDataset } from '../src/data/dataset';
-import { ranks } from '../src/predictor/metrics';
+import { meanStd, ranks } from '../src/predictor/metrics';
 import { Predictor } from '../src/predictor/predictor';
 import { initBackend } from '../src/runtime/backend';
 import { kendallTau } from '../src/util/kendall';
@@ -32,9 +32,8 @@ function rankScores(x: ArrayLike<number>): Float64Array {
   const finite = v.filter(Number.isFinite).sort((a, b) => a - b);
   const median = finite[Math.floor(finite.length / 2)] ?? 0;
   const r = ranks(v.map((y) => (Number.isFinite(y) ? y : median)));
-  const mean = r.reduce((s, y) => s + y, 0) / r.length;
-  const sd = Math.sqrt(r.reduce((s, y) => s + (y - mean) ** 2, 0) / r.length) || 1;
-  return Float64Array.from(r, (y) => (y - mean) / sd);
+  const { mean, std } = meanStd(Array.from(r));
+  return Float64Array.from(r, (y) => (y - mean) / (std || 1));
 }
 
 /** Ridge regression (centred, no penalty on the intercept): the coefficients, by Gaussian elimination. */

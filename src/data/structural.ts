@@ -4,7 +4,9 @@
  * ones chosen on the labelled training archs. With them DELE trains from an `arch,acc` file alone.
  */
 import { Rng } from '../util/rng';
-import { selectStructural, type StructuralChoice, structuralMeasures } from '../space/structural';
+import { DEFAULT_STRUCTURAL_MAX, selectStructural, type StructuralChoice, structuralMeasures } from '../space/structural';
+
+export { DEFAULT_STRUCTURAL_MAX };
 import { type Column, column, type Dataset, DataError } from './dataset';
 
 /** The expert-set name that asks for structural experts on any data (`--lf structural`). */
@@ -39,7 +41,7 @@ export function withStructuralExperts(ds: Dataset, target: string, labelled: rea
     Array.from({ length: ds.archs.length }, (_, i) => i),
     REDUNDANCY_SAMPLE,
   );
-  const choices = selectStructural(values, truth, pick(usable, MAX_LABELLED_FOR_CHOICE), sample, { max: opts.max ?? 8 });
+  const choices = selectStructural(values, truth, pick(usable, MAX_LABELLED_FOR_CHOICE), sample, { max: opts.max ?? DEFAULT_STRUCTURAL_MAX });
   if (choices.length === 0) throw new DataError(`no structural measure of ${ds.space.title} varies over the labelled archs; label more architectures`);
   const described = new Map(measures.map((m) => [m.name, m.description]));
   const added: Column[] = choices.map((c) => {

@@ -2,7 +2,7 @@
  * The trained predictor as a unit: model + calibration + provenance, with save/load to one directory
  * (model.json + weights.bin) and the high-level train entry used by the CLI, the server and the bench.
  */
-import { STRUCTURAL_SET, withStructuralExperts } from '../data/structural';
+import { DEFAULT_STRUCTURAL_MAX, STRUCTURAL_SET, withStructuralExperts } from '../data/structural';
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -348,9 +348,6 @@ export interface TrainResult {
 
 /** More experts than this is almost certainly a data file whose columns were not meant as LF measures. */
 export const MAX_EXPERTS = 32;
-
-/** Structural experts chosen at most (chooseExperts), unless a bench asks for another number (--structural-max). */
-export const DEFAULT_STRUCTURAL_MAX = 8;
 
 export function resolveExperts(ds: Dataset, method: Method, experts?: string[]): string[] {
   if (method === 'vanilla') return [];

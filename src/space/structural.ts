@@ -157,6 +157,9 @@ export interface StructuralChoice {
   tau: number;
 }
 
+/** Structural experts chosen at most unless a caller asks for another number (dele bench --structural-max). */
+export const DEFAULT_STRUCTURAL_MAX = 8;
+
 /**
  * The structural measures to train experts on: ranked by |tau| with the target over the labelled archs, skipping
  * constant ones and any whose |tau| with an already chosen one (over `sample`, label-free) exceeds `maxRedundancy`.
@@ -170,7 +173,7 @@ export function selectStructural(
   sample: readonly number[],
   opts: { max?: number; maxRedundancy?: number } = {},
 ): StructuralChoice[] {
-  const max = opts.max ?? 8;
+  const max = opts.max ?? DEFAULT_STRUCTURAL_MAX;
   const maxRedundancy = opts.maxRedundancy ?? 0.9;
   const y = labelled.map((i) => truth[i]!);
   const ranked: StructuralChoice[] = [];

@@ -1,5 +1,5 @@
 /** `dele bench` (methods x ratios x seeds on bundled data) and `dele bench --report FILE` (re-print a saved run). */
-import { STRUCTURAL_SET } from '../../data/structural';
+import { DEFAULT_STRUCTURAL_MAX, STRUCTURAL_SET } from '../../data/structural';
 import * as fs from 'node:fs';
 import { bundledSpaceIds, column, DataError, lfNames, loadBundled, splitDataset } from '../../data/dataset';
 import { ABLATION_LIMITS, type AblationFile, ablationReport } from '../../experiment/ablation';
@@ -7,7 +7,7 @@ import { type BenchRow, type BenchTask, ratioForCount } from '../../experiment/b
 import { closedFormFill } from '../../lf/closedForm';
 import { LF_SPACES } from '../../lf/registry';
 import type { EncoderType } from '../../predictor/model';
-import { DEFAULT_STRUCTURAL_MAX, MAX_EXPERTS, resolveExperts } from '../../predictor/predictor';
+import { MAX_EXPERTS, resolveExperts } from '../../predictor/predictor';
 import { presetOptim, type PresetName } from '../../predictor/presets';
 import type { Method } from '../../predictor/train';
 import { initBackend } from '../../runtime/backend';
@@ -82,7 +82,8 @@ async function cmdBench(o: Opts): Promise<number> {
   const ensemble = o.ensemble === undefined ? undefined : num(o.ensemble, 'ensemble', 1, (x) => Number.isInteger(x) && x >= 1 && x <= ABLATION_LIMITS.ensemble);
   if (ensemble !== undefined && ensemble > 1 && !methods.includes('dele')) throw new UsageError('--ensemble repeats DELE\'s step 2: give --methods with dele');
   const structuralMax = o['structural-max'] === undefined ? undefined : num(o['structural-max'], 'structural-max', DEFAULT_STRUCTURAL_MAX, (x) => Number.isInteger(x) && x >= 1 && x <= MAX_EXPERTS);
-  if (structuralMax !== undefined && list(o.lf)?.includes(STRUCTURAL_SET) !== true) throw new UsageError('--structural-max sets how many structural experts --lf structural chooses: give --lf with structural');
+  const lf = list(o.lf);
+  if (structuralMax !== undefined && lf?.includes(STRUCTURAL_SET) !== true) throw new UsageError('--structural-max sets how many structural experts --lf structural chooses: give --lf with structural');
   if (structuralMax !== undefined && !methods.includes('dele')) throw new UsageError("--structural-max caps DELE's structural experts: give --methods with dele");
   // Opt-in here (an ablation caches by default): runs that differ only in DELE's step 2 share step 1.
   if (o['step1-cache'] !== undefined) checkOutputPath(o['step1-cache'], 'step1-cache', 'folder');
@@ -90,11 +91,10 @@ async function cmdBench(o: Opts): Promise<number> {
   const tasks: BenchTask[] = [];
   for (const encoder of encoders) {
     for (let seed = 0; seed < seeds; seed++) {
-      tasks.push({ space: space.id, encoder, seed, ...(subsetSeeds ? { subsetSeed: seed } : {}), ratios, target, preset, experts: list(o.lf), optim, methods, ...(gatePrior ? { gatePrior } : {}), ...(step1Sample ? { step1Sample } : {}), ...(step1SampleCounts ? { step1SampleCounts } : {}), ...(ensemble && ensemble > 1 ? { ensemble } : {}), ...(step1CacheDir ? { step1CacheDir } : {}), ...(structuralMax !== undefined ? { structuralMax } : {}) });
+      tasks.push({ space: space.id, encoder, seed, ...(subsetSeeds ? { subsetSeed: seed } : {}), ratios, target, preset, experts: lf, optim, methods, ...(gatePrior ? { gatePrior } : {}), ...(step1Sample ? { step1Sample } : {}), ...(step1SampleCounts ? { step1SampleCounts } : {}), ...(ensemble && ensemble > 1 ? { ensemble } : {}), ...(step1CacheDir ? { step1CacheDir } : {}), ...(structuralMax !== undefined ? { structuralMax } : {}) });
     }
   }
   if (column(ds, target).kind !== 'target') throw new DataError(`column "${target}" is an LF measure, not a target`);
-  const lf = list(o.lf);
   // Structural experts are chosen in each task (per seed, on its labels): the header names the set, after the LF
   // columns named next to it (`--lf structural,flops,params`).
   const named = lf?.filter((n) => n !== STRUCTURAL_SET);
@@ -146,9 +146,9 @@ export const benchCommand: Command = {
                [--structural-max N]
                (--subset-seeds: seed i also labels subset i, so seeds vary the labelled archs too; default: the
                first N of the train split for every seed. --lf: DELE's experts (default: the data's default set);
-               structural adds up to 8 structural measures chosen per seed on the fewest labels of the run, which every
+               structural adds up to ${DEFAULT_STRUCTURAL_MAX} structural measures chosen per seed on the fewest labels of the run, which every
                count has (a run per count chooses on that count's own, as dele train does); --structural-max N: at most N of them
-               (default 8). --finetune-lr X: DELE's
+               (default ${DEFAULT_STRUCTURAL_MAX}). --finetune-lr X: DELE's
                step-2 learning rate (default 3e-4 with at most 200 labels, else 1e-3, the paper's). --gate-prior T: before
                step 2, DELE's gate leans on the experts that rank the labels best, logits tau_k / T. --step1-sample N: step 1 also trains on N architectures sampled
                from the space, seed i's own draw; they have no LF value, so only structural experts learn from them, and with
