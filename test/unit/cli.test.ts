@@ -226,16 +226,18 @@ describe('dele CLI', () => {
     const child = fork(CLI, ['__bench-task', JSON.stringify(task), '--backend', 'wasm'], { stdio: ['ignore', 'pipe', 'pipe', 'ipc'] });
     let stderr = '';
     child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
-    // Disconnect once step 1 runs (it logs every 10 epochs), so the child is inside training, not starting up.
-    await new Promise<void>((resolve) => {
-      const poll = setInterval(() => {
-        if (/pretrain .*epoch 10\//.test(stderr)) {
-          clearInterval(poll);
-          resolve();
-        }
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    // Disconnect once step 1 runs (it logs every 10 epochs), so the child is inside training, not starting up; a
+    // child that dies before that ends the wait too (and fails below with its own exit code, not a hung test).
+    let poll: NodeJS.Timeout | undefined;
+    const training = new Promise<void>((resolve) => {
+      poll = setInterval(() => {
+        if (/pretrain .*epoch 10\//.test(stderr)) resolve();
       }, 50);
     });
-    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    await Promise.race([training, exited]);
+    clearInterval(poll);
+    assert.equal(child.exitCode, null, `the task ended before step 1 ran: ${stderr}`);
     child.disconnect();
     const code = await Promise.race([exited, new Promise<string>((resolve) => setTimeout(() => resolve('still running'), 20_000))]);
     if (code === 'still running') child.kill('SIGKILL');
