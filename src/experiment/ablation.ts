@@ -41,7 +41,8 @@ export interface AblationVariant {
   finetuneLr?: number;
   /**
    * Step 2 only: pairs per labelled arch (maxCompareRatio), the hinge margin, the batch size (batchSize: labelled
-   * archs per update), the gate alone (gateOnly); absent: the optimiser's.
+   * archs per update), the gate alone (gateOnly), the weight of step 1's loss replayed in step 2 (replay,
+   * OptimConfig.finetuneReplay); absent: the optimiser's.
    */
   step2?: Step2Overrides;
   /** Temperature of the gate prior before step 2 (applyGatePrior); absent: none. */
@@ -63,9 +64,9 @@ export interface AblationVariant {
 }
 
 /** Step 2's own pair sampling, hinge margin and batch size, and whether it trains the gate alone (step 1 keeps the optimiser's). */
-export type Step2Overrides = Partial<Pick<OptimConfig, 'maxCompareRatio' | 'margin' | 'batchSize'>> & { gateOnly?: boolean };
+export type Step2Overrides = Partial<Pick<OptimConfig, 'maxCompareRatio' | 'margin' | 'batchSize'>> & { gateOnly?: boolean; replay?: number };
 
-const STEP2_KEYS = ['maxCompareRatio', 'margin', 'batchSize', 'gateOnly'] as const;
+const STEP2_KEYS = ['maxCompareRatio', 'margin', 'batchSize', 'gateOnly', 'replay'] as const;
 
 export interface AblationSpec {
   space: string;
@@ -235,6 +236,7 @@ export function parseAblationSpec(raw: unknown): AblationSpec {
           atMost(x as number, ABLATION_LIMITS.batchSize, `${w}: step2.batchSize`);
         }
       }
+      if (v.step2.gateOnly === true && v.step2.replay !== undefined) fail(`${w}: step2.replay trains the experts, which step2.gateOnly keeps fixed; give one of the two`);
     }
     if (v.gatePrior !== undefined && !(typeof v.gatePrior === 'number' && v.gatePrior > 0 && Number.isFinite(v.gatePrior))) fail(`${w}: gatePrior must be a positive number`);
     if (v.ensemble !== undefined) positiveInt(v.ensemble, `${w}: ensemble`, ABLATION_LIMITS.ensemble);
@@ -390,8 +392,8 @@ export function ensembleScores(members: { fit: Float32Array; scores: Float32Arra
 
 /** The optimiser settings of a variant's step 2: its optimiser's, with its step-2 overrides. */
 export function step2Optim(v: Pick<ResolvedVariant, 'optim' | 'step2'>): OptimConfig {
-  const { gateOnly, ...rest } = v.step2 ?? {};
-  return { ...v.optim, ...rest, ...(gateOnly ? { finetuneGateOnly: true } : {}) };
+  const { gateOnly, replay, ...rest } = v.step2 ?? {};
+  return { ...v.optim, ...rest, ...(gateOnly ? { finetuneGateOnly: true } : {}), ...(replay !== undefined ? { finetuneReplay: replay } : {}) };
 }
 
 /** Runs one task: step 1 (or the cached one), then every variant, ratio and ensemble member's step 2. */
@@ -433,6 +435,8 @@ export async function runAblationTask(raw: Dataset, task: AblationTask, cache: S
     }
     return entry;
   };
+  // What a replaying step 2 (step2.replay) keeps training the experts on: step 1's archs and LF columns.
+  const step1Targets = { trainIdx: s.train, lfValues: first.experts.map((n) => column(ds, n).values) };
   const valFeatures = s.validation.map((i) => ds.features[i]!);
   const valTruth = s.validation.map((i) => truth[i]!);
   const heldFeatures = s.heldOut.map((i) => ds.features[i]!);
@@ -457,7 +461,7 @@ export async function runAblationTask(raw: Dataset, task: AblationTask, cache: S
           const o = from.opt.cloneFor(c.map, v.finetuneLr);
           try {
             if (v.gatePrior !== undefined) applyGatePrior(c.model, ds.features, gt, truth, v.gatePrior);
-            await trainOnTruth(c.model, o, ds.features, gt, truth, step2Optim(v), new Rng(task.seed * 7919 + Math.round(ratio * 1e4) + m * 104729));
+            await trainOnTruth(c.model, o, ds.features, gt, truth, step2Optim(v), new Rng(task.seed * 7919 + Math.round(ratio * 1e4) + m * 104729), {}, undefined, step1Targets);
             const f = scoreArchs(c.model, gt.map((i) => ds.features[i]!)).scores;
             fit.push({ fit: f, scores: f });
             val.push({ fit: f, scores: scoreArchs(c.model, valFeatures).scores });
