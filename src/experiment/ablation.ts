@@ -41,8 +41,9 @@ export interface AblationVariant {
   finetuneLr?: number;
   /**
    * Step 2 only: pairs per labelled arch (maxCompareRatio), the hinge margin, the batch size (batchSize: labelled
-   * archs per update), the gate alone (gateOnly), the weight of step 1's loss replayed in step 2 (replay,
-   * OptimConfig.finetuneReplay); absent: the optimiser's.
+   * archs per update), the gate alone (gateOnly), each expert also trained alone with this weight
+   * (OptimConfig.finetuneExpertLoss) on its step-1 LF column over step 1's archs (replay) or on the labels
+   * (expertLabels); absent: the optimiser's.
    */
   step2?: Step2Overrides;
   /** Temperature of the gate prior before step 2 (applyGatePrior); absent: none. */
@@ -64,9 +65,9 @@ export interface AblationVariant {
 }
 
 /** Step 2's own pair sampling, hinge margin and batch size, and whether it trains the gate alone (step 1 keeps the optimiser's). */
-export type Step2Overrides = Partial<Pick<OptimConfig, 'maxCompareRatio' | 'margin' | 'batchSize'>> & { gateOnly?: boolean; replay?: number };
+export type Step2Overrides = Partial<Pick<OptimConfig, 'maxCompareRatio' | 'margin' | 'batchSize'>> & { gateOnly?: boolean; replay?: number; expertLabels?: number };
 
-const STEP2_KEYS = ['maxCompareRatio', 'margin', 'batchSize', 'gateOnly', 'replay'] as const;
+const STEP2_KEYS = ['maxCompareRatio', 'margin', 'batchSize', 'gateOnly', 'replay', 'expertLabels'] as const;
 
 export interface AblationSpec {
   space: string;
@@ -236,7 +237,9 @@ export function parseAblationSpec(raw: unknown): AblationSpec {
           atMost(x as number, ABLATION_LIMITS.batchSize, `${w}: step2.batchSize`);
         }
       }
-      if (v.step2.gateOnly === true && v.step2.replay !== undefined) fail(`${w}: step2.replay trains the experts, which step2.gateOnly keeps fixed; give one of the two`);
+      const own = ['replay', 'expertLabels'].filter((k) => k in (v.step2 as object));
+      if (own.length > 1) fail(`${w}: step2.replay and step2.expertLabels are two targets for the experts' own loss; give one`);
+      if (v.step2.gateOnly === true && own.length > 0) fail(`${w}: step2.${own[0]} trains the experts, which step2.gateOnly keeps fixed; give one of the two`);
     }
     if (v.gatePrior !== undefined && !(typeof v.gatePrior === 'number' && v.gatePrior > 0 && Number.isFinite(v.gatePrior))) fail(`${w}: gatePrior must be a positive number`);
     if (v.ensemble !== undefined) positiveInt(v.ensemble, `${w}: ensemble`, ABLATION_LIMITS.ensemble);
@@ -392,8 +395,9 @@ export function ensembleScores(members: { fit: Float32Array; scores: Float32Arra
 
 /** The optimiser settings of a variant's step 2: its optimiser's, with its step-2 overrides. */
 export function step2Optim(v: Pick<ResolvedVariant, 'optim' | 'step2'>): OptimConfig {
-  const { gateOnly, replay, ...rest } = v.step2 ?? {};
-  return { ...v.optim, ...rest, ...(gateOnly ? { finetuneGateOnly: true } : {}), ...(replay !== undefined ? { finetuneReplay: replay } : {}) };
+  const { gateOnly, replay, expertLabels, ...rest } = v.step2 ?? {};
+  const own = replay ?? expertLabels;
+  return { ...v.optim, ...rest, ...(gateOnly ? { finetuneGateOnly: true } : {}), ...(own !== undefined ? { finetuneExpertLoss: own } : {}) };
 }
 
 /** Runs one task: step 1 (or the cached one), then every variant, ratio and ensemble member's step 2. */
@@ -435,8 +439,8 @@ export async function runAblationTask(raw: Dataset, task: AblationTask, cache: S
     }
     return entry;
   };
-  // What a replaying step 2 (step2.replay) keeps training the experts on: step 1's archs and LF columns.
-  const step1Targets = { trainIdx: s.train, lfValues: first.experts.map((n) => column(ds, n).values) };
+  // What step2.replay keeps training the experts on alone: step 1's archs and LF columns.
+  const step1Targets = { idx: s.train, values: first.experts.map((n) => column(ds, n).values) };
   const valFeatures = s.validation.map((i) => ds.features[i]!);
   const valTruth = s.validation.map((i) => truth[i]!);
   const heldFeatures = s.heldOut.map((i) => ds.features[i]!);
@@ -461,7 +465,8 @@ export async function runAblationTask(raw: Dataset, task: AblationTask, cache: S
           const o = from.opt.cloneFor(c.map, v.finetuneLr);
           try {
             if (v.gatePrior !== undefined) applyGatePrior(c.model, ds.features, gt, truth, v.gatePrior);
-            await trainOnTruth(c.model, o, ds.features, gt, truth, step2Optim(v), new Rng(task.seed * 7919 + Math.round(ratio * 1e4) + m * 104729), {}, undefined, step1Targets);
+            const own = v.step2?.expertLabels !== undefined ? { idx: gt, values: first.experts.map(() => truth) } : step1Targets;
+            await trainOnTruth(c.model, o, ds.features, gt, truth, step2Optim(v), new Rng(task.seed * 7919 + Math.round(ratio * 1e4) + m * 104729), {}, undefined, own);
             const f = scoreArchs(c.model, gt.map((i) => ds.features[i]!)).scores;
             fit.push({ fit: f, scores: f });
             val.push({ fit: f, scores: scoreArchs(c.model, valFeatures).scores });

@@ -52,11 +52,12 @@ export interface OptimConfig {
    */
   finetuneGateOnly?: boolean;
   /**
-   * Step 2 also keeps training each expert on its step-1 target: every step-2 update of expert k minimises the
-   * label loss plus this weight times expert k's step-1 hinge loss on a batch of step 1's archs (trainOnTruth's
-   * `replay`), so the labels cannot pull an expert far from its LF ranking. Absent: the paper's step 2.
+   * Step 2 also trains each expert alone on its own targets (trainOnTruth's `expertTargets`: step 1's LF columns
+   * on step 1's archs, or the labels on the labelled archs): every step-2 update of expert k minimises the
+   * ensemble's label loss plus this weight times expert k's hinge loss on a batch of those archs. Absent: the
+   * paper's step 2.
    */
-  finetuneReplay?: number;
+  finetuneExpertLoss?: number;
 }
 
 /** Paper values (dele-method.md §7). */
@@ -310,46 +311,49 @@ export async function trainOnTruth(
   rng: Rng,
   hooks: TrainHooks = {},
   share?: NetworkShare,
-  replay?: Step1Targets,
+  expertTargets?: ExpertTargets,
 ): Promise<void> {
   const idxWithTruth = gtIdx.filter((i) => Number.isFinite(truth[i]));
   if (cfg.finetuneGateOnly && (!model.hasGate || share)) throw new Error('a gate-only step 2 needs a gate and one thread');
-  const replaying = cfg.finetuneReplay !== undefined && cfg.finetuneReplay > 0;
-  if (replaying && (!replay || share || cfg.finetuneGateOnly)) throw new Error("a step 2 that replays step 1 needs step 1's targets, one thread and every network training");
-  if (replay && replay.lfValues.length !== model.numExperts) throw new Error(`${model.numExperts} experts but ${replay.lfValues.length} LF columns to replay`);
-  const draw = replaying ? replayBatches(replay!, cfg.batchSize, rng) : undefined;
+  const own = cfg.finetuneExpertLoss !== undefined && cfg.finetuneExpertLoss > 0 ? expertTargets : undefined;
+  if (cfg.finetuneExpertLoss && (!expertTargets || share || cfg.finetuneGateOnly)) throw new Error("a step 2 with the experts' own loss needs their targets, one thread and every network training");
+  if (expertTargets && expertTargets.values.length !== model.numExperts) throw new Error(`${model.numExperts} experts but ${expertTargets.values.length} target columns`);
+  const draw = own ? passes(own.idx, cfg.batchSize, rng) : undefined;
   await runEpochs('train', archs, idxWithTruth, cfg, cfg.epochs, rng, hooks, model, (batch, idx) => {
     const pairs = samplePairs(idx.map((i) => truth[i]!), rng, cfg.maxCompareRatio);
     const seeds = Array.from({ length: model.numExperts + 1 }, () => rng.nextU32());
     if (pairs.a1.length === 0) return undefined;
     if (cfg.finetuneGateOnly) return gateStep(model, opt, batch, pairs, cfg.margin, seeds[model.numExperts]!);
-    if (!draw) return ensembleStep(model, opt, batch, pairs, cfg.margin, seeds, batch.size <= JOINT_STEP_MAX_BATCH, share);
+    if (!own || !draw) return ensembleStep(model, opt, batch, pairs, cfg.margin, seeds, batch.size <= JOINT_STEP_MAX_BATCH, share);
     const r = draw();
-    const replayBatch = encodeBatch(model.config, r.map((i) => archs[i]!));
+    const ownBatch = encodeBatch(model.config, r.map((i) => archs[i]!));
     try {
-      const replayPairs = replay!.lfValues.map((lf) => samplePairs(r.map((i) => lf[i] ?? NaN), rng, cfg.maxCompareRatio));
-      const replaySeeds = replayPairs.map(() => rng.nextU32());
+      const ownPairs = own.values.map((v) => samplePairs(r.map((i) => v[i] ?? NaN), rng, cfg.maxCompareRatio));
+      const ownSeeds = ownPairs.map(() => rng.nextU32());
       return ensembleStep(model, opt, batch, pairs, cfg.margin, seeds, false, undefined, {
-        batch: replayBatch,
-        pairs: replayPairs,
-        seeds: replaySeeds,
-        weight: cfg.finetuneReplay!,
+        batch: ownBatch,
+        pairs: ownPairs,
+        seeds: ownSeeds,
+        weight: cfg.finetuneExpertLoss!,
       });
     } finally {
-      disposeBatch(replayBatch);
+      disposeBatch(ownBatch);
     }
   });
 }
 
-/** Step 1's targets for a step 2 that replays them (OptimConfig.finetuneReplay): its archs and one LF column per expert. */
-export interface Step1Targets {
-  trainIdx: readonly number[];
-  lfValues: ArrayLike<number>[];
+/**
+ * Each expert's own targets in step 2 (OptimConfig.finetuneExpertLoss): the archs they are known on and one
+ * column of values per expert (step 1's LF columns, or the labels for every expert).
+ */
+export interface ExpertTargets {
+  idx: readonly number[];
+  values: ArrayLike<number>[];
 }
 
-/** Batches of step 1's archs for replay: a shuffled pass over them, `size` at a time, reshuffled when used up. */
-function replayBatches(replay: Step1Targets, size: number, rng: Rng): () => number[] {
-  const order = [...replay.trainIdx];
+/** Batches of `idx`: a shuffled pass over them, `size` at a time, reshuffled when used up. */
+function passes(idx: readonly number[], size: number, rng: Rng): () => number[] {
+  const order = [...idx];
   let at = order.length;
   return () => {
     if (at + size > order.length) {
@@ -362,10 +366,10 @@ function replayBatches(replay: Step1Targets, size: number, rng: Rng): () => numb
   };
 }
 
-/** What a replaying step 2 adds to each expert's update: weight × its step-1 hinge loss on `batch` (trainOnTruth). */
-export interface ReplayTerm {
+/** What step 2 adds to each expert's update with OptimConfig.finetuneExpertLoss: weight × its own hinge loss on `batch`. */
+export interface ExpertTerm {
   batch: EncodedBatch;
-  /** One pair set per expert, drawn on its LF column. */
+  /** One pair set per expert, drawn on its own target column. */
   pairs: PairSet[];
   /** One dropout seed per expert. */
   seeds: number[];
@@ -413,9 +417,9 @@ export function ensembleStep(
   seeds: number[],
   joint = batch.size <= JOINT_STEP_MAX_BATCH,
   share?: NetworkShare,
-  replay?: ReplayTerm,
+  own?: ExpertTerm,
 ): number {
-  if (replay && (joint || share)) throw new Error('a replaying step 2 takes two passes in one thread');
+  if (own && (joint || share)) throw new Error("a step 2 with the experts' own loss takes two passes in one thread");
   const b = batch.size;
   const k = model.numExperts;
   const experts = share ? share.experts : Array.from({ length: k }, (_, j) => j);
@@ -461,11 +465,11 @@ export function ensembleStep(
   for (const j of experts) {
     const t = tf.tensor1d(up.expert[j]!);
     const f = (): tf.Tensor => model.expertScore(j, batch, true, seeds[j]);
-    if (replay && replay.pairs[j]!.a1.length > 0) {
-      const r = replay;
+    if (own && own.pairs[j]!.a1.length > 0) {
+      const r = own;
       minimise(opt, model.expertVariables(j), () => {
-        const step1 = hingeLoss(tf.reshape(model.expertScore(j, r.batch, true, r.seeds[j]), [1, r.batch.size]) as tf.Tensor2D, [r.pairs[j]!], margin);
-        return tf.add(tf.sum(tf.mul(f(), t)), tf.mul(step1, r.weight)) as tf.Scalar;
+        const alone = hingeLoss(tf.reshape(model.expertScore(j, r.batch, true, r.seeds[j]), [1, r.batch.size]) as tf.Tensor2D, [r.pairs[j]!], margin);
+        return tf.add(tf.sum(tf.mul(f(), t)), tf.mul(alone, r.weight)) as tf.Scalar;
       });
     } else applyUpstream(opt, model.expertVariables(j), f, t);
     t.dispose();

@@ -12,7 +12,9 @@ import { disposeBatch, encodeBatch, EnsembleModel, type ModelConfig } from '../.
 import { Rng } from '../../src/util/rng';
 import { Adam } from '../../src/predictor/adam';
 import { PRESETS } from '../../src/predictor/presets';
-import { ensembleStep, gateStep, trainOnTruth } from '../../src/predictor/train';
+import { ensembleStep, gateStep, scoreArchs, trainOnTruth } from '../../src/predictor/train';
+import { structuralMeasures } from '../../src/space/structural';
+import { kendallTau } from '../../src/util/kendall';
 import { at, defined } from './at';
 
 const CFG: ModelConfig = {
@@ -113,6 +115,84 @@ describe('gate-only step 2 (OptimConfig.finetuneGateOnly)', () => {
     for (const [v, values] of expertsBefore) assert.deepEqual(v.dataSync(), values, `${v.name} moved`);
     assert.ok(model.gateVariables().some((v, i) => v.dataSync().some((x, j) => x !== gateBefore[i]![j])), 'the gate did not move');
     await assert.rejects(trainOnTruth(new EnsembleModel({ ...CFG, experts: ['a'], gate: false }, 1), new Adam({ lr: 1e-3 }), archs, [0, 1, 2], truth, cfg, new Rng(1)), /needs a gate/);
+    model.dispose();
+  });
+});
+
+describe('a step 2 that replays step 1 (OptimConfig.finetuneExpertLoss)', () => {
+  before(async () => {
+    await initBackend('wasm');
+  });
+
+  const rng = new Rng(8);
+  const archs = Array.from({ length: 80 }, () => nb201Space.features(nb201FromCode(rng.int(15625))));
+  // Three learnable LF columns (op counts of the cell) and a target unrelated to them.
+  const measures = structuralMeasures(nb201Space).filter((m) => /^struct_count_/.test(m.name)).slice(0, 3);
+  const lfValues = measures.map((m) => Float64Array.from(archs, (f) => m.value(f)));
+  const truth = archs.map(() => rng.next());
+  const all = archs.map((_, i) => i);
+
+  it("updates each expert with the gradient of the label loss plus weight x its step-1 loss; the gate with the label loss's", () => {
+    const model = new EnsembleModel(CFG, 5);
+    const batch = encodeBatch(CFG, archs.slice(0, 30));
+    const replayBatch = encodeBatch(CFG, archs.slice(30));
+    const pairs = samplePairs(truth.slice(0, 30), rng, 4);
+    const replayPairs = lfValues.map((lf) => samplePairs(Array.from(lf.slice(30)), rng, 4));
+    const seeds = [11, 22, 33, 44];
+    const replay = { batch: replayBatch, pairs: replayPairs, seeds: [55, 66, 77], weight: 0.7 };
+    const expected = tf.variableGrads(() => {
+      const label = hingeLoss(tf.reshape(model.forward(batch, true, seeds).score, [1, 30]) as tf.Tensor2D, [pairs], 0.1);
+      const step1 = [0, 1, 2].map((k) => hingeLoss(tf.reshape(model.expertScore(k, replayBatch, true, replay.seeds[k]), [1, 50]) as tf.Tensor2D, [defined(replayPairs[k], 'pairs')], 0.1));
+      return tf.add(label, tf.mul(tf.addN(step1), 0.7)) as tf.Scalar;
+    }, model.allVariables());
+    const recorded: tf.NamedTensorMap = {};
+    ensembleStep(model, { apply: (_v, g) => Object.entries(g).forEach(([n, t]) => (recorded[n] = tf.clone(t))) }, batch, pairs, 0.1, seeds, false, undefined, replay);
+    for (const v of model.allVariables()) {
+      const a = defined(expected.grads[v.name], v.name).dataSync();
+      const b = defined(recorded[v.name], v.name).dataSync();
+      let maxDiff = 0;
+      let maxAbs = 0;
+      for (let i = 0; i < a.length; i++) {
+        maxDiff = Math.max(maxDiff, Math.abs(at(a, i) - at(b, i)));
+        maxAbs = Math.max(maxAbs, Math.abs(at(a, i)));
+      }
+      assert.ok(maxDiff <= 1e-5 + 1e-4 * maxAbs, `${v.name}: max diff ${maxDiff} (max |g| ${maxAbs})`);
+    }
+    assert.throws(() => ensembleStep(model, { apply: () => undefined }, batch, pairs, 0.1, seeds, true, undefined, replay), /two passes in one thread/);
+    tf.dispose([expected.value, ...Object.values(expected.grads), ...Object.values(recorded)]);
+    disposeBatch(batch);
+    disposeBatch(replayBatch);
+    model.dispose();
+  });
+
+  it("keeps the experts closer to their LF rankings than the paper's step 2 does; frees its tensors", async () => {
+    const expertTau = async (replay: number | undefined): Promise<number> => {
+      const model = new EnsembleModel(CFG, 5);
+      const opt = new Adam({ lr: 1e-2 });
+      const cfg = { ...PRESETS.tiny.optim, batchSize: 40, epochs: 15, ...(replay !== undefined ? { finetuneExpertLoss: replay } : {}) };
+      const before = tf.memory().numTensors;
+      await trainOnTruth(model, opt, archs, all, truth, cfg, new Rng(4), {}, undefined, { idx: all, values: lfValues });
+      assert.equal(tf.memory().numTensors, before, 'tensors left behind');
+      const scores = scoreArchs(model, archs).expertScores;
+      const k = model.numExperts;
+      const tau = lfValues.reduce((sum, lf, j) => sum + kendallTau(Float64Array.from(archs, (_, i) => at(scores, i * k + j)), lf), 0) / k;
+      opt.dispose();
+      model.dispose();
+      return tau;
+    };
+    const paper = await expertTau(undefined);
+    const replayed = await expertTau(3);
+    assert.ok(replayed > paper + 0.2, `experts' tau with their LF: replayed ${replayed.toFixed(3)}, paper's step 2 ${paper.toFixed(3)}`);
+  });
+
+  it('refuses a replay without step 1 targets, with a gate-only step 2, or with targets for another number of experts', async () => {
+    const model = new EnsembleModel(CFG, 5);
+    const opt = new Adam({ lr: 1e-3 });
+    const cfg = { ...PRESETS.tiny.optim, epochs: 1, finetuneExpertLoss: 1 };
+    await assert.rejects(trainOnTruth(model, opt, archs, all, truth, cfg, new Rng(1)), /needs their targets/);
+    await assert.rejects(trainOnTruth(model, opt, archs, all, truth, { ...cfg, finetuneGateOnly: true }, new Rng(1), {}, undefined, { idx: all, values: lfValues }), /every network training/);
+    await assert.rejects(trainOnTruth(model, opt, archs, all, truth, cfg, new Rng(1), {}, undefined, { idx: all, values: lfValues.slice(1) }), /3 experts but 2 target columns/);
+    opt.dispose();
     model.dispose();
   });
 });
