@@ -43,7 +43,8 @@ export interface AblationVariant {
    * Step 2 only: pairs per labelled arch (maxCompareRatio), the hinge margin, the batch size (batchSize: labelled
    * archs per update), the gate alone (gateOnly), each expert also trained alone with this weight
    * (OptimConfig.finetuneExpertLoss) on its step-1 LF column over step 1's archs (replay) or on the labels
-   * (expertLabels); absent: the optimiser's.
+   * (expertLabels), the weights averaged over the last `average` fraction of step 2's epochs
+   * (OptimConfig.finetuneAverage); absent: the optimiser's.
    */
   step2?: Step2Overrides;
   /** Temperature of the gate prior before step 2 (applyGatePrior); absent: none. */
@@ -65,9 +66,9 @@ export interface AblationVariant {
 }
 
 /** Step 2's own pair sampling, hinge margin and batch size, and whether it trains the gate alone (step 1 keeps the optimiser's). */
-export type Step2Overrides = Partial<Pick<OptimConfig, 'maxCompareRatio' | 'margin' | 'batchSize'>> & { gateOnly?: boolean; replay?: number; expertLabels?: number };
+export type Step2Overrides = Partial<Pick<OptimConfig, 'maxCompareRatio' | 'margin' | 'batchSize'>> & { gateOnly?: boolean; replay?: number; expertLabels?: number; average?: number };
 
-const STEP2_KEYS = ['maxCompareRatio', 'margin', 'batchSize', 'gateOnly', 'replay', 'expertLabels'] as const;
+const STEP2_KEYS = ['maxCompareRatio', 'margin', 'batchSize', 'gateOnly', 'replay', 'expertLabels', 'average'] as const;
 
 export interface AblationSpec {
   space: string;
@@ -236,6 +237,7 @@ export function parseAblationSpec(raw: unknown): AblationSpec {
           if (!Number.isInteger(x) || (x as number) < 2) fail(`${w}: step2.batchSize must be an integer >= 2 (a pair needs two archs)`);
           atMost(x as number, ABLATION_LIMITS.batchSize, `${w}: step2.batchSize`);
         }
+        if (k === 'average' && (x as number) > 1) fail(`${w}: step2.average is a fraction of step 2's epochs, in (0, 1]`);
       }
       const own = ['replay', 'expertLabels'].filter((k) => k in (v.step2 as object));
       if (own.length > 1) fail(`${w}: step2.replay and step2.expertLabels are two targets for the experts' own loss; give one`);
@@ -395,9 +397,15 @@ export function ensembleScores(members: { fit: Float32Array; scores: Float32Arra
 
 /** The optimiser settings of a variant's step 2: its optimiser's, with its step-2 overrides. */
 export function step2Optim(v: Pick<ResolvedVariant, 'optim' | 'step2'>): OptimConfig {
-  const { gateOnly, replay, expertLabels, ...rest } = v.step2 ?? {};
+  const { gateOnly, replay, expertLabels, average, ...rest } = v.step2 ?? {};
   const own = replay ?? expertLabels;
-  return { ...v.optim, ...rest, ...(gateOnly ? { finetuneGateOnly: true } : {}), ...(own !== undefined ? { finetuneExpertLoss: own } : {}) };
+  return {
+    ...v.optim,
+    ...rest,
+    ...(gateOnly ? { finetuneGateOnly: true } : {}),
+    ...(own !== undefined ? { finetuneExpertLoss: own } : {}),
+    ...(average !== undefined ? { finetuneAverage: average } : {}),
+  };
 }
 
 /** Runs one task: step 1 (or the cached one), then every variant, ratio and ensemble member's step 2. */

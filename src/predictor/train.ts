@@ -58,6 +58,11 @@ export interface OptimConfig {
    * paper's step 2.
    */
   finetuneExpertLoss?: number;
+  /**
+   * Step 2 ends with the average of the weights it had at the end of each of its last ceil(fraction × epochs)
+   * epochs (stochastic weight averaging, uniform over the tail) instead of the last epoch's. Absent: the last.
+   */
+  finetuneAverage?: number;
 }
 
 /** Paper values (dele-method.md §7). */
@@ -319,7 +324,21 @@ export async function trainOnTruth(
   if (cfg.finetuneExpertLoss && (!expertTargets || share || cfg.finetuneGateOnly)) throw new Error("a step 2 with the experts' own loss needs their targets, one thread and every network training");
   if (expertTargets && expertTargets.values.length !== model.numExperts) throw new Error(`${model.numExperts} experts but ${expertTargets.values.length} target columns`);
   const draw = own ? passes(own.idx, cfg.batchSize, rng) : undefined;
-  await runEpochs('train', archs, idxWithTruth, cfg, cfg.epochs, rng, hooks, model, (batch, idx) => {
+  const trained = share
+    ? [...share.experts.flatMap((j) => model.expertVariables(j)), ...(share.gate && model.hasGate ? model.gateVariables() : [])]
+    : cfg.finetuneGateOnly ? model.gateVariables() : model.allVariables();
+  const tail = cfg.finetuneAverage !== undefined && cfg.finetuneAverage > 0 ? Math.min(cfg.epochs, Math.ceil(cfg.finetuneAverage * cfg.epochs)) : 0;
+  const average = tail > 0 ? new WeightAverage(trained) : undefined;
+  const epochHooks: TrainHooks = average
+    ? {
+        ...hooks,
+        onEpoch: (e) => {
+          if (e.epoch > cfg.epochs - tail) average.add();
+          hooks.onEpoch?.(e);
+        },
+      }
+    : hooks;
+  await runEpochs('train', archs, idxWithTruth, cfg, cfg.epochs, rng, epochHooks, model, (batch, idx) => {
     const pairs = samplePairs(idx.map((i) => truth[i]!), rng, cfg.maxCompareRatio);
     const seeds = Array.from({ length: model.numExperts + 1 }, () => rng.nextU32());
     if (pairs.a1.length === 0) return undefined;
@@ -340,6 +359,35 @@ export async function trainOnTruth(
       disposeBatch(ownBatch);
     }
   });
+  average?.assign();
+}
+
+/** A running uniform average of some variables' values (OptimConfig.finetuneAverage), in float64. */
+class WeightAverage {
+  private readonly sums: Float64Array[];
+  private count = 0;
+
+  constructor(private readonly vars: readonly tf.Variable[]) {
+    this.sums = vars.map((v) => new Float64Array(v.size));
+  }
+
+  add(): void {
+    this.vars.forEach((v, i) => {
+      const x = v.dataSync();
+      const sum = this.sums[i]!;
+      for (let j = 0; j < sum.length; j++) sum[j]! += x[j]!;
+    });
+    this.count++;
+  }
+
+  /** Sets each variable to its average (no-op before the first add). */
+  assign(): void {
+    if (this.count === 0) return;
+    this.vars.forEach((v, i) => {
+      const mean = Float32Array.from(this.sums[i]!, (x) => x / this.count);
+      tf.tidy(() => v.assign(tf.tensor(mean, v.shape, 'float32')));
+    });
+  }
 }
 
 /**

@@ -161,26 +161,28 @@ describe('ablation runs', () => {
     assert.throws(() => parseAblationSpec({ variants: [{ name: 's', step2: { replay: -1 } }] }), specError(/"s": step2.replay must be a positive number/));
     assert.throws(() => parseAblationSpec({ variants: [{ name: 's', step2: { replay: 1, gateOnly: true } }] }), specError(/"s": step2.replay trains the experts, which step2.gateOnly keeps fixed/));
     assert.throws(() => parseAblationSpec({ variants: [{ name: 's', step2: { replay: 1, expertLabels: 1 } }] }), specError(/"s": step2.replay and step2.expertLabels are two targets/));
+    assert.throws(() => parseAblationSpec({ variants: [{ name: 's', step2: { average: 1.5 } }] }), specError(/"s": step2.average is a fraction of step 2's epochs/));
     // A tiny margin: early in training every pair violates a margin of 0.1 or more, and an active hinge's gradient
     // does not depend on the margin, so only a margin that some pairs already meet changes a 3-epoch step 2.
-    const ss = tinySpec([base, { ...base, name: 'all-pairs', step2: { maxCompareRatio: 1e6 } }, { ...base, name: 'margin', step2: { margin: 1e-4 } }, { ...base, name: 'batch-8', step2: { batchSize: 8 } }, { ...base, name: 'replay', step2: { replay: 1 } }, { ...base, name: 'expert-labels', step2: { expertLabels: 1 } }]);
+    const ss = tinySpec([base, { ...base, name: 'all-pairs', step2: { maxCompareRatio: 1e6 } }, { ...base, name: 'margin', step2: { margin: 1e-4 } }, { ...base, name: 'batch-8', step2: { batchSize: 8 } }, { ...base, name: 'replay', step2: { replay: 1 } }, { ...base, name: 'expert-labels', step2: { expertLabels: 1 } }, { ...base, name: 'average', step2: { average: 0.5 } }]);
     const vs = resolveVariants(ds, ss, TARGET);
-    assert.deepEqual(vs.map((v) => v.step2), [undefined, { maxCompareRatio: 1e6 }, { margin: 1e-4 }, { batchSize: 8 }, { replay: 1 }, { expertLabels: 1 }]);
+    assert.deepEqual(vs.map((v) => v.step2), [undefined, { maxCompareRatio: 1e6 }, { margin: 1e-4 }, { batchSize: 8 }, { replay: 1 }, { expertLabels: 1 }, { average: 0.5 }]);
     assert.deepEqual(vs.map((v) => v.optim), vs.map(() => vs[0]!.optim), 'step 1 keeps the optimiser settings');
     assert.ok(vs[0]!.optim.batchSize > 8, `the tiny preset's batch (${vs[0]!.optim.batchSize}) is larger than the variant's`);
     assert.deepEqual(step2Optim(vs[3]!), { ...vs[0]!.optim, batchSize: 8 });
     // What step 2 trains with: the optimiser's settings with the overrides; gateOnly becomes OptimConfig.finetuneGateOnly,
-    // replay and expertLabels OptimConfig.finetuneExpertLoss.
+    // replay and expertLabels OptimConfig.finetuneExpertLoss, average OptimConfig.finetuneAverage.
     assert.deepEqual(step2Optim(vs[4]!), { ...vs[0]!.optim, finetuneExpertLoss: 1 });
     assert.deepEqual(step2Optim(vs[5]!), { ...vs[0]!.optim, finetuneExpertLoss: 1 });
+    assert.deepEqual(step2Optim(vs[6]!), { ...vs[0]!.optim, finetuneAverage: 0.5 });
     assert.deepEqual(step2Optim(vs[1]!), { ...vs[0]!.optim, maxCompareRatio: 1e6 });
     assert.deepEqual(step2Optim({ optim: vs[0]!.optim, step2: { gateOnly: true, margin: 0.05 } }), { ...vs[0]!.optim, margin: 0.05, finetuneGateOnly: true });
     assert.deepEqual(step2Optim(vs[0]!), vs[0]!.optim);
     const tasks = planAblation(ss, ds, TARGET, vs);
-    assert.deepEqual(tasks.map((t) => t.variants.map((v) => v.name)), [['base', 'all-pairs', 'margin', 'batch-8', 'replay', 'expert-labels']], 'one step 1 for all six');
+    assert.deepEqual(tasks.map((t) => t.variants.map((v) => v.name)), [['base', 'all-pairs', 'margin', 'batch-8', 'replay', 'expert-labels', 'average']], 'one step 1 for all seven');
     const rows = await runAblationTask(ds, tasks[0]!, undefined);
     const taus = rows.map((r) => r.validation.kendallTau);
-    assert.equal(new Set(taus).size, 6, `each step 2 setting trains its own predictor: ${taus.join(', ')}`);
+    assert.equal(new Set(taus).size, 7, `each step 2 setting trains its own predictor: ${taus.join(', ')}`);
     const report = ablationReport({
       kind: 'ablation', space: 'nb201', spaceTitle: 'NAS-Bench-201', fingerprint: ds.fingerprint, target: TARGET, command: 'test', backend: 'wasm',
       jobs: 1, seeds: 1, validation: 200, trainSize: 750, heldOutSize: 750, wallSeconds: 1, variants: vs, rows,

@@ -196,3 +196,46 @@ describe('a step 2 that replays step 1 (OptimConfig.finetuneExpertLoss)', () => 
     model.dispose();
   });
 });
+
+describe('step 2 with weight averaging (OptimConfig.finetuneAverage)', () => {
+  before(async () => {
+    await initBackend('wasm');
+  });
+
+  it("ends on the mean of the weights at the end of its last epochs, on the same trajectory; frees its tensors", async () => {
+    const rng = new Rng(12);
+    const archs = Array.from({ length: 50 }, () => nb201Space.features(nb201FromCode(rng.int(15625))));
+    const truth = archs.map(() => rng.next());
+    const all = archs.map((_, i) => i);
+    const cfg = { ...PRESETS.tiny.optim, batchSize: 25, epochs: 4 };
+    // The plain step 2, with the weights recorded at the end of every epoch.
+    const plain = new EnsembleModel(CFG, 5);
+    const snapshots: Float32Array[][] = [];
+    const optA = new Adam({ lr: 1e-2 });
+    await trainOnTruth(plain, optA, archs, all, truth, cfg, new Rng(4), { onEpoch: () => snapshots.push(plain.allVariables().map((v) => v.dataSync().slice() as Float32Array)) });
+    // The same step 2 averaging the last half of its epochs (epochs 3 and 4).
+    const averaged = new EnsembleModel(CFG, 5);
+    const optB = new Adam({ lr: 1e-2 });
+    const before = tf.memory().numTensors;
+    let epochs = 0;
+    await trainOnTruth(averaged, optB, archs, all, truth, { ...cfg, finetuneAverage: 0.5 }, new Rng(4), { onEpoch: () => epochs++ });
+    assert.equal(tf.memory().numTensors, before, 'tensors left behind');
+    assert.equal(epochs, 4, 'every epoch is still reported');
+    let moved = false;
+    averaged.allVariables().forEach((v, i) => {
+      const got = v.dataSync();
+      const third = defined(snapshots[2]?.[i], 'epoch 3');
+      const fourth = defined(snapshots[3]?.[i], 'epoch 4');
+      for (let j = 0; j < got.length; j++) {
+        const want = (at(third, j) + at(fourth, j)) / 2;
+        assert.ok(Math.abs(at(got, j) - want) <= 1e-6 * Math.max(1, Math.abs(want)), `${v.name}[${j}]: ${at(got, j)} vs ${want}`);
+        if (at(got, j) !== at(fourth, j)) moved = true;
+      }
+    });
+    assert.ok(moved, 'the average differs from the last epoch');
+    optA.dispose();
+    optB.dispose();
+    plain.dispose();
+    averaged.dispose();
+  });
+});
