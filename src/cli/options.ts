@@ -36,6 +36,7 @@ export const OPTIONS = {
   epochs: { type: 'string' },
   'pretrain-epochs': { type: 'string' },
   'finetune-lr': { type: 'string' },
+  'step2-average': { type: 'string' },
   seed: { type: 'string' },
   seeds: { type: 'string' },
   'split-seed': { type: 'string' },

@@ -331,12 +331,12 @@ describe('step 2 in worker threads', () => {
   }
 
   /** Step 2 from the same pretrained-looking start (seeded weights, a few Adam steps of state), on `labelled` archs. */
-  async function step2(jobs: number, encoder: 'gates' | 'lstm', labelled: number, opts: { monitor?: boolean; abortAfterEpoch?: number } = {}): Promise<Step2Run> {
+  async function step2(jobs: number, encoder: 'gates' | 'lstm', labelled: number, opts: { monitor?: boolean; abortAfterEpoch?: number; average?: number } = {}): Promise<Step2Run> {
     const model = new EnsembleModel(modelConfigFor(modelBase(PRESETS.tiny, encoder, ds.space.encoderInput), 'dele', EXPERTS), 5);
     const opt = new Adam({ lr: 1e-2 });
     const truth = column(ds, 'c10_test_200ep').values;
     const gt = splitDataset(ds.archs.length, 0).train.slice(0, labelled);
-    const cfg: OptimConfig = { ...PRESETS.tiny.optim, batchSize: 200, epochs: 3 };
+    const cfg: OptimConfig = { ...PRESETS.tiny.optim, batchSize: 200, epochs: 3, ...(opts.average !== undefined ? { finetuneAverage: opts.average } : {}) };
     const rng = new Rng(21);
     const events: EpochEvent[] = [];
     const abort = new AbortController();
@@ -386,6 +386,17 @@ describe('step 2 in worker threads', () => {
       init.dispose();
     });
   }
+
+  it('with weight averaging (OptimConfig.finetuneAverage), 2 and 3 workers give the single-thread step 2 bit for bit', async () => {
+    const one = await step2(0, 'gates', 300, { average: 0.67 });
+    const plain = await step2(0, 'gates', 300);
+    assert.ok([...one.weights].some(([name, w]) => !w.every((x, i) => x === plain.weights.get(name)![i])), 'averaging changes the weights');
+    for (const jobs of [2, 3]) {
+      const par = await step2(jobs, 'gates', 300, { average: 0.67 });
+      for (const [name, w] of one.weights) assert.deepEqual(par.weights.get(name), w, `${name}, ${jobs} workers`);
+      assert.deepEqual(par.rng, one.rng, `rng state, ${jobs} workers`);
+    }
+  });
 
   it('starts no worker when fewer than 2 archs are labelled (nothing to compare): the one-thread step 2', async () => {
     const model = new EnsembleModel(modelConfigFor(modelBase(PRESETS.tiny, 'gates', ds.space.encoderInput), 'dele', EXPERTS), 5);

@@ -28,6 +28,21 @@ const CFG: ModelConfig = {
   input: nb201Space.encoderInput,
 };
 
+/** Every variable's recorded gradient equals the expected one to float32 rounding of a sum of terms. */
+function assertSameGradients(vars: readonly tf.Variable[], expected: tf.NamedTensorMap, recorded: tf.NamedTensorMap): void {
+  for (const v of vars) {
+    const a = defined(expected[v.name], `expected gradient of ${v.name}`).dataSync();
+    const b = defined(recorded[v.name], `recorded gradient of ${v.name}`).dataSync();
+    let maxDiff = 0;
+    let maxAbs = 0;
+    for (let i = 0; i < a.length; i++) {
+      maxDiff = Math.max(maxDiff, Math.abs(at(a, i) - at(b, i)));
+      maxAbs = Math.max(maxAbs, Math.abs(at(a, i)));
+    }
+    assert.ok(maxDiff <= 1e-5 + 1e-4 * maxAbs, `${v.name}: max diff ${maxDiff} (max |g| ${maxAbs})`);
+  }
+}
+
 describe('step-2 two-pass update', () => {
   before(async () => {
     await initBackend('wasm');
@@ -59,17 +74,7 @@ describe('step-2 two-pass update', () => {
       const loss = ensembleStep(model, { apply: (_v, g) => Object.entries(g).forEach(([n, t]) => (recorded[n] = tf.clone(t))) }, batch, pairs, 0.1, seeds);
       assert.ok(Math.abs(loss - at(joint.value.dataSync(), 0)) < 1e-5);
       assert.equal(Object.keys(recorded).length, vars.length);
-      for (const v of vars) {
-        const a = defined(joint.grads[v.name], `joint gradient of ${v.name}`).dataSync();
-        const b = defined(recorded[v.name], `recorded gradient of ${v.name}`).dataSync();
-        let maxDiff = 0;
-        let maxAbs = 0;
-        for (let i = 0; i < a.length; i++) {
-          maxDiff = Math.max(maxDiff, Math.abs(at(a, i) - at(b, i)));
-          maxAbs = Math.max(maxAbs, Math.abs(at(a, i)));
-        }
-        assert.ok(maxDiff <= 1e-5 + 1e-4 * maxAbs, `${v.name}: max diff ${maxDiff} (max |g| ${maxAbs})`);
-      }
+      assertSameGradients(vars, joint.grads, recorded);
       assert.ok(Object.values(recorded).some((t) => at(tf.max(tf.abs(t)).dataSync(), 0) > 0), 'some gradient is non-zero');
       tf.dispose([joint.value, ...Object.values(joint.grads), ...Object.values(recorded)]);
       disposeBatch(batch);
@@ -147,17 +152,7 @@ describe('a step 2 that replays step 1 (OptimConfig.finetuneExpertLoss)', () => 
     }, model.allVariables());
     const recorded: tf.NamedTensorMap = {};
     ensembleStep(model, { apply: (_v, g) => Object.entries(g).forEach(([n, t]) => (recorded[n] = tf.clone(t))) }, batch, pairs, 0.1, seeds, false, undefined, replay);
-    for (const v of model.allVariables()) {
-      const a = defined(expected.grads[v.name], v.name).dataSync();
-      const b = defined(recorded[v.name], v.name).dataSync();
-      let maxDiff = 0;
-      let maxAbs = 0;
-      for (let i = 0; i < a.length; i++) {
-        maxDiff = Math.max(maxDiff, Math.abs(at(a, i) - at(b, i)));
-        maxAbs = Math.max(maxAbs, Math.abs(at(a, i)));
-      }
-      assert.ok(maxDiff <= 1e-5 + 1e-4 * maxAbs, `${v.name}: max diff ${maxDiff} (max |g| ${maxAbs})`);
-    }
+    assertSameGradients(model.allVariables(), expected.grads, recorded);
     assert.throws(() => ensembleStep(model, { apply: () => undefined }, batch, pairs, 0.1, seeds, true, undefined, replay), /two passes in one thread/);
     tf.dispose([expected.value, ...Object.values(expected.grads), ...Object.values(recorded)]);
     disposeBatch(batch);

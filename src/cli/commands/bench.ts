@@ -74,6 +74,7 @@ async function cmdBench(o: Opts): Promise<number> {
   if (o.epochs !== undefined) optim.epochs = num(o.epochs, 'epochs', 0, Number.isInteger);
   if (o['pretrain-epochs'] !== undefined) optim.pretrainEpochs = num(o['pretrain-epochs'], 'pretrain-epochs', 0, Number.isInteger);
   if (o['finetune-lr'] !== undefined) optim.finetuneLr = num(o['finetune-lr'], 'finetune-lr', 0, (x) => x > 0 && x < 1);
+  if (o['step2-average'] !== undefined) optim.finetuneAverage = num(o['step2-average'], 'step2-average', 0, (x) => x >= 0 && x <= 1);
   const gatePrior = o['gate-prior'] === undefined ? undefined : num(o['gate-prior'], 'gate-prior', 0, (x) => x > 0);
   const step1Sample = o['step1-sample'] === undefined ? undefined : num(o['step1-sample'], 'step1-sample', 0, (x) => Number.isInteger(x) && x >= 0 && x <= 100_000);
   const step1SampleCounts = o['sample-counts'] === true;

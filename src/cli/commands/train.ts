@@ -46,6 +46,7 @@ async function cmdTrain(o: Opts): Promise<number> {
   if (o.epochs !== undefined) optim.epochs = num(o.epochs, 'epochs', 0, (x) => Number.isInteger(x) && x >= 0);
   if (o['pretrain-epochs'] !== undefined) optim.pretrainEpochs = num(o['pretrain-epochs'], 'pretrain-epochs', 0, (x) => Number.isInteger(x) && x >= 0);
   if (o['finetune-lr'] !== undefined) optim.finetuneLr = num(o['finetune-lr'], 'finetune-lr', 0, (x) => x > 0 && x < 1);
+  if (o['step2-average'] !== undefined) optim.finetuneAverage = num(o['step2-average'], 'step2-average', 0, (x) => x >= 0 && x <= 1);
   const t = Date.now();
   const r = await trainPredictor(
     ds,
