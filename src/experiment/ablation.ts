@@ -44,7 +44,7 @@ export interface AblationVariant {
    * archs per update), the gate alone (gateOnly), each expert also trained alone with this weight
    * (OptimConfig.finetuneExpertLoss) on its step-1 LF column over step 1's archs (replay) or on the labels
    * (expertLabels), the weights averaged over the last `average` fraction of step 2's epochs
-   * (OptimConfig.finetuneAverage); absent: the optimiser's.
+   * (OptimConfig.finetuneAverage; 0: the last epoch's weights); absent: the optimiser's.
    */
   step2?: Step2Overrides;
   /** Temperature of the gate prior before step 2 (applyGatePrior); absent: none. */
@@ -232,12 +232,15 @@ export function parseAblationSpec(raw: unknown): AblationSpec {
       if (!isObj(v.step2)) fail(`${w}: step2 must be an object`);
       for (const [k, x] of Object.entries(v.step2)) {
         if (!(STEP2_KEYS as readonly string[]).includes(k)) fail(`${w}: unknown step2 key "${k}" (known: ${STEP2_KEYS.join(', ')})`);
+        if (k === 'average') {
+          if (typeof x !== 'number' || !(x >= 0 && x <= 1)) fail(`${w}: step2.average is a fraction of step 2's epochs, in [0, 1] (0: the last epoch's weights)`);
+          continue;
+        }
         if (k === 'gateOnly' ? typeof x !== 'boolean' : typeof x !== 'number' || !(x > 0) || !Number.isFinite(x)) fail(`${w}: step2.${k} must be ${k === 'gateOnly' ? 'true or false' : 'a positive number'}`);
         if (k === 'batchSize') {
           if (!Number.isInteger(x) || (x as number) < 2) fail(`${w}: step2.batchSize must be an integer >= 2 (a pair needs two archs)`);
           atMost(x as number, ABLATION_LIMITS.batchSize, `${w}: step2.batchSize`);
         }
-        if (k === 'average' && (x as number) > 1) fail(`${w}: step2.average is a fraction of step 2's epochs, in (0, 1]`);
       }
       const own = ['replay', 'expertLabels'].filter((k) => k in (v.step2 as object));
       if (own.length > 1) fail(`${w}: step2.replay and step2.expertLabels are two targets for the experts' own loss; give one`);

@@ -60,7 +60,8 @@ export interface OptimConfig {
   finetuneExpertLoss?: number;
   /**
    * Step 2 ends with the average of the weights it had at the end of each of its last ceil(fraction × epochs)
-   * epochs (stochastic weight averaging, uniform over the tail) instead of the last epoch's. Absent: the last.
+   * epochs (stochastic weight averaging, uniform over the tail) instead of the last epoch's; absent or 0: the
+   * last epoch's. Epoch events and the monitor see the trajectory; the model ends on the average.
    */
   finetuneAverage?: number;
 }

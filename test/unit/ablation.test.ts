@@ -161,7 +161,8 @@ describe('ablation runs', () => {
     assert.throws(() => parseAblationSpec({ variants: [{ name: 's', step2: { replay: -1 } }] }), specError(/"s": step2.replay must be a positive number/));
     assert.throws(() => parseAblationSpec({ variants: [{ name: 's', step2: { replay: 1, gateOnly: true } }] }), specError(/"s": step2.replay trains the experts, which step2.gateOnly keeps fixed/));
     assert.throws(() => parseAblationSpec({ variants: [{ name: 's', step2: { replay: 1, expertLabels: 1 } }] }), specError(/"s": step2.replay and step2.expertLabels are two targets/));
-    assert.throws(() => parseAblationSpec({ variants: [{ name: 's', step2: { average: 1.5 } }] }), specError(/"s": step2.average is a fraction of step 2's epochs/));
+    assert.throws(() => parseAblationSpec({ variants: [{ name: 's', step2: { average: 1.5 } }] }), specError(/"s": step2.average is a fraction of step 2's epochs, in \[0, 1\]/));
+    assert.doesNotThrow(() => parseAblationSpec({ variants: [{ name: 's', step2: { average: 0 } }] }), 'average 0: the last epoch\'s weights');
     // A tiny margin: early in training every pair violates a margin of 0.1 or more, and an active hinge's gradient
     // does not depend on the margin, so only a margin that some pairs already meet changes a 3-epoch step 2.
     const ss = tinySpec([base, { ...base, name: 'all-pairs', step2: { maxCompareRatio: 1e6 } }, { ...base, name: 'margin', step2: { margin: 1e-4 } }, { ...base, name: 'batch-8', step2: { batchSize: 8 } }, { ...base, name: 'replay', step2: { replay: 1 } }, { ...base, name: 'expert-labels', step2: { expertLabels: 1 } }, { ...base, name: 'average', step2: { average: 0.5 } }]);

@@ -22,12 +22,17 @@ describe('dele CLI', () => {
   const model = path.join(tmp, 'model');
 
   it('train on a user CSV writes a predictor and prints held-out metrics', () => {
-    const r = dele(['train', '--data', FIXTURE, '--target', 'val_acc', '--preset', 'tiny', '--ratio', '0.5', '--pretrain-epochs', '3', '--epochs', '40', '--seed', '1', '--out', model]);
+    const r = dele(['train', '--data', FIXTURE, '--target', 'val_acc', '--preset', 'tiny', '--ratio', '0.5', '--pretrain-epochs', '3', '--epochs', '40', '--step2-average', '0.5', '--seed', '1', '--out', model]);
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stderr, /backend (wasm|tensorflow|cpu)/);
     const tau = Number(/Kendall's tau\s+(-?[\d.]+)/.exec(r.stdout)?.[1]);
     assert.ok(tau > 0.3, r.stdout);
     assert.ok(fs.existsSync(path.join(model, 'model.json')) && fs.existsSync(path.join(model, 'weights.bin')));
+    // --step2-average reaches step 2 and the saved record of how it trained.
+    assert.equal(JSON.parse(fs.readFileSync(path.join(model, 'model.json'), 'utf8')).optim.finetuneAverage, 0.5);
+    const bad = dele(['train', '--data', FIXTURE, '--target', 'val_acc', '--step2-average', '2', '--out', path.join(tmp, 'never')]);
+    assert.notEqual(bad.code, 0);
+    assert.match(bad.stderr, /step2-average/);
   });
 
   it('predict returns accuracy and gate weights per arch (arguments and stdin)', () => {

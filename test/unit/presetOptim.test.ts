@@ -3,7 +3,7 @@ import { before, describe, it } from 'node:test';
 import { column, type Dataset, makeDataset } from '../../src/data/dataset';
 import { trainOnLabels } from '../../src/predictor/labelled';
 import { trainPredictor } from '../../src/predictor/predictor';
-import { presetOptim, PRESETS } from '../../src/predictor/presets';
+import { presetOptim, PRESETS, STEP2_AVERAGE } from '../../src/predictor/presets';
 import { type TrainHooks, TrainingCancelled } from '../../src/predictor/train';
 import { initBackend } from '../../src/runtime/backend';
 import { builtinSpace } from '../../src/space/registry';
@@ -25,6 +25,15 @@ describe('presetOptim: a space may set step 1 length under the cpu preset', () =
     assert.equal(presetOptim('paper', space('nb201')).pretrainEpochs, PRESETS.paper.optim.pretrainEpochs);
     assert.equal(presetOptim('tiny', space('nb201')).pretrainEpochs, PRESETS.tiny.optim.pretrainEpochs);
     assert.deepEqual({ ...presetOptim('cpu', space('nb201')), pretrainEpochs: 40 }, PRESETS.cpu.optim);
+  });
+});
+
+describe('the cpu preset averages step 2’s last quarter of epochs (STEP2_AVERAGE)', () => {
+  it('on every space under cpu; the paper and tiny presets end on the last epoch’s weights', () => {
+    for (const id of ['nb201', 'tnb101-micro', 'tnb101-macro', 'nb301', 'nb101']) assert.equal(presetOptim('cpu', space(id)).finetuneAverage, STEP2_AVERAGE, id);
+    assert.equal(STEP2_AVERAGE, 0.25);
+    assert.equal(presetOptim('paper', space('nb201')).finetuneAverage, undefined);
+    assert.equal(presetOptim('tiny', space('nb201')).finetuneAverage, undefined);
   });
 });
 

@@ -8,7 +8,7 @@ import { closedFormFill } from '../../lf/closedForm';
 import { LF_SPACES } from '../../lf/registry';
 import type { EncoderType } from '../../predictor/model';
 import { MAX_EXPERTS, resolveExperts } from '../../predictor/predictor';
-import { presetOptim, type PresetName } from '../../predictor/presets';
+import { presetOptim, type PresetName, STEP2_AVERAGE } from '../../predictor/presets';
 import type { Method } from '../../predictor/train';
 import { initBackend } from '../../runtime/backend';
 import { writeFileAtomically } from '../../util/files';
@@ -144,13 +144,15 @@ export const benchCommand: Command = {
                [--preset cpu|paper|tiny] [--lf A,B,..|structural|structural,A,B,..]
                [--methods vanilla,single,dele] [--jobs N] [--json FILE] [--epochs N] [--pretrain-epochs N] [--subset-seeds]
                [--finetune-lr X] [--gate-prior T] [--step1-sample N [--sample-counts]] [--ensemble N] [--step1-cache DIR]
-               [--structural-max N]
+               [--structural-max N] [--step2-average F]
                (--subset-seeds: seed i also labels subset i, so seeds vary the labelled archs too; default: the
                first N of the train split for every seed. --lf: DELE's experts (default: the data's default set);
                structural adds up to ${DEFAULT_STRUCTURAL_MAX} structural measures chosen per seed on the fewest labels of the run, which every
                count has (a run per count chooses on that count's own, as dele train does); --structural-max N: at most N of them
                (default ${DEFAULT_STRUCTURAL_MAX}). --finetune-lr X: DELE's
-               step-2 learning rate (default 3e-4 with at most 200 labels, else 1e-3, the paper's). --gate-prior T: before
+               step-2 learning rate (default 3e-4 with at most 200 labels, else 1e-3, the paper's). --step2-average F:
+               training on ground truth ends on the average of its weights over its last fraction F of epochs (default
+               ${STEP2_AVERAGE} under the cpu preset; 0: the last epoch's). --gate-prior T: before
                step 2, DELE's gate leans on the experts that rank the labels best, logits tau_k / T. --step1-sample N: step 1 also trains on N architectures sampled
                from the space, seed i's own draw; they have no LF value, so only structural experts learn from them, and with
                --sample-counts also flops and params, computed for each in closed form. --ensemble N: DELE's step 2 N times
