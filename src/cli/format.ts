@@ -98,6 +98,8 @@ export interface BenchFile {
   structuralMax?: number;
   /** Step 1's epochs as run: the preset's, the space's (presetOptim) or --pretrain-epochs; absent in older files. */
   step1Epochs?: number;
+  /** Step 2's weight averaging as run (OptimConfig.finetuneAverage; 0: the last epoch's weights); absent in older files. */
+  step2Average?: number;
   ratios: number[];
   /** Set when the ground truth was given as counts of archs (--counts); ratios are then derived from them. */
   counts?: number[];
@@ -117,7 +119,7 @@ export function benchHeader(b: BenchFile): string {
   const lines = [
     `DELE benchmark on ${space?.title ?? b.space} (bundled data${b.fingerprint ? `, fingerprint ${b.fingerprint}` : ''}), target ${b.target}`,
     `train split ${split.train.length} archs (all LF values used in step 1), held-out split ${split.heldOut.length} archs; ${b.counts ? 'ground truth = that many archs of the train split' : 'ratios = share of the train split with ground truth'}`,
-    `preset ${b.preset}${b.step1Epochs !== undefined ? ` (step 1: ${b.step1Epochs} epoch${b.step1Epochs === 1 ? '' : 's'})` : ''}, seeds 0..${b.seeds - 1}, backend ${b.backend}${b.jobs ? `, ${b.jobs} jobs` : ''}; wall time ${(b.wallSeconds / 60).toFixed(1)} min; peak RSS of one worker ${b.peakRssMb.toFixed(0)} MB`,
+    `preset ${b.preset}${b.step1Epochs !== undefined ? ` (step 1: ${b.step1Epochs} epoch${b.step1Epochs === 1 ? '' : 's'}${averageNote(b.step2Average)})` : ''}, seeds 0..${b.seeds - 1}, backend ${b.backend}${b.jobs ? `, ${b.jobs} jobs` : ''}; wall time ${(b.wallSeconds / 60).toFixed(1)} min; peak RSS of one worker ${b.peakRssMb.toFixed(0)} MB`,
   ];
   lines.push(
     b.subsetSeeds
@@ -131,4 +133,9 @@ export function benchHeader(b: BenchFile): string {
   if (b.gatePrior) lines.push(`DELE's gate prior: before step 2 the gate's output bias is tau_k / ${b.gatePrior} (each expert's tau on the labels)`);
   if (b.commit || b.command) lines.push(`commit ${b.commit ?? 'unknown'}; command: ${b.command ?? 'unknown'}`);
   return lines.join('\n');
+}
+
+/** "; step 2 averaged over its last 25% of epochs" for a bench header (nothing for 0 or an older file). */
+function averageNote(fraction: number | undefined): string {
+  return fraction ? `; step 2's weights averaged over its last ${+(fraction * 100).toFixed(1)}% of epochs` : '';
 }

@@ -17,7 +17,7 @@ import { MAX_EXPERTS, resolveExperts } from '../predictor/predictor';
 import { modelBase, PRESETS, type PresetName } from '../predictor/presets';
 import { Rng } from '../util/rng';
 import { applyGatePrior } from '../predictor/gatePrior';
-import { cloneModel, modelConfigFor, type OptimConfig, scoreArchs, trainingNumerics, trainOnTruth } from '../predictor/train';
+import { cloneModel, modelConfigFor, type OptimConfig, scoreArchs, STEP1_KEYS, trainingNumerics, trainOnTruth } from '../predictor/train';
 import { pretrainExpertsParallel } from '../predictor/parallel';
 import type { Step1Cache } from './step1Cache';
 
@@ -131,7 +131,11 @@ export interface AblationRow {
 
 const OPTIM_KEYS: (keyof OptimConfig)[] = ['lr', 'batchSize', 'margin', 'maxCompareRatio', 'pretrainEpochs', 'epochs'];
 /** The optimiser settings step 1 depends on (the rest only change step 2); a step-1 cache key holds them. */
-export const STEP1_KEYS: (keyof OptimConfig)[] = ['lr', 'batchSize', 'margin', 'maxCompareRatio', 'pretrainEpochs'];
+/** A preset's optimiser without the `cpu` preset's step-2 averaging (STEP2_AVERAGE, newer than most ablation files). */
+function presetWithoutAverage(preset: PresetName): OptimConfig {
+  const { finetuneAverage: _averaged, ...rest } = PRESETS[preset].optim;
+  return rest;
+}
 
 export class AblationSpecError extends DataError {}
 
@@ -353,8 +357,9 @@ export function resolveVariants(raw: Dataset, spec: AblationSpec, target: string
       preset,
       experts,
       expertsFrom,
-      // The preset's own settings, not the space's (presetOptim): a variant file means what it meant when it ran.
-      optim: { ...PRESETS[preset].optim, ...v.optim },
+      // The preset's own settings, not the space's (presetOptim), and step 2 ending on its last epoch's weights
+      // (a variant asks for the average with step2.average): a variant file means what it meant when it ran.
+      optim: { ...presetWithoutAverage(preset), ...v.optim },
       ...(v.finetuneLr !== undefined ? { finetuneLr: v.finetuneLr } : {}),
       ...(v.step2 !== undefined ? { step2: v.step2 } : {}),
       ...(v.gatePrior !== undefined ? { gatePrior: v.gatePrior } : {}),

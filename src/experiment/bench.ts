@@ -13,9 +13,9 @@ import { modelBase, presetOptim, PRESETS, type PresetName } from '../predictor/p
 import { Rng } from '../util/rng';
 import { type SampledColumns, withSampledArchs } from '../data/pool';
 import { applyGatePrior } from '../predictor/gatePrior';
-import { cloneModel, type Method, modelConfigFor, type OptimConfig, pretrainExperts, scoreArchs, step2LearningRate, trainingNumerics, trainOnTruth } from '../predictor/train';
+import { cloneModel, type Method, modelConfigFor, type OptimConfig, pretrainExperts, scoreArchs, STEP1_KEYS, step2LearningRate, trainingNumerics, trainOnTruth } from '../predictor/train';
 import { EnsembleModel } from '../predictor/model';
-import { ensembleScores, STEP1_KEYS } from './ablation';
+import { ensembleScores } from './ablation';
 import type { Step1Cache } from './step1Cache';
 import * as crypto from 'node:crypto';
 

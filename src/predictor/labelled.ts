@@ -26,7 +26,7 @@ import { pretrainExpertsParallel, trainOnTruthParallel } from './parallel';
 import { chooseExperts, type CrossValidation, Predictor, PREDICTOR_FORMAT, type PredictorMeta } from './predictor';
 import { modelBase, presetOptim, PRESETS, type PresetName } from './presets';
 import { Rng } from '../util/rng';
-import { cloneModel, type EpochEvent, type Method, modelConfigFor, type OptimConfig, scoreArchs, step2LearningRate, type TrainHooks, trainingNumerics } from './train';
+import { cloneModel, type EpochEvent, type Method, modelConfigFor, type OptimConfig, scoreArchs, STEP1_KEYS, step2LearningRate, type TrainHooks, trainingNumerics } from './train';
 
 /** Where step 1 is kept between trainings (Step1Cache in src/experiment has this shape). */
 export interface Step1Store {
@@ -153,7 +153,8 @@ export async function trainOnLabels(pool: Dataset, labels: readonly LabelledArch
   const lf = experts.map((n) => column(lfData, n).values);
   const lfHash = crypto.createHash('sha256');
   for (const v of lf) lfHash.update(Buffer.from(v.buffer, v.byteOffset, pool.archs.length * v.BYTES_PER_ELEMENT));
-  const step1Key = { format: 'dele-nas/labelled-step1@2', pool: pool.fingerprint, poolSize: pool.archs.length, method: opts.method, experts, lf: lfHash.digest('hex'), config: cfg, optim, seed, numerics: trainingNumerics() };
+  // Of the optimiser, only what step 1 reads (STEP1_KEYS): a step-2 setting does not retrain step 1.
+  const step1Key = { format: 'dele-nas/labelled-step1@3', pool: pool.fingerprint, poolSize: pool.archs.length, method: opts.method, experts, lf: lfHash.digest('hex'), config: cfg, optim: STEP1_KEYS.map((k) => optim[k]), seed, numerics: trainingNumerics() };
   let step1Seconds = 0;
   let step1Cached = false;
   let finalModel: EnsembleModel | undefined;

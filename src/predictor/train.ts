@@ -66,6 +66,9 @@ export interface OptimConfig {
   finetuneAverage?: number;
 }
 
+/** The optimiser settings step 1 reads (what a step-1 cache key holds of OptimConfig); the rest are step 2's. */
+export const STEP1_KEYS: (keyof OptimConfig)[] = ['lr', 'batchSize', 'margin', 'maxCompareRatio', 'pretrainEpochs'];
+
 /** Paper values (dele-method.md §7). */
 export const PAPER_OPTIM: OptimConfig = {
   lr: 1e-3,
@@ -324,11 +327,12 @@ export async function trainOnTruth(
   const own = cfg.finetuneExpertLoss !== undefined && cfg.finetuneExpertLoss > 0 ? expertTargets : undefined;
   if (cfg.finetuneExpertLoss && (!expertTargets || share || cfg.finetuneGateOnly)) throw new Error("a step 2 with the experts' own loss needs their targets, one thread and every network training");
   if (expertTargets && expertTargets.values.length !== model.numExperts) throw new Error(`${model.numExperts} experts but ${expertTargets.values.length} target columns`);
+  if (own && own.idx.length < 2) throw new Error("the experts' own targets need at least 2 archs");
   const draw = own ? passes(own.idx, cfg.batchSize, rng) : undefined;
   const trained = share
     ? [...share.experts.flatMap((j) => model.expertVariables(j)), ...(share.gate && model.hasGate ? model.gateVariables() : [])]
     : cfg.finetuneGateOnly ? model.gateVariables() : model.allVariables();
-  const tail = cfg.finetuneAverage !== undefined && cfg.finetuneAverage > 0 ? Math.min(cfg.epochs, Math.ceil(cfg.finetuneAverage * cfg.epochs)) : 0;
+  const tail = averagedEpochs(cfg.finetuneAverage, cfg.epochs);
   const average = tail > 0 ? new WeightAverage(trained) : undefined;
   const epochHooks: TrainHooks = average
     ? {
@@ -361,6 +365,15 @@ export async function trainOnTruth(
     }
   });
   average?.assign();
+}
+
+/**
+ * How many final epochs step 2 averages (OptimConfig.finetuneAverage): ceil(fraction × epochs), at most all of
+ * them; 0 without a positive fraction. The product is rounded first, so 0.07 × 100 is 7 epochs, not 8.
+ */
+export function averagedEpochs(fraction: number | undefined, epochs: number): number {
+  if (fraction === undefined || !(fraction > 0)) return 0;
+  return Math.min(epochs, Math.ceil(Number((fraction * epochs).toPrecision(12))));
 }
 
 /** A running uniform average of some variables' values (OptimConfig.finetuneAverage), in float64. */
@@ -400,7 +413,10 @@ export interface ExpertTargets {
   values: ArrayLike<number>[];
 }
 
-/** Batches of `idx`: a shuffled pass over them, `size` at a time, reshuffled when used up. */
+/**
+ * Batches of `idx`: a shuffled pass over them, `size` at a time; what is left of a pass that cannot fill a batch
+ * is dropped and the archs reshuffled (with fewer archs than `size`, every batch is all of them).
+ */
 function passes(idx: readonly number[], size: number, rng: Rng): () => number[] {
   const order = [...idx];
   let at = order.length;

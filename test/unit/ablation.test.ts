@@ -18,6 +18,7 @@ import {
   planAblation,
   resolveVariants,
   runAblationTask,
+  step1Key,
   step2Optim,
 } from '../../src/experiment/ablation';
 import { Adam } from '../../src/predictor/adam';
@@ -121,6 +122,16 @@ describe('ablation runs', () => {
   const base = { name: 'base', experts: ['c10valid_xvalid_12ep', 'zc_c10_*'], optim: { pretrainEpochs: 1, epochs: 3 } };
   const tinySpec = (variants: object[]) => parseAblationSpec({ preset: 'tiny', seeds: 1, validation: 200, ratios: [0.1], variants });
   const spec = () => tinySpec([base, { ...base, name: 'ens', ensemble: 2 }, { name: 'top2', experts: { top: 2 }, optim: base.optim }]);
+
+  it("a cpu-preset variant ends step 2 on its last epoch's weights unless it asks for the average (files mean what they meant)", () => {
+    const cpu = parseAblationSpec({ preset: 'cpu', seeds: 1, validation: 200, ratios: [0.1], variants: [base, { ...base, name: 'avg', step2: { average: 0.25 } }] });
+    const [plain, avg] = resolveVariants(ds, cpu, TARGET);
+    assert.equal(PRESETS.cpu.optim.finetuneAverage, 0.25, 'the preset itself averages');
+    assert.equal(plain!.optim.finetuneAverage, undefined);
+    assert.equal(step2Optim(plain!).finetuneAverage, undefined);
+    assert.equal(step2Optim(avg!).finetuneAverage, 0.25);
+    assert.equal(step1Key(plain!), step1Key(avg!), 'one step 1 for both');
+  });
 
   it('resolves patterns and chooses top-N experts on the validation split; poisoned held-out targets change nothing', () => {
     const vs = resolveVariants(ds, spec(), TARGET);

@@ -32,7 +32,7 @@ describe('dele CLI', () => {
     assert.equal(JSON.parse(fs.readFileSync(path.join(model, 'model.json'), 'utf8')).optim.finetuneAverage, 0.5);
     const bad = dele(['train', '--data', FIXTURE, '--target', 'val_acc', '--step2-average', '2', '--out', path.join(tmp, 'never')]);
     assert.notEqual(bad.code, 0);
-    assert.match(bad.stderr, /step2-average/);
+    assert.match(bad.stderr, /--step2-average 2: not a valid value/);
   });
 
   it('predict returns accuracy and gate weights per arch (arguments and stdin)', () => {

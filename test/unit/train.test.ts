@@ -12,7 +12,7 @@ import { disposeBatch, encodeBatch, EnsembleModel, type ModelConfig } from '../.
 import { Rng } from '../../src/util/rng';
 import { Adam } from '../../src/predictor/adam';
 import { PRESETS } from '../../src/predictor/presets';
-import { ensembleStep, gateStep, scoreArchs, trainOnTruth } from '../../src/predictor/train';
+import { averagedEpochs, ensembleStep, gateStep, scoreArchs, trainOnTruth } from '../../src/predictor/train';
 import { structuralMeasures } from '../../src/space/structural';
 import { kendallTau } from '../../src/util/kendall';
 import { at, defined } from './at';
@@ -195,6 +195,16 @@ describe('a step 2 that replays step 1 (OptimConfig.finetuneExpertLoss)', () => 
 describe('step 2 with weight averaging (OptimConfig.finetuneAverage)', () => {
   before(async () => {
     await initBackend('wasm');
+  });
+
+  it('averages ceil(fraction x epochs) final epochs, the product rounded first; none without a positive fraction', () => {
+    assert.equal(averagedEpochs(0.25, 200), 50);
+    assert.equal(averagedEpochs(0.07, 100), 7, '0.07 x 100 is 7.000000000000001 in floating point');
+    assert.equal(averagedEpochs(0.14, 50), 7);
+    assert.equal(averagedEpochs(0.26, 10), 3);
+    assert.equal(averagedEpochs(1, 4), 4);
+    assert.equal(averagedEpochs(0.001, 4), 1);
+    for (const none of [undefined, 0, -0.5, Number.NaN]) assert.equal(averagedEpochs(none, 200), 0, String(none));
   });
 
   it("ends on the mean of the weights at the end of its last epochs, on the same trajectory; frees its tensors", async () => {

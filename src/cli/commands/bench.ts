@@ -124,6 +124,7 @@ async function cmdBench(o: Opts): Promise<number> {
     ...(ensemble && ensemble > 1 ? { ensemble } : {}),
     ...(structuralMax !== undefined ? { structuralMax } : {}),
     step1Epochs: optim.pretrainEpochs ?? presetOptim(preset, space).pretrainEpochs,
+    step2Average: optim.finetuneAverage ?? presetOptim(preset, space).finetuneAverage ?? 0,
     ratios,
     ...(counts ? { counts } : {}),
     archs: ds.archs.length,
