@@ -64,7 +64,12 @@ describe('training on a practitioner’s labels (trainOnLabels)', () => {
       more.predictor.predict(archs).map((p) => p.score),
       a.predictor.predict(archs).map((p) => p.score),
     );
-    for (const r of [a, b, more]) r.predictor.dispose();
+    // A step-2 setting (here the weight averaging) reuses step 1 too; a step-1 setting does not.
+    const averaged = await trainOnLabels(pool, labels, { ...FAST, optim: { ...FAST.optim, finetuneAverage: 0.5 }, step1: new Step1Cache(dir) });
+    assert.equal(averaged.step1Cached, true);
+    const longer = await trainOnLabels(pool, labels, { ...FAST, optim: { ...FAST.optim, pretrainEpochs: FAST.optim.pretrainEpochs + 1 }, step1: new Step1Cache(dir) });
+    assert.equal(longer.step1Cached, false);
+    for (const r of [a, b, more, averaged, longer]) r.predictor.dispose();
     assert.equal(tf.memory().numTensors, tensors);
   });
 
