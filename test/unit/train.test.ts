@@ -12,7 +12,8 @@ import { disposeBatch, encodeBatch, EnsembleModel, type ModelConfig } from '../.
 import { Rng } from '../../src/util/rng';
 import { Adam } from '../../src/predictor/adam';
 import { PRESETS } from '../../src/predictor/presets';
-import { averagedEpochs, ensembleStep, gateStep, scoreArchs, trainOnTruth } from '../../src/predictor/train';
+import { ensembleStep, gateStep, scoreArchs, trainOnTruth } from '../../src/predictor/train';
+import { averagedEpochs } from '../../src/predictor/weightAverage';
 import { structuralMeasures } from '../../src/space/structural';
 import { kendallTau } from '../../src/util/kendall';
 import { at, defined } from './at';
