@@ -87,17 +87,14 @@ async function cmdTrain(o: Opts): Promise<number> {
 export const trainCommand: Command = {
   name: 'train',
   usage: `  dele train   [--space ID|FILE] [--data bundled|FILE] [--target COL] [--method dele|single|vanilla] [--lf A,B,..|paper]
-               [--ratio 0.01] [--encoder gates|lstm] [--preset cpu|paper|tiny] [--epochs N]
-               [--pretrain-epochs N] [--finetune-lr X] [--step2-average F] [--seed N] [--split-seed N] [--subset-seed N]
-               [--jobs N] --out DIR
-               (--lf paper: DELE's NB201 expert set, the default before the ablation; the default is the set it
-               chose on a validation split, see README. --subset-seed N: the ground-truth archs are a seeded
-               shuffle's first N of the train split;
-               default: the first N. --finetune-lr X: DELE's step-2 learning rate (default 3e-4 with at most
-               200 labels, else the optimiser's 1e-3; 1e-3 is the paper's step 2). --step2-average F: training on
-               ground truth ends on the average of its weights over its last fraction F of epochs (default
-               ${STEP2_AVERAGE} under the cpu preset; 0: the last epoch's weights, the paper's). --jobs N: worker threads for both steps (step 1: the experts on LF;
-               step 2: the networks on ground truth); default all cores but one, at least 1; the result is
-               the same bit for bit with any N)`,
+               [--ratio 0.01] [--encoder gates|lstm] [--preset cpu|paper|tiny] [--epochs N] [--pretrain-epochs N]
+               [--finetune-lr X] [--step2-average F] [--seed N] [--split-seed N] [--subset-seed N] [--jobs N] --out DIR
+               (--lf paper: DELE's NB201 expert set, the default before the ablation; the default is the set it chose on
+               a validation split, see README. --subset-seed N: the ground-truth archs are a seeded shuffle's first N of
+               the train split; default: the first N. --finetune-lr X: DELE's step-2 learning rate (default 3e-4 with at
+               most 200 labels, else 1e-3, the paper's). --step2-average F: training on ground truth ends
+               on its weights averaged over its last fraction F of epochs (default ${STEP2_AVERAGE} under cpu; 0: the last epoch's).
+               --jobs N: worker threads for both steps (step 1: experts on LF; step 2: networks on ground truth);
+               default all cores but one, at least 1; the result is the same bit for bit with any N)`,
   run: (o) => cmdTrain(o),
 };
