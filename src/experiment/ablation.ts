@@ -130,7 +130,6 @@ export interface AblationRow {
 }
 
 const OPTIM_KEYS: (keyof OptimConfig)[] = ['lr', 'batchSize', 'margin', 'maxCompareRatio', 'pretrainEpochs', 'epochs'];
-/** The optimiser settings step 1 depends on (the rest only change step 2); a step-1 cache key holds them. */
 /** A preset's optimiser without the `cpu` preset's step-2 averaging (STEP2_AVERAGE, newer than most ablation files). */
 function presetWithoutAverage(preset: PresetName): OptimConfig {
   const { finetuneAverage: _averaged, ...rest } = PRESETS[preset].optim;

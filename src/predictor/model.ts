@@ -485,6 +485,11 @@ export class EnsembleModel {
     return this.params.list('gate.');
   }
 
+  /** Parameters of the given experts, then the gate's if `gate` (none without a gate): one thread's share of step 2. */
+  networkVariables(experts: readonly number[], gate: boolean): tf.Variable[] {
+    return [...experts.flatMap((j) => this.expertVariables(j)), ...(gate ? this.gateVariables() : [])];
+  }
+
   /** Bias of the gate's output layer ([K], one logit offset per expert), or undefined without a gate. */
   gateOutputBias(): tf.Variable | undefined {
     return this.gate ? this.params.vars.get('gate.mlp.out.b') : undefined;

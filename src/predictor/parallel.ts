@@ -214,7 +214,7 @@ export async function pretrainExpertsParallel(
     script,
     'expert worker',
     groups.map((experts) => {
-      const vars = exportVars(model, opt, varNames(model, experts.flatMap((j) => model.expertVariables(j))));
+      const vars = exportVars(model, opt, varNames(model, model.networkVariables(experts, false)));
       return { message: { ...base, experts, vars }, transfer: transferList(vars) };
     }),
     (w, m) => {
@@ -359,7 +359,7 @@ export async function trainOnTruthParallel(
   const starts = Array.from({ length: jobs }, (_, w) => {
     const experts = expertsOfWorker(k, jobs, w);
     const gate = k % jobs === w;
-    const vars = exportVars(model, opt, varNames(model, [...experts.flatMap((j) => model.expertVariables(j)), ...(gate ? model.gateVariables() : [])]));
+    const vars = exportVars(model, opt, varNames(model, model.networkVariables(experts, gate)));
     return { message: { ...base, experts, gate, vars, reportLoss: w === 0 } as ToExpertWorker, transfer: transferList(vars) };
   });
 

@@ -330,11 +330,10 @@ export async function trainOnTruth(
   if (expertTargets && expertTargets.values.length !== model.numExperts) throw new Error(`${model.numExperts} experts but ${expertTargets.values.length} target columns`);
   if (own && own.idx.length < 2) throw new Error("the experts' own targets need at least 2 archs");
   const draw = own ? passes(own.idx, cfg.batchSize, rng) : undefined;
-  const trained = share
-    ? [...share.experts.flatMap((j) => model.expertVariables(j)), ...(share.gate && model.hasGate ? model.gateVariables() : [])]
-    : cfg.finetuneGateOnly ? model.gateVariables() : model.allVariables();
   const tail = averagedEpochs(cfg.finetuneAverage, cfg.epochs);
-  const average = tail > 0 ? new WeightAverage(trained) : undefined;
+  // The networks this thread trains: its share, the gate alone, or all of them.
+  const average =
+    tail > 0 ? new WeightAverage(share ? model.networkVariables(share.experts, share.gate) : cfg.finetuneGateOnly ? model.gateVariables() : model.allVariables()) : undefined;
   const epochHooks: TrainHooks = average
     ? {
         ...hooks,
@@ -468,7 +467,7 @@ export function ensembleStep(
   const w = new Float32Array(b * k).fill(1);
   if (joint) {
     let value = 0;
-    const vars = [...experts.flatMap((j) => model.expertVariables(j)), ...(gate ? model.gateVariables() : [])];
+    const vars = model.networkVariables(experts, gate);
     const { value: v, grads } = tf.variableGrads(() => {
       const scores = experts.map((j) => model.expertScore(j, batch, true, seeds[j]));
       const wt = gate ? model.gateWeights(batch, true, seeds[k]) : undefined;

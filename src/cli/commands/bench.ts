@@ -105,6 +105,8 @@ async function cmdBench(o: Opts): Promise<number> {
   const { rows, peakKb } = await runTasksInWorkers<BenchTask, BenchRow>('__bench-task', tasks, (t) => `${t.encoder} seed ${t.seed}`, jobs, backend);
   const wall = (Date.now() - t0) / 1000;
   const peakMb = Math.max(peakKb, process.resourceUsage().maxRSS) / 1024;
+  // What ran where no option overrode it: the preset's settings on this space.
+  const defaults = presetOptim(preset, space);
   const result: BenchFile = {
     space: space.id,
     fingerprint: ds.fingerprint,
@@ -123,8 +125,8 @@ async function cmdBench(o: Opts): Promise<number> {
     ...(step1SampleCounts ? { step1SampleCounts } : {}),
     ...(ensemble && ensemble > 1 ? { ensemble } : {}),
     ...(structuralMax !== undefined ? { structuralMax } : {}),
-    step1Epochs: optim.pretrainEpochs ?? presetOptim(preset, space).pretrainEpochs,
-    step2Average: optim.finetuneAverage ?? presetOptim(preset, space).finetuneAverage ?? 0,
+    step1Epochs: optim.pretrainEpochs ?? defaults.pretrainEpochs,
+    step2Average: optim.finetuneAverage ?? defaults.finetuneAverage ?? 0,
     ratios,
     ...(counts ? { counts } : {}),
     archs: ds.archs.length,
