@@ -194,9 +194,11 @@ describe('dele CLI', () => {
     assert.match(whole.stdout, /146 archs/);
     assert.match(whole.stdout, /preset tiny \(step 1: 5 epochs\)/);
     // Structural experts next to named LF columns: the header lists the columns, then "structural".
-    const mixed = dele(['bench', '--space', 'nb101', '--counts', '20', '--methods', 'dele', '--encoder', 'gates', '--preset', 'tiny', '--seeds', '1', '--jobs', '1', '--epochs', '1', '--pretrain-epochs', '1', '--lf', 'structural,params,flops', '--step1-sample', '30', '--sample-counts', '--ensemble', '2', '--structural-max', '3']);
+    const mixed = dele(['bench', '--space', 'nb101', '--counts', '20', '--methods', 'dele', '--encoder', 'gates', '--preset', 'tiny', '--seeds', '1', '--jobs', '1', '--epochs', '1', '--pretrain-epochs', '1', '--lf', 'structural,params,flops', '--step1-sample', '30', '--sample-counts', '--ensemble', '2', '--structural-max', '3', '--step2-average', '0.5']);
     assert.equal(mixed.code, 0, mixed.stderr);
     assert.match(mixed.stdout, /DELE: an ensemble of 2 step-2 runs from one step 1/);
+    // The header says how step 2 ended (the tiny preset alone would not average).
+    assert.match(mixed.stdout, /preset tiny \(step 1: 1 epoch; step 2's weights averaged over its last 50% of epochs\)/);
     assert.match(mixed.stdout, /DELE's ensemble: member 0 alone \(the plain run\), Kendall's tau\n.*\nGATES\s+DELE\s+-?0\.\d{4} \(0\.0000\)/);
     assert.match(mixed.stdout, /Kendall's tau on the train split's unlabelled archs [^\n]*\n.*\nGATES\s+DELE\s+-?0\.\d{4} \(0\.0000\)/);
     for (const [args, message] of [
@@ -219,7 +221,6 @@ describe('dele CLI', () => {
     const noCounts = dele(['bench', '--space', 'tnb101-micro', '--counts', '20', '--step1-sample', '30', '--sample-counts']);
     assert.equal(noCounts.code, 2);
     assert.match(noCounts.stderr, /--sample-counts: tnb101-micro's data has no flops or params column that dele-nas computes \(it does for nb201, nb301, nb101\)/);
-    assert.match(mixed.stdout, /preset tiny \(step 1: 1 epoch\)/);
     assert.match(mixed.stdout, /GATES\s+DELE\s+-?0\.\d{4} \(0\.0000\)/);
     const tooMany = dele(['bench', '--space', 'nb101', '--counts', '500']);
     assert.equal(tooMany.code, 2);
